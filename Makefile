@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Each installs what is missing first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint services-up services-down run-distributed bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/angeli run
+
+services-up:
+	PYTHON=$(abspath $(BIN)/python) bash deploy/postgres/start.sh
+	PYTHON=$(abspath $(BIN)/python) bash deploy/kafka/start.sh
+
+services-down:
+	-bash deploy/kafka/stop.sh
+	-bash deploy/postgres/stop.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tests bench
+	$(BIN)/mypy
+
+test: $(STAMP) services-up lint
+	$(BIN)/pytest
+
+bench: $(STAMP) services-up
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

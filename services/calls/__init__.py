@@ -1,0 +1,1 @@
+"""Calls: volunteers, shifts, helpline and outbound calls, protocols, municipality directory."""

@@ -1,0 +1,18 @@
+"""Composition root of the calls service."""
+
+from __future__ import annotations
+
+from services.calls.api import router
+from services.calls.application import CallsApplication
+from services.kernel.clock import Clock
+from services.kernel.eventstore import event_store_env
+from services.kernel.settings import Settings
+from services.kernel.vault import PrivacyVault
+from services.kernel.wiring import Service
+
+SOURCE = "calls"
+
+
+def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
+    application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock)
+    return Service(name=SOURCE, application=application, router=router)

@@ -1,0 +1,111 @@
+"""Event-store wiring: settings → the library's environment, and the application base every service uses."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+
+from services.kernel import idempotency
+from services.kernel.clock import Clock, SystemClock
+from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.settings import Settings
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def event_store_env(settings: Settings, service: str) -> dict[str, str]:
+    """The one function that turns settings into an application's event-store environment."""
+    if settings.distributed:
+        pg = settings.postgres
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": pg.dbname,
+            "POSTGRES_HOST": pg.host,
+            "POSTGRES_PORT": str(pg.port),
+            "POSTGRES_USER": pg.user,
+            "POSTGRES_PASSWORD": pg.password,
+            "POSTGRES_SCHEMA": service,
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "20",
+            # Never enable DB functions: readers following the log could skip events (DESIGN.md).
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
+            "CREATE_TABLE": "y",
+        }
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        # One file per application: the library uses fixed table names.
+        "SQLITE_DBNAME": str(settings.data_dir / f"{service}.events.db"),
+        "SQLITE_LOCK_TIMEOUT": "10",
+        "CREATE_TABLE": "y",
+    }
+
+
+class ServiceApplication(Application[UUID]):
+    """An event-sourced application with a clock, 404/409 translation, idempotent saves and a save signal."""
+
+    def __init__(self, env: dict[str, str], clock: Clock | None = None) -> None:
+        super().__init__(env=env)
+        self.clock: Clock = clock or SystemClock()
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def construct_recorder(self) -> ProcessRecorder:
+        # A process recorder also stores tracking records, which reactions save atomically with events.
+        return self.factory.process_recorder()
+
+    def get(self, aggregate_id: UUID, kind: type[A]) -> A:
+        """The aggregate with this id, or NotFound naming the kind; never another kind's aggregate."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found")
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        return self.save_tracked(*objs, tracking=None, **kwargs)
+
+    def save_tracked(self, *objs: Any, tracking: Tracking | None, **kwargs: Any) -> Any:
+        """Save aggregates (and a reaction's tracking record) in one transaction."""
+        request = idempotency.pending()
+        if request is not None and request.record is None:
+            objs = (*objs, request.claim(self))
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
+        processing_event.collect_events(*objs, **kwargs)
+        try:
+            recordings = self._record(processing_event)
+        except IntegrityError:
+            if request is not None:
+                request.release(self)
+            raise ConcurrencyConflict(
+                "another request changed this record at the same time; read it again and retry"
+            ) from None
+        self._notify(recordings)
+        self._signal()
+        return recordings
+
+    def tracked_position(self, source: str) -> int:
+        """The last position of `source` whose reaction this application has saved (0 if none)."""
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder.max_tracking_id(source) or 0
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every successful save (wakes the embedded feeds at once)."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def _signal(self) -> None:
+        for listener in list(self._listeners):
+            listener()

@@ -1,0 +1,157 @@
+"""The composition root: every service, projection, feed and job of Angeli wired into one process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+
+from services.calls import main as calls
+from services.kernel.clock import Clock, SystemClock
+from services.kernel.consumer import FeedConsumer
+from services.kernel.feed import EventFeed
+from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, ReactionSubscriber, Subscriber
+from services.kernel.http import HealthCheck, create_api
+from services.kernel.readmodel import ReadStore, open_store
+from services.kernel.relay import Relay
+from services.kernel.scheduling import start_scheduler
+from services.kernel.secrets import secret
+from services.kernel.settings import Settings
+from services.kernel.vault import PrivacyVault
+from services.kernel.wiring import Service
+from services.projections import main as projections
+
+log = logging.getLogger(__name__)
+
+SERVICE_BUILDERS = (calls.build,)
+
+DESCRIPTION = (
+    "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
+    "calls, pledges and payments, and a verifiable donation ledger. Every change is an immutable event."
+)
+
+
+@dataclass
+class Product:
+    settings: Settings
+    clock: Clock
+    vault: PrivacyVault
+    services: dict[str, Service]
+    read_stores: dict[str, ReadStore]
+    subscribers: list[Subscriber]
+    feeds: dict[str, EventFeed]
+    follower: EmbeddedFollower | None = None
+    scheduler: BackgroundScheduler | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start the feeds (in-process, or relays and consumers) and the scheduled jobs."""
+        if self.settings.distributed:
+            self._start_distributed_feeds()
+        else:
+            self.follower = EmbeddedFollower(self.feeds, self.subscribers, self.settings.feed_interval_seconds)
+            for service in self.services.values():
+                service.application.on_saved(self.follower.wake)
+            self.follower.start()
+        self.scheduler = start_scheduler([job for s in self.services.values() for job in s.jobs])
+
+    def _start_distributed_feeds(self) -> None:
+        for feed in self.feeds.values():
+            relay = Relay(self.settings, feed)
+            self._spawn(f"relay-{feed.source}", relay.run)
+        for subscriber in self.subscribers:
+            consumer = FeedConsumer(self.settings, subscriber)
+            self._spawn(f"consumer-{subscriber.name}", consumer.run)
+
+    def _spawn(self, name: str, run: Callable[[threading.Event], None]) -> None:
+        thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def catch_up(self) -> int:
+        """Embedded only: bring every projection and reaction up to date now (tests, CLI)."""
+        follower = self.follower or EmbeddedFollower(self.feeds, self.subscribers)
+        return follower.catch_up()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.follower is not None:
+            self.follower.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        for service in self.services.values():
+            service.application.close()
+        for store in (*self.read_stores.values(), self.vault.store):
+            store.close()
+
+    def health(self) -> dict[str, HealthCheck]:
+        checks: dict[str, HealthCheck] = {}
+        for name, feed in self.feeds.items():
+            checks[f"event_store.{name}"] = _event_store_check(feed)
+        if not self.settings.distributed:
+            for subscriber in self.subscribers:
+                checks[f"feed.{subscriber.name}"] = _lag_check(subscriber, self.feeds)
+        checks["scheduler"] = lambda: {"running": bool(self.scheduler and self.scheduler.running)}
+        return checks
+
+
+def _event_store_check(feed: EventFeed) -> HealthCheck:
+    return lambda: {"head": feed.head()}
+
+
+def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthCheck:
+    # Embedded positions are the sources' own notification ids, so head minus position is the lag.
+    def check() -> dict[str, Any]:
+        return {"lag": {s: max(0, feeds[s].head() - subscriber.position(s, 0))
+                        for s in subscriber.sources if s in feeds}}
+    return check
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Product:
+    clock = clock or SystemClock()
+    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
+    services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
+    read_stores = projections.open_stores(settings)
+    subscribers: list[Subscriber] = [ProjectionSubscriber(p, read_stores[p.name]) for p in projections.PROJECTIONS]
+    subscribers += [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
+    feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
+    return Product(settings, clock, vault, services, read_stores, subscribers, feeds)
+
+
+def create_api_for(product: Product) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        product.start()
+        try:
+            yield
+        finally:
+            product.stop()
+
+    api = create_api(
+        "Angeli",
+        [*(s.router for s in product.services.values()), projections.router],
+        product.health(),
+        lambda: [s.application for s in product.services.values()],
+        DESCRIPTION,
+    )
+    api.router.lifespan_context = lifespan
+    api.state.applications = {name: s.application for name, s in product.services.items()}
+    api.state.read_stores = product.read_stores
+    api.state.vault = product.vault
+    api.state.product = product
+    return api
+
+
+def create_app() -> FastAPI:
+    """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_api_for(build(Settings.from_env()))

@@ -1,0 +1,73 @@
+"""Shared fixtures: fixed clock, in-memory and SQLite stores, and fresh databases on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from services.kernel.clock import FixedClock
+from services.kernel.readmodel import SqliteStore
+from services.kernel.settings import PostgresSettings, Settings
+from services.kernel.vault import PrivacyVault
+from services.main import Product, build, create_api_for
+
+# The in-memory event store: the best fake, no mocks needed.
+MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Monday 23 November 2026, 10:00 in Rome (09:00 UTC)."""
+    return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> PrivacyVault:
+    return PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32))
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    return Settings(mode="embedded", data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def product(embedded_settings: Settings, clock: FixedClock) -> Iterator[Product]:
+    """The whole embedded product, not started: tests call `product.catch_up()` to run the feeds."""
+    built = build(embedded_settings, clock)
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def client(product: Product) -> TestClient:
+    return TestClient(create_api_for(product), raise_server_exceptions=False)
+
+
+def postgres_admin() -> PostgresSettings:
+    return Settings.from_env().postgres
+
+
+@pytest.fixture
+def pg_settings(tmp_path: Path) -> Iterator[Settings]:
+    """Distributed settings on a fresh database of the real PostgreSQL server, dropped afterwards."""
+    admin = postgres_admin()
+    name = f"angeli_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    settings = Settings(
+        mode="distributed", data_dir=tmp_path / "var", postgres=replace(admin, dbname=name),
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}", kafka_partitions=3,
+        kafka_bootstrap=os.environ.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+    )
+    yield settings
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,66 @@
+"""The architecture is a test: services import only themselves and the kernel; domains import no I/O."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SERVICES = Path(__file__).resolve().parent.parent / "services"
+DOMAIN_SERVICES = ("calls", "campaigns", "donations", "projections")
+IO_LIBRARIES = {
+    "sqlite3", "psycopg", "psycopg_pool", "confluent_kafka", "fastapi", "starlette", "httpx", "requests",
+    "socket", "os", "subprocess", "apscheduler", "uvicorn", "urllib", "pathlib",
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def service_files(service: str) -> list[Path]:
+    return sorted((SERVICES / service).rglob("*.py"))
+
+
+def test_each_service_imports_only_itself_and_the_kernel() -> None:
+    offences = []
+    for service in DOMAIN_SERVICES:
+        for path in service_files(service):
+            for name in imports_of(path):
+                parts = name.split(".")
+                if parts[0] == "services" and len(parts) > 1 and parts[1] not in (service, "kernel"):
+                    offences.append(f"{path.relative_to(SERVICES)} imports {name}")
+    assert offences == []
+
+
+def test_the_kernel_knows_no_domain() -> None:
+    offences = [
+        f"{path.relative_to(SERVICES)} imports {name}"
+        for path in service_files("kernel")
+        for name in imports_of(path)
+        if name.split(".")[0] == "services" and name.split(".")[1:2] != ["kernel"]
+    ]
+    assert offences == []
+
+
+def test_domain_modules_import_no_io_library() -> None:
+    domains = [p for s in DOMAIN_SERVICES for p in service_files(s) if "domain" in p.parts or p.stem == "domain"]
+    assert domains, "every write service has a domain module"
+    offences = [
+        f"{path.relative_to(SERVICES)} imports {name}"
+        for path in domains
+        for name in imports_of(path)
+        if name.split(".")[0] in IO_LIBRARIES
+    ]
+    assert offences == []
+
+
+def test_no_catch_all_modules() -> None:
+    forbidden = {"utils.py", "helpers.py", "common.py", "base.py"}
+    assert [p for p in SERVICES.rglob("*.py") if p.name in forbidden] == []
