@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -17,7 +18,9 @@ from services.kernel.clock import FixedClock
 from services.kernel.readmodel import SqliteStore
 from services.kernel.settings import PostgresSettings, Settings
 from services.kernel.vault import PrivacyVault
-from services.main import Product, build, create_api_for
+
+if TYPE_CHECKING:  # the product is imported lazily so kernel tests stand alone
+    from services.main import Product
 
 # The in-memory event store: the best fake, no mocks needed.
 MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -42,6 +45,8 @@ def embedded_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def product(embedded_settings: Settings, clock: FixedClock) -> Iterator[Product]:
     """The whole embedded product, not started: tests call `product.catch_up()` to run the feeds."""
+    from services.main import build
+
     built = build(embedded_settings, clock)
     yield built
     built.stop()
@@ -49,6 +54,8 @@ def product(embedded_settings: Settings, clock: FixedClock) -> Iterator[Product]
 
 @pytest.fixture
 def client(product: Product) -> TestClient:
+    from services.main import create_api_for
+
     return TestClient(create_api_for(product), raise_server_exceptions=False)
 
 

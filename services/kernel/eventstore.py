@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
@@ -51,7 +53,8 @@ class ServiceApplication(Application[UUID]):
     """An event-sourced application with a clock, 404/409 translation, idempotent saves and a save signal."""
 
     def __init__(self, env: dict[str, str], clock: Clock | None = None) -> None:
-        super().__init__(env=env)
+        with _schema_lock(env):
+            super().__init__(env=env)
         self.clock: Clock = clock or SystemClock()
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
@@ -109,3 +112,23 @@ class ServiceApplication(Application[UUID]):
     def _signal(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+
+@contextmanager
+def _schema_lock(env: dict[str, str]) -> Iterator[None]:
+    """The library creates tables, not schemas; and concurrent CREATE TABLE IF NOT EXISTS can fail with
+    "tuple concurrently updated". So: create the schema, and hold a lock while the library makes tables."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
+        return
+    schema = env["POSTGRES_SCHEMA"]
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"], dbname=env["POSTGRES_DBNAME"], autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"schema:{schema}",))
+        try:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"schema:{schema}",))

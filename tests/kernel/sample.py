@@ -1,0 +1,70 @@
+"""A tiny event-sourced application for kernel tests: counters that tick, nothing else."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kernel.eventstore import ServiceApplication, event_store_env
+from services.kernel.feed import EventFeed
+from services.kernel.messages import Message
+from services.kernel.readmodel import Projection, Tx
+from services.kernel.relay import Relay
+from services.kernel.settings import Settings
+
+SOURCE = "sample"
+
+
+class Counter(Aggregate):
+    @event("Created")
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.ticks = 0
+
+    @event("Ticked")
+    def tick(self, n: int) -> None:
+        self.ticks = n
+
+
+class SampleApplication(ServiceApplication):
+    name = "sample"
+
+
+def sample_app(settings: Settings) -> SampleApplication:
+    return SampleApplication(event_store_env(settings, SOURCE))
+
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS seen ("
+    " aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, times INTEGER NOT NULL,"
+    " PRIMARY KEY (aggregate_id, version))",
+)
+
+
+def apply(tx: Tx, message: Message) -> None:
+    tx.execute(
+        "INSERT INTO seen (aggregate_id, version, times) VALUES (?, ?, 1) "
+        "ON CONFLICT (aggregate_id, version) DO UPDATE SET times = seen.times + 1",
+        (message.aggregate_id, message.aggregate_version),
+    )
+
+
+SEEN = Projection(name="seen", sources=(SOURCE,), schema=SCHEMA, apply=apply)
+
+
+def run_relay() -> None:
+    """Entry point of the relay subprocess: relays the sample log until killed."""
+    settings = Settings.from_env()
+    relay = Relay(settings, EventFeed(SOURCE, sample_app(settings)), batch_size=int(os.environ["BATCH"]))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    relay.run(stop, idle_wait=0.05)
+
+
+if __name__ == "__main__":
+    run_relay()
+    sys.exit(0)
