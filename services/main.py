@@ -25,6 +25,7 @@ from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
+from services.projections import hours_api
 from services.projections import main as projections
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def create_api_for(product: Product) -> FastAPI:
 
     api = create_api(
         "Angeli",
-        [*(s.router for s in product.services.values()), projections.router],
+        [*(s.router for s in product.services.values()), projections.router, hours_api.router],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,

@@ -1,21 +1,87 @@
-"""Calls use cases: get → act → save."""
+"""Calls use cases: get → act → save; one save per command, so a command is all or nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from services.calls.domain import Role, Volunteer, parse_roles
+from services.calls.directory import DirectoryRow, RowError, read_directory_csv
+from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
+from services.calls.domain.directory import Municipality, municipality_id, search_key
+from services.calls.domain.protocol import Protocol, ProtocolVersion
+from services.calls.domain.shift import Presence, Shift
+from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
 from services.kernel.clock import Clock
+from services.kernel.errors import DomainError, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.vault import PrivacyVault
+
+
+class VolunteerNotClockedIn(DomainError):
+    pass
 
 
 @dataclass(frozen=True)
 class VolunteerView:
     id: UUID
     roles: tuple[Role, ...]
+    status: Status
+    training_hours: Decimal
     version: int
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    role: Role
+    capacity: int
+    volunteers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PresenceView:
+    volunteer_id: UUID
+    clocked_in_at: datetime | None
+    shift_id: str | None
+    shifts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CallView:
+    id: UUID
+    volunteer_id: str
+    direction: str
+    campaign_id: str | None
+    contact_id: str | None
+    shift_id: str | None
+    started_at: datetime
+    connected_at: datetime | None
+    ended_at: datetime | None
+    disposition: str | None
+    protocol: tuple[str, int] | None
+    answers: dict[str, str]
+    redirects: tuple[dict[str, str], ...]
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class MunicipalityView:
+    istat_code: str
+    name: str
+    numbers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    numbers_added: int
+    already_listed: int
+    municipalities_listed: int
+    errors: tuple[RowError, ...]
 
 
 class CallsApplication(ServiceApplication):
@@ -25,12 +91,199 @@ class CallsApplication(ServiceApplication):
         super().__init__(env, clock)
         self.vault = vault
 
+    # Volunteers
+
     def register_volunteer(self, full_name: str, phone: str, email: str, roles: list[str]) -> UUID:
         volunteer = Volunteer(parse_roles(roles), registered_at=self.clock.now())
         self.vault.put(volunteer.id, {"full_name": full_name, "phone": phone, "email": email})
-        self.save(volunteer)
+        self.save(volunteer, Presence(volunteer.id))
         return volunteer.id
 
     def volunteer(self, volunteer_id: UUID) -> VolunteerView:
+        v = self.get(volunteer_id, Volunteer)
+        return VolunteerView(v.id, v.roles, v.status, v.training_hours, v.version)
+
+    def record_training(self, volunteer_id: UUID, session: str, hours: Decimal, trained_on: date) -> None:
         volunteer = self.get(volunteer_id, Volunteer)
-        return VolunteerView(volunteer.id, volunteer.roles, volunteer.version)
+        volunteer.record_training(session, hours, trained_on, recorded_at=self.clock.now())
+        self.save(volunteer)
+
+    def change_status(self, volunteer_id: UUID, status: str) -> None:
+        volunteer = self.get(volunteer_id, Volunteer)
+        volunteer.change_status(parse_status(status), changed_at=self.clock.now())
+        self.save(volunteer)
+
+    # Shifts and presence
+
+    def schedule_shift(self, starts_at: datetime, ends_at: datetime, role: str, capacity: int) -> UUID:
+        shift = Shift.schedule(starts_at, ends_at, parse_roles([role])[0], capacity, scheduled_at=self.clock.now())
+        self.save(shift)
+        return shift.id
+
+    def shift(self, shift_id: UUID) -> ShiftView:
+        s = self.get(shift_id, Shift)
+        return ShiftView(s.id, s.starts_at, s.ends_at, s.role, s.capacity, tuple(s.volunteers))
+
+    def sign_up(self, shift_id: UUID, volunteer_id: UUID) -> None:
+        volunteer, presence = self._active_volunteer(volunteer_id)
+        shift = self.get(shift_id, Shift)
+        shift.sign_up(volunteer_id, volunteer.roles, at=self.clock.now())
+        presence.hold(shift)
+        self.save(shift, presence)
+
+    def cancel_sign_up(self, shift_id: UUID, volunteer_id: UUID) -> None:
+        shift = self.get(shift_id, Shift)
+        presence = self._presence(volunteer_id)
+        shift.cancel_sign_up(volunteer_id, at=self.clock.now())
+        presence.release(shift_id)
+        self.save(shift, presence)
+
+    def clock_in(self, volunteer_id: UUID) -> PresenceView:
+        _volunteer, presence = self._active_volunteer(volunteer_id)
+        presence.clock_in(at=self.clock.now())
+        self.save(presence)
+        return _presence_view(presence)
+
+    def clock_out(self, volunteer_id: UUID) -> PresenceView:
+        presence = self._presence(volunteer_id)
+        presence.clock_out(at=self.clock.now())
+        self.save(presence)
+        return _presence_view(presence)
+
+    def correct_clock_out(self, volunteer_id: UUID, at: datetime, coordinator_id: UUID) -> PresenceView:
+        self.get(coordinator_id, Volunteer).require_coordinator()
+        presence = self._presence(volunteer_id)
+        presence.correct_forgotten_clock_out(at, corrected_by=coordinator_id, now=self.clock.now())
+        self.save(presence)
+        return _presence_view(presence)
+
+    def presence(self, volunteer_id: UUID) -> PresenceView:
+        return _presence_view(self._presence(volunteer_id))
+
+    def _presence(self, volunteer_id: UUID) -> Presence:
+        try:
+            return self.get(Presence.create_id(volunteer_id), Presence)
+        except NotFound:
+            raise NotFound(f"volunteer {volunteer_id} not found") from None
+
+    def _active_volunteer(self, volunteer_id: UUID) -> tuple[Volunteer, Presence]:
+        volunteer = self.get(volunteer_id, Volunteer)
+        volunteer.require_active()
+        return volunteer, self._presence(volunteer_id)
+
+    # Calls
+
+    def start_call(self, volunteer_id: UUID, direction: str, campaign_id: UUID | None,
+                   contact_id: UUID | None) -> UUID:
+        presence = self._presence(volunteer_id)
+        if not presence.clocked_in:
+            raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
+        call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
+                          started_at=self.clock.now())
+        self.save(call)
+        return call.id
+
+    def connect_call(self, call_id: UUID) -> None:
+        call = self.get(call_id, Call)
+        call.connect(at=self.clock.now())
+        self.save(call)
+
+    def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None) -> None:
+        call = self.get(call_id, Call)
+        call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
+        if notes:
+            # Notes may identify a caller: they live in the vault under the call's id, never in events.
+            self.vault.put(call.id, {"notes": notes})
+        self.save(call)
+
+    def call(self, call_id: UUID) -> CallView:
+        c = self.get(call_id, Call)
+        return CallView(c.id, c.volunteer_id, c.direction.value, c.campaign_id, c.contact_id, c.shift_id,
+                        c.started_at, c.connected_at, c.ended_at, c.disposition.value if c.disposition else None,
+                        c.protocol, dict(c.answers), tuple(c.redirects), self._notes(c.id))
+
+    def _notes(self, call_id: UUID) -> str | None:
+        try:
+            return self.vault.get(call_id).get("notes")
+        except LookupError:  # no notes were written, or they were erased
+            return None
+
+    # Protocols
+
+    def create_protocol(self, name: str, steps: list[dict[str, Any]]) -> UUID:
+        protocol = Protocol.create(name, created_at=self.clock.now())
+        protocol.publish(steps, published_at=self.clock.now())
+        self.save(protocol)
+        return protocol.id
+
+    def publish_protocol(self, protocol_id: UUID, steps: list[dict[str, Any]]) -> int:
+        protocol = self.get(protocol_id, Protocol)
+        version = protocol.publish(steps, published_at=self.clock.now())
+        self.save(protocol)
+        return version
+
+    def protocol(self, protocol_id: UUID, version: int | None = None) -> ProtocolVersion:
+        return self.get(protocol_id, Protocol).published(version)
+
+    def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str]) -> None:
+        call = self.get(call_id, Call)
+        call.record_answers(self.protocol(protocol_id, version), answers, at=self.clock.now())
+        self.save(call)
+
+    def redirect_call(self, call_id: UUID, step: str, istat_code: str) -> str:
+        call = self.get(call_id, Call)
+        if call.protocol is None:
+            raise NoRedirectHere(f"call {call_id} follows no protocol yet; record the step's answer first")
+        protocol = self.protocol(UUID(call.protocol[0]), call.protocol[1])
+        redirect = protocol.redirect_of(step)
+        if redirect is None:
+            raise NoRedirectHere(f"step {step!r} of {protocol.name} version {protocol.version} does not redirect")
+        target = self._municipality(istat_code).number_for(redirect[1])
+        call.redirect(protocol, step, redirect[1], istat_code, target, at=self.clock.now())
+        self.save(call)
+        return target
+
+    # Directory
+
+    def import_directory(self, raw: bytes) -> ImportReport:
+        """Add every valid row in one save; rows with errors are reported by line and not imported."""
+        rows, errors = read_directory_csv(raw)
+        touched: dict[str, Municipality] = {}
+        created: set[str] = set()
+        added = already = 0
+        for row in rows:
+            municipality = touched.get(row.istat_code) or self._listed_or_new(row, created)
+            if search_key(municipality.name) != search_key(row.municipality):
+                errors.append(RowError(row.line, f"ISTAT code {row.istat_code} is {municipality.name!r} "
+                                                 f"in the directory, not {row.municipality!r}"))
+                continue
+            touched[row.istat_code] = municipality
+            if municipality.add_number(row.category, row.number, added_at=self.clock.now()):
+                added += 1
+            else:
+                already += 1
+        changed = [m for m in touched.values() if m.pending_events]
+        if changed:
+            self.save(*changed)
+        return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)))
+
+    def _listed_or_new(self, row: DirectoryRow, created: set[str]) -> Municipality:
+        try:
+            return self.get(municipality_id(row.istat_code), Municipality)
+        except NotFound:
+            created.add(row.istat_code)
+            return Municipality(row.istat_code, row.municipality, listed_at=self.clock.now())
+
+    def municipality(self, istat_code: str) -> MunicipalityView:
+        m = self._municipality(istat_code)
+        return MunicipalityView(m.istat_code, m.name, tuple(m.numbers))
+
+    def _municipality(self, istat_code: str) -> Municipality:
+        try:
+            return self.get(municipality_id(istat_code), Municipality)
+        except NotFound:
+            raise NotFound(f"municipality with ISTAT code {istat_code!r} is not in the directory") from None
+
+
+def _presence_view(p: Presence) -> PresenceView:
+    return PresenceView(p.volunteer_id, p.clocked_in_at, p.shift_id, tuple(sorted(p.slots)))

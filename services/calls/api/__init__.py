@@ -1,0 +1,13 @@
+"""Calls HTTP routes, one module per concept; routes only translate requests to use cases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.calls.api import calls, directory, protocols, shifts, volunteers
+
+router = APIRouter()
+for module in (volunteers, shifts, calls, protocols, directory):
+    router.include_router(module.router)
+
+__all__ = ["router"]

@@ -1,0 +1,114 @@
+"""Call routes: start, connect, end with a disposition, protocol answers and redirects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.calls.api.dependency import ROME, Calls, rome
+from services.calls.application import CallsApplication
+
+router = APIRouter(tags=["calls"])
+
+
+class CallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    volunteer_id: UUID
+    direction: Literal["inbound", "outbound"]
+    campaign_id: UUID | None = None
+    contact_id: UUID | None = None
+
+
+class CallEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disposition: str = Field(description="answered, no_answer, busy, voicemail, wrong_number, callback_requested, "
+                                         "pledged, not_interested, do_not_call or abandoned")
+    notes: str | None = Field(default=None, max_length=4000)
+    callback_at: AwareDatetime | None = None
+
+
+class Answers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    protocol_id: UUID
+    version: int = Field(ge=1)
+    answers: dict[str, str] = Field(min_length=1, max_length=100)
+
+
+class Redirect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: str = Field(min_length=1, max_length=40)
+    istat_code: str = Field(pattern=r"^\d{6}$", description="the caller's municipality")
+
+
+class CallOut(BaseModel):
+    id: UUID
+    volunteer_id: str
+    direction: str
+    campaign_id: str | None
+    contact_id: str | None
+    shift_id: str | None
+    started_at: datetime
+    connected_at: datetime | None
+    ended_at: datetime | None
+    disposition: str | None
+    protocol_id: str | None
+    protocol_version: int | None
+    answers: dict[str, str]
+    redirects: list[dict[str, str]]
+    notes: str | None
+
+
+@router.post("/calls", status_code=201)
+def start_call(body: CallRequest, calls: Calls) -> CallOut:
+    """Start a call; the volunteer must be clocked in."""
+    call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id)
+    return call_out(calls, call_id)
+
+
+@router.get("/calls/{call_id}")
+def get_call(call_id: UUID, calls: Calls) -> CallOut:
+    """One call with its outcome, protocol answers and redirects."""
+    return call_out(calls, call_id)
+
+
+@router.post("/calls/{call_id}/connect")
+def connect_call(call_id: UUID, calls: Calls) -> CallOut:
+    """The other side picked up: talk time starts now."""
+    calls.connect_call(call_id)
+    return call_out(calls, call_id)
+
+
+@router.post("/calls/{call_id}/end")
+def end_call(call_id: UUID, body: CallEnd, calls: Calls) -> CallOut:
+    """End the call with its disposition; a call ends only once."""
+    calls.end_call(call_id, body.disposition, body.notes, body.callback_at)
+    return call_out(calls, call_id)
+
+
+@router.post("/calls/{call_id}/answers")
+def record_answers(call_id: UUID, body: Answers, calls: Calls) -> CallOut:
+    """Record answers to steps of the protocol version the call follows."""
+    calls.record_answers(call_id, body.protocol_id, body.version, body.answers)
+    return call_out(calls, call_id)
+
+
+@router.post("/calls/{call_id}/redirect")
+def redirect_call(call_id: UUID, body: Redirect, calls: Calls) -> CallOut:
+    """Redirect the caller as the protocol step says, to the directory's number for their municipality."""
+    calls.redirect_call(call_id, body.step, body.istat_code)
+    return call_out(calls, call_id)
+
+
+def call_out(calls: CallsApplication, call_id: UUID) -> CallOut:
+    v = calls.call(call_id)
+    return CallOut(
+        id=v.id, volunteer_id=v.volunteer_id, direction=v.direction, campaign_id=v.campaign_id,
+        contact_id=v.contact_id, shift_id=v.shift_id, started_at=v.started_at.astimezone(ROME),
+        connected_at=rome(v.connected_at), ended_at=rome(v.ended_at), disposition=v.disposition,
+        protocol_id=v.protocol[0] if v.protocol else None, protocol_version=v.protocol[1] if v.protocol else None,
+        answers=v.answers, redirects=list(v.redirects), notes=v.notes,
+    )
