@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from services.kernel.settings import Settings, SettingsError
+from services.processes import add_commands as add_process_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="address to bind (default ANGELI_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
     run.set_defaults(command=_run)
+    add_process_commands(commands)
     return parser
 
 

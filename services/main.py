@@ -18,8 +18,12 @@ from services.kernel.consumer import FeedConsumer
 from services.kernel.feed import EventFeed
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, ReactionSubscriber, Subscriber
 from services.kernel.http import HealthCheck, create_api
+from services.kernel.kafka import consumer_lag
+from services.kernel.leader import Leadership
+from services.kernel.metrics import Sample
+from services.kernel.metrics import install as install_metrics
 from services.kernel.readmodel import ReadStore, open_store
-from services.kernel.relay import Relay
+from services.kernel.relay import Relay, relay_lag
 from services.kernel.scheduling import start_scheduler
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
@@ -51,33 +55,68 @@ class Product:
     scheduler: BackgroundScheduler | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    failed: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
-        """Start the feeds (in-process, or relays and consumers) and the scheduled jobs."""
-        if self.settings.distributed:
-            self._start_distributed_feeds()
-        else:
-            self.follower = EmbeddedFollower(self.feeds, self.subscribers, self.settings.feed_interval_seconds)
-            for service in self.services.values():
-                service.application.on_saved(self.follower.wake)
-            self.follower.start()
-        self.scheduler = start_scheduler([job for s in self.services.values() for job in s.jobs])
+        """Start what the settings ask this process to run beside its API: feeds and jobs."""
+        if self.settings.run_feeds:
+            if self.settings.distributed:
+                self.start_relays(list(self.feeds))
+                self.start_consumers([s.name for s in self.subscribers])
+            else:
+                self.start_follower()
+        if self.settings.run_jobs:
+            self.start_jobs()
 
-    def _start_distributed_feeds(self) -> None:
-        for feed in self.feeds.values():
-            relay = Relay(self.settings, feed)
-            self._spawn(f"relay-{feed.source}", relay.run)
-        for subscriber in self.subscribers:
+    def start_follower(self) -> None:
+        self.follower = EmbeddedFollower(self.feeds, self.subscribers, self.settings.feed_interval_seconds)
+        for service in self.services.values():
+            service.application.on_saved(self.follower.wake)
+        self.follower.start()
+
+    def start_relays(self, sources: list[str]) -> None:
+        for source in sources:
+            relay = Relay(self.settings, self.feeds[source])
+            self._spawn(f"relay-{source}", relay.run, relay.close)
+
+    def start_consumers(self, names: list[str]) -> None:
+        chosen = [s for s in self.subscribers if s.name in names]
+        for subscriber in chosen:
             consumer = FeedConsumer(self.settings, subscriber)
-            self._spawn(f"consumer-{subscriber.name}", consumer.run)
+            self._spawn(f"consumer-{subscriber.name}", consumer.run, consumer.close)
 
-    def _spawn(self, name: str, run: Callable[[threading.Event], None]) -> None:
-        thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+    def start_jobs(self) -> None:
+        jobs = [job for s in self.services.values() for job in s.jobs]
+        if not self.settings.distributed:
+            self.scheduler = start_scheduler(jobs)
+            return
+        leadership = Leadership(self.settings, "angeli-scheduler")
+
+        def lead(stop: threading.Event) -> None:
+            # One active scheduler: a standby waits on the lock and takes over when the leader dies.
+            if leadership.acquire(stop):
+                log.info("scheduler active")
+                self.scheduler = start_scheduler(jobs)
+
+        self._spawn("scheduler", lead, leadership.close)
+
+    def _spawn(self, name: str, run: Callable[[threading.Event], None], close: Callable[[], None]) -> None:
+        def guarded(stop: threading.Event) -> None:
+            try:
+                run(stop)
+            except Exception:
+                log.exception("%s stopped with an error; the process stops so a supervisor restarts it", name)
+                self.failed.set()
+            finally:
+                if stop.is_set():
+                    close()
+
+        thread = threading.Thread(target=guarded, args=(self._stop,), name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
 
     def catch_up(self) -> int:
-        """Embedded only: bring every projection and reaction up to date now (tests, CLI)."""
+        """Bring every projection and reaction up to date now, through the in-process feeds (tests, CLI)."""
         follower = self.follower or EmbeddedFollower(self.feeds, self.subscribers)
         return follower.catch_up()
 
@@ -88,7 +127,7 @@ class Product:
         if self.follower is not None:
             self.follower.stop()
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=15)
         for service in self.services.values():
             service.application.close()
         for store in (*self.read_stores.values(), self.vault.store):
@@ -98,15 +137,40 @@ class Product:
         checks: dict[str, HealthCheck] = {}
         for name, feed in self.feeds.items():
             checks[f"event_store.{name}"] = _event_store_check(feed)
+        for name, store in self.read_stores.items():
+            checks[f"projection.{name}"] = _positions_check(store)
         if not self.settings.distributed:
             for subscriber in self.subscribers:
                 checks[f"feed.{subscriber.name}"] = _lag_check(subscriber, self.feeds)
-        checks["scheduler"] = lambda: {"running": bool(self.scheduler and self.scheduler.running)}
+        if self.settings.run_jobs:
+            checks["scheduler"] = lambda: {"running": bool(self.scheduler and self.scheduler.running)}
         return checks
+
+    def gauges(self) -> dict[str, tuple[str, Callable[[], list[Sample]]]]:
+        gauges: dict[str, tuple[str, Callable[[], list[Sample]]]] = {
+            "angeli_event_store_head": ("newest notification id per source", lambda: [
+                ({"source": n}, float(f.head())) for n, f in self.feeds.items()]),
+            "angeli_projection_position": ("tracked position per projection, source and partition", lambda: [
+                ({"projection": name, "source": source, "partition": str(part)}, float(position))
+                for name, store in self.read_stores.items()
+                for (source, part), position in store.positions().items()]),
+        }
+        if self.settings.distributed:
+            gauges["angeli_relay_lag"] = ("notifications stored but not yet confirmed by Kafka", lambda: [
+                ({"source": n}, float(relay_lag(self.settings, f))) for n, f in self.feeds.items()])
+            gauges["angeli_consumer_lag"] = ("messages left per consumer group and partition", lambda: [
+                sample for s in self.subscribers
+                for sample in consumer_lag(self.settings, f"{self.settings.topic_prefix}.{s.name}",
+                                           [self.settings.topic(src) for src in s.sources])])
+        return gauges
 
 
 def _event_store_check(feed: EventFeed) -> HealthCheck:
     return lambda: {"head": feed.head()}
+
+
+def _positions_check(store: ReadStore) -> HealthCheck:
+    return lambda: {"positions": {f"{source}#{part}": pos for (source, part), pos in store.positions().items()}}
 
 
 def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthCheck:
@@ -145,6 +209,7 @@ def create_api_for(product: Product) -> FastAPI:
         DESCRIPTION,
     )
     api.router.lifespan_context = lifespan
+    install_metrics(api, product.gauges())
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores
     api.state.vault = product.vault

@@ -38,3 +38,23 @@ def ensure_topics(settings: Settings, sources: Iterable[str]) -> None:
         except Exception as error:
             if "TOPIC_ALREADY_EXISTS" not in str(error):
                 raise KafkaUnavailable(f"cannot create topic {topic}: {error}") from error
+
+
+def consumer_lag(settings: Settings, group: str, topics: Iterable[str]) -> list[tuple[dict[str, str], float]]:
+    """Per partition: newest offset minus the group's committed offset (what is left to consume)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
+                         "enable.auto.commit": False})
+    try:
+        metadata = consumer.list_topics(timeout=5).topics
+        partitions = [TopicPartition(t, p) for t in topics if t in metadata for p in metadata[t].partitions]
+        samples = []
+        for committed in consumer.committed(partitions, timeout=5):
+            _low, high = consumer.get_watermark_offsets(committed, timeout=5)
+            done = committed.offset if committed.offset >= 0 else 0
+            labels = {"group": group, "topic": committed.topic, "partition": str(committed.partition)}
+            samples.append((labels, float(max(0, high - done))))
+        return samples
+    finally:
+        consumer.close()

@@ -68,7 +68,7 @@ def from_event(source: str, position: int, event: DomainEventProtocol[Any]) -> M
         type=type(event).__qualname__,
         version=FORMAT_VERSION,
         aggregate_id=str(event.originator_id),
-        occurred_at=event.timestamp.isoformat(),  # every aggregate event has one
+        occurred_at=event.timestamp.isoformat(),  # type: ignore[attr-defined]  # every aggregate event has one
         data=state,
         aggregate_version=event.originator_version,
     )

@@ -12,6 +12,7 @@ from confluent_kafka import Message as KafkaMessage
 
 from services.kernel.feed import EventFeed
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
+from services.kernel.leader import Leadership
 from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class Relay:
         self.feed = feed
         self.topic = settings.topic(feed.source)
         self.batch_size = batch_size
+        self._leadership = Leadership(settings, f"angeli-relay:{feed.source}")
         self._conn = psycopg.connect(settings.postgres.conninfo(), autocommit=True)
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{feed.source}"')
         self._conn.execute(
@@ -40,18 +42,12 @@ class Relay:
             "compression.type": "lz4",
         })
 
-    def acquire(self, stop: threading.Event | None = None) -> bool:
-        """Block until this relay holds its source's advisory lock (or `stop` is set)."""
-        key = f"angeli-relay:{self.feed.source}"
-        while True:
-            row = self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
-            if row and row[0]:
-                ensure_topics(self.settings, [self.feed.source])
-                return True
-            if stop is not None and stop.wait(1.0):
-                return False
-            if stop is None:
-                threading.Event().wait(1.0)
+    def acquire(self, stop: threading.Event) -> bool:
+        """Block until this relay leads its source (a standby takes over when the leader dies)."""
+        if not self._leadership.acquire(stop):
+            return False
+        ensure_topics(self.settings, [self.feed.source])
+        return True
 
     def position(self) -> int:
         row = self._conn.execute(
@@ -111,3 +107,14 @@ class Relay:
     def close(self) -> None:
         self._producer.flush(10)
         self._conn.close()
+        self._leadership.close()
+
+
+def relay_lag(settings: Settings, feed: EventFeed) -> int:
+    """Notifications stored but not yet confirmed by Kafka, read from the relay's own position table."""
+    with psycopg.connect(settings.postgres.conninfo()) as conn:
+        exists = conn.execute("SELECT to_regclass(%s)", (f'"{feed.source}".relay_position',)).fetchone()
+        if exists is None or exists[0] is None:
+            return feed.head()
+        row = conn.execute(f'SELECT position FROM "{feed.source}".relay_position').fetchone()
+    return max(0, feed.head() - (int(row[0]) if row else 0))

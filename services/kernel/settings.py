@@ -41,6 +41,9 @@ class Settings:
     kafka_partitions: int = 6
     topic_prefix: str = "angeli"
     feed_interval_seconds: float = 0.2
+    # What this process runs beside the API: the feeds (embedded follower, or relays and consumers) and jobs.
+    run_feeds: bool = True
+    run_jobs: bool = True
 
     @property
     def distributed(self) -> bool:
@@ -72,6 +75,8 @@ class Settings:
             kafka_partitions=_int(env, "ANGELI_KAFKA_PARTITIONS", 6, low=1, high=1000),
             topic_prefix=env.get("ANGELI_TOPIC_PREFIX", "angeli"),
             feed_interval_seconds=_float(env, "ANGELI_FEED_INTERVAL", 0.2, low=0.01, high=60.0),
+            run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
+            run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
         )
 
 
@@ -99,3 +104,14 @@ def _float(env: Mapping[str, str], name: str, default: float, *, low: float, hig
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.kernel.readmodel import ReadStore
+from services.kernel.readmodel import ReadStore, Tx
 
 ERASED = "[erased]"
 
@@ -39,17 +39,32 @@ class PrivacyVault:
         with self.store.transaction() as tx:
             if tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,)):
                 raise PersonErased(f"person {pid} was erased; register them again under a new id")
-            row = tx.one("SELECT wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
-            if row is None:
-                key = AESGCM.generate_key(bit_length=256)
-                tx.execute("INSERT INTO vault_keys (person_id, wrapped_key) VALUES (?, ?)",
-                           (pid, _seal(self._master, key, pid)))
-            else:
-                key = _open(self._master, row["wrapped_key"], pid)
-            sealed = _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
-            tx.execute(
-                "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
-                "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", (pid, sealed))
+            self._seal_into(tx, pid, fields)
+
+    def put_many(self, people: dict[UUID, dict[str, str]]) -> set[UUID]:
+        """Store many people in one transaction (bulk imports); returns the erased ones, left unstored."""
+        erased: set[UUID] = set()
+        with self.store.transaction() as tx:
+            for person_id, fields in people.items():
+                pid = str(person_id)
+                if tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,)):
+                    erased.add(person_id)
+                    continue
+                self._seal_into(tx, pid, fields)
+        return erased
+
+    def _seal_into(self, tx: Tx, pid: str, fields: dict[str, str]) -> None:
+        row = tx.one("SELECT wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
+        if row is None:
+            key = AESGCM.generate_key(bit_length=256)
+            tx.execute("INSERT INTO vault_keys (person_id, wrapped_key) VALUES (?, ?)",
+                       (pid, _seal(self._master, key, pid)))
+        else:
+            key = _open(self._master, row["wrapped_key"], pid)
+        sealed = _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
+        tx.execute(
+            "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
+            "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", (pid, sealed))
 
     def get(self, person_id: UUID) -> dict[str, str]:
         """The person's fields; raises PersonErased after erasure, KeyError if never stored."""

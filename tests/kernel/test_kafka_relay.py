@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,22 +18,13 @@ from services.kernel.follower import ProjectionSubscriber
 from services.kernel.messages import Message
 from services.kernel.readmodel import open_store
 from services.kernel.settings import Settings
+from tests.distributed.stack import settings_env, wait_until
 from tests.kernel.sample import SEEN, Counter, sample_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
 ROOT = Path(__file__).resolve().parents[2]
 AGGREGATES, TICKS = 100, 99  # 100 aggregates x (created + 99 ticks) = 10,000 events
-
-
-def settings_env(settings: Settings, batch: int) -> dict[str, str]:
-    pg = settings.postgres
-    return {
-        **os.environ, "ANGELI_MODE": "distributed", "ANGELI_PG_HOST": pg.host, "ANGELI_PG_PORT": str(pg.port),
-        "ANGELI_PG_USER": pg.user, "ANGELI_PG_PASSWORD": pg.password, "ANGELI_PG_DB": pg.dbname,
-        "ANGELI_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "ANGELI_TOPIC_PREFIX": settings.topic_prefix,
-        "ANGELI_KAFKA_PARTITIONS": str(settings.kafka_partitions), "BATCH": str(batch),
-    }
 
 
 def write_events(settings: Settings) -> int:
@@ -59,17 +49,8 @@ def relay_position(settings: Settings) -> int:
 
 def start_relay(settings: Settings, batch: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.kernel.sample"], cwd=ROOT, env=settings_env(settings, batch),
+        [sys.executable, "-m", "tests.kernel.sample"], cwd=ROOT, env=settings_env(settings, BATCH=str(batch)),
     )
-
-
-def wait_until(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def read_topic(settings: Settings, expected: int) -> list[Message]:

@@ -1,0 +1,110 @@
+"""The distributed process roles: API replicas, relays, consumers and the scheduler, each its own process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from services.kernel.kafka import ensure_topics
+from services.kernel.settings import Settings
+
+if TYPE_CHECKING:
+    from services.main import Product
+
+log = logging.getLogger(__name__)
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    api = commands.add_parser(
+        "api", help="serve the HTTP API only (a stateless replica; distributed mode)",
+        description="Serve the API without feeds or jobs, so several replicas can run behind a load balancer.",
+    )
+    api.add_argument("--host", help="address to bind (default ANGELI_HOST or 127.0.0.1)")
+    api.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
+    api.set_defaults(command=_api)
+    relay = commands.add_parser(
+        "relay", help="publish services' events to Kafka (one active per service; others stand by)",
+        description="Relay each named service's notification log to its Kafka topic. A second relay of the "
+        "same service waits on a PostgreSQL advisory lock and takes over when the first dies.",
+    )
+    relay.add_argument("sources", nargs="*", help="services to relay (default: all)")
+    relay.set_defaults(command=_relay)
+    consume = commands.add_parser(
+        "consume", help="run projection and reaction consumers (Kafka consumer group members)",
+        description="Apply Kafka messages to the named projections/reactions. Start more processes to share "
+        "partitions; every member of a group gets some of them.",
+    )
+    consume.add_argument("names", nargs="*", help="projections or reactions to run (default: all)")
+    consume.set_defaults(command=_consume)
+    scheduler = commands.add_parser(
+        "scheduler", help="run the periodic jobs (one active instance; others stand by)",
+        description="Run APScheduler's periodic sweeps. A standby waits on a PostgreSQL advisory lock.",
+    )
+    scheduler.set_defaults(command=_scheduler)
+    topics = commands.add_parser("topics", help="create the Kafka topics of every service if missing")
+    topics.set_defaults(command=_topics)
+
+
+def _api(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    os.environ["ANGELI_RUN_FEEDS"] = "false"
+    os.environ["ANGELI_RUN_JOBS"] = "false"
+    uvicorn.run(
+        "services.main:create_app", factory=True,
+        host=args.host or settings.host, port=args.port or settings.port, log_level="info",
+    )
+    return 0
+
+
+def _relay(settings: Settings, args: argparse.Namespace) -> int:
+    return _serve(settings, lambda product: product.start_relays(args.sources or list(product.feeds)))
+
+
+def _consume(settings: Settings, args: argparse.Namespace) -> int:
+    def start(product: Product) -> None:
+        names = args.names or [s.name for s in product.subscribers]
+        unknown = set(names) - {s.name for s in product.subscribers}
+        if unknown:
+            raise SystemExit(f"angeli consume: unknown projection or reaction {sorted(unknown)}")
+        product.start_consumers(names)
+
+    return _serve(settings, start)
+
+
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    return _serve(settings, lambda product: product.start_jobs())
+
+
+def _topics(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.main import build
+
+    product = build(settings)
+    ensure_topics(settings, list(product.feeds))
+    print(f"topics ready: {', '.join(settings.topic(s) for s in product.feeds)}")
+    product.stop()
+    return 0
+
+
+def _serve(settings: Settings, start: Callable[[Product], None]) -> int:
+    """Build the product, start one role, and run until SIGTERM/SIGINT or until the role fails."""
+    from services.main import build
+
+    if not settings.distributed:
+        print("angeli: this process role needs ANGELI_MODE=distributed (embedded mode runs all in `angeli run`)")
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    product = build(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    start(product)
+    while not stop.is_set() and not product.failed.is_set():
+        stop.wait(0.5)
+    product.stop()
+    return 1 if product.failed.is_set() else 0

@@ -1,0 +1,92 @@
+"""The distributed stack as separate OS processes on the real PostgreSQL and Kafka, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from services.kernel.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that makes a subprocess read exactly these settings."""
+    pg = settings.postgres
+    return {
+        **os.environ, "ANGELI_MODE": settings.mode, "ANGELI_DATA_DIR": str(settings.data_dir),
+        "ANGELI_PG_HOST": pg.host, "ANGELI_PG_PORT": str(pg.port), "ANGELI_PG_USER": pg.user,
+        "ANGELI_PG_PASSWORD": pg.password, "ANGELI_PG_DB": pg.dbname,
+        "ANGELI_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "ANGELI_TOPIC_PREFIX": settings.topic_prefix,
+        "ANGELI_KAFKA_PARTITIONS": str(settings.kafka_partitions), **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Stack:
+    """Named `angeli` processes (api, relay, consume, scheduler) that can be started, killed and restarted."""
+
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self.settings = settings
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        logs.mkdir(parents=True, exist_ok=True)
+
+    def start(self, name: str, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=settings_env(self.settings, **env),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.processes[name] = process
+        return process
+
+    def start_api(self, name: str) -> httpx.Client:
+        port = free_port()
+        self.start(name, "api", "--port", str(port))
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15)
+        wait_until(lambda: client.get("/health").status_code == 200, 60, f"{name} to answer /health")
+        return client
+
+    def kill(self, name: str, signum: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signum)
+        process.wait(timeout=30)
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            process = self.processes.pop(name)
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,67 @@
+"""Distributed mode end to end: API replicas, relays, consumers and scheduler as separate OS processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Producer
+
+from services.kernel.consumer import FeedConsumer
+from services.kernel.follower import ProjectionSubscriber
+from services.kernel.messages import Message, MessageFormatError
+from services.kernel.readmodel import open_store
+from services.kernel.settings import Settings
+from tests.distributed.stack import Stack, wait_until
+from tests.kernel.sample import SEEN
+
+pytestmark = [pytest.mark.postgres, pytest.mark.kafka, pytest.mark.slow]
+
+GIULIA = {"full_name": "Giulia Rossi", "phone": "+39 02 1234 5678", "email": "giulia@example.org",
+          "roles": ["outreach"]}
+
+
+@pytest.fixture
+def stack(pg_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    running = Stack(pg_settings, tmp_path / "logs")
+    yield running
+    running.stop()
+
+
+def test_a_command_on_one_replica_reaches_the_read_model_through_kafka(stack: Stack) -> None:
+    first, second = stack.start_api("api-1"), stack.start_api("api-2")
+    stack.start("relay", "relay")
+    stack.start("consume", "consume")
+    created = first.post("/volunteers", json=GIULIA)
+    assert created.status_code == 201, created.text
+    wait_until(lambda: second.get("/stats/roster").json()["total"] == 1, 60,
+               f"the roster on the other replica; consumer log: {stack.log('consume')}")
+    assert second.get(f"/volunteers/{created.json()['id']}").status_code == 200
+
+
+def test_a_standby_relay_takes_over_when_the_active_one_is_killed(stack: Stack) -> None:
+    api = stack.start_api("api")
+    stack.start("relay-a", "relay")
+    stack.start("consume", "consume")
+    api.post("/volunteers", json=GIULIA)
+    wait_until(lambda: api.get("/stats/roster").json()["total"] == 1, 60, "the first volunteer")
+    stack.start("relay-b", "relay")  # waits on the advisory lock
+    stack.kill("relay-a")
+    api.post("/volunteers", json={**GIULIA, "full_name": "Marco Bianchi"})
+    wait_until(lambda: api.get("/stats/roster").json()["total"] == 2, 60,
+               f"the standby relay to publish; its log: {stack.log('relay-b')}")
+
+
+def test_consumer_meeting_an_unknown_message_version_stops_with_a_clear_error(pg_settings: Settings) -> None:
+    store = open_store(pg_settings, "projection_seen")
+    consumer = FeedConsumer(pg_settings, ProjectionSubscriber(SEEN, store))
+    future = Message("sample", 1, "Counter.Created", 1, "a", "2026-11-22T10:00:00+00:00", {}).to_json()
+    producer = Producer({"bootstrap.servers": pg_settings.kafka_bootstrap})
+    producer.produce(pg_settings.topic("sample"), key=b"a", value=future.replace(b'"version":1', b'"version":99'))
+    producer.flush(10)
+    with pytest.raises(MessageFormatError, match="version 99 is unknown"):
+        wait_until(lambda: consumer.poll_once(timeout=1.0) > 0, 30, "the message to arrive")
+    assert store.one("SELECT COUNT(*) AS n FROM seen") == {"n": 0}
+    consumer.close()
+    store.close()
