@@ -42,7 +42,41 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
     run.set_defaults(command=_run)
     add_process_commands(commands)
+    ledger = commands.add_parser("ledger", help="donation ledger administration").add_subparsers(
+        title="ledger commands", metavar="LEDGER_COMMAND")
+    verify = ledger.add_parser(
+        "verify", help="rebuild the ledger from the donation events and compare it with the stored one",
+        description="Replay the donation event store, recompute every hash, compare with the stored ledger "
+        "(and a published signed head). Exit 0 when identical, 1 with each difference and its sequence.",
+    )
+    verify.add_argument("--head", help="JSON file of a published signed head (from GET /ledger/head)")
+    verify.add_argument("--public-key", help="hex Ed25519 public key (default: derived from the signing key)")
+    verify.set_defaults(command=_ledger_verify)
     return parser
+
+
+def _ledger_verify(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from services.main import build
+    from services.projections.ledger import partitions_of, signing_key
+    from services.projections.ledger_audit import SignedHead, verify
+
+    product = build(settings)
+    try:
+        key = (Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key)) if args.public_key
+               else signing_key(settings).public_key())
+        published = SignedHead.from_json(json.loads(Path(args.head).read_text())) if args.head else None
+        report = verify(product.feeds["donations"], product.read_stores["ledger"], key,
+                        partitions_of(settings), published)
+    finally:
+        product.stop()
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
 from services.calls import main as calls
+from services.donations import main as donations
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.consumer import FeedConsumer
 from services.kernel.feed import EventFeed
@@ -29,12 +30,12 @@ from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
-from services.projections import hours_api
+from services.projections import hours_api, ledger_api
 from services.projections import main as projections
 
 log = logging.getLogger(__name__)
 
-SERVICE_BUILDERS = (calls.build,)
+SERVICE_BUILDERS = (calls.build, donations.build)
 
 DESCRIPTION = (
     "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
@@ -203,7 +204,7 @@ def create_api_for(product: Product) -> FastAPI:
 
     api = create_api(
         "Angeli",
-        [*(s.router for s in product.services.values()), projections.router, hours_api.router],
+        [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,

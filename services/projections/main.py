@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from services.kernel.readmodel import Projection, ReadStore, open_store
 from services.kernel.settings import Settings
-from services.projections import call_stats, directory, roster, volunteer_hours
+from services.projections import call_stats, directory, ledger, roster, transparency, volunteer_hours
 from services.projections.api import router
 
 PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
+    ledger.PROJECTION, transparency.PROJECTION,
 )
 
 __all__ = ["PROJECTIONS", "open_stores", "router"]

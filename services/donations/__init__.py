@@ -1,0 +1,1 @@
+"""Donations: donors, funds, pledges of money or goods, payments, reversals and disbursements."""

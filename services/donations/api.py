@@ -1,0 +1,245 @@
+"""Donations HTTP routes: translate requests to use cases, nothing more."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.donations.application import DonationsApplication, PledgeView
+
+router = APIRouter(tags=["donations"])
+
+
+def _donations(request: Request) -> DonationsApplication:
+    application: DonationsApplication = request.app.state.applications["donations"]
+    return application
+
+
+Donations = Annotated[DonationsApplication, Depends(_donations)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DonorIn(Command):
+    kind: Literal["person", "company"]
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, min_length=3, max_length=40)
+    tax_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{11,16}$")
+
+
+class DonorOut(BaseModel):
+    id: UUID
+    kind: str
+    name: str | None
+    erased: bool
+
+
+class FundIn(Command):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class FundOut(BaseModel):
+    id: UUID
+    name: str
+    closed: bool
+    balance: Decimal
+    disbursed: Decimal
+    version: int
+
+
+class DisbursementIn(Command):
+    amount: Decimal
+    currency: str = "EUR"
+    purpose: Text
+    document: str = Field(min_length=1, max_length=200)
+    disbursed_at: datetime | None = None
+
+
+class Instalment(Command):
+    due_on: date
+    amount: Decimal
+
+
+class PledgeIn(Command):
+    donor_id: UUID
+    fund_id: UUID
+    kind: Literal["money", "goods"] = "money"
+    amount: Decimal = Field(description="euro for money; declared value for goods")
+    currency: str = "EUR"
+    campaign_id: UUID | None = None
+    contact_id: UUID | None = None
+    call_id: UUID | None = None
+    volunteer_id: UUID | None = None
+    description: str | None = Field(default=None, max_length=300)
+    quantity: int | None = None
+    instalments: list[Instalment] = Field(default_factory=list, max_length=120)
+
+
+class PledgeOut(BaseModel):
+    id: UUID
+    donor_id: UUID
+    fund_id: UUID
+    kind: str
+    amount: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    status: str
+    campaign_id: str | None
+    received_quantity: int
+    quantity: int | None
+    payments: list[dict[str, str]]
+    version: int
+
+
+class PaymentIn(Command):
+    amount: Decimal
+    currency: str = "EUR"
+    method: str = Field(min_length=1, max_length=40)
+    reference: str = Field(min_length=1, max_length=140)
+    received_at: datetime | None = None
+
+
+class PaymentOut(BaseModel):
+    pledge_id: UUID
+    payment_id: UUID
+    duplicate: bool
+
+
+class ReversalIn(Command):
+    amount: Decimal
+    currency: str = "EUR"
+    reason: Text
+    reversed_at: datetime | None = None
+
+
+class CancellationIn(Command):
+    reason: Text
+
+
+class GoodsIn(Command):
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+class Created(BaseModel):
+    id: UUID
+
+
+@router.post("/donors", status_code=201)
+def register_donor(body: DonorIn, donations: Donations) -> DonorOut:
+    """Register a donor; name and contacts go to the privacy vault, events carry the id only."""
+    details = {k: str(v) for k, v in body.model_dump(exclude={"kind"}).items() if v is not None}
+    donor_id = donations.register_donor(body.kind, details)
+    return get_donor(donor_id, donations)
+
+
+@router.get("/donors/{donor_id}")
+def get_donor(donor_id: UUID, donations: Donations) -> DonorOut:
+    """One donor's kind and name (unless erased)."""
+    view = donations.donor(donor_id)
+    return DonorOut(id=view.id, kind=view.kind, name=view.details.get("name"), erased=view.erased)
+
+
+@router.post("/funds", status_code=201)
+def create_fund(body: FundIn, donations: Donations) -> FundOut:
+    """Create a fund money is raised for."""
+    return get_fund(donations.create_fund(body.name), donations)
+
+
+@router.get("/funds/{fund_id}")
+def get_fund(fund_id: UUID, donations: Donations) -> FundOut:
+    """A fund's name, state and current balance."""
+    view = donations.fund(fund_id)
+    return FundOut(id=view.id, name=view.name, closed=view.closed, balance=view.balance,
+                   disbursed=view.disbursed, version=view.version)
+
+
+@router.post("/funds/{fund_id}/rename")
+def rename_fund(fund_id: UUID, body: FundIn, donations: Donations) -> FundOut:
+    """Give an open fund a new name."""
+    donations.rename_fund(fund_id, body.name)
+    return get_fund(fund_id, donations)
+
+
+@router.post("/funds/{fund_id}/close")
+def close_fund(fund_id: UUID, donations: Donations) -> FundOut:
+    """Close a fund to new pledges; payments on earlier pledges and disbursements continue."""
+    donations.close_fund(fund_id)
+    return get_fund(fund_id, donations)
+
+
+@router.post("/funds/{fund_id}/disbursements", status_code=201)
+def disburse(fund_id: UUID, body: DisbursementIn, donations: Donations) -> Created:
+    """Record what the fund's money was spent on; never more than the fund holds."""
+    disbursement_id = donations.disburse(
+        fund_id, body.amount, body.purpose, body.document, body.currency, body.disbursed_at)
+    return Created(id=disbursement_id)
+
+
+@router.post("/pledges", status_code=201)
+def make_pledge(body: PledgeIn, donations: Donations) -> PledgeOut:
+    """Record a pledge of money (optionally in instalments) or of goods."""
+    links = {name: str(value) if value is not None else None for name, value in
+             (("campaign_id", body.campaign_id), ("contact_id", body.contact_id), ("call_id", body.call_id),
+              ("volunteer_id", body.volunteer_id))}
+    pledge_id = donations.make_pledge(
+        body.donor_id, body.fund_id, body.kind, body.amount, body.currency, **links,
+        description=body.description, quantity=body.quantity,
+        schedule=[(i.due_on, i.amount) for i in body.instalments],
+    )
+    return pledge_out(donations.pledge(pledge_id))
+
+
+@router.get("/pledges/{pledge_id}")
+def get_pledge(
+    pledge_id: UUID, donations: Donations,
+    on: Annotated[date | None, Query(description="status as of this date (default today)")] = None,
+) -> PledgeOut:
+    """A pledge with its payments and its status on a date."""
+    return pledge_out(donations.pledge(pledge_id, on))
+
+
+@router.post("/pledges/{pledge_id}/payments", status_code=201)
+def receive_payment(pledge_id: UUID, body: PaymentIn, donations: Donations) -> PaymentOut:
+    """Record a payment; the same method and reference imported again is recorded once."""
+    recorded = donations.receive_payment(
+        pledge_id, body.amount, body.method, body.reference, body.currency, body.received_at)
+    return PaymentOut(pledge_id=pledge_id, payment_id=recorded.payment_id, duplicate=recorded.duplicate)
+
+
+@router.post("/pledges/{pledge_id}/payments/{payment_id}/reversals", status_code=201)
+def reverse_payment(pledge_id: UUID, payment_id: UUID, body: ReversalIn, donations: Donations) -> PledgeOut:
+    """Record a chargeback or refund of (part of) a payment."""
+    donations.reverse_payment(pledge_id, payment_id, body.amount, body.reason, body.currency, body.reversed_at)
+    return pledge_out(donations.pledge(pledge_id))
+
+
+@router.post("/pledges/{pledge_id}/cancel")
+def cancel_pledge(pledge_id: UUID, body: CancellationIn, donations: Donations) -> PledgeOut:
+    """Cancel a pledge that is not fulfilled; payments already received stay."""
+    donations.cancel_pledge(pledge_id, body.reason)
+    return pledge_out(donations.pledge(pledge_id))
+
+
+@router.post("/pledges/{pledge_id}/goods", status_code=201)
+def receive_goods(pledge_id: UUID, body: GoodsIn, donations: Donations) -> Created:
+    """Record goods received for a pledge in kind."""
+    return Created(id=donations.receive_goods(pledge_id, body.quantity))
+
+
+def pledge_out(view: PledgeView) -> PledgeOut:
+    payments = [{"payment_id": str(pid), "amount": str(amount), "method": method, "reference": ref,
+                 "reversed": str(rev)} for pid, amount, method, ref, rev in view.payments]
+    return PledgeOut(
+        id=view.id, donor_id=view.donor_id, fund_id=view.fund_id, kind=view.kind, amount=view.amount,
+        paid=view.paid, outstanding=view.outstanding, status=view.status, campaign_id=view.campaign_id,
+        received_quantity=view.received_quantity, quantity=view.quantity, payments=payments, version=view.version,
+    )
