@@ -30,6 +30,9 @@ lint: $(STAMP)
 test: $(STAMP) services-up lint
 	$(BIN)/pytest
 
+run-distributed: $(STAMP)
+	bash deploy/distributed/run.sh
+
 bench: $(STAMP) services-up
 	$(BIN)/python -m bench
 

@@ -1,5 +1,5 @@
 # Shared settings for deploy/postgres/{start,stop}.sh. Sourced, not executed.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 
 PG_PORT="${ANGELI_PG_PORT:-5432}"
 PG_HOST=127.0.0.1

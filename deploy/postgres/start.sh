@@ -63,6 +63,10 @@ exec 9>"$PG_LOCK"
 flock -w 120 9 || die "timed out waiting for lock $PG_LOCK"
 if server_up && client_ok; then ready_line; exit 0; fi
 
+port_open() { (exec 3<>"/dev/tcp/$PG_HOST/$PG_PORT") 2>/dev/null; }
+if ! server_up && ! ours_running && port_open; then
+    die "$PG_HOST:$PG_PORT is in use by something that is not PostgreSQL; free it or set ANGELI_PG_PORT=..."
+fi
 if server_up && ! ours_running; then
     die "something on $PG_HOST:$PG_PORT answers as PostgreSQL but is not the cluster in $PG_DATA and
   does not accept user '$PG_USER' on databases '$PG_DB'/'$PG_TEST_DB'. Stop it (e.g. 'pg_ctlcluster <ver> main stop')
@@ -108,8 +112,8 @@ write_as_pg "$PG_DATA/angeli.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_SOCKET_DIR'
-max_connections = 200
-shared_buffers = 128MB
+max_connections = 500
+shared_buffers = 256MB
 fsync = on
 synchronous_commit = on
 full_page_writes = on
@@ -138,7 +142,8 @@ if ours_running; then
 else
     [[ $EUID -ne 0 ]] || { touch "$PG_LOG"; chown postgres:postgres "$PG_LOG"; }
     log "starting cluster in $PG_DATA on $PG_HOST:$PG_PORT (log: $PG_LOG)"
-    as_pg "$BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" -s \
+    # 9>&-: the lock fd must not be inherited by the long-lived postmaster.
+    as_pg "$BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t "$READY_TIMEOUT" -s 9>&- \
         || { tail -n 40 "$PG_LOG" >&2 || true; die "pg_ctl start failed (log: $PG_LOG)"; }
 fi
 

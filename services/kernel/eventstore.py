@@ -33,8 +33,8 @@ def event_store_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_USER": pg.user,
             "POSTGRES_PASSWORD": pg.password,
             "POSTGRES_SCHEMA": service,
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "15",
             # Never enable DB functions: readers following the log could skip events (DESIGN.md).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
             "CREATE_TABLE": "y",
