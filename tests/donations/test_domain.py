@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -60,7 +61,7 @@ def test_pledge_is_overdue_when_a_due_instalment_is_unpaid_at_the_query_date(
 
 
 def test_instalments_must_add_up_to_the_pledge(donations: DonationsApplication, giulia: UUID, famiglie: UUID) -> None:
-    with pytest.raises(InstalmentsNotValid, match="add up to 40.00, the pledge is 50.00"):
+    with pytest.raises(InstalmentsNotValid, match=re.escape("add up to 40.00, the pledge is 50.00")):
         money(donations, giulia, famiglie, "50.00", schedule=[(date(2026, 12, 1), D("40.00"))])
     with pytest.raises(InstalmentsNotValid, match="increasing order"):
         money(donations, giulia, famiglie, "50.00",
@@ -72,7 +73,7 @@ def test_overpayment_is_refused_and_stores_nothing(
 ) -> None:
     pledge = money(donations, giulia, famiglie, "50.00")
     before = stored_events(donations)
-    with pytest.raises(Overpayment, match="payment of 60.00 exceeds the 50.00 still due"):
+    with pytest.raises(Overpayment, match=re.escape("payment of 60.00 exceeds the 50.00 still due")):
         donations.receive_payment(pledge, D("60.00"), "card", "ch_big")
     assert stored_events(donations) == before
     assert donations.fund(famiglie).balance == D("0.00")
@@ -97,7 +98,9 @@ def test_only_euro_is_accepted(donations: DonationsApplication, giulia: UUID, fa
         donations.receive_payment(pledge, D("10.00"), "card", "ch_1", currency="CHF")
 
 
-def test_payment_to_a_cancelled_pledge_is_refused(donations: DonationsApplication, giulia: UUID, famiglie: UUID) -> None:
+def test_payment_to_a_cancelled_pledge_is_refused(
+    donations: DonationsApplication, giulia: UUID, famiglie: UUID
+) -> None:
     pledge = money(donations, giulia, famiglie, "50.00")
     donations.receive_payment(pledge, D("10.00"), "cash", "R-1")
     donations.cancel_pledge(pledge, "donor changed their mind")
@@ -120,7 +123,7 @@ def test_reversal_cannot_exceed_the_payment(donations: DonationsApplication, giu
     payment = donations.receive_payment(pledge, D("30.00"), "card", "ch_1").payment_id
     donations.reverse_payment(pledge, payment, D("20.00"), "partial refund")
     before = stored_events(donations)
-    with pytest.raises(ReversalExceedsPayment, match="exceeds the 10.00 of payment"):
+    with pytest.raises(ReversalExceedsPayment, match=re.escape("exceeds the 10.00 of payment")):
         donations.reverse_payment(pledge, payment, D("10.01"), "chargeback")
     with pytest.raises(PaymentNotFound):
         donations.reverse_payment(pledge, uuid4(), D("1.00"), "chargeback")
@@ -138,13 +141,15 @@ def test_a_payment_imported_twice_is_recorded_once(
     assert again.duplicate and again.payment_id == first.payment_id
     assert donations.pledge(pledge).paid == D("20.00")
     other = money(donations, giulia, famiglie, "20.00")
-    with pytest.raises(PaymentReferenceTaken, match="already recorded for 20.00 on pledge"):
+    with pytest.raises(PaymentReferenceTaken, match=re.escape("already recorded for 20.00 on pledge")):
         donations.receive_payment(other, D("20.00"), "bank_transfer", "CRO-1234")
     # The same reference under another method is another payment.
     assert not donations.receive_payment(other, D("20.00"), "card", "CRO-1234").duplicate
 
 
-def test_unknown_fund_donor_and_method_are_refused(donations: DonationsApplication, giulia: UUID, famiglie: UUID) -> None:
+def test_unknown_fund_donor_and_method_are_refused(
+    donations: DonationsApplication, giulia: UUID, famiglie: UUID
+) -> None:
     with pytest.raises(NotFound, match="fund"):
         money(donations, giulia, uuid4(), "10.00")
     with pytest.raises(NotFound, match="donor"):
@@ -183,7 +188,7 @@ def test_disbursement_cannot_exceed_what_the_fund_holds(
     pledge = money(donations, giulia, famiglie, "100.00")
     payment = donations.receive_payment(pledge, D("100.00"), "card", "ch_1").payment_id
     donations.disburse(famiglie, D("60.00"), "Spesa per 12 famiglie", "FATT-2026-118")
-    with pytest.raises(InsufficientFunds, match="holds 40.00, cannot disburse 40.01"):
+    with pytest.raises(InsufficientFunds, match=re.escape("holds 40.00, cannot disburse 40.01")):
         donations.disburse(famiglie, D("40.01"), "Bollette", "FATT-2026-119")
     with pytest.raises(DisbursementNotValid, match="document"):
         donations.disburse(famiglie, D("1.00"), "Bollette", " ")
@@ -209,7 +214,9 @@ def test_goods_pledge_receives_goods_valued_pro_rata(
         donations.receive_payment(pledge, D("1.00"), "cash", "x")
 
 
-def test_goods_pledge_needs_description_and_quantity(donations: DonationsApplication, giulia: UUID, famiglie: UUID) -> None:
+def test_goods_pledge_needs_description_and_quantity(
+    donations: DonationsApplication, giulia: UUID, famiglie: UUID
+) -> None:
     with pytest.raises(PledgeNotValid, match="description"):
         donations.make_pledge(giulia, famiglie, "goods", D("10.00"), quantity=1)
     with pytest.raises(PledgeNotValid, match="quantity"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -74,7 +75,7 @@ def test_one_chained_entry_per_money_movement_with_running_fund_balances(
         (1, "payment", 5000, 5000), (2, "payment", 10000, 15000), (3, "disbursement", 3000, 12000),
         (4, "reversal", 4000, 8000), (5, "payment", 500, 500), (6, "in_kind", 9000, 500)]
     assert entries[0]["previous_hash"] == ledger.GENESIS
-    assert all(b["previous_hash"] == a["hash"] for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b["previous_hash"] == a["hash"] for a, b in itertools.pairwise(entries))
     text = json.dumps(entries)
     assert str(filled["giulia"]) not in text and str(filled["marco"]) not in text
 
