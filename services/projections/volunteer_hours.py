@@ -132,7 +132,8 @@ def outcomes(store: ReadStore) -> dict[str, Any]:
     money = store.one("SELECT raised_cents FROM vh_money WHERE fund = 'all'")
     shift_seconds = int(totals.get("shift_seconds") or 0)
     raised = Decimal(int(money["raised_cents"]) if money else 0) / 100
-    per_hour = (raised * 3600 / shift_seconds).quantize(Decimal("0.01")) if shift_seconds else None
+    # No figure until donations have reported a payment and volunteers have given time.
+    per_hour = (raised * 3600 / shift_seconds).quantize(Decimal("0.01")) if money and shift_seconds else None
     return {
         "volunteers_active": int(active["n"]) if active else 0,
         "hours_given": shift_seconds / 3600,
