@@ -1,0 +1,397 @@
+"""Campaigns use cases: campaigns, contact import, suppression, call outcomes; get → act → save → index."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, BinaryIO
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import Tracking
+
+from services.campaigns import importing
+from services.campaigns.calendar import ITALY_2024, Policy, Reach, calling_days, policy_named, zone
+from services.campaigns.dialer import queue
+from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, default_retry, parse_priority
+from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
+from services.campaigns.domain.suppression import Person, RegisterCheck
+from services.campaigns.eligibility import Eligibility, explain
+from services.campaigns.phones import PersonIds, normalise
+from services.kernel.clock import Clock
+from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.eventstore import ServiceApplication
+from services.kernel.messages import Message
+from services.kernel.readmodel import ReadStore
+from services.kernel.vault import PrivacyVault
+
+log = logging.getLogger(__name__)
+
+
+class RegisterCheckOutdated(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    import_id: UUID
+    rows: int
+    imported: int
+    merged: int
+    invalid: int
+    problems: tuple[importing.Problem, ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RegisterReport:
+    checked_on: date
+    listed: int
+    cleared: int
+    invalid: int
+    problems: tuple[importing.Problem, ...]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    open_contacts: int
+    handle_seconds: int
+    contacts_per_day: int
+    exhausted_on: date | None
+
+
+Progress = Callable[[int, int], None]  # (rows done, rows total)
+
+
+class CampaignsApplication(ServiceApplication):
+    name = "campaigns"
+
+    def __init__(self, env: dict[str, str], vault: PrivacyVault, queue_store: ReadStore, person_ids: PersonIds,
+                 clock: Clock | None = None, lease_seconds: int = 300) -> None:
+        super().__init__(env, clock)
+        self.vault = vault
+        self.queue = queue_store
+        self.person_ids = person_ids
+        self.lease = timedelta(seconds=lease_seconds)
+        self._policies: dict[str, Policy] = {}
+        queue_store.create(queue.SCHEMA)
+
+    def close(self) -> None:
+        super().close()
+        self.queue.close()
+
+    # Campaign lifecycle.
+    def create_campaign(self, name: str, fund_id: UUID, goal: Decimal, starts_on: date, ends_on: date,
+                        window: dict[str, Any], policy: tuple[str, int], priority: list[str],
+                        script: tuple[str, str] | None, max_attempts: int) -> UUID:
+        Campaign.check_new(name, goal, starts_on, ends_on)
+        policy_named(*policy)
+        retry = {**default_retry(), "max_attempts": max_attempts}
+        campaign = Campaign(name, fund_id, goal, starts_on.isoformat(), ends_on.isoformat(), window, policy[0],
+                            policy[1], retry, parse_priority(priority), created_at=self.clock.now())
+        if script is not None:
+            campaign.revise_script(script[0], script[1], self.clock.now())
+        self._save_campaign(campaign)
+        return campaign.id
+
+    def revise_script(self, campaign_id: UUID, text: str, privacy_notice: str) -> None:
+        campaign = self.get(campaign_id, Campaign)
+        campaign.revise_script(text, privacy_notice, self.clock.now())
+        self._save_campaign(campaign)
+
+    def launch(self, campaign_id: UUID) -> None:
+        campaign = self.get(campaign_id, Campaign)
+        campaign.launch(self.clock.now(), self.register_checked_on())
+        self._save_campaign(campaign)
+
+    def pause(self, campaign_id: UUID, reason: str) -> None:
+        campaign = self.get(campaign_id, Campaign)
+        campaign.pause(self.clock.now(), reason)
+        self._save_campaign(campaign)
+
+    def resume(self, campaign_id: UUID) -> None:
+        campaign = self.get(campaign_id, Campaign)
+        campaign.resume(self.clock.now(), self.register_checked_on())
+        self._save_campaign(campaign)
+
+    def complete(self, campaign_id: UUID, reason: str) -> None:
+        campaign = self.get(campaign_id, Campaign)
+        campaign.complete(self.clock.now(), reason)
+        self._save_campaign(campaign)
+
+    def campaign(self, campaign_id: UUID) -> Campaign:
+        return self.get(campaign_id, Campaign)
+
+    def _save_campaign(self, campaign: Campaign) -> None:
+        self.save(campaign)
+        with self.queue.transaction() as tx:
+            queue.index_campaign(tx, campaign)
+
+    def policy_of(self, campaign_id: str) -> Policy:
+        if campaign_id not in self._policies:
+            row = self.queue.one("SELECT policy FROM campaigns WHERE campaign_id = ?", (campaign_id,))
+            name, _, version = (row["policy"] if row else ITALY_2024.label).rpartition("@v")
+            self._policies[campaign_id] = policy_named(name, int(version))
+        return self._policies[campaign_id]
+
+    # Contact import.
+    def import_contacts(self, campaign_id: UUID, binary: BinaryIO, progress: Progress | None = None,
+                        region: str = "IT") -> ImportReport:
+        campaign = self.get(campaign_id, Campaign)
+        if campaign.status == "completed":
+            raise CampaignNotRunnable(f"campaign {campaign.name!r} is completed; it takes no more contacts")
+        plan = importing.inspect(binary)  # a file-level problem raises here: nothing stored
+        import_id, now = uuid4(), self.clock.now()
+        totals = {"rows": 0, "imported": 0, "merged": 0, "invalid": 0}
+        problems: list[importing.Problem] = []
+        with self.queue.transaction() as tx:
+            tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
+                       " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
+                                                                        now.isoformat()))
+        for batch in importing.batches(binary, plan, region=region):
+            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.rows, now)
+            problems.extend(batch.problems + refused)
+            totals["rows"] += batch.lines_read
+            totals["imported"] += imported
+            totals["merged"] += merged
+            totals["invalid"] += len(batch.problems) + len(refused)
+            self._import_progress(import_id, totals, done=False)
+            if progress is not None:
+                progress(totals["rows"], plan.rows)
+        campaign = self.get(campaign_id, Campaign)
+        campaign.record_import(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
+                               plan.sha256, now)
+        self._save_campaign(campaign)
+        self._import_progress(import_id, totals, done=True)
+        return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
+                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256)
+
+    def _import_batch(self, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
+                      now: datetime) -> tuple[int, int, list[importing.Problem]]:
+        by_person: dict[UUID, importing.Row] = {}
+        merged = 0
+        for row in rows:
+            person_id = self.person_ids.of(row.phone)
+            if person_id in by_person:
+                first = by_person[person_id]
+                by_person[person_id] = importing.Row(first.line, first.phone, first.timezones,
+                                                     {**row.fields, **first.fields},
+                                                     first.municipality or row.municipality,
+                                                     first.preferred_times or row.preferred_times)
+                merged += 1
+            else:
+                by_person[person_id] = row
+        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()})
+        refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
+                   for p in erased]
+        ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}
+        with self.queue.transaction() as tx:
+            known = queue.existing(tx, [str(i) for i in ids])
+        fresh = [Contact(campaign_id, pid, by_person[pid].timezones, by_person[pid].municipality,
+                         by_person[pid].preferred_times, import_id, now)
+                 for cid, pid in ids.items() if str(cid) not in known]
+        updated = [c for c in (self._merge(UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
+        self.save(*fresh, *updated)
+        self._index_contacts([*fresh, *updated], now)
+        return len(fresh), merged + len(known), refused
+
+    def _merge(self, contact_id: UUID, row: importing.Row, import_id: UUID) -> Contact | None:
+        contact = self.get(contact_id, Contact)
+        municipality = row.municipality if row.municipality != contact.municipality else ""
+        preferred = row.preferred_times if row.preferred_times != contact.preferred_times else []
+        if not municipality and not preferred:
+            return None
+        contact.merge_details(municipality, preferred, import_id)
+        return contact
+
+    def _import_progress(self, import_id: UUID, totals: dict[str, int], done: bool) -> None:
+        with self.queue.transaction() as tx:
+            tx.execute("UPDATE imports SET rows_read = ?, imported = ?, merged = ?, invalid = ?, done = ?"
+                       " WHERE import_id = ?", (totals["rows"], totals["imported"], totals["merged"],
+                                                totals["invalid"], 1 if done else 0, str(import_id)))
+
+    def _index_contacts(self, contacts: Sequence[Contact], now: datetime) -> None:
+        """Index contacts with their persons' holds (persons that exist already, e.g. opted out earlier)."""
+        persons = self._existing_persons([c.person_id for c in contacts])
+        with self.queue.transaction() as tx:
+            queue.index_contacts(tx, [queue.contact_row(c, persons.get(c.person_id),
+                                                        self.policy_of(str(c.campaign_id)), now) for c in contacts])
+
+    def _existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
+        if not person_ids:
+            return {}
+        marks = ", ".join("?" for _ in person_ids)
+        rows = self.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
+                                [str(p) for p in person_ids])
+        return {UUID(r["person_id"]): self.get(UUID(r["person_id"]), Person) for r in rows}
+
+    # Suppression.
+    def person_id(self, phone: str) -> UUID:
+        return self.person_ids.of(normalise(phone))
+
+    def person(self, person_id: UUID) -> Person:
+        """The person's aggregate, or a new unsaved one (a person first met now)."""
+        if self.exists(person_id):
+            return self.get(person_id, Person)
+        return Person(person_id, self.clock.now())
+
+    def opt_out(self, person_id: UUID, source: str, contact_id: str = "") -> None:
+        person = self.person(person_id)
+        person.opt_out(self.clock.now(), source, contact_id)
+        self.save_persons([person])
+
+    def reconsent(self, person_id: UUID, given_by: str, source: str, given_at: datetime | None) -> None:
+        at = given_at or self.clock.now()
+        if at > self.clock.now():
+            raise InvalidInput(f"consent cannot be given in the future, got {at.isoformat()}")
+        person = self.person(person_id)
+        person.reconsent(at, given_by, source)
+        self.save_persons([person])
+
+    def save_persons(self, persons: Sequence[Person], tracking: Tracking | None = None,
+                     contacts: Sequence[Contact] = ()) -> None:
+        self.save_tracked(*contacts, *persons, tracking=tracking)
+        self.index_after_save(contacts, persons)
+
+    def index_after_save(self, contacts: Sequence[Contact], persons: Sequence[Person]) -> None:
+        now = self.clock.now()
+        by_id = {p.id: p for p in persons}
+        with self.queue.transaction() as tx:
+            queue.index_contacts(tx, [queue.contact_row(c, by_id.get(c.person_id), self.policy_of(str(c.campaign_id)),
+                                                        now) for c in contacts])
+        with self.queue.transaction() as tx:
+            for person in persons:
+                queue.index_person(tx, person, now, self.policy_of)
+
+    def register_checked_on(self) -> date | None:
+        latest = queue.latest_register_check(self.queue)
+        return date.fromisoformat(latest) if latest else None
+
+    def import_register(self, binary: BinaryIO, checked_on: date, progress: Progress | None = None) -> RegisterReport:
+        """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
+        today = self.clock.now().astimezone(zone("Europe/Rome")).date()
+        if checked_on > today:
+            raise InvalidInput(f"checked_on {checked_on} is in the future; give the date the register was checked")
+        latest = self.register_checked_on()
+        if latest is not None and checked_on < latest:
+            raise RegisterCheckOutdated(f"a newer register check ({latest}) was already imported")
+        plan = importing.inspect(binary)
+        listed, invalid, done = 0, 0, 0
+        problems: list[importing.Problem] = []
+        for batch in importing.batches(binary, plan):
+            persons = [self.person(self.person_ids.of(row.phone)) for row in batch.rows]
+            for person in persons:
+                person.list_on_register(checked_on)
+            self.save_persons([p for p in persons if p.pending_events])
+            listed += len(batch.rows)
+            invalid += len(batch.problems)
+            problems.extend(batch.problems)
+            done += batch.lines_read
+            if progress is not None:
+                progress(done, plan.rows)
+        cleared = self._clear_unlisted(checked_on)
+        check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, self.clock.now())
+        self.save(check)
+        with self.queue.transaction() as tx:
+            tx.execute("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
+                       " (checked_on) DO UPDATE SET imported_at = excluded.imported_at",
+                       (checked_on.isoformat(), self.clock.now().isoformat()))
+        return RegisterReport(checked_on, listed, cleared, invalid, tuple(problems[: importing.MAX_PROBLEMS_SHOWN]))
+
+    def _clear_unlisted(self, checked_on: date) -> int:
+        cleared = 0
+        while True:
+            rows = self.queue.query("SELECT person_id FROM persons WHERE register_listed_on <> ''"
+                                    " AND register_listed_on < ? LIMIT 500", (checked_on.isoformat(),))
+            if not rows:
+                return cleared
+            persons = [self.get(UUID(r["person_id"]), Person) for r in rows]
+            for person in persons:
+                person.clear_from_register(checked_on)
+            self.save_persons(persons)
+            cleared += len(persons)
+
+    # Eligibility, explained.
+    def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Eligibility:
+        contact = self.get(contact_id, Contact)
+        if contact.campaign_id != campaign_id:
+            raise InvalidInput(f"contact {contact_id} belongs to another campaign")
+        campaign = self.get(campaign_id, Campaign)
+        person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
+        return explain(campaign, contact, person, self.register_checked_on(), self.clock.now())
+
+    def forecast(self, campaign_id: UUID, volunteers: int, hours_per_day: Decimal,
+                 handle_seconds: int | None) -> Forecast:
+        campaign = self.get(campaign_id, Campaign)
+        stats = queue.handle_stats(self.queue, str(campaign_id)) or {}
+        attempts, talk = int(stats.get("attempts") or 0), int(stats.get("talk") or 0)
+        handle = handle_seconds or (max(60, talk // attempts) if attempts else 300)
+        row = self.queue.one("SELECT COUNT(*) AS n FROM queue_contacts WHERE campaign_id = ? AND kind <> 'closed'",
+                             (str(campaign_id),))
+        open_contacts = int(row["n"]) if row else 0
+        per_day = int(Decimal(volunteers) * hours_per_day * 3600 / handle)
+        if per_day == 0 or open_contacts == 0:
+            return Forecast(open_contacts, handle, per_day, None if per_day == 0 else self.clock.now().date())
+        needed = -(-open_contacts // per_day)
+        rules = campaign.rules(Reach((campaign.window.timezone,)))
+        today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
+        days = calling_days(rules, today, needed) if needed <= 366 else []
+        return Forecast(open_contacts, handle, per_day, days[-1] if len(days) == needed else None)
+
+    # Reactions to the calls service.
+    def on_calls_message(self, message: Message, tracking: Tracking) -> bool:
+        if message.type in ("Presence.ClockedIn", "Presence.ClockedOut"):
+            at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
+            queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
+            return False
+        contact_id = message.data.get("contact_id") if message.type in ("Call.Started", "Call.Ended") else None
+        if not contact_id or not self.exists(UUID(contact_id)):
+            return False
+        if message.type == "Call.Started":
+            return self._call_started(UUID(contact_id), message, tracking)
+        return self._call_ended(UUID(contact_id), message, tracking)
+
+    def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
+        contact = self.get(contact_id, Contact)
+        if contact.volunteer_id != message.data["volunteer_id"]:
+            return False
+        contact.call_started(message.data["volunteer_id"], datetime.fromisoformat(message.data["started_at"]))
+        self.save_tracked(contact, tracking=tracking)
+        self.index_after_save([contact], [])
+        return True
+
+    def _call_ended(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
+        data = message.data
+        disposition = data["disposition"]
+        if disposition not in DISPOSITIONS:
+            log.warning("Call.Ended at %s has unknown disposition %r; ignored", message.position, disposition)
+            return False
+        contact = self.get(contact_id, Contact)
+        campaign = self.get(contact.campaign_id, Campaign)
+        person = self.person(contact.person_id)
+        at = datetime.fromisoformat(data["ended_at"])
+        person.log_attempt(campaign.id, contact.id, disposition, at, campaign.policy)
+        if disposition == "do_not_call":
+            person.opt_out(at, "call", str(contact.id))
+        callback = datetime.fromisoformat(data["callback_at"]) if data.get("callback_at") else None
+        plan = plan_after(disposition, contact.attempts + 1, at, callback, campaign.rules(contact.reach),
+                          campaign.retry, person.rest_until)
+        contact.record_attempt(data["volunteer_id"], disposition, at, int(data.get("talk_seconds") or 0), plan)
+        self.save_persons([person], tracking=tracking, contacts=[contact])
+        with self.queue.transaction() as tx:
+            queue.add_talk_seconds(tx, str(contact.id), int(data.get("talk_seconds") or 0))
+        return True
+
+    # Scheduled sweeps.
+    def complete_ended_campaigns(self) -> int:
+        completed = 0
+        for row in self.queue.query("SELECT campaign_id FROM campaigns WHERE status <> 'completed'"):
+            campaign = self.get(UUID(row["campaign_id"]), Campaign)
+            today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
+            if today > campaign.window.last_day:
+                campaign.complete(self.clock.now(), "end date reached")
+                self._save_campaign(campaign)
+                completed += 1
+        return completed

@@ -1,0 +1,195 @@
+"""The due-queue index: one row per contact, written right after each save, rebuildable from the aggregates.
+
+The index only proposes candidates; the aggregates decide. A stale row (a crash between the event save and
+the index write, or a person's hold not yet copied) can cost a wasted candidate, never a wrong offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from services.campaigns.calendar import Policy
+from services.campaigns.domain.campaign import Campaign
+from services.campaigns.domain.contact import CALL_GRACE, Contact
+from services.campaigns.domain.suppression import Person
+from services.kernel.readmodel import ReadStore, Row, Tx
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS queue_contacts ("
+    " contact_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, person_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " due_at BIGINT NOT NULL, hold_until BIGINT NOT NULL, hold_reason TEXT NOT NULL, calendar_key TEXT NOT NULL,"
+    " closed_reason TEXT NOT NULL, volunteer_id TEXT NOT NULL, lease_until BIGINT NOT NULL,"
+    " attempts INTEGER NOT NULL, talk_seconds BIGINT NOT NULL, version BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS queue_due ON queue_contacts (campaign_id, kind, due_at)",
+    "CREATE INDEX IF NOT EXISTS queue_person ON queue_contacts (person_id)",
+    "CREATE INDEX IF NOT EXISTS queue_leases ON queue_contacts (kind, lease_until)",
+    "CREATE TABLE IF NOT EXISTS queue_keys ("
+    " campaign_id TEXT NOT NULL, calendar_key TEXT NOT NULL, PRIMARY KEY (campaign_id, calendar_key))",
+    "CREATE TABLE IF NOT EXISTS persons ("
+    " person_id TEXT PRIMARY KEY, suppression TEXT NOT NULL, register_listed_on TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS register_checks (checked_on TEXT PRIMARY KEY, imported_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS campaigns ("
+    " campaign_id TEXT PRIMARY KEY, status TEXT NOT NULL, ends_on TEXT NOT NULL, policy TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS presence ("
+    " volunteer_id TEXT PRIMARY KEY, clocked_in INTEGER NOT NULL, at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS imports ("
+    " import_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, rows_read BIGINT NOT NULL, imported BIGINT NOT NULL,"
+    " merged BIGINT NOT NULL, invalid BIGINT NOT NULL, done INTEGER NOT NULL, started_at TEXT NOT NULL)",
+)
+
+NEVER = 253402300799000  # 9999-12-31 in epoch milliseconds
+
+
+def ms(at: datetime | None) -> int:
+    if at is None:
+        return 0
+    return min(NEVER, int(at.timestamp() * 1000))
+
+
+def from_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+def contact_row(contact: Contact, person: Person | None, policy: Policy, now: datetime) -> tuple[Any, ...]:
+    if contact.closed_reason:
+        kind = "closed"
+    elif contact.volunteer_id:
+        kind = "leased"
+    else:
+        kind = contact.kind
+    hold = person.hold(str(contact.campaign_id), str(contact.id), now, policy) if person else None
+    lease_until = contact.lease_until + CALL_GRACE if contact.lease_until and contact.in_call else contact.lease_until
+    return (
+        str(contact.id), str(contact.campaign_id), str(contact.person_id), kind, ms(contact.due_at),
+        ms(hold.until) if hold else 0, hold.reason if hold else "", contact.reach.key, contact.closed_reason,
+        contact.volunteer_id, ms(lease_until), contact.attempts, 0, contact.version,
+    )
+
+
+_UPSERT = (
+    "INSERT INTO queue_contacts (contact_id, campaign_id, person_id, kind, due_at, hold_until, hold_reason,"
+    " calendar_key, closed_reason, volunteer_id, lease_until, attempts, talk_seconds, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
+    " kind = excluded.kind, due_at = excluded.due_at, hold_until = excluded.hold_until,"
+    " hold_reason = excluded.hold_reason, calendar_key = excluded.calendar_key,"
+    " closed_reason = excluded.closed_reason, volunteer_id = excluded.volunteer_id,"
+    " lease_until = excluded.lease_until, attempts = excluded.attempts,"
+    " talk_seconds = queue_contacts.talk_seconds + excluded.talk_seconds, version = excluded.version"
+    " WHERE queue_contacts.version <= excluded.version"
+)
+
+
+def index_contacts(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Upsert contact rows; an older version never overwrites a newer one (two writers may race)."""
+    tx.executemany(_UPSERT, rows)
+    keys = {(r[1], r[7]) for r in rows}
+    tx.executemany("INSERT INTO queue_keys (campaign_id, calendar_key) VALUES (?, ?) "
+                   "ON CONFLICT (campaign_id, calendar_key) DO NOTHING", sorted(keys))
+
+
+def add_talk_seconds(tx: Tx, contact_id: str, seconds: int) -> None:
+    tx.execute("UPDATE queue_contacts SET talk_seconds = talk_seconds + ? WHERE contact_id = ?", (seconds, contact_id))
+
+
+def index_person(tx: Tx, person: Person, now: datetime, policy_of: Callable[[str], Policy]) -> None:
+    """Copy a person's holds onto every campaign row of that person (opt-outs reach all campaigns)."""
+    suppression = person.suppression()
+    tx.execute(
+        "INSERT INTO persons (person_id, suppression, register_listed_on) VALUES (?, ?, ?) "
+        "ON CONFLICT (person_id) DO UPDATE SET suppression = excluded.suppression,"
+        " register_listed_on = excluded.register_listed_on",
+        (str(person.id), suppression, person.register_listed_on or ""),
+    )
+    rows = tx.query("SELECT contact_id, campaign_id FROM queue_contacts WHERE person_id = ?", (str(person.id),))
+    for row in rows:
+        hold = person.hold(row["campaign_id"], row["contact_id"], now, policy_of(row["campaign_id"]))
+        tx.execute("UPDATE queue_contacts SET hold_until = ?, hold_reason = ? WHERE contact_id = ?",
+                   (ms(hold.until), hold.reason, row["contact_id"]))
+
+
+def index_campaign(tx: Tx, campaign: Campaign) -> None:
+    tx.execute(
+        "INSERT INTO campaigns (campaign_id, status, ends_on, policy) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (campaign_id) DO UPDATE SET status = excluded.status, ends_on = excluded.ends_on,"
+        " policy = excluded.policy",
+        (str(campaign.id), str(campaign.status), campaign.ends_on, campaign.policy.label),
+    )
+
+
+def candidates(tx: Tx, dialect: str, campaign_id: str, kind: str, now: datetime, keys: Sequence[str],
+               limit: int) -> list[str]:
+    """Due contacts of one kind, oldest due first. On PostgreSQL rows another request holds are skipped."""
+    if not keys:
+        return []
+    marks = ", ".join("?" for _ in keys)
+    sql = (f"SELECT contact_id FROM queue_contacts WHERE campaign_id = ? AND kind = ? AND due_at <= ?"
+           f" AND hold_until <= ? AND calendar_key IN ({marks}) ORDER BY due_at LIMIT ?")
+    if dialect == "postgres":
+        sql += " FOR UPDATE SKIP LOCKED"
+    rows = tx.query(sql, (campaign_id, kind, ms(now), ms(now), *keys, limit))
+    return [r["contact_id"] for r in rows]
+
+
+def calendar_keys(store: ReadStore, campaign_id: str) -> list[str]:
+    return [r["calendar_key"] for r in
+            store.query("SELECT calendar_key FROM queue_keys WHERE campaign_id = ?", (campaign_id,))]
+
+
+def existing(tx: Tx, contact_ids: Iterable[str]) -> set[str]:
+    ids = list(contact_ids)
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    return {r["contact_id"] for r in tx.query(f"SELECT contact_id FROM queue_contacts WHERE contact_id IN ({marks})",
+                                              ids)}
+
+
+def expired_leases(store: ReadStore, now: datetime, limit: int = 500) -> list[Row]:
+    return store.query("SELECT contact_id, campaign_id FROM queue_contacts WHERE kind = 'leased' AND lease_until <= ?"
+                       " ORDER BY lease_until LIMIT ?", (ms(now), limit))
+
+
+def leases_of(store: ReadStore, campaign_id: str, volunteer_id: str) -> list[str]:
+    return [r["contact_id"] for r in store.query(
+        "SELECT contact_id FROM queue_contacts WHERE campaign_id = ? AND kind = 'leased' AND volunteer_id = ?",
+        (campaign_id, volunteer_id))]
+
+
+def counts(store: ReadStore, campaign_id: str, now: datetime) -> list[Row]:
+    """Contacts grouped by everything that decides whether they are callable now."""
+    return store.query(
+        "SELECT kind, closed_reason, hold_reason, calendar_key,"
+        " CASE WHEN due_at <= ? THEN 1 ELSE 0 END AS due, CASE WHEN hold_until <= ? THEN 1 ELSE 0 END AS free,"
+        " CASE WHEN lease_until > ? THEN 1 ELSE 0 END AS leased_now, COUNT(*) AS n"
+        " FROM queue_contacts WHERE campaign_id = ?"
+        " GROUP BY kind, closed_reason, hold_reason, calendar_key,"
+        " CASE WHEN due_at <= ? THEN 1 ELSE 0 END, CASE WHEN hold_until <= ? THEN 1 ELSE 0 END,"
+        " CASE WHEN lease_until > ? THEN 1 ELSE 0 END",
+        (ms(now), ms(now), ms(now), campaign_id, ms(now), ms(now), ms(now)),
+    )
+
+
+def handle_stats(store: ReadStore, campaign_id: str) -> Row | None:
+    return store.one("SELECT SUM(attempts) AS attempts, SUM(talk_seconds) AS talk FROM queue_contacts"
+                     " WHERE campaign_id = ?", (campaign_id,))
+
+
+def latest_register_check(store: ReadStore) -> str | None:
+    row = store.one("SELECT MAX(checked_on) AS checked_on FROM register_checks")
+    return row["checked_on"] if row and row["checked_on"] else None
+
+
+def set_presence(store: ReadStore, volunteer_id: str, clocked_in: bool, at: str) -> None:
+    # Idempotent and monotonic: a replayed or late message never moves presence backwards in time.
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
+            " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
+            (volunteer_id, 1 if clocked_in else 0, at))
+
+
+def clocked_in(store: ReadStore, volunteer_id: str) -> bool:
+    row = store.one("SELECT clocked_in FROM presence WHERE volunteer_id = ?", (volunteer_id,))
+    return bool(row and row["clocked_in"])

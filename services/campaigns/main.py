@@ -1,0 +1,29 @@
+"""Composition root of the campaigns service: application, due-queue store, dialer, reactions, jobs."""
+
+from __future__ import annotations
+
+from services.campaigns.api import router
+from services.campaigns.application import CampaignsApplication
+from services.campaigns.dialer.leasing import Dialer
+from services.campaigns.jobs import jobs
+from services.campaigns.phones import PersonIds
+from services.kernel.clock import Clock
+from services.kernel.eventstore import event_store_env
+from services.kernel.follower import Reaction
+from services.kernel.readmodel import open_store
+from services.kernel.secrets import secret
+from services.kernel.settings import Settings
+from services.kernel.vault import PrivacyVault
+from services.kernel.wiring import Service
+
+SOURCE = "campaigns"
+
+
+def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
+    application = CampaignsApplication(
+        event_store_env(settings, SOURCE), vault=vault, queue_store=open_store(settings, "campaigns_queue"),
+        person_ids=PersonIds(secret(settings, "person_key")), clock=clock,
+    )
+    reaction = Reaction("campaigns.calls", application, ("calls",), application.on_calls_message)
+    return Service(name=SOURCE, application=application, router=router, reactions=(reaction,),
+                   jobs=jobs(application, Dialer(application)))
