@@ -1,0 +1,47 @@
+"""`angeli directory import FILE.csv`: the directory import command from the shell."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from services.calls.application import CallsApplication
+from services.kernel.clock import SystemClock
+from services.kernel.errors import DomainError
+from services.kernel.eventstore import event_store_env
+from services.kernel.readmodel import open_store
+from services.kernel.secrets import secret
+from services.kernel.settings import Settings
+from services.kernel.vault import PrivacyVault
+
+
+def add_commands(commands: Any) -> None:
+    directory = commands.add_parser("directory", help="useful numbers per municipality").add_subparsers(
+        title="directory commands", metavar="DIRECTORY_COMMAND")
+    load = directory.add_parser(
+        "import", help="import a CSV of istat_code, municipality, category, number",
+        description="Import useful numbers (UTF-8, comma or semicolon, first line naming the columns). "
+        "Valid rows are added in one transaction; each bad row is printed with its line and reason. "
+        "Exit 0 when every row was valid, 1 when some were reported, 2 when the file is unreadable.",
+    )
+    load.add_argument("file", type=Path, help="the CSV file")
+    load.set_defaults(command=_import)
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
+    calls = CallsApplication(event_store_env(settings, "calls"), vault=vault, clock=SystemClock())
+    try:
+        report = calls.import_directory(args.file.read_bytes())
+    except DomainError as error:
+        print(f"angeli: {args.file}: {error.message}")
+        return 2
+    finally:
+        calls.close()
+        vault.store.close()
+    print(f"{report.numbers_added} numbers added, {report.already_listed} already listed, "
+          f"{report.municipalities_listed} new municipalities")
+    for row in report.errors:
+        print(f"{args.file}:{row.line}: {row.reason}")
+    return 1 if report.errors else 0
