@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 
 from services.donations.application import DonationsApplication
 from services.kernel.clock import FixedClock
+from services.kernel.follower import EmbeddedFollower
 from services.kernel.vault import PrivacyVault
+from services.main import Product
 from tests.conftest import MEMORY
 
 
@@ -67,3 +69,9 @@ class Api:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+def catch_up_ledger(product: Product) -> int:
+    """Run only the donation read models (ledger, transparency), so these tests do not hang on other areas'."""
+    mine = [s for s in product.subscribers if s.name in ("ledger", "transparency")]
+    return EmbeddedFollower(product.feeds, mine).catch_up()

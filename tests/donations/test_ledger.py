@@ -22,6 +22,7 @@ from services.kernel.settings import Settings
 from services.main import Product
 from services.projections import ledger
 from services.projections.ledger_audit import verify
+from tests.donations.conftest import catch_up_ledger
 
 D = Decimal
 NATALE = "6f1c2a8e-1111-4000-8000-000000000001"
@@ -49,7 +50,7 @@ def history(donations: DonationsApplication) -> dict[str, Any]:
 @pytest.fixture
 def filled(product: Product) -> dict[str, Any]:
     facts = history(product.services["donations"].application)  # type: ignore[arg-type]
-    product.catch_up()
+    catch_up_ledger(product)
     return facts
 
 
