@@ -70,7 +70,7 @@ def _text(binary: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="strict")
 
 
-def inspect(binary: BinaryIO) -> CsvPlan:
+def inspect(binary: BinaryIO, require_rows: bool = True) -> CsvPlan:
     """Pass 1: the whole file decodes as UTF-8, has a header naming a phone column and at least one row."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -96,7 +96,7 @@ def inspect(binary: BinaryIO) -> CsvPlan:
         raise UnreadableCsv(f"file is not valid CSV: {error}") from None
     finally:
         text.detach()
-    if rows == 0:
+    if rows == 0 and require_rows:
         raise UnreadableCsv("file has a header but no rows to import")
     if rows > MAX_ROWS:
         raise UnreadableCsv(f"file has {rows} rows; split it into files of at most {MAX_ROWS} rows")

@@ -48,6 +48,12 @@ def _add(tx: Tx, table: str, keys: dict[str, object], counts: dict[str, int]) ->
                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", (*keys.values(), *counts.values()))
 
 
+def _bump(tx: Tx, campaign_id: str, counts: dict[str, int]) -> None:
+    # An UPDATE, not an upsert: the row exists from Campaign.Created (NOT NULL columns are checked first).
+    sets = ", ".join(f"{c} = {c} + ?" for c in counts)
+    tx.execute(f"UPDATE progress_campaigns SET {sets} WHERE campaign_id = ?", (*counts.values(), campaign_id))
+
+
 def apply(tx: Tx, m: Message) -> None:
     d = m.data
     if m.type == "Campaign.Created":
@@ -68,7 +74,7 @@ def apply(tx: Tx, m: Message) -> None:
         if row is not None:
             sign = 1 if m.type == "Pledge.PaymentReceived" else -1
             paid = sign * cents(d["amount"])
-            _add(tx, "progress_campaigns", {"campaign_id": row["campaign_id"]}, {"paid_cents": paid})
+            _bump(tx, row["campaign_id"], {"paid_cents": paid})
 
 
 def _attempt(tx: Tx, m: Message) -> None:
@@ -80,7 +86,7 @@ def _attempt(tx: Tx, m: Message) -> None:
     state = f"closed: {d['closed_reason']}" if d["closed_reason"] else d["kind"]
     tx.execute("UPDATE progress_contacts SET state = ? WHERE contact_id = ?", (state, m.aggregate_id))
     reached = 1 if d["disposition"] in REACHED else 0
-    _add(tx, "progress_campaigns", {"campaign_id": campaign_id}, {"attempts": 1, "reached": reached})
+    _bump(tx, campaign_id, {"attempts": 1, "reached": reached})
     _add(tx, "progress_volunteers", {"campaign_id": campaign_id, "volunteer_id": d["volunteer_id"]},
          {"attempts": 1, "reached": reached, "pledges": 0, "pledged_cents": 0})
     _add(tx, "progress_hours", {"campaign_id": campaign_id, "hour": hour_of(d["at"])},
@@ -92,7 +98,7 @@ def _pledge(tx: Tx, m: Message) -> None:
     campaign_id, amount = d["campaign_id"], cents(d["amount"])
     tx.execute("INSERT INTO progress_pledges (pledge_id, campaign_id) VALUES (?, ?) ON CONFLICT (pledge_id) DO NOTHING",
                (m.aggregate_id, campaign_id))
-    _add(tx, "progress_campaigns", {"campaign_id": campaign_id}, {"pledges": 1, "pledged_cents": amount})
+    _bump(tx, campaign_id, {"pledges": 1, "pledged_cents": amount})
     if d.get("volunteer_id"):
         _add(tx, "progress_volunteers", {"campaign_id": campaign_id, "volunteer_id": d["volunteer_id"]},
              {"attempts": 0, "reached": 0, "pledges": 1, "pledged_cents": amount})
