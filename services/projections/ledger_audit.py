@@ -35,6 +35,9 @@ from services.projections.ledger import (
     totals_of,
 )
 
+# The message types the ledger is derived from; the replay skips every other event before decoding it.
+LEDGER_TYPES = frozenset({"Pledge.Made", "Pledge.PaymentReceived", "Pledge.PaymentReversed", "Pledge.GoodsReceived",
+                          "Fund.FundsDisbursed"})
 _FIELDS = ("position", "kind", "fund_id", "movement_id", "amount_cents", "fund_balance_cents", "entry_date",
            "details", "previous_hash", "hash")
 
@@ -76,14 +79,14 @@ class SignedHead:
                         {str(k): str(v) for k, v in body["totals"].items()}), str(body["signature"]))
 
 
-def replay(feed: EventFeed, until: int, page: int = 2000) -> Iterator[tuple[Entry, dict[str, int]]]:
+def replay(feed: EventFeed, until: int, page: int = 5000) -> Iterator[tuple[Entry, dict[str, int]]]:
     """Each entry the event store implies up to position `until`, with the running totals by kind."""
     funds: dict[str, str] = {}
     balances: dict[str, int] = {}
     sums = dict.fromkeys(SIGN, 0)
     sequence, previous, after = 0, GENESIS, 0
     while after < until:
-        messages, last = feed.read(after, limit=min(page, until - after))
+        messages, last = feed.read(after, limit=min(page, until - after), types=LEDGER_TYPES)
         if last == after:
             return
         for message in messages:

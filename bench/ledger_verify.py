@@ -1,0 +1,153 @@
+"""Benchmark: the auditor's replay + verify of the donation ledger on PostgreSQL vs a raw keyset-paged read.
+
+    .venv/bin/python bench/ledger_verify.py [--entries 1000000]
+
+Creates a fresh database, writes money movements through the domain aggregates in batched saves (many
+pledges, their fund and their payment-reference claims per save, as the application does), fills the
+stored ledger from the replay with COPY, then times
+  * raw:    plain keyset-paged SELECTs of the same rows verify reads (the donation events, then the ledger);
+  * verify: services.projections.ledger_audit.verify (EventFeed decode, re-derive, re-hash, compare).
+Prints rows/s for both and the ratio (target: verify at >= 25% of raw). The database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import psycopg
+
+from services.donations.application import DonationsApplication
+from services.donations.domain.fund import Fund
+from services.donations.domain.pledge import PaymentReference, Pledge
+from services.kernel.eventstore import event_store_env
+from services.kernel.feed import EventFeed
+from services.kernel.readmodel import PostgresStore, SqliteStore, advance
+from services.kernel.settings import Settings
+from services.kernel.vault import PrivacyVault
+from services.projections import ledger
+from services.projections.ledger_audit import replay, verify
+
+PAYMENTS_PER_PLEDGE = 10
+FUNDS = 10
+
+
+def generate(app: DonationsApplication, entries: int, pledges_per_save: int) -> None:
+    """About `entries` ledger movements: 10 payments of 1.00 per pledge, a disbursement per 100 entries."""
+    at = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    funds = [Fund(f"Fondo {n}", created_at=at) for n in range(FUNDS)]
+    app.save(*funds)
+    made = number = 0
+    while made < entries:
+        batch: list[object] = []
+        touched: dict[uuid.UUID, Fund] = {}
+        for _ in range(pledges_per_save):
+            fund = funds[number % FUNDS]
+            pledge = Pledge(uuid4(), fund.id, "money", Decimal("10.00"), at)
+            for _ in range(PAYMENTS_PER_PLEDGE):
+                payment_id, number = uuid4(), number + 1
+                pledge.receive_payment(payment_id, Decimal("1.00"), "card", f"ch_{number}", at)
+                fund.credit(pledge.id, payment_id, Decimal("1.00"))
+                batch.append(PaymentReference("card", f"ch_{number}", pledge.id, payment_id, Decimal("1.00")))
+            if number % 100 == 0:
+                fund.disburse(uuid4(), Decimal("5.00"), at, "Spesa", f"FATT-{number}")
+                made += 1
+            batch.append(pledge)
+            touched[fund.id] = fund
+            made += PAYMENTS_PER_PLEDGE
+            at += timedelta(seconds=7)
+        app.save(*batch, *touched.values())
+
+
+def fill_ledger(feed: EventFeed, store: PostgresStore, head: int) -> int:
+    """The stored ledger, written with COPY from the replay (the projection's exact rows; tested equal)."""
+    store.create(ledger.SCHEMA)
+    count = 0
+    with store.pool.connection() as conn, conn.cursor() as cursor:
+        columns = ("position, sequence, kind, fund_id, movement_id, amount_cents, fund_balance_cents, entry_date, "
+                   "details, previous_hash, hash")
+        with cursor.copy(f"COPY ledger_entries ({columns}) FROM STDIN") as copy:
+            for entry, _ in replay(feed, head, page=5000):
+                copy.write_row((entry.position, entry.sequence, entry.kind, entry.fund_id, entry.movement_id,
+                                entry.amount_cents, entry.fund_balance_cents, entry.entry_date, entry.details,
+                                entry.previous_hash, entry.hash))
+                count += 1
+        conn.commit()
+    advance(store, ledger.SOURCE, head)
+    return count
+
+
+def raw_read(conninfo: str, table: str, key: str, page: int = 5000) -> int:
+    rows, after = 0, -1
+    with psycopg.connect(conninfo) as conn:
+        while True:
+            batch = conn.execute(f"SELECT {key}, * FROM {table} WHERE {key} > %s ORDER BY {key} LIMIT %s",
+                                 (after, page)).fetchall()
+            if not batch:
+                return rows
+            rows += len(batch)
+            after = batch[-1][0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="ledger entries to generate (default 1e6)")
+    parser.add_argument("--pledges-per-save", type=int, default=100)
+    args = parser.parse_args()
+    base = Settings.from_env()
+    name = f"angeli_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    settings = replace(base, mode="distributed", postgres=replace(base.postgres, dbname=name))
+    conninfo = settings.postgres.conninfo()
+    try:
+        vault = PrivacyVault(SqliteStore(":memory:"), os.urandom(32))
+        app = DonationsApplication(event_store_env(settings, "donations"), vault=vault)
+        started = time.perf_counter()
+        generate(app, args.entries, args.pledges_per_save)
+        feed = EventFeed("donations", app)
+        head = feed.head()
+        print(f"generated {head:,} donation events in {time.perf_counter() - started:.0f}s")
+        store = PostgresStore(conninfo, schema="projection_ledger")
+        started = time.perf_counter()
+        entries = fill_ledger(feed, store, head)
+        print(f"stored ledger: {entries:,} entries (COPY from replay) in {time.perf_counter() - started:.0f}s")
+        events_table = _events_table(conninfo)
+        started = time.perf_counter()
+        raw_rows = raw_read(conninfo, events_table, "notification_id")
+        raw_rows += raw_read(conninfo, "projection_ledger.ledger_entries", "sequence")
+        raw_seconds = time.perf_counter() - started
+        key = ledger.Ed25519PrivateKey.generate().public_key()
+        started = time.perf_counter()
+        report = verify(feed, store, key)
+        verify_seconds = time.perf_counter() - started
+        assert report.ok and report.checked == entries, report.lines()[:5]
+        rows = head + entries
+        print(f"raw keyset SELECT : {raw_rows:,} rows in {raw_seconds:.1f}s = {raw_rows / raw_seconds:,.0f} rows/s")
+        print(f"replay + verify   : {rows:,} rows ({head:,} events, {entries:,} entries) in {verify_seconds:.1f}s "
+              f"= {rows / verify_seconds:,.0f} rows/s, {head / verify_seconds:,.0f} events/s, "
+              f"{entries / verify_seconds:,.0f} ledger entries/s")
+        print(f"ratio verify/raw  : {raw_seconds / verify_seconds:.1%} (target >= 25%)")
+        store.close()
+        app.close()
+    finally:
+        with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _events_table(conninfo: str) -> str:
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT table_schema, table_name FROM information_schema.columns "
+                           "WHERE column_name = 'notification_id' AND table_schema = 'donations'").fetchone()
+    assert row is not None, "no donations event table found"
+    return f"{row[0]}.{row[1]}"
+
+
+if __name__ == "__main__":
+    main()
