@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -76,5 +77,17 @@ def pg_settings(tmp_path: Path) -> Iterator[Settings]:
         kafka_bootstrap=os.environ.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
     )
     yield settings
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(admin, name)
+
+
+def drop_database(admin: PostgresSettings, name: str) -> None:
+    """Drop a test database; an autovacuum worker (a superuser process) may briefly hold it, so retry."""
+    for attempt in range(20):
+        try:
+            with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import DomainEventProtocol
 
 FORMAT_VERSION = 1
@@ -34,15 +34,18 @@ class Message:
     aggregate_version: int = 0
 
     def to_json(self) -> bytes:
-        body = {name: getattr(self, name) for name in _FIELDS}
-        body["aggregate_version"] = self.aggregate_version
-        return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+        body = {
+            "source": self.source, "position": self.position, "type": self.type, "version": self.version,
+            "aggregate_id": self.aggregate_id, "occurred_at": self.occurred_at, "data": self.data,
+            "aggregate_version": self.aggregate_version,
+        }
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, raw: bytes) -> Message:
         try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
             raise MessageFormatError(f"message is not JSON: {error}") from None
         if not isinstance(body, dict):
             raise MessageFormatError(f"message must be a JSON object, got {type(body).__name__}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from typing import Any
 
 import psycopg
@@ -17,6 +18,28 @@ from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
+_MAX_BATCHES_IN_FLIGHT = 4
+
+
+class _Batch:
+    """Messages sent together; done when Kafka has answered for each of them."""
+
+    def __init__(self, last: int, pending: int) -> None:
+        self.last = last
+        self.pending = pending
+        self.errors: list[KafkaError] = []
+
+    def confirm(self, error: KafkaError | None, _message: KafkaMessage) -> None:
+        self.pending -= 1
+        if error is not None:
+            self.errors.append(error)
+
+    def done(self) -> bool:
+        return self.pending == 0
+
+    def __str__(self) -> str:
+        return f"batch up to {self.last}: {self.pending} unconfirmed, errors {self.errors[:3]}"
+
 
 class Relay:
     """Publishes in position order. Only one relay per source is active: the others wait on its lock."""
@@ -26,6 +49,7 @@ class Relay:
         self.feed = feed
         self.topic = settings.topic(feed.source)
         self.batch_size = batch_size
+        self._in_flight: deque[_Batch] = deque()
         self._leadership = Leadership(settings, f"angeli-relay:{feed.source}")
         self._conn = psycopg.connect(settings.postgres.conninfo(), autocommit=True)
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{feed.source}"')
@@ -56,30 +80,55 @@ class Relay:
         return int(row[0]) if row else 0
 
     def publish_once(self) -> int:
-        """Publish the next batch; returns how many messages were sent (0 when caught up)."""
-        after = self.position()
+        """Publish the next batch and wait for Kafka; returns how many messages were sent (0 when caught up)."""
+        sent = self._send_next(self.position())
+        self._producer.flush(30)
+        self._store_confirmed()
+        if self._in_flight:
+            raise KafkaUnavailable(f"relay {self.feed.source}: {self._in_flight[0]}; position stays {self.position()}")
+        return sent
+
+    def drain(self, stop: threading.Event, idle_wait: float = 0.1, until_caught_up: bool = False) -> None:
+        """Publish continuously, reading the next batch while Kafka still confirms the previous ones."""
+        read_up_to = self.position()
+        while not stop.is_set():
+            if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
+                sent = self._send_next(read_up_to)
+                if self._in_flight:
+                    read_up_to = self._in_flight[-1].last
+            else:
+                sent = 0
+            self._producer.poll(0 if sent else idle_wait)
+            self._store_confirmed()
+            if until_caught_up and not self._in_flight and sent == 0:
+                return
+
+    def _send_next(self, after: int) -> int:
         messages, last = self.feed.read(after, limit=self.batch_size)
-        failures: list[Any] = []
-
-        def confirm(error: KafkaError | None, _msg: KafkaMessage) -> None:
-            if error is not None:
-                failures.append(error)
-
+        if last == after:
+            return 0
+        batch = _Batch(last, pending=len(messages))
         for message in messages:
-            self._produce(message.aggregate_id, message.to_json(), confirm)
-        undelivered = self._producer.flush(30)
-        if failures or undelivered:
-            raise KafkaUnavailable(
-                f"relay {self.feed.source}: {undelivered} undelivered, errors {failures[:3]}; position stays {after}"
-            )
+            self._produce(message.aggregate_id, message.to_json(), batch.confirm)
+        self._in_flight.append(batch)
+        return len(messages)
+
+    def _store_confirmed(self) -> None:
+        """Move the position past every leading batch that Kafka confirmed in full."""
+        confirmed = None
+        while self._in_flight and self._in_flight[0].done():
+            batch = self._in_flight.popleft()
+            if batch.errors:
+                self._in_flight.clear()  # everything after it is resent from the stored position
+                raise KafkaUnavailable(f"relay {self.feed.source}: delivery failed: {batch.errors[:3]}")
+            confirmed = batch.last
         # At-least-once: the position moves only after Kafka confirmed every message of the batch.
-        if last > after:
+        if confirmed is not None:
             self._conn.execute(
                 f'INSERT INTO "{self.feed.source}".relay_position (source, position) VALUES (%s, %s) '
                 "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
-                (self.feed.source, last),
+                (self.feed.source, confirmed),
             )
-        return len(messages)
 
     def _produce(self, key: str, value: bytes, confirm: Any) -> None:
         while True:
@@ -98,10 +147,11 @@ class Relay:
         log.info("relay %s active from position %s", self.feed.source, self.position())
         while not stop.is_set():
             try:
-                if self.publish_once() == 0:
-                    stop.wait(idle_wait)
+                self.drain(stop, idle_wait)
             except KafkaUnavailable:
-                log.exception("relay %s could not publish; retrying", self.feed.source)
+                log.exception("relay %s could not publish; resending from its stored position", self.feed.source)
+                self._producer.flush(30)
+                self._in_flight.clear()
                 stop.wait(2.0)
 
     def close(self) -> None:

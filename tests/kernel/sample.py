@@ -6,6 +6,11 @@ import os
 import signal
 import sys
 import threading
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -68,3 +73,17 @@ def run_relay() -> None:
 if __name__ == "__main__":
     run_relay()
     sys.exit(0)
+
+
+class Gift(Aggregate):
+    """An aggregate whose events carry every kind of value a message must render."""
+
+    @event("Pledged")
+    def __init__(self, amount: Decimal, donor_id: UUID, at: datetime, on: date, tags: list[str],
+                 lines: list[dict[str, Any]], kind: Kind, note: str | None) -> None:
+        self.amount = amount
+
+
+class Kind(StrEnum):
+    MONEY = "money"
+    GOODS = "goods"

@@ -1,0 +1,84 @@
+"""The versioned message format: the fast path renders exactly what the domain event would, and bad input is refused."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from services.kernel.eventstore import ServiceApplication
+from services.kernel.feed import EventFeed
+from services.kernel.messages import Message, MessageFormatError, from_event
+from tests.conftest import MEMORY
+from tests.kernel.sample import Counter, Gift, Kind, SampleApplication
+
+GIULIA = uuid.UUID("6f1c9a2e-0b7d-4c1e-9a55-3d2f1e0c4b7a")
+
+
+def a_gift() -> Gift:
+    return Gift(Decimal("25.50"), GIULIA, datetime(2026, 12, 7, 10, 30, tzinfo=UTC), date(2026, 12, 7),
+                ["natale", "milano"], [{"line": 1, "value": Decimal("0.10")}], Kind.GOODS, None)
+
+
+def test_fast_messages_equal_those_built_from_domain_events() -> None:
+    app = SampleApplication(MEMORY)
+    counter = Counter("Natale 2026")
+    counter.tick(1)
+    app.save(counter, a_gift())
+    feed = EventFeed("sample", app)
+    notifications = app.recorder.select_notifications(start=None, limit=10)
+    assert len(notifications) == 3
+    for notification in notifications:
+        slow = from_event("sample", notification.id, app.mapper.to_domain_event(notification))
+        assert feed.message(notification) == slow
+    gift = feed.read(0)[0][-1]
+    assert gift.type == "Gift.Pledged"
+    assert gift.data["amount"] == "25.50" and gift.data["donor_id"] == str(GIULIA)
+    assert gift.data["lines"] == [{"line": 1, "value": "0.10"}] and gift.data["kind"] == "goods"
+
+
+class Cents(Transcoding):
+    type = Decimal
+    name = "cents"
+
+    def encode(self, obj: Decimal) -> int:
+        return int(obj * 100)
+
+    def decode(self, data: int) -> Decimal:
+        return Decimal(data) / 100
+
+
+class CustomApplication(ServiceApplication):
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(Cents())  # replaces decimal_str: the fast path must fall back
+
+
+def test_unknown_transcoding_falls_back_to_the_domain_event() -> None:
+    app = CustomApplication(MEMORY)
+    app.save(a_gift())
+    message = EventFeed("sample", app).read(0)[0][0]
+    assert message.data["amount"] == "25.5"  # decoded by the application's own transcoding
+
+
+def test_message_round_trips_through_json() -> None:
+    message = Message("donations", 7, "Pledge.Made", 1, str(GIULIA), "2026-12-07T10:30:00+00:00",
+                      {"amount": "25.50"}, aggregate_version=1)
+    assert Message.from_json(message.to_json()) == message
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    (b"not json", "not JSON"),
+    (b"[1, 2]", "must be a JSON object"),
+    (b'{"source": "calls"}', "lacks position"),
+    (b'{"source":"c","position":1,"type":"T","version":2,"aggregate_id":"a","occurred_at":"t","data":{}}',
+     "version 2 is unknown"),
+    (b'{"source":"c","position":"1","type":"T","version":1,"aggregate_id":"a","occurred_at":"t","data":{}}',
+     "position must be an integer"),
+])
+def test_malformed_messages_are_refused_with_the_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(MessageFormatError, match=reason):
+        Message.from_json(raw)
