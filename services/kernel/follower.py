@@ -10,6 +10,7 @@ from typing import Protocol
 
 from eventsourcing.persistence import Tracking
 
+from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.feed import EventFeed
 from services.kernel.messages import Message
@@ -78,10 +79,26 @@ class ReactionSubscriber:
                 done[message.source] = self.position(message.source, part)
             if message.position <= done[message.source]:
                 continue  # already reacted to: a republished duplicate
-            tracking = Tracking(_tracking_name(message.source, part), message.position)
-            if not self.reaction.react(message, tracking):
-                self.reaction.application.save_tracked(tracking=tracking)
+            self._react(message, part)
             done[message.source] = message.position
+
+    def _react(self, message: Message, part: int) -> None:
+        """React once. A conflict means the aggregate changed under us (react again on fresh state) or
+        another consumer already reacted (its tracking says so); a refused command is a final outcome."""
+        tracking = Tracking(_tracking_name(message.source, part), message.position)
+        for _attempt in range(5):
+            try:
+                if not self.reaction.react(message, tracking):
+                    self.reaction.application.save_tracked(tracking=tracking)
+                return
+            except ConcurrencyConflict:
+                if self.position(message.source, part) >= message.position:
+                    return
+            except DomainError as refused:
+                log.warning("%s: %s %s refused: %s", self.name, message.type, message.aggregate_id, refused)
+                self.reaction.application.save_tracked(tracking=tracking)
+                return
+        raise ConcurrencyConflict(f"{self.name} kept conflicting on {message.type} at position {message.position}")
 
     def skip_to(self, source: str, part: int, position: int) -> None:
         if position > self.position(source, part):
