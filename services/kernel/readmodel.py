@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +32,8 @@ _TRACKING = (
 
 class Tx(Protocol):
     """One open transaction. SQL uses `?` placeholders on both databases."""
+
+    for_update: str  # the row-locking suffix for SELECT on this database ("" where writers are serial)
 
     def execute(self, sql: str, params: Params = ()) -> int: ...
     def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
@@ -73,6 +77,13 @@ class ReadStore(ABC):
             for ddl in (_TRACKING, *schema):
                 tx.execute(ddl)
 
+    @abstractmethod
+    def purge(self, tables: Sequence[str]) -> bool:
+        """Rewrite `tables` so rows deleted from them leave no copy the database could read back.
+
+        False when some deleted rows had to be kept (a transaction older than the delete still ran).
+        """
+
     def positions(self) -> dict[tuple[str, int], int]:
         rows = self.query("SELECT source, part, position FROM tracking")
         return {(r["source"], r["part"]): r["position"] for r in rows}
@@ -97,8 +108,7 @@ def apply_batch(store: ReadStore, projection: Projection, messages: Sequence[Mes
         seen: dict[str, int] = {}
         for message in messages:
             if message.source not in seen:
-                row = tx.one("SELECT position FROM tracking WHERE source = ? AND part = ?", (message.source, part))
-                seen[message.source] = row["position"] if row else 0
+                seen[message.source] = _locked_position(tx, message.source, part)
             if message.position <= seen[message.source]:
                 continue
             projection.apply(tx, message)
@@ -111,6 +121,17 @@ def apply_batch(store: ReadStore, projection: Projection, messages: Sequence[Mes
                 (source, part, position),
             )
     return applied
+
+
+def _locked_position(tx: Tx, source: str, part: int) -> int:
+    """The tracked position, locked until commit: after a rebalance, a second consumer that got the
+    partition waits here for the first one's batch and then skips what it applied."""
+    tx.execute(
+        "INSERT INTO tracking (source, part, position) VALUES (?, ?, 0) ON CONFLICT (source, part) DO NOTHING",
+        (source, part),
+    )
+    row = tx.one(f"SELECT position FROM tracking WHERE source = ? AND part = ?{tx.for_update}", (source, part))
+    return int(row["position"]) if row else 0
 
 
 def advance(store: ReadStore, source: str, position: int, part: int = 0) -> None:
@@ -156,12 +177,22 @@ class SqliteStore(ReadStore):
                 raise
             conn.execute("COMMIT")
 
+    def purge(self, tables: Sequence[str]) -> bool:
+        # VACUUM rebuilds the file without free pages; TRUNCATE empties the WAL that still held old pages.
+        with self._write_lock:
+            conn = self._connection()
+            conn.execute("VACUUM")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
+
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         # Readers never take the write lock: WAL lets them read beside the writer.
         return _SqliteTx(self._connection()).query(sql, params)
 
 
 class _SqliteTx:
+    for_update = ""  # BEGIN IMMEDIATE already makes the writer alone
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -209,11 +240,45 @@ class PostgresStore(ReadStore):
             for ddl in (_TRACKING, *schema):
                 tx.execute(ddl)
 
+    def purge(self, tables: Sequence[str], wait_seconds: float = 120.0) -> bool:
+        # Plain VACUUM leaves dead tuples' bytes in the pages; VACUUM FULL writes the table to a new file.
+        # It still copies rows deleted after the oldest running transaction (of ANY database) began: so
+        # first wait for the transactions running now to end, then rewrite, and check none was kept.
+        kept: list[int] = []
+        deadline = time.monotonic() + wait_seconds
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+
+            def note(notice: psycopg.errors.Diagnostic) -> None:
+                kept.extend(_kept_rows(notice.message_detail or ""))
+
+            conn.add_notice_handler(note)
+            try:
+                tx = _PostgresTx(conn)
+                now = tx.one("SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x")
+                while time.monotonic() < deadline:
+                    if tx.one("SELECT pg_snapshot_xmin(pg_current_snapshot()) < ?::xid8 AS running",
+                              (now["x"] if now else "0",)) == {"running": True}:
+                        time.sleep(0.1)
+                        continue
+                    kept.clear()
+                    for table in tables:
+                        conn.execute(f'VACUUM (FULL, VERBOSE) "{self.schema}"."{table}"')
+                    if not any(kept):
+                        return True
+                    time.sleep(0.2)
+                return False
+            finally:
+                conn.remove_notice_handler(note)
+                conn.autocommit = False
+
     def close(self) -> None:
         self.pool.close()
 
 
 class _PostgresTx:
+    for_update = " FOR UPDATE"
+
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
 
@@ -230,6 +295,13 @@ class _PostgresTx:
     def one(self, sql: str, params: Params = ()) -> Row | None:
         row: Row | None = self.conn.execute(_pyformat(sql), params).fetchone()
         return row
+
+
+_KEPT = re.compile(r"(\d+) dead row versions cannot be removed yet")
+
+
+def _kept_rows(detail: str) -> list[int]:
+    return [int(n) for n in _KEPT.findall(detail)]
 
 
 _PYFORMAT_CACHE: dict[str, str] = {}
