@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import Tracking
 
 from services.campaigns import importing
-from services.campaigns.calendar import ITALY_2024, Policy, Reach, calling_days, policy_named, zone
+from services.campaigns.calendar import Policy, Reach, calling_days, policy_named, zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
@@ -130,10 +130,10 @@ class CampaignsApplication(ServiceApplication):
             queue.index_campaign(tx, campaign)
 
     def policy_of(self, campaign_id: str) -> Policy:
+        """The campaign's calling policy, read from its events (never from the queue store: callers may hold
+        a queue transaction, and a second queue connection per request could exhaust the pool)."""
         if campaign_id not in self._policies:
-            row = self.queue.one("SELECT policy FROM campaigns WHERE campaign_id = ?", (campaign_id,))
-            name, _, version = (row["policy"] if row else ITALY_2024.label).rpartition("@v")
-            self._policies[campaign_id] = policy_named(name, int(version))
+            self._policies[campaign_id] = self.get(UUID(campaign_id), Campaign).policy
         return self._policies[campaign_id]
 
     # Contact import.

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.campaigns.calendar import (
-    ITALY_2024, CampaignWindow, Hours, Reach, Rules, interval_at, next_allowed, next_allowed_in_other_band, why_closed,
+    ITALY_2024,
+    CampaignWindow,
+    Hours,
+    Reach,
+    Rules,
+    interval_at,
+    next_allowed,
+    next_allowed_in_other_band,
+    why_closed,
 )
 from services.campaigns.domain.campaign import RetryPolicy
 from services.campaigns.domain.contact import plan_after

@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 
-from services.campaigns.jobs import sweep
 from services.campaigns.dialer.leasing import Dialer
+from services.campaigns.jobs import sweep
 from services.kernel.clock import FixedClock
 from services.main import Product
 from tests.campaigns.conftest import app_of, call_ended, campaign_body, clock_in, launched, register_file, send
@@ -213,8 +213,8 @@ def test_progress_counts_attempts_reached_pledges_and_money_against_goal(
     offer = next_for(client, campaign_id, giulia)["offer"]
     call_ended(product, giulia, campaign_id, offer["contact_id"], "pledged", clock.now())
     product.catch_up()
-    from services.kernel.readmodel import apply_batch
     from services.kernel.messages import Message
+    from services.kernel.readmodel import apply_batch
     from services.projections.campaign_progress import PROJECTION
     pledge = str(uuid4())
     apply_batch(product.read_stores["campaign_progress"], PROJECTION, [

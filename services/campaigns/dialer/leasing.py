@@ -8,8 +8,10 @@ save, and the loser tries the next candidate. Eligibility is re-checked on the a
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from services.campaigns.application import CampaignsApplication
@@ -23,8 +25,8 @@ from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.readmodel import Tx
 from services.kernel.vault import PersonErased
 
-CANDIDATES_PER_ROUND = 3
-ROUNDS = 6
+CANDIDATES_PER_ROUND = 4
+ROUNDS = 30
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -68,22 +70,28 @@ class Dialer:
         keys = [k for k in queue.calendar_keys(app.queue, str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
         for kind in campaign.priority:
-            for _ in range(ROUNDS):
-                found, offer = self._round(campaign, kind, keys, volunteer_id, now)
+            for attempt in range(ROUNDS):
+                found, offer = self._round(campaign, kind, keys, volunteer_id, now, register)
                 if offer is not None:
                     return offer
                 if not found:
                     break
+                # Due rows exist but other requests hold them right now: let them commit, then look again.
+                time.sleep(random.uniform(0.001, 0.004) * (1 + attempt))
         return None
 
     def _round(self, campaign: Campaign, kind: str, keys: list[str], volunteer_id: UUID,
-               now: datetime) -> tuple[bool, Offer | None]:
+               now: datetime, register: date | None) -> tuple[bool, Offer | None]:
         app = self.app
         leased: tuple[Contact, Person] | None = None
         with app.queue.transaction() as tx:
             ids = queue.candidates(tx, app.queue.dialect, str(campaign.id), kind, now, keys, CANDIDATES_PER_ROUND)
+            if not ids:
+                # PostgreSQL re-checks rows that another request just leased and drops them after LIMIT was
+                # applied: an empty answer means "nothing due" only if a plain read agrees.
+                return queue.any_due(tx, str(campaign.id), kind, now, keys), None
             for contact_id in ids:
-                leased = self._try_lease(tx, campaign, UUID(contact_id), volunteer_id, now)
+                leased = self._try_lease(tx, campaign, UUID(contact_id), volunteer_id, now, register)
                 if leased is not None:
                     break
         if leased is None:
@@ -95,12 +103,13 @@ class Dialer:
         return True, self._offer(campaign, contact)
 
     def _try_lease(self, tx: Tx, campaign: Campaign, contact_id: UUID, volunteer_id: UUID,
-                   now: datetime) -> tuple[Contact, Person] | None:
+                   now: datetime, register: date | None) -> tuple[Contact, Person] | None:
+        # Inside the queue transaction: no other query on the queue store (its pool could run dry).
         app = self.app
         contact = app.get(contact_id, Contact)
         person = app.person(contact.person_id)
         policy = campaign.policy
-        verdict = explain(campaign, contact, person, app.register_checked_on(), now)
+        verdict = explain(campaign, contact, person, register, now)
         if not verdict.callable_now or verdict.interval is None:
             # A stale index row: correct it from the aggregates and move on; never offer it.
             queue.index_contacts(tx, [queue.contact_row(contact, person, policy, now)])

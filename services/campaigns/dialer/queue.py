@@ -132,6 +132,13 @@ def candidates(tx: Tx, dialect: str, campaign_id: str, kind: str, now: datetime,
     return [r["contact_id"] for r in rows]
 
 
+def any_due(tx: Tx, campaign_id: str, kind: str, now: datetime, keys: Sequence[str]) -> bool:
+    marks = ", ".join("?" for _ in keys)
+    return bool(keys) and tx.one(
+        f"SELECT 1 AS x FROM queue_contacts WHERE campaign_id = ? AND kind = ? AND due_at <= ? AND hold_until <= ?"
+        f" AND calendar_key IN ({marks}) LIMIT 1", (campaign_id, kind, ms(now), ms(now), *keys)) is not None
+
+
 def calendar_keys(store: ReadStore, campaign_id: str) -> list[str]:
     return [r["calendar_key"] for r in
             store.query("SELECT calendar_key FROM queue_keys WHERE campaign_id = ?", (campaign_id,))]
