@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from services.calls.cli import add_commands as add_calls_commands
+from services.kernel.identity_cli import add_commands as add_admin_commands
 from services.kernel.settings import Settings, SettingsError
 from services.processes import add_commands as add_process_commands
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
     run.set_defaults(command=_run)
     add_process_commands(commands)
+    add_admin_commands(commands)
     add_calls_commands(commands)
     ledger = commands.add_parser("ledger", help="donation ledger administration").add_subparsers(
         title="ledger commands", metavar="LEDGER_COMMAND")

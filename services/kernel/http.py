@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.kernel import idempotency
 from services.kernel.errors import DomainError
@@ -18,6 +20,10 @@ from services.kernel.eventstore import ServiceApplication
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], dict[str, Any]]
+
+MAX_JSON_BYTES = 1024 * 1024  # a command is small; anything bigger is a mistake or an attack
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # contact lists (CSV) and other uploads
+_UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
 
 
 def create_api(
@@ -32,6 +38,7 @@ def create_api(
         api.include_router(router)
     _install_errors(api)
     idempotency.install(api, applications)
+    api.add_middleware(BodyLimit, max_json=MAX_JSON_BYTES, max_upload=MAX_UPLOAD_BYTES)  # outermost
 
     @api.get("/health", tags=["operations"])
     def report_health() -> JSONResponse:
@@ -55,7 +62,8 @@ def _install_errors(api: FastAPI) -> None:
     @api.exception_handler(DomainError)
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse(
-            {"detail": error.message, "error": type(error).__name__}, status_code=error.status_code
+            {"detail": error.message, "error": type(error).__name__}, status_code=error.status_code,
+            headers=getattr(error, "headers", None),
         )
 
     @api.exception_handler(RequestValidationError)
@@ -79,3 +87,59 @@ def _describe(problem: Any) -> str:
         given = repr(problem["input"])
         return f"{where}: {message}, got {given[:80]}"
     return f"{where}: {message}"
+
+
+class BodyLimit:
+    """Refuses a request body over its limit with 413 before any route sees it, whatever Content-Length says."""
+
+    def __init__(self, app: ASGIApp, max_json: int, max_upload: int) -> None:
+        self.app = app
+        self.max_json = max_json
+        self.max_upload = max_upload
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        upload = headers.get("content-type", "").lower().startswith(_UPLOAD_TYPES)
+        limit = self.max_upload if upload else self.max_json
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(limit, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:  # read it all first: a client may send more than it declared, or no length at all
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                await _too_large(limit, send)
+                return
+            more = message.get("more_body", False)
+        await self.app(scope, _replay(chunks, None, receive), send)
+
+
+def _replay(chunks: list[bytes], last: Message | None, receive: Receive) -> Receive:
+    pending: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+    if last is not None:
+        pending = [last]
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    response = JSONResponse({"detail": f"request body too large: at most {limit} bytes are accepted here"},
+                            status_code=413)
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

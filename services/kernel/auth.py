@@ -1,0 +1,92 @@
+"""Authentication and roles at the HTTP edge: `CurrentUser` and `require(*roles)` as FastAPI dependencies.
+
+Credentials come as `Authorization: Bearer <session token>`, `X-API-Key: angeli_<prefix>_<secret>`, or the
+web console's session cookie. Administrators may do everything; other roles only what a route names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from services.kernel import actor
+from services.kernel.actor import Access, Actor
+from services.kernel.identity import Forbidden, Identity, Role, Unauthenticated
+
+SESSION_COOKIE = "angeli_session"
+API_KEY_HEADER = "X-API-Key"
+
+# auto_error=False: a missing credential is reported by us, with one clear message, not by each scheme.
+_bearer = HTTPBearer(auto_error=False, description="session token from POST /auth/sign-in")
+_api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="API key of an integration")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="web console session")
+
+
+def identity_of(request: Request) -> Identity:
+    identity: Identity = request.app.state.identity
+    return identity
+
+
+IdentityStore = Annotated[Identity, Depends(identity_of)]
+
+
+def session_token(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> str | None:
+    """The session token the request carries, from the Authorization header or else the cookie."""
+    if bearer is not None:
+        return bearer.credentials
+    return cookie
+
+
+async def optional_user(
+    request: Request,
+    token: Annotated[str | None, Depends(session_token)],
+    key: Annotated[str | None, Depends(_api_key)],
+) -> Actor | None:
+    """Who is calling, if anyone; wrong credentials are refused even where signing in is optional."""
+    if token is None and key is None:
+        return None
+    identity = identity_of(request)
+    # The lookups are blocking SQL: run them off the event loop. The access is set here, in the request's
+    # own context, so that the route (run in a copy of this context) and the vault's audit see it.
+    found = await run_in_threadpool(identity.key_actor if key is not None else identity.session_actor,
+                                    key if key is not None else token or "")
+    if found is None:
+        raise Unauthenticated("the session token or API key is unknown, expired or revoked; sign in again")
+    actor.begin(Access(found, f"{request.method} {request.url.path}"))
+    return found
+
+
+async def current_user(found: Annotated[Actor | None, Depends(optional_user)]) -> Actor:
+    if found is None:
+        raise Unauthenticated(
+            "sign in first: send 'Authorization: Bearer <token>' from POST /auth/sign-in, or an X-API-Key")
+    return found
+
+
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def require(*roles: Role | str) -> Callable[..., Awaitable[Actor | None]]:
+    """A dependency admitting the named roles (and administrators); `Role.PUBLIC` admits everyone."""
+    allowed = frozenset(Role(r) for r in roles) | {Role.ADMINISTRATOR}
+    if Role.PUBLIC in allowed:
+        async def anyone(found: Annotated[Actor | None, Depends(optional_user)]) -> Actor | None:
+            return found
+        return anyone
+
+    needed = ", ".join(sorted(allowed))
+
+    async def role_in(found: CurrentUser) -> Actor:
+        if found.role not in allowed:
+            raise Forbidden(f"this needs one of the roles: {needed}; you are signed in as {found.role}")
+        return found
+
+    role_in.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the route-by-role test
+    return role_in

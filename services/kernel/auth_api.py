@@ -1,0 +1,174 @@
+"""Sign-in, sign-out, who am I, and the administration of accounts and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.kernel.actor import Actor
+from services.kernel.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
+from services.kernel.identity import MAX_PASSWORD, Account, ApiKey, Role
+
+router = APIRouter(prefix="/auth", tags=["authentication"])
+Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+
+
+class AccountOut(BaseModel):
+    account_id: UUID
+    email: str
+    role: str
+    volunteer_id: UUID | None
+    disabled: bool
+    created_at: str
+
+
+class SessionOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    account: AccountOut
+
+
+class Me(BaseModel):
+    kind: str
+    id: str
+    name: str
+    role: str
+    volunteer_id: UUID | None
+
+
+class NewAccount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr = Field(max_length=320)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    role: str = Field(max_length=40)
+    volunteer_id: UUID | None = None
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(max_length=40)
+    volunteer_id: UUID | None = None
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    role: str = Field(max_length=40)
+
+
+class KeyOut(BaseModel):
+    key_id: UUID
+    prefix: str
+    name: str
+    role: str
+    created_by: str
+    created_at: str
+    revoked: bool
+
+
+class NewKeyOut(KeyOut):
+    secret: str = Field(description="the whole key, shown only now: send it as X-API-Key")
+
+
+class AccountChange(BaseModel):
+    at: str
+    actor: str
+    subject: str
+    change: str
+    detail: str
+
+
+@router.post("/sign-in")
+def sign_in(body: SignIn, request: Request, response: Response, identity: IdentityStore) -> SessionOut:
+    """Exchange e-mail and password for a session token (also set as an HttpOnly cookie)."""
+    ip = request.client.host if request.client else "unknown"
+    session = identity.sign_in(body.email, body.password, ip)
+    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", expires=session.expires_at)
+    return SessionOut(token=session.token, expires_at=session.expires_at, account=_account(session.account))
+
+
+@router.post("/sign-out", status_code=204)
+def sign_out(_user: CurrentUser, token: Annotated[str | None, Depends(session_token)],
+             identity: IdentityStore, response: Response) -> None:
+    """End this session: its token is refused from now on."""
+    if token is not None:
+        identity.sign_out(token)
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/me")
+def me(user: CurrentUser) -> Me:
+    """Who the credentials belong to, and their role."""
+    return Me(kind=user.kind, id=user.id, name=user.name, role=user.role, volunteer_id=user.volunteer_id)
+
+
+@router.post("/accounts", status_code=201)
+def create_account(body: NewAccount, admin: Administrator, identity: IdentityStore) -> AccountOut:
+    """Create an account with a role (a volunteer account names its volunteer id)."""
+    return _account(identity.create_account(body.email, body.password, body.role, admin, body.volunteer_id))
+
+
+@router.get("/accounts")
+def list_accounts(_admin: Administrator, identity: IdentityStore) -> list[AccountOut]:
+    """Every account, by e-mail."""
+    return [_account(a) for a in identity.accounts()]
+
+
+@router.post("/accounts/{account_id}/role")
+def change_role(account_id: UUID, body: RoleChange, admin: Administrator, identity: IdentityStore) -> AccountOut:
+    """Give an account another role; it applies to its open sessions at once."""
+    return _account(identity.change_role(account_id, body.role, admin, body.volunteer_id))
+
+
+@router.post("/accounts/{account_id}/disable")
+def disable_account(account_id: UUID, admin: Administrator, identity: IdentityStore) -> AccountOut:
+    """Disable an account and end its sessions."""
+    return _account(identity.disable(account_id, admin))
+
+
+@router.get("/account-changes")
+def account_changes(_admin: Administrator, identity: IdentityStore,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AccountChange]:
+    """The trail of account and API-key changes, newest first."""
+    return [AccountChange(**row) for row in identity.changes(limit)]
+
+
+@router.post("/api-keys", status_code=201)
+def create_key(body: NewKey, admin: Administrator, identity: IdentityStore) -> NewKeyOut:
+    """Create an API key for an integration; its secret is shown only in this answer."""
+    key, secret = identity.create_key(body.name, body.role, admin)
+    return NewKeyOut(**_key(key).model_dump(), secret=secret)
+
+
+@router.get("/api-keys")
+def list_keys(_admin: Administrator, identity: IdentityStore) -> list[KeyOut]:
+    """Every API key (never its secret)."""
+    return [_key(k) for k in identity.api_keys()]
+
+
+@router.post("/api-keys/{key_id}/revoke")
+def revoke_key(key_id: UUID, admin: Administrator, identity: IdentityStore) -> KeyOut:
+    """Revoke an API key: it is refused from now on."""
+    return _key(identity.revoke_key(key_id, admin))
+
+
+def _account(account: Account) -> AccountOut:
+    return AccountOut(account_id=account.account_id, email=account.email, role=account.role,
+                      volunteer_id=account.volunteer_id, disabled=account.disabled, created_at=account.created_at)
+
+
+def _key(key: ApiKey) -> KeyOut:
+    return KeyOut(key_id=key.key_id, prefix=key.prefix, name=key.name, role=key.role,
+                  created_by=key.created_by, created_at=key.created_at, revoked=key.revoked)

@@ -1,0 +1,353 @@
+"""Identity: accounts, roles, password sign-in, sessions and API keys, in their own store ("identity").
+
+Secrets are never stored: passwords as argon2 hashes, session tokens and API-key secrets as sha256.
+Every change to an account or key is appended to `account_changes`, the trail of who changed what.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.kernel.actor import Actor
+from services.kernel.clock import Clock
+from services.kernel.errors import DomainError, InvalidInput, NotFound
+from services.kernel.readmodel import ReadStore, Row, Tx
+
+SESSION_LIFETIME = timedelta(hours=12)
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_ATTEMPTS = 5
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+KEY_PREFIX = "angeli"
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    CAMPAIGN_MANAGER = "campaign_manager"
+    COORDINATOR = "coordinator"
+    VOLUNTEER = "volunteer"
+    AUDITOR = "auditor"
+    VIEWER = "viewer"
+    PUBLIC = "public"  # anyone, signed in or not; never given to an account or key
+
+
+GRANTABLE = tuple(r.value for r in Role if r is not Role.PUBLIC)
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials came with the request."""
+
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only class constant
+
+
+class Forbidden(DomainError):
+    """The caller is known but their role may not do this."""
+
+    status_code = 403
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for this account from this address; wait before trying again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class WeakPassword(InvalidInput):
+    """The password is too short to resist guessing."""
+
+
+class LastAdministrator(DomainError):
+    """The change would leave nobody able to administer Angeli."""
+
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
+    " password_hash TEXT NOT NULL, role TEXT NOT NULL, volunteer_id TEXT, disabled INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, prefix TEXT NOT NULL UNIQUE,"
+    " secret_hash TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, created_by TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, revoked_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS sign_in_failures (email TEXT NOT NULL, ip TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS sign_in_failures_by_pair ON sign_in_failures (email, ip, at)",
+    "CREATE TABLE IF NOT EXISTS account_changes (change_id TEXT PRIMARY KEY, at TEXT NOT NULL,"
+    " actor TEXT NOT NULL, subject TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL)",
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: UUID
+    email: str
+    role: str
+    volunteer_id: UUID | None
+    disabled: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: UUID
+    prefix: str
+    name: str
+    role: str
+    created_by: str
+    created_at: str
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # shown once, to the client; only its sha256 is stored
+    account: Account
+    expires_at: datetime
+
+
+class Identity:
+    """Accounts, sessions and API keys. Time comes from the clock so expiry and rate limits are testable."""
+
+    def __init__(self, store: ReadStore, clock: Clock, hasher: PasswordHasher | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self._hasher = hasher or PasswordHasher()
+        # Unknown e-mails are checked against this hash too, so timing does not reveal which accounts exist.
+        self._decoy = self._hasher.hash(secrets.token_hex(16))
+        store.create(SCHEMA)
+
+    # --- accounts -------------------------------------------------------------------------------------
+    def create_account(self, email: str, password: str, role: str, by: Actor,
+                       volunteer_id: UUID | None = None) -> Account:
+        """A new account; the e-mail is its sign-in name (case-insensitive)."""
+        email = _normal_email(email)
+        _check_role(role, volunteer_id)
+        check_password(password)
+        account_id = uuid.uuid4()
+        with self.store.transaction() as tx:
+            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ?", (email,)):
+                raise DomainError(f"an account for {email} already exists; change its role instead")
+            tx.execute(
+                "INSERT INTO accounts (account_id, email, password_hash, role, volunteer_id, disabled, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (str(account_id), email, self._hasher.hash(password), role, _opt(volunteer_id), self._now()))
+            self._record(tx, by, f"account:{account_id}", "created", f"email={email} role={role}")
+        return self.account(account_id)
+
+    def change_role(self, account_id: UUID, role: str, by: Actor, volunteer_id: UUID | None = None) -> Account:
+        _check_role(role, volunteer_id)
+        with self.store.transaction() as tx:
+            before = _account_row(tx, account_id)
+            if before["role"] == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR:
+                _keep_an_administrator(tx, account_id)
+            tx.execute("UPDATE accounts SET role = ?, volunteer_id = ? WHERE account_id = ?",
+                       (role, _opt(volunteer_id), str(account_id)))
+            self._record(tx, by, f"account:{account_id}", "role_changed", f"{before['role']} -> {role}")
+        return self.account(account_id)
+
+    def disable(self, account_id: UUID, by: Actor) -> Account:
+        """Disable an account and end its sessions at once."""
+        with self.store.transaction() as tx:
+            if _account_row(tx, account_id)["role"] == Role.ADMINISTRATOR:
+                _keep_an_administrator(tx, account_id)
+            tx.execute("UPDATE accounts SET disabled = 1 WHERE account_id = ?", (str(account_id),))
+            tx.execute("UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+                       (self._now(), str(account_id)))
+            self._record(tx, by, f"account:{account_id}", "disabled", "")
+        return self.account(account_id)
+
+    def account(self, account_id: UUID) -> Account:
+        with self.store.transaction() as tx:
+            return _account(_account_row(tx, account_id))
+
+    def accounts(self) -> list[Account]:
+        return [_account(r) for r in self.store.query("SELECT * FROM accounts ORDER BY email")]
+
+    def has_administrator(self) -> bool:
+        return self.store.one("SELECT 1 AS x FROM accounts WHERE role = ? AND disabled = 0",
+                              (Role.ADMINISTRATOR.value,)) is not None
+
+    def changes(self, limit: int = 100) -> list[Row]:
+        """The account trail, newest first."""
+        return self.store.query("SELECT at, actor, subject, change, detail FROM account_changes "
+                                "ORDER BY at DESC, change_id LIMIT ?", (limit,))
+
+    # --- sign-in and sessions -------------------------------------------------------------------------
+    def sign_in(self, email: str, password: str, ip: str) -> Session:
+        """A new session, or Unauthenticated; after 5 failures in 15 minutes, TooManyAttempts."""
+        email, now = email.strip().lower(), self.clock.now()
+        self._refuse_if_locked(email, ip, now)
+        row = self.store.one("SELECT * FROM accounts WHERE email = ?", (email,))
+        if not self._password_matches(row, password) or row is None or row["disabled"]:
+            with self.store.transaction() as tx:
+                tx.execute("INSERT INTO sign_in_failures (email, ip, at) VALUES (?, ?, ?)", (email, ip, _iso(now)))
+            raise Unauthenticated("e-mail or password is wrong, or the account is disabled")
+        token = secrets.token_urlsafe(32)
+        expires = now + SESSION_LIFETIME
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM sign_in_failures WHERE email = ? AND ip = ?", (email, ip))
+            tx.execute("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                       (_sha256(token), row["account_id"], _iso(now), _iso(expires)))
+        return Session(token, _account(row), expires)
+
+    def sign_out(self, token: str) -> None:
+        """Revoke the session: the same token is refused from now on."""
+        with self.store.transaction() as tx:
+            tx.execute("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                       (self._now(), _sha256(token)))
+
+    def session_actor(self, token: str) -> Actor | None:
+        """The account behind a live session token, or None (unknown, expired, revoked or disabled)."""
+        row = self.store.one(
+            "SELECT a.* FROM sessions s JOIN accounts a ON a.account_id = s.account_id "
+            "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.disabled = 0",
+            (_sha256(token), self._now()))
+        return None if row is None else _account_actor(_account(row))
+
+    def _refuse_if_locked(self, email: str, ip: str, now: datetime) -> None:
+        rows = self.store.query("SELECT at FROM sign_in_failures WHERE email = ? AND ip = ? AND at > ? "
+                                "ORDER BY at DESC LIMIT ?", (email, ip, _iso(now - SIGN_IN_WINDOW), SIGN_IN_ATTEMPTS))
+        if len(rows) >= SIGN_IN_ATTEMPTS:
+            unlock = datetime.fromisoformat(rows[-1]["at"]) + SIGN_IN_WINDOW
+            wait = max(1, math.ceil((unlock - now).total_seconds()))
+            raise TooManyAttempts(f"too many failed sign-ins for {email}; try again in {wait} seconds", wait)
+
+    def _password_matches(self, row: Row | None, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(row["password_hash"] if row else self._decoy, password)) and bool(row)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    # --- API keys -------------------------------------------------------------------------------------
+    def create_key(self, name: str, role: str, by: Actor) -> tuple[ApiKey, str]:
+        """A new API key and its secret, which is shown this once and never stored."""
+        if role not in GRANTABLE or role == Role.VOLUNTEER:
+            raise InvalidInput(f"an API key's role must be one of {_roles(exclude=Role.VOLUNTEER)}, got {role!r}")
+        key_id, prefix, secret = uuid.uuid4(), secrets.token_hex(6), secrets.token_urlsafe(32)
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO api_keys (key_id, prefix, secret_hash, name, role, created_by, created_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (str(key_id), prefix, _sha256(secret), name, role, by.label, self._now()))
+            self._record(tx, by, f"api_key:{key_id}", "created", f"name={name} role={role}")
+        return self.key(key_id), f"{KEY_PREFIX}_{prefix}_{secret}"
+
+    def revoke_key(self, key_id: UUID, by: Actor) -> ApiKey:
+        with self.store.transaction() as tx:
+            if tx.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                          (self._now(), str(key_id))):
+                self._record(tx, by, f"api_key:{key_id}", "revoked", "")
+        return self.key(key_id)
+
+    def key(self, key_id: UUID) -> ApiKey:
+        row = self.store.one("SELECT * FROM api_keys WHERE key_id = ?", (str(key_id),))
+        if row is None:
+            raise NotFound(f"api key {key_id} not found")
+        return _key(row)
+
+    def api_keys(self) -> list[ApiKey]:
+        return [_key(r) for r in self.store.query("SELECT * FROM api_keys ORDER BY created_at, key_id")]
+
+    def key_actor(self, presented: str) -> Actor | None:
+        """The integration behind an API key `angeli_<prefix>_<secret>`, or None if unknown or revoked."""
+        parts = presented.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+            return None
+        row = self.store.one("SELECT * FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", (parts[1],))
+        if row is None or not hmac.compare_digest(row["secret_hash"], _sha256(parts[2])):
+            return None
+        return Actor(kind="api_key", id=row["key_id"], name=row["name"], role=row["role"])
+
+    # --- trail ----------------------------------------------------------------------------------------
+    def _record(self, tx: Tx, by: Actor, subject: str, change: str, detail: str) -> None:
+        tx.execute("INSERT INTO account_changes (change_id, at, actor, subject, change, detail)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   (str(uuid.uuid4()), self._now(), by.label, subject, change, detail))
+
+    def _now(self) -> str:
+        return _iso(self.clock.now())
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise WeakPassword(f"password must have at least {MIN_PASSWORD} characters, got {len(password)}")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPassword(f"password must have at most {MAX_PASSWORD} characters, got {len(password)}")
+
+
+def _check_role(role: str, volunteer_id: UUID | None) -> None:
+    if role not in GRANTABLE:
+        raise InvalidInput(f"role must be one of {_roles()}, got {role!r}")
+    if (role == Role.VOLUNTEER) != (volunteer_id is not None):
+        raise InvalidInput("a volunteer account needs the volunteer_id it signs in as, and only a volunteer has one")
+
+
+def _roles(exclude: Role | None = None) -> str:
+    return ", ".join(r for r in GRANTABLE if r != exclude)
+
+
+def _keep_an_administrator(tx: Tx, account_id: UUID) -> None:
+    other = tx.one("SELECT 1 AS x FROM accounts WHERE role = ? AND disabled = 0 AND account_id <> ?",
+                   (Role.ADMINISTRATOR.value, str(account_id)))
+    if other is None:
+        raise LastAdministrator("this is the last active administrator; make another administrator first")
+
+
+def _account_row(tx: Tx, account_id: UUID) -> Row:
+    row = tx.one("SELECT * FROM accounts WHERE account_id = ?", (str(account_id),))
+    if row is None:
+        raise NotFound(f"account {account_id} not found")
+    return row
+
+
+def _account(row: Row) -> Account:
+    volunteer = row["volunteer_id"]
+    return Account(UUID(row["account_id"]), row["email"], row["role"], UUID(volunteer) if volunteer else None,
+                   bool(row["disabled"]), row["created_at"])
+
+
+def _account_actor(account: Account) -> Actor:
+    return Actor(kind="account", id=str(account.account_id), name=account.email, role=account.role,
+                 volunteer_id=account.volunteer_id)
+
+
+def _key(row: Row) -> ApiKey:
+    return ApiKey(UUID(row["key_id"]), row["prefix"], row["name"], row["role"], row["created_by"],
+                  row["created_at"], row["revoked_at"] is not None)
+
+
+def _normal_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidInput(f"email is not a valid address: {error}") from None
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _iso(at: datetime) -> str:
+    # A fixed width keeps ISO strings ordered as text, so SQL can compare them on both databases.
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)

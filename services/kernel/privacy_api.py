@@ -1,0 +1,103 @@
+"""Data-protection routes for administrators: access trail, subject export, consent records, erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.kernel.actor import Actor
+from services.kernel.auth import require
+from services.kernel.identity import Role
+from services.kernel.vault import Consent, PrivacyVault
+
+router = APIRouter(prefix="/privacy", tags=["privacy"])
+Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
+
+
+def _vault(request: Request) -> PrivacyVault:
+    vault: PrivacyVault = request.app.state.vault
+    return vault
+
+
+Vault = Annotated[PrivacyVault, Depends(_vault)]
+
+
+class Access(BaseModel):
+    at: str
+    person_id: str
+    actor: str
+    role: str
+    purpose: str
+    outcome: str
+
+
+class NewConsent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    purpose: str = Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$",
+                         description="what the person agreed to, e.g. phone_outreach")
+    source: str = Field(min_length=1, max_length=200, description="where it was given, e.g. web_form_2026")
+    given_at: AwareDatetime
+    expires_at: AwareDatetime | None = None
+
+
+class ConsentOut(BaseModel):
+    consent_id: UUID
+    person_id: UUID
+    purpose: str
+    source: str
+    given_at: datetime
+    expires_at: datetime | None
+    recorded_at: str
+    recorded_by: str
+
+
+class Erasure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=500, description="why, e.g. the person's erasure request of 20 Nov")
+
+
+class Erased(BaseModel):
+    person_id: UUID
+    erased: bool
+
+
+@router.get("/access-log")
+def access_log(_admin: Administrator, vault: Vault, person_id: UUID | None = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Access]:
+    """Who read personal data, when and why; newest first, optionally for one person."""
+    return [Access(**row) for row in vault.accesses(person_id, limit)]
+
+
+@router.get("/persons/{person_id}/export")
+def export_person(person_id: UUID, _admin: Administrator, vault: Vault) -> dict[str, Any]:
+    """Everything held about a person, for an access or portability request."""
+    return vault.export(person_id)
+
+
+@router.post("/persons/{person_id}/consents", status_code=201)
+def record_consent(person_id: UUID, body: NewConsent, _admin: Administrator, vault: Vault) -> ConsentOut:
+    """Record a consent: purpose, where it was given, when, and until when."""
+    return _consent(vault.record_consent(person_id, body.purpose, body.source, body.given_at, body.expires_at))
+
+
+@router.get("/persons/{person_id}/consents")
+def list_consents(person_id: UUID, _admin: Administrator, vault: Vault) -> list[ConsentOut]:
+    """A person's consent records, oldest first."""
+    return [_consent(c) for c in vault.consents(person_id)]
+
+
+@router.post("/persons/{person_id}/erase")
+def erase_person(person_id: UUID, body: Erasure, admin: Administrator, vault: Vault) -> Erased:
+    """Erase a person's data for good (crypto-shredding); who and why are kept."""
+    vault.erase(person_id, vault.clock.now(), admin.label, body.reason)
+    return Erased(person_id=person_id, erased=True)
+
+
+def _consent(consent: Consent) -> ConsentOut:
+    return ConsentOut(consent_id=consent.consent_id, person_id=consent.person_id, purpose=consent.purpose,
+                      source=consent.source, given_at=consent.given_at, expires_at=consent.expires_at,
+                      recorded_at=consent.recorded_at, recorded_by=consent.recorded_by)
