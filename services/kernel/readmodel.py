@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import re
 import sqlite3
 import threading
-import time
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -78,13 +76,6 @@ class ReadStore(ABC):
         with self.transaction() as tx:
             for ddl in (_TRACKING, *schema):
                 tx.execute(ddl)
-
-    @abstractmethod
-    def purge(self, tables: Sequence[str]) -> bool:
-        """Rewrite `tables` so rows deleted from them leave no copy the database could read back.
-
-        False when some deleted rows had to be kept (a transaction older than the delete still ran).
-        """
 
     @abstractmethod
     def purge(self, tables: Sequence[str]) -> bool:
@@ -194,14 +185,6 @@ class SqliteStore(ReadStore):
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         return not busy
 
-    def purge(self, tables: Sequence[str]) -> bool:
-        # VACUUM rebuilds the file without free pages; TRUNCATE empties the WAL that still held old pages.
-        with self._write_lock:
-            conn = self._connection()
-            conn.execute("VACUUM")
-            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        return not busy
-
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         # Readers never take the write lock: WAL lets them read beside the writer.
         return _SqliteTx(self._connection()).query(sql, params)
@@ -289,38 +272,6 @@ class PostgresStore(ReadStore):
                 conn.remove_notice_handler(note)
                 conn.autocommit = False
 
-    def purge(self, tables: Sequence[str], wait_seconds: float = 120.0) -> bool:
-        # Plain VACUUM leaves dead tuples' bytes in the pages; VACUUM FULL writes the table to a new file.
-        # It still copies rows deleted after the oldest running transaction (of ANY database) began: so
-        # first wait for the transactions running now to end, then rewrite, and check none was kept.
-        kept: list[int] = []
-        deadline = time.monotonic() + wait_seconds
-        with self.pool.connection() as conn:
-            conn.autocommit = True
-
-            def note(notice: psycopg.errors.Diagnostic) -> None:
-                kept.extend(_kept_rows(notice.message_detail or ""))
-
-            conn.add_notice_handler(note)
-            try:
-                tx = _PostgresTx(conn)
-                now = tx.one("SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x")
-                while time.monotonic() < deadline:
-                    if tx.one("SELECT pg_snapshot_xmin(pg_current_snapshot()) < ?::xid8 AS running",
-                              (now["x"] if now else "0",)) == {"running": True}:
-                        time.sleep(0.1)
-                        continue
-                    kept.clear()
-                    for table in tables:
-                        conn.execute(f'VACUUM (FULL, VERBOSE) "{self.schema}"."{table}"')
-                    if not any(kept):
-                        return True
-                    time.sleep(0.2)
-                return False
-            finally:
-                conn.remove_notice_handler(note)
-                conn.autocommit = False
-
     def close(self) -> None:
         self.pool.close()
 
@@ -344,13 +295,6 @@ class _PostgresTx:
     def one(self, sql: str, params: Params = ()) -> Row | None:
         row: Row | None = self.conn.execute(_pyformat(sql), params).fetchone()
         return row
-
-
-_KEPT = re.compile(r"(\d+) dead row versions cannot be removed yet")
-
-
-def _kept_rows(detail: str) -> list[int]:
-    return [int(n) for n in _KEPT.findall(detail)]
 
 
 _KEPT = re.compile(r"(\d+) dead row versions cannot be removed yet")
