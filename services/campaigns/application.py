@@ -21,7 +21,7 @@ from services.campaigns.domain.suppression import Person, RegisterCheck
 from services.campaigns.eligibility import Eligibility, explain
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.clock import Clock
-from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.errors import DomainError, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore
@@ -233,9 +233,10 @@ class CampaignsApplication(ServiceApplication):
 
     def person(self, person_id: UUID) -> Person:
         """The person's aggregate, or a new unsaved one (a person first met now)."""
-        if self.exists(person_id):
+        try:
             return self.get(person_id, Person)
-        return Person(person_id, self.clock.now())
+        except NotFound:
+            return Person(person_id, self.clock.now())
 
     def opt_out(self, person_id: UUID, source: str, contact_id: str = "") -> None:
         person = self.person(person_id)

@@ -69,27 +69,32 @@ class Dialer:
             return held
         keys = [k for k in queue.calendar_keys(app.queue, str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
-        for kind in campaign.priority:
-            for attempt in range(ROUNDS):
-                found, offer = self._round(campaign, kind, keys, volunteer_id, now, register)
-                if offer is not None:
-                    return offer
-                if not found:
-                    break
-                # Due rows exist but other requests hold them right now: let them commit, then look again.
-                time.sleep(random.uniform(0.001, 0.004) * (1 + attempt))
+        for attempt in range(ROUNDS):
+            found, offer = self._round(campaign, keys, volunteer_id, now, register)
+            if offer is not None:
+                return offer
+            if not found:
+                break
+            # Due rows exist but other requests hold them right now: let them commit, then look again.
+            time.sleep(random.uniform(0.001, 0.004) * (1 + attempt))
         return None
 
-    def _round(self, campaign: Campaign, kind: str, keys: list[str], volunteer_id: UUID,
+    def _round(self, campaign: Campaign, keys: list[str], volunteer_id: UUID,
                now: datetime, register: date | None) -> tuple[bool, Offer | None]:
+        """One transaction: the first kind in priority order with due rows gives the candidates."""
         app = self.app
         leased: tuple[Contact, Person] | None = None
         with app.queue.transaction() as tx:
-            ids = queue.candidates(tx, app.queue.dialect, str(campaign.id), kind, now, keys, CANDIDATES_PER_ROUND)
+            ids: list[str] = []
+            for kind in campaign.priority:
+                ids = queue.candidates(tx, app.queue.dialect, str(campaign.id), kind, now, keys,
+                                       CANDIDATES_PER_ROUND)
+                if ids:
+                    break
             if not ids:
                 # PostgreSQL re-checks rows that another request just leased and drops them after LIMIT was
                 # applied: an empty answer means "nothing due" only if a plain read agrees.
-                return queue.any_due(tx, str(campaign.id), kind, now, keys), None
+                return any(queue.any_due(tx, str(campaign.id), k, now, keys) for k in campaign.priority), None
             for contact_id in ids:
                 leased = self._try_lease(tx, campaign, UUID(contact_id), volunteer_id, now, register)
                 if leased is not None:
