@@ -17,7 +17,7 @@ from services.kernel.messages import Message
 from services.kernel.readmodel import apply_batch
 from services.kernel.settings import Settings
 from services.main import Product, build
-from services.projections import volunteer_hours
+from services.projections import call_stats, directory, volunteer_hours
 from tests.calls.conftest import at, later, register, rome
 
 
@@ -240,5 +240,35 @@ def test_fifty_volunteers_give_exactly_1120_hours_in_five_months_on_postgres(pg_
     product = build(pg_settings, clock)
     try:
         assert_scenario(product, clock)
+    finally:
+        product.stop()
+
+
+@pytest.mark.postgres
+def test_statistics_and_directory_search_read_the_same_on_postgres(pg_settings: Settings, clock: FixedClock) -> None:
+    product = build(pg_settings, clock)
+    try:
+        calls = application(product)
+        calls.import_directory("istat_code;municipality;category;number\n013041;Cantù;health;118\n"
+                               "013041;Cantù;social;031 799 111\n015146;Milano;health;02 8578 1\n".encode())
+        giulia = register(calls)
+        calls.clock_in(giulia)
+        answered = calls.start_call(giulia, "inbound", None, None)
+        calls.connect_call(answered)
+        later(clock, seconds=90)
+        calls.end_call(answered, "answered", None, None)
+        calls.end_call(calls.start_call(giulia, "inbound", None, None), "abandoned", None, None)
+        later(clock, hours=2)
+        calls.clock_out(giulia)
+        product.catch_up()
+        found = directory.search(product.read_stores["directory"], "CANTU", "health")
+        assert found == [{"istat_code": "013041", "name": "Cantù",
+                          "numbers": [{"category": "health", "number": "118"}]}]
+        assert directory.search(product.read_stores["directory"], "100%_") == []
+        stats = call_stats.statistics(product.read_stores["call_stats"])
+        assert (stats["calls_ended"], stats["answer_rate"], stats["average_handle_seconds"]) == (2, 0.5, 90.0)
+        assert stats["calls_by_hour"][10] == 2 and stats["calls_by_weekday"][0] == 2
+        outcomes = volunteer_hours.outcomes(product.read_stores["volunteer_hours"])
+        assert (outcomes["hours_given"], outcomes["calls_handled"], outcomes["talk_hours"]) == (2.025, 2, 0.025)
     finally:
         product.stop()
