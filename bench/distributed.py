@@ -150,7 +150,7 @@ def main() -> None:
         try:
             inserts = batched_inserts(settings, 20_000)
             relay_rate, bare_rate = relay_vs_bare_producer(settings, args.relay_events)
-            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
+            clients = [stack.start_api("api-1"), stack.start_api("api-2")]  # signed in as an operator
             donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
             fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
             api_rate = post_pledges(clients, args.seconds, args.workers, None, donor, fund, {})

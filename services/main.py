@@ -10,32 +10,39 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.access import POLICY
 from services.calls import main as calls
+from services.campaigns import main as campaigns
 from services.donations import main as donations
+from services.kernel import auth_api, privacy_api
+from services.kernel.auth import enforce
+from services.kernel.catalog import ReadStores
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.consumer import FeedConsumer
 from services.kernel.feed import EventFeed
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, ReactionSubscriber, Subscriber
 from services.kernel.http import HealthCheck, create_api
+from services.kernel.identity import Identity
+from services.kernel.identity_cli import HINT
 from services.kernel.kafka import consumer_lag
 from services.kernel.leader import Leadership
 from services.kernel.metrics import Sample
 from services.kernel.metrics import install as install_metrics
-from services.kernel.readmodel import ReadStore, open_store
+from services.kernel.readmodel import Projection, ReadStore, open_store
 from services.kernel.relay import Relay, relay_lag
 from services.kernel.scheduling import start_scheduler
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
-from services.projections import hours_api, ledger_api
+from services.projections import campaigns_api, hours_api, ledger_api
 from services.projections import main as projections
 
 log = logging.getLogger(__name__)
 
-SERVICE_BUILDERS = (calls.build, donations.build)
+SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build)
 
 DESCRIPTION = (
     "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
@@ -49,14 +56,27 @@ class Product:
     clock: Clock
     vault: PrivacyVault
     services: dict[str, Service]
-    read_stores: dict[str, ReadStore]
-    subscribers: list[Subscriber]
+    read_stores: ReadStores
+    reactions: list[ReactionSubscriber]
     feeds: dict[str, EventFeed]
+    identity: Identity | None = None
     follower: EmbeddedFollower | None = None
     scheduler: BackgroundScheduler | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     failed: threading.Event = field(default_factory=threading.Event)
+    _by_version: dict[str, ProjectionSubscriber] = field(default_factory=dict)
+
+    @property
+    def subscribers(self) -> list[Subscriber]:
+        """Every projection (on its live version) and every reaction."""
+        return [*(self._projection_subscriber(p) for p in projections.PROJECTIONS), *self.reactions]
+
+    def _projection_subscriber(self, projection: Projection) -> ProjectionSubscriber:
+        version, store = self.read_stores.live(projection.name)
+        if version not in self._by_version:
+            self._by_version[version] = ProjectionSubscriber(projection, store)
+        return self._by_version[version]
 
     def start(self) -> None:
         """Start what the settings ask this process to run beside its API: feeds and jobs."""
@@ -70,7 +90,9 @@ class Product:
             self.start_jobs()
 
     def start_follower(self) -> None:
-        self.follower = EmbeddedFollower(self.feeds, self.subscribers, self.settings.feed_interval_seconds)
+        self.follower = EmbeddedFollower(
+            self.feeds, lambda: self.subscribers, self.settings.feed_interval_seconds
+        )
         for service in self.services.values():
             service.application.on_saved(self.follower.wake)
         self.follower.start()
@@ -81,10 +103,31 @@ class Product:
             self._spawn(f"relay-{source}", relay.run, relay.close)
 
     def start_consumers(self, names: list[str]) -> None:
-        chosen = [s for s in self.subscribers if s.name in names]
-        for subscriber in chosen:
-            consumer = FeedConsumer(self.settings, subscriber)
-            self._spawn(f"consumer-{subscriber.name}", consumer.run, consumer.close)
+        for projection in (p for p in projections.PROJECTIONS if p.name in names):
+            self._spawn(f"consumer-{projection.name}", self._projection_consumer(projection), lambda: None)
+        for reaction in (r for r in self.reactions if r.name in names):
+            consumer = FeedConsumer(self.settings, reaction)
+            self._spawn(f"consumer-{reaction.name}", consumer.run, consumer.close)
+
+    def _projection_consumer(self, projection: Projection) -> Callable[[threading.Event], None]:
+        """Consume into the live version; when a rebuild switches versions, continue as the new version's
+        consumer group, whose committed offsets match what the rebuild stored."""
+
+        def run(stop: threading.Event) -> None:
+            while not stop.is_set():
+                version, store = self.read_stores.live(projection.name)
+                consumer = FeedConsumer(self.settings, ProjectionSubscriber(projection, store),
+                                        group=self._group(version))
+                try:
+                    while not stop.is_set() and self.read_stores.live(projection.name)[0] == version:
+                        consumer.poll_once()
+                finally:
+                    consumer.close()
+
+        return run
+
+    def _group(self, name: str) -> str:
+        return f"{self.settings.topic_prefix}.{name}"
 
     def start_jobs(self) -> None:
         jobs = [job for s in self.services.values() for job in s.jobs]
@@ -118,7 +161,7 @@ class Product:
 
     def catch_up(self) -> int:
         """Bring every projection and reaction up to date now, through the in-process feeds (tests, CLI)."""
-        follower = self.follower or EmbeddedFollower(self.feeds, self.subscribers)
+        follower = self.follower or EmbeddedFollower(self.feeds, lambda: self.subscribers)
         return follower.catch_up()
 
     def stop(self) -> None:
@@ -131,8 +174,10 @@ class Product:
             thread.join(timeout=15)
         for service in self.services.values():
             service.application.close()
-        for store in (*self.read_stores.values(), self.vault.store):
-            store.close()
+        self.read_stores.close()
+        self.vault.store.close()
+        if self.identity is not None:
+            self.identity.store.close()
 
     def health(self) -> dict[str, HealthCheck]:
         checks: dict[str, HealthCheck] = {}
@@ -161,8 +206,10 @@ class Product:
                 ({"source": n}, float(relay_lag(self.settings, f))) for n, f in self.feeds.items()])
             gauges["angeli_consumer_lag"] = ("messages left per consumer group and partition", lambda: [
                 sample for s in self.subscribers
-                for sample in consumer_lag(self.settings, f"{self.settings.topic_prefix}.{s.name}",
-                                           [self.settings.topic(src) for src in s.sources])])
+                for sample in consumer_lag(
+                    self.settings,
+                    self._group(self.read_stores.live(s.name)[0] if s.name in self.read_stores else s.name),
+                    [self.settings.topic(src) for src in s.sources])])
         return gauges
 
 
@@ -184,13 +231,13 @@ def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthChe
 
 def build(settings: Settings, clock: Clock | None = None) -> Product:
     clock = clock or SystemClock()
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
+    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"), clock)
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
-    read_stores = projections.open_stores(settings)
-    subscribers: list[Subscriber] = [ProjectionSubscriber(p, read_stores[p.name]) for p in projections.PROJECTIONS]
-    subscribers += [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
+    read_stores = ReadStores(settings, projections.PROJECTIONS)
+    reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
-    return Product(settings, clock, vault, services, read_stores, subscribers, feeds)
+    identity = Identity(open_store(settings, "identity"), clock)
+    return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity)
 
 
 def create_api_for(product: Product) -> FastAPI:
@@ -204,16 +251,19 @@ def create_api_for(product: Product) -> FastAPI:
 
     api = create_api(
         "Angeli",
-        [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router],
+        [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router,
+         campaigns_api.router, auth_api.router, privacy_api.router],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,
+        dependencies=[Depends(enforce(POLICY))],
     )
     api.router.lifespan_context = lifespan
     install_metrics(api, product.gauges())
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores
     api.state.vault = product.vault
+    api.state.identity = product.identity
     api.state.product = product
     return api
 
@@ -221,4 +271,7 @@ def create_api_for(product: Product) -> FastAPI:
 def create_app() -> FastAPI:
     """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_api_for(build(Settings.from_env()))
+    product = build(Settings.from_env())
+    if product.identity is not None and not product.identity.has_administrator():
+        log.warning(HINT)
+    return create_api_for(product)

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -48,6 +49,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     scheduler.set_defaults(command=_scheduler)
     topics = commands.add_parser("topics", help="create the Kafka topics of every service if missing")
     topics.set_defaults(command=_topics)
+    projection = commands.add_parser(
+        "rebuild", help="rebuild a read model from position zero without downtime",
+        description="Fill a new version of the read model beside the live one (from the event stores "
+        "embedded, from Kafka offset zero distributed), switch readers and consumers to it once caught up, "
+        "then drop the old version. Running servers keep answering throughout.",
+    )
+    projection.add_argument("projection", help="read model name, e.g. ledger, transparency, roster")
+    projection.add_argument("--keep-old", action="store_true", help="keep the old version instead of dropping it")
+    projection.set_defaults(command=_rebuild)
 
 
 def _api(settings: Settings, args: argparse.Namespace) -> int:
@@ -108,3 +118,21 @@ def _serve(settings: Settings, start: Callable[[Product], None]) -> int:
         stop.wait(0.5)
     product.stop()
     return 1 if product.failed.is_set() else 0
+
+
+def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from services.kernel.rebuild import rebuild
+    from services.main import build
+    from services.projections.main import PROJECTIONS
+
+    chosen = [p for p in PROJECTIONS if p.name == args.projection]
+    if not chosen:
+        print(f"angeli rebuild: unknown read model {args.projection!r}; "
+              f"choose one of {', '.join(p.name for p in PROJECTIONS)}", file=sys.stderr)
+        return 2
+    product = build(settings)
+    try:
+        rebuild(settings, chosen[0], product.feeds, product.clock, keep_old=args.keep_old)
+    finally:
+        product.stop()
+    return 0

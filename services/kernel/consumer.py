@@ -23,14 +23,16 @@ class FeedConsumer:
     stored its rows, and the subscriber skips positions it already tracked for that partition.
     """
 
-    def __init__(self, settings: Settings, subscriber: Subscriber, batch_size: int = 500) -> None:
+    def __init__(
+        self, settings: Settings, subscriber: Subscriber, batch_size: int = 500, group: str | None = None
+    ) -> None:
         self.settings = settings
         self.subscriber = subscriber
         self.batch_size = batch_size
         ensure_topics(settings, subscriber.sources)
         self._consumer = Consumer({
             "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"{settings.topic_prefix}.{subscriber.name}",
+            "group.id": group or f"{settings.topic_prefix}.{subscriber.name}",
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "partition.assignment.strategy": "cooperative-sticky",
@@ -39,15 +41,23 @@ class FeedConsumer:
 
     def poll_once(self, timeout: float = 0.5) -> int:
         """Handle one batch; returns how many messages it held. Raises on a message it cannot read."""
-        records = self._consumer.consume(num_messages=self.batch_size, timeout=timeout)
+        # Wait for the first message only, then take what is already buffered: low lag when quiet,
+        # big batches under load.
+        first = self._consumer.poll(timeout)
+        if first is None:
+            return 0
+        records = [first, *self._consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
         batches: dict[int, list[Message]] = defaultdict(list)
         offsets: dict[tuple[str, int], int] = {}
         for record in records:
             error = record.error()
             if error is not None:
-                if error.code() == KafkaError._PARTITION_EOF:
-                    continue
-                raise KafkaUnavailable(f"consumer {self.subscriber.name}: {error}")
+                if error.fatal():
+                    raise KafkaUnavailable(f"consumer {self.subscriber.name}: {error}")
+                # Transient (a topic still propagating, a broker restarting): librdkafka recovers by itself.
+                if error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("consumer %s: %s", self.subscriber.name, error)
+                continue
             # An unknown format version stops the consumer (MessageFormatError) instead of guessing.
             topic, part, offset = record.topic() or "", record.partition() or 0, record.offset() or 0
             batches[part].append(Message.from_json(record.value() or b""))

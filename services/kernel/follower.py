@@ -31,6 +31,8 @@ class Subscriber(Protocol):
 
 
 class ProjectionSubscriber:
+    """Feeds one projection into one store: positions are read from and written to the same store."""
+
     def __init__(self, projection: Projection, store: ReadStore) -> None:
         self.projection = projection
         self.store = store
@@ -113,10 +115,14 @@ class EmbeddedFollower:
     """Feeds every subscriber from the in-process feeds; wakes at once when any application saves."""
 
     def __init__(
-        self, feeds: Mapping[str, EventFeed], subscribers: Sequence[Subscriber], interval: float = 0.2
+        self,
+        feeds: Mapping[str, EventFeed],
+        subscribers: Sequence[Subscriber] | Callable[[], Sequence[Subscriber]],
+        interval: float = 0.2,
     ) -> None:
         self.feeds = feeds
-        self.subscribers = subscribers
+        # A callable is asked again on every pass, so a rebuilt read model's new store takes over.
+        self._subscribers = subscribers
         self.interval = interval
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -130,7 +136,8 @@ class EmbeddedFollower:
         """Run every subscriber until no feed has anything new; returns messages handled."""
         total = 0
         while True:
-            moved = sum(self._step(subscriber) for subscriber in self.subscribers)
+            current = self._subscribers() if callable(self._subscribers) else self._subscribers
+            moved = sum(self._step(subscriber) for subscriber in current)
             total += moved
             if moved == 0:
                 return total

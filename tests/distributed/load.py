@@ -22,8 +22,9 @@ class PledgeLoad:
     """Posts a pledge then pays it, again and again. A request whose connection broke is retried with the
     same Idempotency-Key on the next replica until it gets a definite answer, so `accepted` is exact."""
 
-    def __init__(self, bases: list[str], donor: str, fund: str) -> None:
+    def __init__(self, bases: list[str], donor: str, fund: str, headers: dict[str, str]) -> None:
         self.bases = bases
+        self.headers = headers
         self.donor, self.fund = donor, fund
         self.accepted = Accepted()
         self.stop = threading.Event()
@@ -58,7 +59,8 @@ class PledgeLoad:
         while time.monotonic() < deadline:
             base = self.bases[next(self._turn) % len(self.bases)]
             try:
-                response = httpx.post(base + path, json=body, headers={"Idempotency-Key": key}, timeout=10)
+                response = httpx.post(base + path, json=body, headers={**self.headers, "Idempotency-Key": key},
+                                      timeout=10)
             except httpx.TransportError:
                 time.sleep(0.2)  # that replica is down: same key, next replica
                 continue

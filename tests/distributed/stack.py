@@ -16,6 +16,8 @@ import httpx
 from services.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+OPERATOR = "operations@angeli.example"
+OPERATOR_PASSWORD = "correct horse battery staple"
 
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -55,7 +57,17 @@ class Stack:
         self.settings = settings
         self.logs = logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.headers: dict[str, str] = {}
         logs.mkdir(parents=True, exist_ok=True)
+
+    def create_operator(self) -> None:
+        """The first administrator, made with the CLI as an operator would (once per stack)."""
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "admin", "create", "--email", OPERATOR,
+             "--password-env", "OPERATOR_PASSWORD"],
+            cwd=ROOT, env=settings_env(self.settings, OPERATOR_PASSWORD=OPERATOR_PASSWORD), check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def start(self, name: str, *args: str, **env: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
@@ -71,6 +83,12 @@ class Stack:
         self.start(name, "api", "--port", str(port))
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15)
         wait_until(lambda: client.get("/health").status_code == 200, 60, f"{name} to answer /health")
+        if not self.headers:
+            self.create_operator()
+            signed_in = client.post("/auth/sign-in", json={"email": OPERATOR, "password": OPERATOR_PASSWORD})
+            assert signed_in.status_code == 200, signed_in.text
+            self.headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+        client.headers.update(self.headers)
         return client
 
     def kill(self, name: str, signum: int = signal.SIGKILL) -> None:

@@ -30,7 +30,7 @@ def stack(pg_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
 def start_load(stack: Stack, apis: list[httpx.Client]) -> PledgeLoad:
     donor = apis[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
     fund = apis[0].post("/funds", json={"name": "Emergenza freddo"}).json()["id"]
-    load = PledgeLoad([str(api.base_url) for api in apis], donor, fund)
+    load = PledgeLoad([str(api.base_url) for api in apis], donor, fund, stack.headers)
     load.start()
     return load
 

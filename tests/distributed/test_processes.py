@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from confluent_kafka import Producer
 
@@ -65,3 +66,26 @@ def test_consumer_meeting_an_unknown_message_version_stops_with_a_clear_error(pg
     assert store.one("SELECT COUNT(*) AS n FROM seen") == {"n": 0}
     consumer.close()
     store.close()
+
+
+def test_rebuild_without_downtime_switches_every_process_to_the_new_version(stack: Stack) -> None:
+    api = stack.start_api("api")
+    stack.start("relay", "relay")
+    stack.start("consume", "consume")
+    for n in range(5):
+        api.post("/volunteers", json={**GIULIA, "full_name": f"Volontario {n}"})
+    wait_until(lambda: api.get("/stats/roster").json()["total"] == 5, 60, "the first five volunteers")
+
+    rebuilding = stack.start("rebuild", "rebuild", "roster")
+    for n in range(5, 10):  # writes and reads go on while the new version is built and switched
+        api.post("/volunteers", json={**GIULIA, "full_name": f"Volontario {n}"})
+        assert api.get("/stats/roster").status_code == 200
+    assert rebuilding.wait(timeout=120) == 0, stack.log("rebuild")
+    api.post("/volunteers", json={**GIULIA, "full_name": "Dopo lo scambio"})
+
+    wait_until(lambda: api.get("/stats/roster").json()["total"] == 11, 60,
+               f"the switched roster to hold all eleven; consumer log: {stack.log('consume')}")
+    with psycopg.connect(stack.settings.postgres.conninfo()) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_roster%'")
+        schemas = {r[0] for r in rows}
+    assert len(schemas) == 1 and schemas != {"projection_roster"}, "only the new version remains"
