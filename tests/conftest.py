@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +57,44 @@ def product(embedded_settings: Settings, clock: FixedClock) -> Iterator[Product]
 def client(product: Product) -> TestClient:
     from services.main import create_api_for
 
-    return TestClient(create_api_for(product), raise_server_exceptions=False)
+    client = TestClient(create_api_for(product), raise_server_exceptions=False)
+    client.headers["X-API-Key"] = api_key(product, "administrator")  # every route is open to administrators
+    return client
+
+
+def api_key(product: Product, role: str) -> str:
+    """A fresh API key of `role` on the product (cheap: keys are sha256, not argon2)."""
+    from services.kernel.actor import SYSTEM
+
+    return product.identity.create_key(f"tests as {role}", role, SYSTEM)[1]  # type: ignore[union-attr]
+
+
+RoleClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_as(product: Product) -> RoleClient:
+    """`client_as("auditor")`: a client with that role; `client_as("volunteer", volunteer_id)` signs in an
+    account linked to that volunteer; `client_as("public")` sends no credentials."""
+    from services.kernel.actor import SYSTEM
+    from services.main import create_api_for
+
+    app = create_api_for(product)
+
+    def make(role: str, volunteer_id: uuid.UUID | None = None) -> TestClient:
+        client = TestClient(app, raise_server_exceptions=False)
+        if role == "volunteer":
+            email = f"volunteer-{uuid.uuid4().hex[:8]}@angeli.example"
+            product.identity.create_account(email, "una-password-lunga", role, SYSTEM,  # type: ignore[union-attr]
+                                            volunteer_id or uuid.uuid4())
+            token = client.post("/auth/sign-in", json={"email": email, "password": "una-password-lunga"})
+            client.cookies.clear()
+            client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+        elif role != "public":
+            client.headers["X-API-Key"] = api_key(product, role)
+        return client
+
+    return make
 
 
 def postgres_admin() -> PostgresSettings:

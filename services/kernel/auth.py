@@ -6,7 +6,8 @@ web console's session cookie. Administrators may do everything; other roles only
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -90,3 +91,44 @@ def require(*roles: Role | str) -> Callable[..., Awaitable[Actor | None]]:
 
     role_in.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the route-by-role test
     return role_in
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call one route. `own` names the path or body field holding a volunteer id: a volunteer
+    may call the route only for themselves (e.g. clock in as themselves, ask the dialer for their lease)."""
+
+    roles: frozenset[str]
+    own: str | None = None
+
+
+ADMINISTRATORS_ONLY = Rule(frozenset({Role.ADMINISTRATOR.value}))
+
+
+def enforce(policy: Mapping[tuple[str, str], Rule]) -> Callable[..., Awaitable[Actor | None]]:
+    """An app-wide dependency applying `policy` per (method, route path); unlisted routes: administrators."""
+
+    async def authorize(request: Request, found: Annotated[Actor | None, Depends(optional_user)]) -> Actor | None:
+        route = request.scope.get("route")
+        rule = policy.get((request.method, getattr(route, "path", "")), ADMINISTRATORS_ONLY)
+        if Role.PUBLIC in rule.roles:
+            return found
+        user = await current_user(found)
+        if user.role != Role.ADMINISTRATOR and user.role not in rule.roles:
+            needed = ", ".join(sorted(rule.roles | {Role.ADMINISTRATOR.value}))
+            raise Forbidden(f"this needs one of the roles: {needed}; you are signed in as {user.role}")
+        if rule.own is not None and user.role == Role.VOLUNTEER:
+            claimed = request.path_params.get(rule.own) or await _body_field(request, rule.own)
+            if str(claimed) != str(user.volunteer_id):
+                raise Forbidden(f"a volunteer acts only as themselves: {rule.own} must be {user.volunteer_id}")
+        return user
+
+    return authorize
+
+
+async def _body_field(request: Request, name: str) -> object:
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body.get(name) if isinstance(body, dict) else None

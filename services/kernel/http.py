@@ -32,11 +32,14 @@ def create_api(
     health: dict[str, HealthCheck],
     applications: Callable[[], Sequence[ServiceApplication]],
     description: str = "",
+    dependencies: Sequence[Any] = (),
 ) -> FastAPI:
-    api = FastAPI(title=title, description=description, version="1.0")
+    # App-wide dependencies (the access policy) apply to every route, the ones added below included.
+    api = FastAPI(title=title, description=description, version="1.0", dependencies=list(dependencies))
     for router in routers:
         api.include_router(router)
     _install_errors(api)
+    _document_errors(api)
     idempotency.install(api, applications)
     api.add_middleware(BodyLimit, max_json=MAX_JSON_BYTES, max_upload=MAX_UPLOAD_BYTES)  # outermost
 
@@ -78,6 +81,30 @@ def _install_errors(api: FastAPI) -> None:
         return JSONResponse(
             {"detail": f"internal error; quote reference {reference} to the administrator"}, status_code=500
         )
+
+
+# What every 4xx answer holds (see _install_errors); replaces FastAPI's default 422 description.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "what was wrong and how to fix it"},
+        "error": {"type": "string", "description": "the rule that was broken"},
+        "errors": {"type": "array", "items": {"type": "string"}, "description": "each invalid field"},
+    },
+}
+
+
+def _document_errors(api: FastAPI) -> None:
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = PROBLEM_SCHEMA
+        return api.openapi_schema  # type: ignore[return-value]  # set by generate()
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 def _describe(problem: Any) -> str:

@@ -84,8 +84,12 @@ def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication
         if problem:
             return JSONResponse({"detail": problem}, status_code=400)
         body = await request.body()
+        # The caller's credentials are part of the request: another caller reusing the key gets 409, never
+        # the first caller's answer (runs before authentication, so it hashes the presented credentials).
+        caller = "|".join(request.headers.get(h, "") for h in ("authorization", "x-api-key", "cookie"))
         fingerprint = hashlib.sha256(
-            b"|".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(), body])
+            b"|".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(), body,
+                       caller.encode()])
         ).hexdigest()
         earlier = _find(applications(), key)
         if earlier is not None:

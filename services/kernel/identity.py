@@ -128,8 +128,7 @@ class Identity:
         self.store = store
         self.clock = clock
         self._hasher = hasher or PasswordHasher()
-        # Unknown e-mails are checked against this hash too, so timing does not reveal which accounts exist.
-        self._decoy = self._hasher.hash(secrets.token_hex(16))
+        self._decoy = ""
         store.create(SCHEMA)
 
     # --- accounts -------------------------------------------------------------------------------------
@@ -229,6 +228,9 @@ class Identity:
             raise TooManyAttempts(f"too many failed sign-ins for {email}; try again in {wait} seconds", wait)
 
     def _password_matches(self, row: Row | None, password: str) -> bool:
+        # Unknown e-mails are checked against a decoy hash, so timing does not reveal which accounts exist.
+        if row is None and not self._decoy:
+            self._decoy = self._hasher.hash(secrets.token_hex(16))
         try:
             return bool(self._hasher.verify(row["password_hash"] if row else self._decoy, password)) and bool(row)
         except (VerificationError, InvalidHashError):

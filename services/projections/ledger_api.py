@@ -42,6 +42,7 @@ AsOf = Annotated[date | None, Query(description="as the ledger stood at the end 
 
 
 class TotalsOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # also read back inside a published head (HeadIn)
     raised: str
     reversed: str
     disbursed: str

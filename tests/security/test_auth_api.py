@@ -85,7 +85,8 @@ def test_an_administrator_creates_changes_and_disables_accounts(admin_client: Te
 
 
 def test_account_creation_refuses_bad_input_and_stores_nothing(admin_client: TestClient, identity: Identity) -> None:
-    weak = admin_client.post("/auth/accounts", json={"email": "g@angeli.example", "password": "corta", "role": "viewer"})
+    weak = admin_client.post("/auth/accounts",
+                             json={"email": "g@angeli.example", "password": "corta", "role": "viewer"})
     assert weak.status_code == 422 and "at least 12 characters" in weak.json()["detail"]
     extra = admin_client.post("/auth/accounts", json={
         "email": "g@angeli.example", "password": "una-password-lunga", "role": "viewer", "is_admin": True})

@@ -1,0 +1,112 @@
+"""The product's access policy: which roles may call each route. Administrators may call every route.
+
+One table, read by the HTTP edge for every request (see kernel.auth.enforce). A route missing here is
+for administrators only, and tests/security/test_routes_by_role.py fails until it is classified.
+"""
+
+from __future__ import annotations
+
+from services.kernel.auth import Rule
+from services.kernel.identity import GRANTABLE, Role
+
+PUBLIC = frozenset({Role.PUBLIC.value})
+SIGNED_IN = frozenset(GRANTABLE)
+CM, CO, V = Role.CAMPAIGN_MANAGER.value, Role.COORDINATOR.value, Role.VOLUNTEER.value
+AU, VI = Role.AUDITOR.value, Role.VIEWER.value
+
+
+def _rule(roles: str, own: str | None = None) -> Rule:
+    if roles == "public":
+        return Rule(PUBLIC)
+    if roles == "signed-in":
+        return Rule(SIGNED_IN)
+    return Rule(frozenset(roles.split()) - {"admin"} | {Role.ADMINISTRATOR.value}, own)
+
+
+# (method, path): roles besides administrator, space-separated; "own" = a volunteer only for themselves.
+_TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
+    # operations and authentication
+    ("GET", "/health"): ("public", None),
+    ("GET", "/metrics"): ("public", None),
+    ("POST", "/auth/sign-in"): ("public", None),
+    ("POST", "/auth/sign-out"): ("signed-in", None),
+    ("GET", "/auth/me"): ("signed-in", None),
+    # calls: volunteers, shifts, calls, protocols, directory
+    ("POST", "/volunteers"): (CO, None),
+    ("GET", "/volunteers/{volunteer_id}"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/volunteers/{volunteer_id}/training"): (CO, None),
+    ("POST", "/volunteers/{volunteer_id}/status"): (CO, None),
+    ("POST", "/volunteers/{volunteer_id}/clock-in"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/volunteers/{volunteer_id}/clock-out"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/volunteers/{volunteer_id}/clock-out-corrections"): (CO, None),
+    ("GET", "/volunteers/{volunteer_id}/presence"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/shifts"): (CO, None),
+    ("GET", "/shifts/{shift_id}"): (f"{CO} {V}", None),
+    ("POST", "/shifts/{shift_id}/sign-ups"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/shifts/{shift_id}/sign-ups/{volunteer_id}/cancel"): (f"{CO} {V}", "volunteer_id"),
+    ("POST", "/calls"): (f"{CO} {V}", "volunteer_id"),
+    ("GET", "/calls/{call_id}"): (CO, None),
+    ("POST", "/calls/{call_id}/connect"): (f"{CO} {V}", None),
+    ("POST", "/calls/{call_id}/end"): (f"{CO} {V}", None),
+    ("POST", "/calls/{call_id}/answers"): (f"{CO} {V}", None),
+    ("POST", "/calls/{call_id}/redirect"): (f"{CO} {V}", None),
+    ("POST", "/protocols"): (CO, None),
+    ("POST", "/protocols/{protocol_id}/versions"): (CO, None),
+    ("GET", "/protocols/{protocol_id}"): (f"{CO} {V}", None),
+    ("POST", "/directory/imports"): (CO, None),
+    ("GET", "/directory/municipalities/{istat_code}"): (f"{CO} {V}", None),
+    ("GET", "/directory"): (f"{CO} {V}", None),
+    # donations
+    ("POST", "/donors"): (f"{CM} {CO} {V}", None),
+    ("GET", "/donors/{donor_id}"): (f"{CM} {CO}", None),
+    ("POST", "/funds"): (CM, None),
+    ("GET", "/funds/{fund_id}"): (f"{CM} {CO} {AU} {VI}", None),
+    ("POST", "/funds/{fund_id}/rename"): (CM, None),
+    ("POST", "/funds/{fund_id}/close"): (CM, None),
+    ("POST", "/funds/{fund_id}/disbursements"): (CM, None),
+    ("POST", "/pledges"): (f"{CM} {CO} {V}", "volunteer_id"),
+    ("GET", "/pledges/{pledge_id}"): (f"{CM} {CO} {AU}", None),
+    ("POST", "/pledges/{pledge_id}/payments"): (CM, None),
+    ("POST", "/pledges/{pledge_id}/payments/{payment_id}/reversals"): (CM, None),
+    ("POST", "/pledges/{pledge_id}/cancel"): (CM, None),
+    ("POST", "/pledges/{pledge_id}/goods"): (CM, None),
+    # campaigns, dialer, suppression
+    ("POST", "/campaigns"): (CM, None),
+    ("GET", "/campaigns/{campaign_id}"): (f"{CM} {CO} {V} {VI}", None),
+    ("POST", "/campaigns/{campaign_id}/script"): (CM, None),
+    ("POST", "/campaigns/{campaign_id}/launch"): (CM, None),
+    ("POST", "/campaigns/{campaign_id}/pause"): (CM, None),
+    ("POST", "/campaigns/{campaign_id}/resume"): (CM, None),
+    ("POST", "/campaigns/{campaign_id}/complete"): (CM, None),
+    ("POST", "/campaigns/{campaign_id}/contacts/import"): (CM, None),
+    ("GET", "/campaigns/{campaign_id}/imports"): (f"{CM} {CO}", None),
+    ("GET", "/campaigns/{campaign_id}/contacts/{contact_id}/eligibility"): (f"{CM} {CO}", None),
+    ("GET", "/campaigns/{campaign_id}/eligibility"): (f"{CM} {CO}", None),
+    ("GET", "/campaigns/{campaign_id}/forecast"): (f"{CM} {CO}", None),
+    ("POST", "/campaigns/{campaign_id}/dialer/next"): (f"{CM} {CO} {V}", "volunteer_id"),
+    ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/lease/renew"): (f"{CM} {CO} {V}", "volunteer_id"),
+    ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/lease/release"): (f"{CM} {CO} {V}", "volunteer_id"),
+    ("POST", "/suppression/opt-outs"): (f"{CM} {CO} {V}", None),
+    ("POST", "/suppression/consents"): (f"{CM} {CO}", None),
+    ("GET", "/suppression/persons/{person_id}"): (f"{CM} {CO}", None),
+    ("POST", "/suppression/register"): (CM, None),
+    # read models, ledger, transparency
+    ("GET", "/stats/roster"): (f"{CO} {VI}", None),
+    ("GET", "/stats/volunteers/{volunteer_id}/hours"): (f"{CO} {VI} {V}", "volunteer_id"),
+    ("GET", "/stats/hours"): (f"{CO} {VI} {AU}", None),
+    ("GET", "/stats/outcomes"): (f"{CM} {CO} {VI}", None),
+    ("GET", "/stats/calls"): (f"{CM} {CO} {VI}", None),
+    ("GET", "/stats/campaigns/{campaign_id}/progress"): (f"{CM} {CO} {VI}", None),
+    ("GET", "/ledger"): (f"{AU} {CM}", None),
+    ("GET", "/ledger/head"): ("public", None),
+    ("GET", "/ledger/public-key"): ("public", None),
+    ("GET", "/ledger/balances"): (f"{AU} {CM} {VI}", None),
+    ("GET", "/ledger/verify"): (AU, None),
+    ("POST", "/ledger/verify"): (AU, None),
+    ("GET", "/transparency/funds"): ("public", None),
+    ("GET", "/transparency/funds/{fund_id}"): ("public", None),
+    ("GET", "/transparency/campaigns/{campaign_id}"): ("public", None),
+    ("GET", "/receipts/{year}"): (f"{AU} {CM}", None),
+}
+
+POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
