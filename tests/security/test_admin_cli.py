@@ -67,3 +67,16 @@ def test_the_same_email_cannot_be_created_twice(data_dir: Path, monkeypatch: pyt
     args = ["admin", "create", "--email", "anna@angeli.example", "--password-env", "ANNA_PASSWORD"]
     assert main(args) == 0
     assert main(args) == 1
+
+
+def test_starting_without_an_administrator_says_how_to_create_one(
+    data_dir: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from services.kernel.identity_cli import HINT
+    from services.main import create_app
+
+    app = create_app()
+    try:
+        assert HINT in caplog.text
+    finally:
+        app.state.product.stop()
