@@ -48,6 +48,7 @@ class FeedConsumer:
             return 0
         records = [first, *self._consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
         batches: dict[int, list[Message]] = defaultdict(list)
+        marks: dict[tuple[str, int], int] = {}
         offsets: dict[tuple[str, int], int] = {}
         for record in records:
             error = record.error()
@@ -60,10 +61,16 @@ class FeedConsumer:
                 continue
             # An unknown format version stops the consumer (MessageFormatError) instead of guessing.
             topic, part, offset = record.topic() or "", record.partition() or 0, record.offset() or 0
-            batches[part].append(Message.from_json(record.value() or b""))
+            message = Message.from_json(record.value() or b"")
+            if message.is_watermark:
+                marks[(message.source, part)] = message.position
+            else:
+                batches[part].append(message)
             offsets[(topic, part)] = offset
         for part, messages in batches.items():
             self.subscriber.handle(messages, part)
+        for (source, part), position in marks.items():
+            self.subscriber.skip_to(source, part, position)
         if offsets:
             self._consumer.commit(
                 offsets=[TopicPartition(t, p, o + 1) for (t, p), o in offsets.items()], asynchronous=False

@@ -13,6 +13,9 @@ import orjson
 from eventsourcing.domain import DomainEventProtocol
 
 FORMAT_VERSION = 1
+# Sent by the relay to every partition: "every message of this source up to `position` is before me".
+# It lets consumers of a quiet partition know how far the source has gone (the ledger seals on it).
+WATERMARK = "Feed.Watermark"
 _FIELDS = ("source", "position", "type", "version", "aggregate_id", "occurred_at", "data")
 # Attributes every stored event carries that the message already says in its own fields.
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -32,6 +35,10 @@ class Message:
     occurred_at: str
     data: dict[str, Any]
     aggregate_version: int = 0
+
+    @property
+    def is_watermark(self) -> bool:
+        return self.type == WATERMARK
 
     def to_json(self) -> bytes:
         body = {

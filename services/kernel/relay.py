@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -14,11 +15,13 @@ from confluent_kafka import Message as KafkaMessage
 from services.kernel.feed import EventFeed
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
 from services.kernel.leader import Leadership
+from services.kernel.messages import FORMAT_VERSION, WATERMARK, Message
 from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _MAX_BATCHES_IN_FLIGHT = 4
+_WATERMARK_EVERY_SECONDS = 1.0
 
 
 class _Batch:
@@ -50,6 +53,9 @@ class Relay:
         self.topic = settings.topic(feed.source)
         self.batch_size = batch_size
         self._in_flight: deque[_Batch] = deque()
+        self._partitions = 0
+        self._watermarked = (0, 0.0)  # position, monotonic time
+        self._confirmed = 0
         self._leadership = Leadership(settings, f"angeli-relay:{feed.source}")
         self._conn = psycopg.connect(settings.postgres.conninfo(), autocommit=True)
         self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{feed.source}"')
@@ -100,6 +106,7 @@ class Relay:
                 sent = 0
             self._producer.poll(0 if sent else idle_wait)
             self._store_confirmed()
+            self._watermark()
             if until_caught_up and not self._in_flight and sent == 0:
                 return
 
@@ -129,6 +136,23 @@ class Relay:
                 "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
                 (self.feed.source, confirmed),
             )
+            self._confirmed = confirmed
+
+    def _watermark(self) -> None:
+        """Tell every partition how far the source is confirmed (at most once a second): a partition that
+        gets no messages for a while still lets its consumers move their tracking forward."""
+        position, at, confirmed = *self._watermarked, self._confirmed
+        if confirmed <= position or time.monotonic() - at < _WATERMARK_EVERY_SECONDS:
+            return
+        if not self._partitions:  # a topic just created may not be in the producer's metadata yet
+            topic = self._producer.list_topics(self.topic, timeout=5).topics.get(self.topic)
+            self._partitions = len(topic.partitions) if topic is not None else 0
+            if not self._partitions:
+                return
+        mark = Message(self.feed.source, confirmed, WATERMARK, FORMAT_VERSION, "", "", {}).to_json()
+        for partition in range(self._partitions):
+            self._producer.produce(self.topic, value=mark, partition=partition)
+        self._watermarked = (confirmed, time.monotonic())
 
     def _produce(self, key: str, value: bytes, confirm: Any) -> None:
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -89,3 +90,31 @@ def test_rebuild_without_downtime_switches_every_process_to_the_new_version(stac
         rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_roster%'")
         schemas = {r[0] for r in rows}
     assert len(schemas) == 1 and schemas != {"projection_roster"}, "only the new version remains"
+
+
+def test_one_payment_is_sealed_in_the_ledger_though_other_partitions_stay_quiet(
+    pg_settings: Settings, tmp_path: Path,
+) -> None:
+    # 24 partitions, three aggregates (donor, fund, pledge): at least 21 partitions never see a message.
+    stack = Stack(replace(pg_settings, kafka_partitions=24), tmp_path / "logs")
+    try:
+        seal_one_payment(stack)
+    finally:
+        stack.stop()
+
+
+def seal_one_payment(stack: Stack) -> None:
+    api = stack.start_api("api")
+    stack.start("relay", "relay")
+    stack.start("consume", "consume", "ledger")
+    donor = api.post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
+    fund = api.post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
+    pledge = api.post("/pledges", json={"donor_id": donor, "fund_id": fund, "amount": "50.00"}).json()["id"]
+    paid = api.post(f"/pledges/{pledge}/payments",
+                    json={"amount": "50.00", "method": "card", "reference": "ch_natale_1"})
+    assert paid.status_code == 201, paid.text
+    # One pledge lands on one of the topic's partitions; the relay's watermarks move the others along.
+    wait_until(lambda: len(api.get("/ledger").json()["entries"]) == 1, 60,
+               f"the payment to be sealed in the ledger; relay log: {stack.log('relay')}")
+    head = api.get("/ledger/head").json()
+    assert head["sequence"] == 1

@@ -61,8 +61,8 @@ def read_topic(settings: Settings, expected: int) -> list[Message]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len({(m.aggregate_id, m.aggregate_version) for m in messages}) < expected:
         for record in consumer.consume(500, timeout=1.0):
-            if record.error() is None:
-                messages.append(Message.from_json(record.value()))
+            if record.error() is None and not (message := Message.from_json(record.value())).is_watermark:
+                messages.append(message)
     consumer.close()
     return messages
 
