@@ -1,5 +1,10 @@
 """Campaign progress read model: contacts by state, attempts, reached, pledges and money against goal,
-conversion per volunteer and per hour of day (Europe/Rome)."""
+conversion per volunteer and per hour of day (Europe/Rome).
+
+Order-independent across aggregates and sources: messages of one aggregate arrive in order (topics are keyed
+by aggregate id), but a donations `Pledge.Made` or a contact's attempt may arrive before its campaign's
+`Campaign.Created`. Every count is an upsert onto a placeholder campaign row (name '', goal 0) that
+`Campaign.Created` fills in, so any interleaving yields the same rows."""
 
 from __future__ import annotations
 
@@ -48,17 +53,25 @@ def _add(tx: Tx, table: str, keys: dict[str, object], counts: dict[str, int]) ->
                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}", (*keys.values(), *counts.values()))
 
 
+_ZERO = {"attempts": 0, "reached": 0, "pledges": 0, "pledged_cents": 0, "paid_cents": 0}
+
+
 def _bump(tx: Tx, campaign_id: str, counts: dict[str, int]) -> None:
-    # An UPDATE, not an upsert: the row exists from Campaign.Created (NOT NULL columns are checked first).
-    sets = ", ".join(f"{c} = {c} + ?" for c in counts)
-    tx.execute(f"UPDATE progress_campaigns SET {sets} WHERE campaign_id = ?", (*counts.values(), campaign_id))
+    """Add to a campaign's totals, creating its placeholder row when `Campaign.Created` has not arrived yet."""
+    values = {**_ZERO, **counts}
+    updates = ", ".join(f"{c} = progress_campaigns.{c} + excluded.{c}" for c in counts)
+    tx.execute(f"INSERT INTO progress_campaigns (campaign_id, name, goal_cents, {', '.join(values)})"
+               f" VALUES (?, '', 0, {', '.join('?' for _ in values)})"
+               f" ON CONFLICT (campaign_id) DO UPDATE SET {updates}", (campaign_id, *values.values()))
 
 
 def apply(tx: Tx, m: Message) -> None:
     d = m.data
     if m.type == "Campaign.Created":
+        # Fills a placeholder row that earlier counts made; the counts already there are kept.
         tx.execute("INSERT INTO progress_campaigns (campaign_id, name, goal_cents, attempts, reached, pledges,"
-                   " pledged_cents, paid_cents) VALUES (?, ?, ?, 0, 0, 0, 0, 0) ON CONFLICT (campaign_id) DO NOTHING",
+                   " pledged_cents, paid_cents) VALUES (?, ?, ?, 0, 0, 0, 0, 0) ON CONFLICT (campaign_id)"
+                   " DO UPDATE SET name = excluded.name, goal_cents = excluded.goal_cents",
                    (m.aggregate_id, d["name"], cents(d["goal"])))
     elif m.type == "Contact.Imported":
         tx.execute("INSERT INTO progress_contacts (contact_id, campaign_id, state) VALUES (?, ?, 'queued')"

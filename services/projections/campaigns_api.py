@@ -61,7 +61,7 @@ def _conversion(key: str, row: dict[str, int]) -> Conversion:
 def get_progress(campaign_id: UUID, store: Store) -> ProgressOut:
     """A campaign's contacts by state, attempts, pledges and money against its goal, conversion by volunteer/hour."""
     total = campaign_progress.totals(store, str(campaign_id))
-    if total is None:
+    if total is None or not total["name"]:  # no row, or only counts that arrived before Campaign.Created
         raise NotFound(f"campaign {campaign_id} not found in progress (it may not be projected yet)")
     goal, cid = int(total["goal_cents"]), str(campaign_id)
     return ProgressOut(
