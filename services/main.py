@@ -19,7 +19,7 @@ from services.donations import main as donations
 from services.kernel import auth_api, privacy_api
 from services.kernel.auth import enforce
 from services.kernel.catalog import ReadStores
-from services.kernel.clock import Clock, SystemClock
+from services.kernel.clock import Clock, ShiftedClock, SystemClock
 from services.kernel.consumer import FeedConsumer
 from services.kernel.feed import EventFeed
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, ReactionSubscriber, Subscriber
@@ -230,7 +230,8 @@ def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthChe
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Product:
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
     vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"), clock)
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
     read_stores = ReadStores(settings, projections.PROJECTIONS)

@@ -18,6 +18,19 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """Real time moved to start at a chosen instant: a training or demo installation that should behave as
+    on a weekday morning whenever it is used (set by ANGELI_CLOCK_START; never in production)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError(f"ShiftedClock needs a timezone-aware datetime, got {start!r}")
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FixedClock:
     """A clock that stands still until told to move; for tests and demo data."""
 

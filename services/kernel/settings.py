@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,8 @@ class Settings:
     # What this process runs beside the API: the feeds (embedded follower, or relays and consumers) and jobs.
     run_feeds: bool = True
     run_jobs: bool = True
+    # Training/demo installations may start their clock at a chosen instant (then it runs in real time).
+    clock_start: datetime | None = None
 
     @property
     def distributed(self) -> bool:
@@ -77,6 +80,7 @@ class Settings:
             feed_interval_seconds=_float(env, "ANGELI_FEED_INTERVAL", 0.2, low=0.01, high=60.0),
             run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
+            clock_start=_instant(env, "ANGELI_CLOCK_START"),
         )
 
 
@@ -115,3 +119,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _instant(env: Mapping[str, str], name: str) -> datetime | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an ISO date-time with offset, e.g. 2026-11-23T10:00:00+01:00; "
+                            f"got {raw!r}") from None
+    if value.tzinfo is None:
+        raise SettingsError(f"{name} must include a UTC offset, e.g. 2026-11-23T10:00:00+01:00; got {raw!r}")
+    return value
