@@ -107,6 +107,20 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/transparency/funds/{fund_id}"): ("public", None),
     ("GET", "/transparency/campaigns/{campaign_id}"): ("public", None),
     ("GET", "/receipts/{year}"): (f"{AU} {CM}", None),
+    # web console data (pages and static files are public shells: their data comes from these routes)
+    ("GET", "/console/api/campaigns"): (f"{CM} {CO} {V} {VI}", None),
+    ("GET", "/console/api/campaigns/{campaign_id}/callback-slots"): (f"{CM} {CO} {V}", None),
+    ("GET", "/console/api/hours"): (f"{CO} {VI} {AU}", None),
+    ("GET", "/console/api/hours.csv"): (f"{CO} {VI} {AU}", None),
+    # web console pages: HTML shells without data, and the public transparency page (no personal data)
+    ("GET", "/"): ("public", None),
+    ("GET", "/console"): ("public", None),
+    ("GET", "/console/login"): ("public", None),
+    ("GET", "/console/campaigns"): ("public", None),
+    ("GET", "/console/campaigns/{campaign_id}"): ("public", None),
+    ("GET", "/console/calling"): ("public", None),
+    ("GET", "/console/hours"): ("public", None),
+    ("GET", "/console/auditor"): ("public", None),
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

@@ -11,6 +11,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.access import POLICY
 from services.calls import main as calls
@@ -39,6 +40,8 @@ from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
 from services.projections import campaigns_api, hours_api, ledger_api
 from services.projections import main as projections
+from services.projections.console import api as console_api
+from services.projections.console import pages as console_pages
 
 log = logging.getLogger(__name__)
 
@@ -253,13 +256,14 @@ def create_api_for(product: Product) -> FastAPI:
     api = create_api(
         "Angeli",
         [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router,
-         campaigns_api.router, auth_api.router, privacy_api.router],
+         campaigns_api.router, auth_api.router, privacy_api.router, console_api.router, console_pages.router],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,
         dependencies=[Depends(enforce(POLICY))],
     )
     api.router.lifespan_context = lifespan
+    api.mount("/console/static", StaticFiles(directory=console_pages.STATIC), name="console-static")
     install_metrics(api, product.gauges())
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores

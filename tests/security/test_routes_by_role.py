@@ -22,6 +22,10 @@ EXPECTED_PUBLIC = {
     ("GET", "/ledger/head"), ("GET", "/ledger/public-key"),
     ("GET", "/transparency/funds"), ("GET", "/transparency/funds/{fund_id}"),
     ("GET", "/transparency/campaigns/{campaign_id}"),
+    # the web console's pages: the public transparency page and HTML shells whose data needs a role
+    ("GET", "/"), ("GET", "/console"), ("GET", "/console/login"), ("GET", "/console/campaigns"),
+    ("GET", "/console/campaigns/{campaign_id}"), ("GET", "/console/calling"), ("GET", "/console/hours"),
+    ("GET", "/console/auditor"),
 }
 HIDDEN = {("GET", "/metrics")}  # served, but not in the OpenAPI document
 

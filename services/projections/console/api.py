@@ -1,0 +1,138 @@
+"""Console data routes the service APIs do not offer: the campaign list, allowed callback times, and the
+hours of every volunteer (as JSON for the chart, as CSV for a spreadsheet)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.kernel.clock import Clock
+from services.kernel.csvsafe import to_csv
+from services.kernel.errors import NotFound
+from services.kernel.readmodel import ReadStore
+from services.kernel.vault import PersonErased, PrivacyVault
+from services.projections import roster, volunteer_hours
+from services.projections.console import catalogue
+
+router = APIRouter(prefix="/console/api", tags=["console"])
+Period = Literal["week", "month"]
+
+
+def _stores(request: Request) -> dict[str, ReadStore]:
+    stores: dict[str, ReadStore] = request.app.state.read_stores
+    return stores
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.product.clock
+    return clock
+
+
+def _vault(request: Request) -> PrivacyVault:
+    vault: PrivacyVault = request.app.state.vault
+    return vault
+
+
+Stores = Annotated[dict[str, ReadStore], Depends(_stores)]
+Now = Annotated[Clock, Depends(_clock)]
+Vault = Annotated[PrivacyVault, Depends(_vault)]
+
+
+class CampaignItem(BaseModel):
+    campaign_id: UUID
+    name: str
+    fund_id: UUID
+    status: str
+    starts_on: str
+    ends_on: str
+
+
+class Slots(BaseModel):
+    campaign_id: UUID
+    slots: list[datetime]
+
+
+class Hours(BaseModel):
+    period: str
+    shift_hours: float
+    talk_hours: float
+    calls: int
+    training_hours: float
+
+
+class VolunteerHours(BaseModel):
+    volunteer_id: UUID
+    name: str
+    total_hours: float
+    periods: list[Hours]
+
+
+class HoursOverview(BaseModel):
+    period: Period
+    centre: list[Hours]
+    volunteers: list[VolunteerHours]
+
+
+@router.get("/campaigns")
+def list_campaigns(stores: Stores) -> list[CampaignItem]:
+    """Every campaign with its state, newest first."""
+    return [CampaignItem(**row) for row in catalogue.campaigns(stores["console"])]
+
+
+@router.get("/campaigns/{campaign_id}/callback-slots")
+def callback_slots(campaign_id: UUID, stores: Stores, clock: Now) -> Slots:
+    """The callback times a volunteer may offer: inside the campaign window and the Italian calendar."""
+    row = catalogue.campaign(stores["console"], str(campaign_id))
+    if row is None:
+        raise NotFound(f"campaign {campaign_id} not found (it may not be projected yet)")
+    return Slots(campaign_id=campaign_id, slots=catalogue.callback_slots(row, clock.now()))
+
+
+@router.get("/hours")
+def hours_overview(stores: Stores, vault: Vault, period: Period = "week") -> HoursOverview:
+    """The centre's hours and every volunteer's, per ISO week or month, with volunteers' names."""
+    return _overview(stores, vault, period)
+
+
+@router.get("/hours.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def hours_csv(stores: Stores, vault: Vault, period: Period = "week") -> Response:
+    """The same hours as a CSV file safe to open in a spreadsheet."""
+    overview = _overview(stores, vault, period)
+    rows = [("centre", "", h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
+            for h in overview.centre]
+    rows += [(str(v.volunteer_id), v.name, h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
+             for v in overview.volunteers for h in v.periods]
+    body = to_csv(("volunteer_id", "name", period, "shift_hours", "talk_hours", "calls", "training_hours"), rows)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="angeli-hours-{period}.csv"'})
+
+
+def _overview(stores: Stores, vault: PrivacyVault, period: Period) -> HoursOverview:
+    hours = stores["volunteer_hours"]
+    volunteers = []
+    for entry in roster.volunteers(stores["roster"], limit=10_000):
+        periods = [_hours(r) for r in volunteer_hours.by_volunteer(hours, entry["volunteer_id"], period)]
+        volunteers.append(VolunteerHours(volunteer_id=entry["volunteer_id"], name=_name(vault, entry["volunteer_id"]),
+                                         total_hours=round(sum(p.shift_hours for p in periods), 2), periods=periods))
+    volunteers.sort(key=lambda v: (-v.total_hours, v.name))
+    return HoursOverview(period=period, centre=[_hours(r) for r in volunteer_hours.centre(hours, period)],
+                         volunteers=volunteers)
+
+
+def _hours(row: dict[str, object]) -> Hours:
+    def h(key: str) -> float:
+        return round(int(str(row[key] or 0)) / 3600, 2)
+    return Hours(period=str(row["period"]), shift_hours=h("shift_seconds"), talk_hours=h("talk_seconds"),
+                 calls=int(str(row["calls"] or 0)), training_hours=h("training_seconds"))
+
+
+def _name(vault: PrivacyVault, volunteer_id: str) -> str:
+    try:
+        return vault.get(UUID(volunteer_id), purpose="volunteer hours report").get("full_name", "")
+    except (PersonErased, KeyError):
+        return ""

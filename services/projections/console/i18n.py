@@ -1,0 +1,172 @@
+"""Console labels in Italian (the default) and English, chosen by `?lang=`, else by Accept-Language."""
+
+from __future__ import annotations
+
+LANGUAGES = ("it", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    "app": {"it": "Angeli — centro di volontariato", "en": "Angeli — volunteer centre"},
+    "skip": {"it": "Vai al contenuto", "en": "Skip to content"},
+    "nav_transparency": {"it": "Trasparenza", "en": "Transparency"},
+    "nav_campaigns": {"it": "Campagne", "en": "Campaigns"},
+    "nav_calling": {"it": "Chiamate", "en": "Calling"},
+    "nav_hours": {"it": "Ore di volontariato", "en": "Volunteer hours"},
+    "nav_auditor": {"it": "Revisione", "en": "Audit"},
+    "nav_login": {"it": "Accedi", "en": "Sign in"},
+    "nav_logout": {"it": "Esci", "en": "Sign out"},
+    "language": {"it": "Lingua", "en": "Language"},
+    # sign-in
+    "login_title": {"it": "Accedi alla console", "en": "Sign in to the console"},
+    "email": {"it": "E-mail", "en": "E-mail"},
+    "password": {"it": "Password", "en": "Password"},
+    "sign_in": {"it": "Accedi", "en": "Sign in"},
+    "login_failed": {"it": "Accesso non riuscito", "en": "Sign-in failed"},
+    "signed_in_as": {"it": "Accesso come", "en": "Signed in as"},
+    # transparency
+    "transparency_title": {"it": "Dove vanno le donazioni", "en": "Where donations go"},
+    "transparency_intro": {
+        "it": "Per ogni fondo: quanto è stato raccolto, quanto è stato speso e per cosa, mese per mese. "
+              "Nessun dato personale è mostrato.",
+        "en": "For each fund: how much was raised, how much was spent and on what, month by month. "
+              "No personal data is shown."},
+    "fund": {"it": "Fondo", "en": "Fund"},
+    "raised": {"it": "Raccolto", "en": "Raised"},
+    "reversed": {"it": "Stornato", "en": "Reversed"},
+    "disbursed": {"it": "Speso", "en": "Disbursed"},
+    "balance": {"it": "Saldo", "en": "Balance"},
+    "in_kind": {"it": "In natura", "en": "In kind"},
+    "donors": {"it": "Donatori", "en": "Donors"},
+    "month": {"it": "Mese", "en": "Month"},
+    "used_for": {"it": "Per cosa è stato usato", "en": "What it was used for"},
+    "date": {"it": "Data", "en": "Date"},
+    "amount": {"it": "Importo", "en": "Amount"},
+    "purpose": {"it": "Scopo", "en": "Purpose"},
+    "no_funds": {"it": "Nessun fondo ancora.", "en": "No funds yet."},
+    "no_disbursements": {"it": "Nessuna spesa ancora.", "en": "Nothing disbursed yet."},
+    "ledger_head": {"it": "Registro firmato delle donazioni", "en": "Signed donation ledger"},
+    "entries": {"it": "Movimenti", "en": "Entries"},
+    "hash": {"it": "Impronta (SHA-256)", "en": "Digest (SHA-256)"},
+    "signature": {"it": "Firma (Ed25519)", "en": "Signature (Ed25519)"},
+    "public_key": {"it": "Chiave pubblica", "en": "Public key"},
+    "how_to_verify": {"it": "Come verificarlo", "en": "How to verify it"},
+    "verify_steps": {
+        "it": "1. Scarica la testa firmata da /ledger/head e la chiave da /ledger/public-key. "
+              "2. Verifica la firma Ed25519 sul JSON canonico di sequence, position, hash e totals. "
+              "3. Un revisore ricostruisce il registro dagli eventi (angeli ledger verify --head head.json) "
+              "e deve ottenere la stessa impronta: ogni movimento alterato, tolto o spostato viene indicato.",
+        "en": "1. Download the signed head from /ledger/head and the key from /ledger/public-key. "
+              "2. Check the Ed25519 signature over the canonical JSON of sequence, position, hash and totals. "
+              "3. An auditor rebuilds the ledger from the events (angeli ledger verify --head head.json) "
+              "and must reach the same digest: any edited, dropped or reordered entry is reported."},
+    # campaigns
+    "campaigns_title": {"it": "Campagne", "en": "Campaigns"},
+    "new_campaign": {"it": "Nuova campagna", "en": "New campaign"},
+    "name": {"it": "Nome", "en": "Name"},
+    "goal": {"it": "Obiettivo (EUR)", "en": "Goal (EUR)"},
+    "starts_on": {"it": "Inizio", "en": "Starts on"},
+    "ends_on": {"it": "Fine", "en": "Ends on"},
+    "script": {"it": "Copione", "en": "Script"},
+    "privacy_notice": {"it": "Informativa privacy", "en": "Privacy notice"},
+    "create": {"it": "Crea", "en": "Create"},
+    "contacts_file": {"it": "Elenco contatti (CSV)", "en": "Contact list (CSV)"},
+    "register_file": {"it": "Registro delle opposizioni (CSV)", "en": "Opposition register (CSV)"},
+    "register_checked_on": {"it": "Registro consultato il", "en": "Register checked on"},
+    "import": {"it": "Importa", "en": "Import"},
+    "launch": {"it": "Avvia", "en": "Launch"},
+    "pause": {"it": "Sospendi", "en": "Pause"},
+    "resume": {"it": "Riprendi", "en": "Resume"},
+    "status": {"it": "Stato", "en": "Status"},
+    "open": {"it": "Apri", "en": "Open"},
+    "no_campaigns": {"it": "Nessuna campagna.", "en": "No campaigns."},
+    "dashboard": {"it": "Cruscotto", "en": "Dashboard"},
+    "pledged": {"it": "Promesso", "en": "Pledged"},
+    "paid": {"it": "Versato", "en": "Paid"},
+    "of_goal": {"it": "dell'obiettivo", "en": "of goal"},
+    "contacts_by_state": {"it": "Contatti per stato", "en": "Contacts by state"},
+    "by_hour": {"it": "Tentativi e risposte per ora del giorno", "en": "Attempts and reach by hour of day"},
+    "attempts": {"it": "Tentativi", "en": "Attempts"},
+    "reached": {"it": "Raggiunti", "en": "Reached"},
+    "pledges": {"it": "Promesse", "en": "Pledges"},
+    "conversion": {"it": "Conversione", "en": "Conversion"},
+    "per_volunteer": {"it": "Conversione per volontario", "en": "Conversion per volunteer"},
+    "volunteer": {"it": "Volontario", "en": "Volunteer"},
+    "why_nobody": {"it": "Perché nessuno viene chiamato?", "en": "Why is nobody being dialled?"},
+    "callable_now": {"it": "Chiamabili ora", "en": "Callable now"},
+    "reason": {"it": "Motivo", "en": "Reason"},
+    "count": {"it": "Numero", "en": "Count"},
+    "updated": {"it": "Aggiornato alle", "en": "Updated at"},
+    # calling
+    "calling_title": {"it": "Postazione chiamate", "en": "Calling screen"},
+    "campaign": {"it": "Campagna", "en": "Campaign"},
+    "clock_in": {"it": "Inizia turno", "en": "Clock in"},
+    "clock_out": {"it": "Termina turno", "en": "Clock out"},
+    "clocked_in": {"it": "In turno dalle", "en": "Clocked in since"},
+    "clocked_out": {"it": "Fuori turno", "en": "Not clocked in"},
+    "next_contact": {"it": "Prossimo contatto", "en": "Next contact"},
+    "dial": {"it": "Chiama", "en": "Dial"},
+    "history": {"it": "Storia con l'associazione", "en": "History with the charity"},
+    "contact_kind": {"it": "Tipo", "en": "Kind"},
+    "previous_attempts": {"it": "Tentativi precedenti", "en": "Previous attempts"},
+    "allowed_until": {"it": "Chiamabile fino alle", "en": "Callable until"},
+    "outcome": {"it": "Esito", "en": "Outcome"},
+    "pledge": {"it": "Promessa", "en": "Pledge"},
+    "money": {"it": "Denaro", "en": "Money"},
+    "goods": {"it": "Beni", "en": "Goods"},
+    "pledge_kind": {"it": "Tipo di promessa", "en": "Pledge kind"},
+    "description": {"it": "Descrizione dei beni", "en": "Goods description"},
+    "quantity": {"it": "Quantità", "en": "Quantity"},
+    "record_pledge": {"it": "Registra promessa", "en": "Record pledge"},
+    "callback": {"it": "Richiamare", "en": "Call back"},
+    "callback_at": {"it": "Orario di richiamata", "en": "Callback time"},
+    "opt_out": {"it": "Non chiamare più", "en": "Never call again"},
+    "no_contact": {"it": "Nessun contatto disponibile", "en": "No contact available"},
+    "done": {"it": "Fatto", "en": "Done"},
+    "shortcuts": {"it": "Scorciatoie: Alt+lettera sottolineata", "en": "Shortcuts: Alt+underlined letter"},
+    # dispositions
+    "answered": {"it": "Risposto", "en": "Answered"},
+    "no_answer": {"it": "Nessuna risposta", "en": "No answer"},
+    "busy": {"it": "Occupato", "en": "Busy"},
+    "voicemail": {"it": "Segreteria", "en": "Voicemail"},
+    "wrong_number": {"it": "Numero errato", "en": "Wrong number"},
+    "not_interested": {"it": "Non interessato", "en": "Not interested"},
+    # hours
+    "hours_title": {"it": "Ore di volontariato", "en": "Volunteer hours"},
+    "centre": {"it": "Centro", "en": "Centre"},
+    "week": {"it": "Settimana", "en": "Week"},
+    "shift_hours": {"it": "Ore di turno", "en": "Shift hours"},
+    "talk_hours": {"it": "Ore al telefono", "en": "Talk hours"},
+    "calls": {"it": "Chiamate", "en": "Calls"},
+    "training_hours": {"it": "Ore di formazione", "en": "Training hours"},
+    "export_csv": {"it": "Esporta CSV", "en": "Export CSV"},
+    "total_hours": {"it": "Ore totali", "en": "Total hours"},
+    "my_hours": {"it": "Le mie ore", "en": "My hours"},
+    # auditor
+    "auditor_title": {"it": "Verifica del registro", "en": "Ledger verification"},
+    "auditor_intro": {
+        "it": "Ricostruisce il registro dagli eventi delle donazioni e lo confronta con quello pubblicato.",
+        "en": "Rebuilds the ledger from the donation events and compares it with the stored one."},
+    "run_verification": {"it": "Esegui la verifica", "en": "Run the verification"},
+    "verified_ok": {"it": "Registro integro", "en": "Ledger intact"},
+    "verified_bad": {"it": "Differenze trovate", "en": "Differences found"},
+    "checked": {"it": "Movimenti controllati", "en": "Entries checked"},
+    "sequence": {"it": "Sequenza", "en": "Sequence"},
+    "problem": {"it": "Problema", "en": "Problem"},
+    "detail": {"it": "Dettaglio", "en": "Detail"},
+    "error": {"it": "Errore", "en": "Error"},
+    "loading": {"it": "Caricamento…", "en": "Loading…"},
+}
+
+
+def choose(query: str | None, accept_language: str | None) -> str:
+    """The language asked for in the query string, else the first supported one the browser prefers."""
+    if query in LANGUAGES:
+        return query
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "it"
+
+
+def labels(language: str) -> dict[str, str]:
+    return {key: texts[language] for key, texts in LABELS.items()}

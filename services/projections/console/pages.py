@@ -1,0 +1,97 @@
+"""Console pages: HTML shells rendered on the server; their data comes from the API under the caller's role.
+
+The public transparency page is rendered whole on the server from the public read models, so it works
+without JavaScript and carries no personal data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.kernel.readmodel import ReadStore
+from services.projections import ledger, transparency
+from services.projections.console import catalogue, i18n
+from services.projections.ledger_api import Context
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+_templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+router = APIRouter(include_in_schema=False)
+Lang = Annotated[str | None, Query(pattern="^(it|en)$")]
+
+
+def _page(request: Request, template: str, lang: str | None, title: str, **values: Any) -> HTMLResponse:
+    language = i18n.choose(lang, request.headers.get("accept-language"))
+    labels = i18n.labels(language)
+    html = _templates.get_template(template).render(
+        t=labels, lang=language, title=labels[title], labels_json=json.dumps(labels), path=request.url.path,
+        **values)
+    return HTMLResponse(html, headers={"Content-Language": language, "Cache-Control": "no-store"})
+
+
+@router.get("/")
+def transparency_page(request: Request, ctx: Annotated[Context, Depends(Context)], lang: Lang = None) -> HTMLResponse:
+    """The public transparency page: per fund raised, disbursed, balance, purposes, months; the signed head."""
+    console: ReadStore = request.app.state.read_stores["console"]
+    funds = []
+    for row in transparency.funds(ctx.transparency):
+        months = transparency.fund_months(ctx.transparency, row["fund_id"])
+        spent = [{"date": d["disbursed_at"][:10], "amount": ledger.euro(int(d["amount_cents"])),
+                  "purpose": d["purpose"]} for d in catalogue.disbursements(console, row["fund_id"])]
+        funds.append({"name": row["name"], "months": months, "spent": spent,
+                      "totals": months[-1] if months else None, **_sums(months)})
+    head = ledger.head(ctx.ledger, ctx.sealed())
+    return _page(request, "transparency.html", lang, "transparency_title", funds=funds,
+                 head={**head.body(), "signature": ledger.sign(head, ctx.key)})
+
+
+def _sums(months: list[dict[str, object]]) -> dict[str, str]:
+    def total(key: str) -> str:
+        return ledger.euro(sum(ledger.cents(str(m[key])) for m in months))
+    return {"raised": total("raised"), "disbursed": total("disbursed"), "reversed": total("reversed"),
+            "balance": str(months[-1]["balance"]) if months else "0.00"}
+
+
+@router.get("/console")
+@router.get("/console/campaigns")
+def campaigns_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Campaign list, creation, imports and launch (campaign managers)."""
+    return _page(request, "campaigns.html", lang, "campaigns_title")
+
+
+@router.get("/console/login")
+def login_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Sign in; the session is kept in an HttpOnly cookie."""
+    return _page(request, "login.html", lang, "login_title")
+
+
+@router.get("/console/campaigns/{campaign_id}")
+def dashboard_page(request: Request, campaign_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """A campaign's live dashboard."""
+    return _page(request, "dashboard.html", lang, "dashboard", campaign_id=str(campaign_id))
+
+
+@router.get("/console/calling")
+def calling_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The volunteer's calling screen."""
+    return _page(request, "calling.html", lang, "calling_title")
+
+
+@router.get("/console/hours")
+def hours_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Volunteer hours per volunteer and for the centre, week by week."""
+    return _page(request, "hours.html", lang, "hours_title")
+
+
+@router.get("/console/auditor")
+def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Run the ledger verification and see the result."""
+    return _page(request, "auditor.html", lang, "auditor_title")

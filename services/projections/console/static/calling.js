@@ -1,0 +1,142 @@
+// The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
+import { api, el, flash, lang, me, t } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+let volunteerId = null, offer = null, call = null, connected = false, campaign = null;
+const campaigns = new Map();
+
+function showPresence(presence) {
+  const on = presence.clocked_in;
+  $("presence").textContent = on
+    ? `${t.clocked_in} ${new Date(presence.clocked_in_at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" })}`
+    : t.clocked_out;
+  $("clock-in").hidden = on;
+  $("clock-out").hidden = !on;
+  $("next").disabled = !on || !$("campaign").value;
+}
+
+async function loadCampaigns() {
+  const list = (await api("GET", "/console/api/campaigns")).filter((c) => c.status === "running");
+  for (const c of list) campaigns.set(c.campaign_id, c);
+  $("campaign").replaceChildren(...list.map((c) => el("option", { value: c.campaign_id }, c.name)));
+}
+
+function fillScript(text) {
+  const values = { first_name: offer.first_name, last_name: offer.last_name, campaign: campaign.name };
+  return text.replace(/\{(first_name|last_name|campaign)\}/g, (_, key) => values[key] || "");
+}
+
+async function showOffer(answer) {
+  offer = answer.offer;
+  call = null;
+  connected = false;
+  $("contact").hidden = !offer;
+  $("none").hidden = !!offer;
+  if (!offer) {
+    $("none").textContent = `${t.no_contact}: ${answer.why_none}`;
+    return;
+  }
+  $("contact-name").textContent = offer.first_name || offer.phone;
+  $("phone").textContent = offer.phone;
+  $("dial").href = `tel:${offer.phone}`;
+  $("contact-kind").textContent = offer.kind;
+  $("contact-attempts").textContent = offer.attempts;
+  $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  $("script").textContent = fillScript(offer.script);
+  const slots = (await api("GET", `/console/api/campaigns/${campaign.campaign_id}/callback-slots`)).slots;
+  $("callback-at").replaceChildren(...slots.map((s) => el("option", { value: s },
+    new Date(s).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }))));
+  $("contact-name").setAttribute("tabindex", "-1");
+  $("contact-name").focus();
+}
+
+async function ensureCall(connect) {
+  call ??= (await api("POST", "/calls", { volunteer_id: volunteerId, direction: "outbound",
+    campaign_id: campaign.campaign_id, contact_id: offer.contact_id })).id;
+  if (connect && !connected) {
+    await api("POST", `/calls/${call}/connect`);
+    connected = true;
+  }
+}
+
+const CONVERSATION = new Set(["answered", "not_interested", "pledged", "callback_requested", "do_not_call"]);
+
+async function finish(disposition, callbackAt = null) {
+  await ensureCall(CONVERSATION.has(disposition));
+  await api("POST", `/calls/${call}/end`, { disposition, callback_at: callbackAt });
+  flash(`${t.done}: ${offer.first_name || offer.phone} — ${t[disposition] || disposition}`, "ok");
+  offer = null;
+  $("contact").hidden = true;
+  $("pledge").reset();
+  $("next").focus();
+}
+
+function guarded(action) {
+  return async (event) => {
+    event.preventDefault();
+    try {
+      await action(event);
+    } catch (error) {
+      flash(error.message, "error");
+    }
+  };
+}
+
+$("clock-in").addEventListener("click", guarded(async () => {
+  showPresence(await api("POST", `/volunteers/${volunteerId}/clock-in`));
+  $("next").focus();
+}));
+$("clock-out").addEventListener("click", guarded(async () => {
+  showPresence(await api("POST", `/volunteers/${volunteerId}/clock-out`));
+}));
+$("campaign").addEventListener("change", () => { campaign = campaigns.get($("campaign").value); });
+$("next").addEventListener("click", guarded(async () => {
+  campaign = campaigns.get($("campaign").value);
+  await showOffer(await api("POST", `/campaigns/${campaign.campaign_id}/dialer/next`, { volunteer_id: volunteerId }));
+}));
+$("dial").addEventListener("click", guarded(async (event) => {
+  await ensureCall(false);
+  location.href = event.currentTarget.href;  // hands the number to the phone or softphone
+}));
+for (const button of document.querySelectorAll("[data-disposition]")) {
+  button.addEventListener("click", guarded(() => finish(button.dataset.disposition)));
+}
+$("opt-out").addEventListener("click", guarded(async () => {
+  await api("POST", "/suppression/opt-outs", { person_id: offer.person_id, source: "volunteer call" });
+  await finish("do_not_call");
+}));
+$("callback").addEventListener("submit", guarded(() => finish("callback_requested", $("callback-at").value)));
+for (const radio of document.querySelectorAll("input[name=kind]")) {
+  radio.addEventListener("change", () => {
+    document.querySelector("#pledge .goods").hidden = radio.value !== "goods" || !radio.checked;
+  });
+}
+$("pledge").addEventListener("submit", guarded(async (event) => {
+  const form = new FormData(event.target);
+  await ensureCall(true);
+  const name = [offer.first_name, offer.last_name].filter(Boolean).join(" ") || offer.phone;
+  const donor = await api("POST", "/donors", { kind: "person", name, phone: offer.phone });
+  const goods = form.get("kind") === "goods";
+  await api("POST", "/pledges", { donor_id: donor.id, fund_id: campaign.fund_id, kind: form.get("kind"),
+    amount: form.get("amount"), campaign_id: campaign.campaign_id, contact_id: offer.contact_id, call_id: call,
+    volunteer_id: volunteerId, description: goods ? form.get("description") || null : null,
+    quantity: goods && form.get("quantity") ? Number(form.get("quantity")) : null });
+  await finish("pledged");
+}));
+
+async function start() {
+  const who = await me();
+  if (!who) {
+    location.href = `/console/login?lang=${lang}&next=/console/calling`;
+    return;
+  }
+  volunteerId = who.volunteer_id;
+  if (!volunteerId) {
+    flash(t.error + ": " + who.role, "error");
+    return;
+  }
+  await loadCampaigns();
+  campaign = campaigns.get($("campaign").value) || null;
+  showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));
+}
+start().catch((error) => flash(error.message, "error"));

@@ -1,0 +1,89 @@
+// Campaign managers: list, create (with its fund), import the opposition register and contacts, launch.
+import { api, el, flash, lang, t } from "./common.js";
+
+const known = new Map();
+const select = document.getElementById("k-campaign");
+let funds = [];
+
+function render(list) {
+  for (const c of list) known.set(c.campaign_id, c);
+  const rows = [...known.values()].map((c) => el("tr", {},
+    el("td", {}, c.name), el("td", {}, el("span", { class: `badge ${c.status}` }, c.status)),
+    el("td", {}, c.starts_on), el("td", {}, c.ends_on),
+    el("td", {}, el("a", { href: `/console/campaigns/${c.campaign_id}?lang=${lang}` }, `${t.dashboard}: ${c.name}`))));
+  document.querySelector("#campaigns tbody").replaceChildren(
+    ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "5" }, t.no_campaigns))]));
+  const chosen = select.value;
+  select.replaceChildren(...[...known.values()].map((c) => el("option", { value: c.campaign_id }, c.name)));
+  if (chosen) select.value = chosen;
+}
+
+async function refresh() {
+  try {
+    render(await api("GET", "/console/api/campaigns"));
+    funds = (await api("GET", "/transparency/funds")).funds;
+    document.getElementById("funds").replaceChildren(...funds.map((f) => el("option", { value: f.name })));
+  } catch (error) {
+    flash(error.message, "error");
+  }
+}
+
+async function fundId(name) {
+  const found = funds.find((f) => f.name === name && !f.closed);
+  return found ? found.fund_id : (await api("POST", "/funds", { name })).id;
+}
+
+document.getElementById("new-campaign").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  try {
+    const body = { name: f.get("name"), fund_id: await fundId(f.get("fund")), goal: f.get("goal"),
+      starts_on: f.get("starts_on"), ends_on: f.get("ends_on"),
+      script: { text: f.get("script"), privacy_notice: f.get("privacy_notice") } };
+    const created = await api("POST", "/campaigns", body);
+    render([{ campaign_id: created.id, name: created.name, status: created.status, starts_on: created.starts_on,
+      ends_on: created.ends_on }]);
+    select.value = created.id;
+    flash(`${t.done}: ${created.name}`, "ok");
+  } catch (error) {
+    flash(error.message, "error");
+  }
+});
+
+document.getElementById("register").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const report = await api("POST", "/suppression/register", new FormData(event.target));
+    flash(`${t.done}: ${t.register_checked_on} ${report.checked_on} (${report.listed})`, "ok");
+  } catch (error) {
+    flash(error.message, "error");
+  }
+});
+
+document.getElementById("contacts").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData();
+  form.append("file", document.getElementById("k-file").files[0]);
+  try {
+    const report = await api("POST", `/campaigns/${select.value}/contacts/import`, form);
+    flash(`${t.done}: ${report.imported} / ${report.rows}`, "ok");
+  } catch (error) {
+    flash(error.message, "error");
+  }
+});
+
+document.getElementById("launch").addEventListener("click", async () => {
+  try {
+    const launched = await api("POST", `/campaigns/${select.value}/launch`);
+    render([{ ...known.get(select.value), status: launched.status }]);
+    flash(`${t.done}: ${launched.name} — ${launched.status}`, "ok");
+  } catch (error) {
+    flash(error.message, "error");
+  }
+});
+
+const today = new Date().toISOString().slice(0, 10);
+document.getElementById("r-date").value = today;
+document.getElementById("c-start").value = today;
+refresh();
+setInterval(refresh, 5000);

@@ -1,0 +1,112 @@
+// Shared console code: labels, API calls with the session cookie, the signed-in user, messages, charts.
+export const t = JSON.parse(document.getElementById("labels").textContent);
+export const lang = document.documentElement.lang;
+
+export class ApiError extends Error {
+  constructor(status, detail) { super(detail); this.status = status; }
+}
+
+export async function api(method, path, body, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  if (method !== "GET") init.headers["Idempotency-Key"] = crypto.randomUUID();
+  const response = await fetch(path, init);
+  if (response.status === 401 && !location.pathname.startsWith("/console/login")) {
+    location.href = `/console/login?lang=${lang}&next=${encodeURIComponent(location.pathname)}`;
+    throw new ApiError(401, "sign in first");
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, (data && data.detail) || response.statusText);
+  return data;
+}
+
+let mePromise = null;
+export function me() {
+  mePromise ??= fetch("/auth/me", { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null));
+  return mePromise;
+}
+
+export function flash(message, kind = "info") {
+  const box = document.getElementById("flash");
+  box.textContent = message;
+  box.className = `flash ${kind}`;
+  box.hidden = false;
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+export function fillRows(tbody, rows) {
+  tbody.replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((cell) =>
+    el("td", typeof cell === "number" ? { class: "num" } : {}, cell)))));
+}
+
+export function euro(amount) {
+  return new Intl.NumberFormat(lang === "en" ? "en-GB" : "it-IT", { style: "currency", currency: "EUR" })
+    .format(Number(amount));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+// Grouped bars: labels along x, one bar per series; the table-like title makes it readable by screen readers.
+export function barChart(container, labels, series, title) {
+  const width = Math.max(320, labels.length * (series.length * 10 + 8) + 50), height = 220, base = 190, left = 40;
+  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "bars" });
+  root.append(Object.assign(svg("title", {}), { textContent: title }));
+  for (const fraction of [0, 0.5, 1]) {
+    const y = base - fraction * 170;
+    root.append(svg("line", { x1: left, x2: width, y1: y, y2: y, class: "grid" }));
+    root.append(Object.assign(svg("text", { x: left - 4, y: y + 4, class: "axis", "text-anchor": "end" }),
+      { textContent: Math.round(max * fraction * 10) / 10 }));
+  }
+  const group = series.length * 10 + 8;
+  labels.forEach((label, i) => {
+    const x0 = left + 4 + i * group;
+    series.forEach((s, j) => {
+      const h = (s.values[i] / max) * 170;
+      const bar = svg("rect", { x: x0 + j * 10, y: base - h, width: 9, height: Math.max(h, 0), class: s.class });
+      bar.append(Object.assign(svg("title", {}), { textContent: `${label} · ${s.name}: ${s.values[i]}` }));
+      root.append(bar);
+    });
+    if (labels.length <= 26 || i % Math.ceil(labels.length / 20) === 0) {
+      root.append(Object.assign(svg("text", { x: x0 + group / 2 - 4, y: base + 16, class: "axis", "text-anchor": "middle" }),
+        { textContent: label }));
+    }
+  });
+  const legend = el("p", { class: "legend" }, ...series.flatMap((s) => [el("span", { class: `swatch ${s.class}`, "aria-hidden": "true" }), ` ${s.name} `]));
+  container.replaceChildren(root, legend);
+}
+
+async function showAccount() {
+  const who = await me();
+  const login = document.getElementById("login-link"), logout = document.getElementById("logout");
+  if (who) {
+    document.getElementById("who").textContent = `${t.signed_in_as} ${who.name} (${who.role})`;
+    login.hidden = true;
+    logout.hidden = false;
+    logout.addEventListener("click", async () => {
+      await api("POST", "/auth/sign-out");
+      location.href = `/console/login?lang=${lang}`;
+    });
+  }
+}
+showAccount();

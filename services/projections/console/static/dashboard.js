@@ -1,0 +1,57 @@
+// A campaign's dashboard, refreshed every few seconds from the progress and eligibility read models.
+import { api, barChart, euro, fillRows, flash, lang, t } from "./common.js";
+
+const id = document.getElementById("dashboard").dataset.campaign;
+const percent = (share) => `${Math.min(100, Math.round(share * 1000) / 10)}%`;
+
+function showProgress(p) {
+  document.getElementById("campaign-name").textContent = p.name;
+  document.getElementById("goal").textContent = euro(p.goal);
+  document.getElementById("pledged").textContent = `${euro(p.pledged)} (${percent(p.pledged_share_of_goal)} ${t.of_goal})`;
+  document.getElementById("paid").textContent = `${euro(p.paid)} (${percent(p.paid_share_of_goal)} ${t.of_goal})`;
+  for (const key of ["pledges", "attempts", "reached"]) document.getElementById(key).textContent = p[key];
+  document.getElementById("bar-pledged").style.width = percent(p.pledged_share_of_goal);
+  document.getElementById("bar-paid").style.width = percent(p.paid_share_of_goal);
+  document.getElementById("progress").setAttribute("aria-label",
+    `${t.pledged} ${percent(p.pledged_share_of_goal)}, ${t.paid} ${percent(p.paid_share_of_goal)} ${t.of_goal}`);
+  fillRows(document.querySelector("#states tbody"),
+    Object.entries(p.contacts_by_state).sort((a, b) => b[1] - a[1]).map(([state, n]) => [state, n]));
+  fillRows(document.querySelector("#volunteers tbody"), p.per_volunteer.map((v) =>
+    [v.key.slice(0, 8), v.attempts, v.reached, v.pledges, `${Math.round(v.conversion * 1000) / 10}%`]));
+  const hours = Array.from({ length: 13 }, (_, i) => String(i + 8).padStart(2, "0"));
+  const at = (key, field) => (p.per_hour.find((h) => h.key === key) || { [field]: 0 })[field];
+  barChart(document.getElementById("hour-chart"), hours, [
+    { name: t.attempts, class: "s1", values: hours.map((h) => at(h, "attempts")) },
+    { name: t.reached, class: "s2", values: hours.map((h) => at(h, "reached")) },
+    { name: t.pledges, class: "s3", values: hours.map((h) => at(h, "pledges")) },
+  ], t.by_hour);
+}
+
+function showWhy(why) {
+  document.getElementById("callable").textContent = `${why.callable_now} / ${why.total}`;
+  document.getElementById("blocked").replaceChildren(...why.campaign_blocked.map((reason) => {
+    const item = document.createElement("li");
+    item.textContent = reason;
+    return item;
+  }));
+  fillRows(document.querySelector("#reasons tbody"),
+    Object.entries(why.by_reason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason, n]));
+}
+
+async function refresh() {
+  try {
+    const [campaign, progress, why] = await Promise.all([
+      api("GET", `/campaigns/${id}`), api("GET", `/stats/campaigns/${id}/progress`),
+      api("GET", `/campaigns/${id}/eligibility`)]);
+    document.getElementById("campaign-status").textContent = campaign.status;
+    showProgress(progress);
+    showWhy(why);
+    document.getElementById("updated").textContent = new Date().toLocaleTimeString(lang);
+    document.getElementById("flash").hidden = true;
+  } catch (error) {
+    flash(error.message, "error");
+  }
+}
+
+refresh();
+setInterval(refresh, 3000);
