@@ -17,7 +17,7 @@ from services.kernel.readmodel import Projection, ReadStore, Row, Tx
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS console_campaigns (campaign_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " fund_id TEXT NOT NULL, status TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT NOT NULL,"
-    " window TEXT NOT NULL, created_at TEXT NOT NULL)",
+    " calling_window TEXT NOT NULL, created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS console_disbursements (disbursement_id TEXT PRIMARY KEY, fund_id TEXT NOT NULL,"
     " disbursed_at TEXT NOT NULL, amount_cents BIGINT NOT NULL, purpose TEXT NOT NULL)",
 )
@@ -28,7 +28,7 @@ _STATUS = {"Campaign.Launched": "running", "Campaign.Paused": "paused", "Campaig
 def apply(tx: Tx, m: Message) -> None:
     d = m.data
     if m.type == "Campaign.Created":
-        tx.execute("INSERT INTO console_campaigns (campaign_id, name, fund_id, status, starts_on, ends_on, window,"
+        tx.execute("INSERT INTO console_campaigns (campaign_id, name, fund_id, status, starts_on, ends_on, calling_window,"
                    " created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?) ON CONFLICT (campaign_id) DO NOTHING",
                    (m.aggregate_id, d["name"], d["fund_id"], d["starts_on"], d["ends_on"],
                     json.dumps(d["window"], sort_keys=True), d["created_at"]))
@@ -64,7 +64,7 @@ def callback_slots(row: Row, now: datetime, days: int = 6, step_minutes: int = 3
     """Half-hour callback times inside the campaign's window over the next days, skipping Sundays and Italian
     public holidays and ending at 19:00 on Saturdays and days before a holiday (the 2024 code of conduct).
     The dialer checks each callback again against the policy in force when it is due."""
-    window: dict[str, Any] = json.loads(row["window"])
+    window: dict[str, Any] = json.loads(row["calling_window"])
     zone = ZoneInfo(window.get("timezone", "Europe/Rome"))
     local_now = now.astimezone(zone)
     last_day = date.fromisoformat(row["ends_on"])
