@@ -21,15 +21,15 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS console_disbursements (disbursement_id TEXT PRIMARY KEY, fund_id TEXT NOT NULL,"
     " disbursed_at TEXT NOT NULL, amount_cents BIGINT NOT NULL, purpose TEXT NOT NULL)",
 )
-_STATUS = {"Campaign.Launched": "running", "Campaign.Paused": "paused", "Campaign.Resumed": "running",
+_STATUS = {"Campaign.Launched": "launched", "Campaign.Paused": "paused", "Campaign.Resumed": "launched",
            "Campaign.Completed": "completed"}
 
 
 def apply(tx: Tx, m: Message) -> None:
     d = m.data
     if m.type == "Campaign.Created":
-        tx.execute("INSERT INTO console_campaigns (campaign_id, name, fund_id, status, starts_on, ends_on, calling_window,"
-                   " created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?) ON CONFLICT (campaign_id) DO NOTHING",
+        tx.execute("INSERT INTO console_campaigns (campaign_id, name, fund_id, status, starts_on, ends_on,"
+                   " calling_window, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?) ON CONFLICT (campaign_id) DO NOTHING",
                    (m.aggregate_id, d["name"], d["fund_id"], d["starts_on"], d["ends_on"],
                     json.dumps(d["window"], sort_keys=True), d["created_at"]))
     elif m.type in _STATUS:
