@@ -29,7 +29,8 @@ def apply(tx: Tx, m: Message) -> None:
     d = m.data
     if m.type == "Campaign.Created":
         tx.execute("INSERT INTO console_campaigns (campaign_id, name, fund_id, status, starts_on, ends_on,"
-                   " calling_window, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?) ON CONFLICT (campaign_id) DO NOTHING",
+                   " calling_window, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?)"
+                   " ON CONFLICT (campaign_id) DO NOTHING",
                    (m.aggregate_id, d["name"], d["fund_id"], d["starts_on"], d["ends_on"],
                     json.dumps(d["window"], sort_keys=True), d["created_at"]))
     elif m.type in _STATUS:

@@ -1,5 +1,5 @@
 // The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
-import { api, el, flash, lang, me, t } from "./common.js";
+import { api, el, flash, lang, me, t, ZONE } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, offer = null, call = null, connected = false, campaign = null;
@@ -8,7 +8,7 @@ const campaigns = new Map();
 function showPresence(presence) {
   const on = presence.clocked_in;
   $("presence").textContent = on
-    ? `${t.clocked_in} ${new Date(presence.clocked_in_at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" })}`
+    ? `${t.clocked_in} ${new Date(presence.clocked_in_at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: ZONE })}`
     : t.clocked_out;
   $("clock-in").hidden = on;
   $("clock-out").hidden = !on;
@@ -16,7 +16,7 @@ function showPresence(presence) {
 }
 
 async function loadCampaigns() {
-  const list = (await api("GET", "/console/api/campaigns")).filter((c) => c.status === "running");
+  const list = (await api("GET", "/console/api/campaigns")).filter((c) => c.status === "launched");
   for (const c of list) campaigns.set(c.campaign_id, c);
   $("campaign").replaceChildren(...list.map((c) => el("option", { value: c.campaign_id }, c.name)));
 }
@@ -41,11 +41,11 @@ async function showOffer(answer) {
   $("dial").href = `tel:${offer.phone}`;
   $("contact-kind").textContent = offer.kind;
   $("contact-attempts").textContent = offer.attempts;
-  $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
   $("script").textContent = fillScript(offer.script);
   const slots = (await api("GET", `/console/api/campaigns/${campaign.campaign_id}/callback-slots`)).slots;
   $("callback-at").replaceChildren(...slots.map((s) => el("option", { value: s },
-    new Date(s).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }))));
+    new Date(s).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: ZONE }))));
   $("contact-name").setAttribute("tabindex", "-1");
   $("contact-name").focus();
 }
@@ -92,7 +92,17 @@ $("clock-out").addEventListener("click", guarded(async () => {
 $("campaign").addEventListener("change", () => { campaign = campaigns.get($("campaign").value); });
 $("next").addEventListener("click", guarded(async () => {
   campaign = campaigns.get($("campaign").value);
-  await showOffer(await api("POST", `/campaigns/${campaign.campaign_id}/dialer/next`, { volunteer_id: volunteerId }));
+  const ask = () => api("POST", `/campaigns/${campaign.campaign_id}/dialer/next`, { volunteer_id: volunteerId });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await showOffer(await ask());
+      return;
+    } catch (error) {
+      // Right after clocking in, the dialer may not have heard of it yet: it learns through the event feed.
+      if (error.status !== 409 || attempt === 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+  }
 }));
 $("dial").addEventListener("click", guarded(async (event) => {
   await ensureCall(false);

@@ -1,6 +1,8 @@
 // Shared console code: labels, API calls with the session cookie, the signed-in user, messages, charts.
 export const t = JSON.parse(document.getElementById("labels").textContent);
 export const lang = document.documentElement.lang;
+// Times are the centre's (Europe/Rome), whatever the zone of the computer showing them.
+export const ZONE = "Europe/Rome";
 
 export class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
@@ -51,7 +53,7 @@ export function el(tag, attrs = {}, ...children) {
 
 export function fillRows(tbody, rows) {
   tbody.replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((cell) =>
-    el("td", typeof cell === "number" ? { class: "num" } : {}, cell)))));
+    el("td", typeof cell === "number" || /^[\d.,]+%$/.test(cell) ? { class: "num" } : {}, cell)))));
 }
 
 export function euro(amount) {

@@ -1,0 +1,90 @@
+"""The product served by uvicorn in a subprocess (embedded, temporary data, Monday 23 November 2026 10:00 Rome)
+and Debian's Chromium driven by Playwright — no browser is downloaded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+ADMIN = {"email": "anna@angeli.example", "password": "sette-angeli-milano"}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class Server:
+    url: str
+    api: httpx.Client  # signed in as the administrator
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("console") / "var"
+    env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(data),
+           "ANGELI_CLOCK_START": "2026-11-23T09:00:00+00:00", "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
+    subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
+                    "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    api = httpx.Client(base_url=url, timeout=10)
+    try:
+        _wait_healthy(api, process)
+        token = api.post("/auth/sign-in", json=ADMIN).json()["token"]
+        api.cookies.clear()
+        api.headers["Authorization"] = f"Bearer {token}"
+        yield Server(url, api)
+    finally:
+        api.close()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_healthy(api: httpx.Client, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if api.get("/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"the product did not start: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
