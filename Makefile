@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@# An empty ./var/ gets the demo centre first (its administrator's password is printed once).
+	@test -n "$$(ls -A var 2>/dev/null)" || $(BIN)/angeli demo
 	$(BIN)/angeli run
 
 services-up:
@@ -28,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) services-up lint
+	bash deploy/browser.sh
 	$(BIN)/pytest
 
 run-distributed: $(STAMP)

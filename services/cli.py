@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from services.calls.cli import add_commands as add_calls_commands
 from services.campaigns.cli import add_commands as add_campaigns_commands
+from services.demo import add_commands as add_demo_commands
 from services.kernel.identity_cli import add_commands as add_admin_commands
 from services.kernel.settings import Settings, SettingsError
 from services.processes import add_commands as add_process_commands
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     add_admin_commands(commands)
     add_calls_commands(commands)
     add_campaigns_commands(commands)
+    add_demo_commands(commands)
     ledger = commands.add_parser("ledger", help="donation ledger administration").add_subparsers(
         title="ledger commands", metavar="LEDGER_COMMAND")
     verify = ledger.add_parser(
