@@ -27,7 +27,7 @@ from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, Rea
 from services.kernel.http import HealthCheck, create_api
 from services.kernel.identity import Identity
 from services.kernel.identity_cli import HINT
-from services.kernel.kafka import consumer_lag
+from services.kernel.kafka import KafkaUnavailable, consumer_lag
 from services.kernel.leader import Leadership
 from services.kernel.metrics import Sample
 from services.kernel.metrics import install as install_metrics
@@ -109,8 +109,17 @@ class Product:
         for projection in (p for p in projections.PROJECTIONS if p.name in names):
             self._spawn(f"consumer-{projection.name}", self._projection_consumer(projection), lambda: None)
         for reaction in (r for r in self.reactions if r.name in names):
+            self._spawn(f"consumer-{reaction.name}", self._reaction_consumer(reaction), lambda: None)
+
+    def _reaction_consumer(self, reaction: ReactionSubscriber) -> Callable[[threading.Event], None]:
+        def run(stop: threading.Event) -> None:
             consumer = FeedConsumer(self.settings, reaction)
-            self._spawn(f"consumer-{reaction.name}", consumer.run, consumer.close)
+            try:
+                consumer.run(stop)
+            finally:
+                consumer.close()
+
+        return run
 
     def _projection_consumer(self, projection: Projection) -> Callable[[threading.Event], None]:
         """Consume into the live version; when a rebuild switches versions, continue as the new version's
@@ -150,7 +159,14 @@ class Product:
     def _spawn(self, name: str, run: Callable[[threading.Event], None], close: Callable[[], None]) -> None:
         def guarded(stop: threading.Event) -> None:
             try:
-                run(stop)
+                while not stop.is_set():
+                    try:
+                        run(stop)
+                        return
+                    except KafkaUnavailable as outage:
+                        # The broker is down or restarting: wait for it rather than stopping the process.
+                        log.warning("%s: %s; trying again in 2 s", name, outage)
+                        stop.wait(2.0)
             except Exception:
                 log.exception("%s stopped with an error; the process stops so a supervisor restarts it", name)
                 self.failed.set()

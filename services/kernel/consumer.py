@@ -6,7 +6,7 @@ import logging
 import threading
 from collections import defaultdict
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from services.kernel.follower import Subscriber
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
@@ -36,6 +36,9 @@ class FeedConsumer:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "partition.assignment.strategy": "cooperative-sticky",
+            # A killed member's partitions go to the others after 10 s, not the default 45 s.
+            "session.timeout.ms": 10000,
+            "heartbeat.interval.ms": 2000,
         })
         self._consumer.subscribe([settings.topic(s) for s in subscriber.sources])
 
@@ -72,9 +75,13 @@ class FeedConsumer:
         for (source, part), position in marks.items():
             self.subscriber.skip_to(source, part, position)
         if offsets:
-            self._consumer.commit(
-                offsets=[TopicPartition(t, p, o + 1) for (t, p), o in offsets.items()], asynchronous=False
-            )
+            try:
+                self._consumer.commit(
+                    offsets=[TopicPartition(t, p, o + 1) for (t, p), o in offsets.items()], asynchronous=False
+                )
+            except KafkaException as error:
+                # The rows are stored; uncommitted offsets only mean those messages come again and are skipped.
+                raise KafkaUnavailable(f"consumer {self.subscriber.name} could not commit offsets: {error}") from error
         return len(records)
 
     def run(self, stop: threading.Event) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -53,9 +54,12 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str) -> No
 class Stack:
     """Named `angeli` processes (api, relay, consume, scheduler) that can be started, killed and restarted."""
 
-    def __init__(self, settings: Settings, logs: Path) -> None:
+    def __init__(self, settings: Settings, logs: Path, clock_start: datetime | None = None) -> None:
+        """`clock_start`: every process runs a training clock that was at this instant when the stack began."""
         self.settings = settings
         self.logs = logs
+        self.clock_start = clock_start
+        self.began = datetime.now(UTC)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.headers: dict[str, str] = {}
         logs.mkdir(parents=True, exist_ok=True)
@@ -71,6 +75,8 @@ class Stack:
 
     def start(self, name: str, *args: str, **env: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
+        if self.clock_start is not None:  # the same shifted time in every process, whenever it starts
+            env["ANGELI_CLOCK_START"] = (self.clock_start + (datetime.now(UTC) - self.began)).isoformat()
         process = subprocess.Popen(
             [sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=settings_env(self.settings, **env),
             stdout=log, stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,15 +15,20 @@ import psycopg
 import pytest
 
 from services.kernel.settings import Settings
-from tests.distributed.load import Accepted, PledgeLoad
+from tests.campaigns.conftest import campaign_body, csv_file, register_file
+from tests.distributed.load import Accepted, DialerLoad, PledgeLoad, double_leases
 from tests.distributed.stack import ROOT, Stack, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka, pytest.mark.slow]
 
 
+# Every process runs a training clock set to a Monday morning in Rome, inside the calling window.
+MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def stack(pg_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
-    running = Stack(pg_settings, tmp_path / "logs")
+    running = Stack(pg_settings, tmp_path / "logs", clock_start=MONDAY_MORNING)
     yield running
     running.stop()
 
@@ -33,6 +39,28 @@ def start_load(stack: Stack, apis: list[httpx.Client]) -> PledgeLoad:
     load = PledgeLoad([str(api.base_url) for api in apis], donor, fund, stack.headers)
     load.start()
     return load
+
+
+def start_dialling(apis: list[httpx.Client], headers: dict[str, str]) -> DialerLoad:
+    """A launched campaign of 60 donors and five volunteers clocked in through the calls service; the
+    campaigns service learns who is clocked in from the calls events, through Kafka."""
+    api = apis[0]
+    register = api.post("/suppression/register", **register_file([], "2026-11-20"))
+    assert register.status_code == 201, register.text
+    campaign_id = api.post("/campaigns", json=campaign_body("Natale 2026")).json()["id"]
+    rows = "telefono\n" + "".join(f"02 1234 {5600 + n:04d}\n" for n in range(60))
+    assert api.post(f"/campaigns/{campaign_id}/contacts/import", files=csv_file(rows)).status_code == 201
+    assert api.post(f"/campaigns/{campaign_id}/launch").status_code == 200
+    volunteers = []
+    for n in range(5):
+        volunteer = api.post("/volunteers", json={"full_name": f"Volontaria {n}", "phone": "+39 02 1234 5678",
+                                                  "email": f"v{n}@angeli.example", "roles": ["outreach"]})
+        volunteers.append(volunteer.json()["id"])
+        assert api.post(f"/volunteers/{volunteers[-1]}/clock-in").status_code == 200
+    dialler = DialerLoad([str(a.base_url) for a in apis], campaign_id, volunteers, headers)
+    dialler.start()
+    dialler.wait_for_offers(5, timeout=90)  # clock-ins reached campaigns through Kafka
+    return dialler
 
 
 def read_models_hold_exactly(settings: Settings, accepted: Accepted) -> bool:
@@ -64,6 +92,7 @@ def test_killing_each_process_and_restarting_the_broker_loses_and_doubles_nothin
     for name, args in (("relay", ["relay"]), ("consume", ["consume"]), ("scheduler", ["scheduler"])):
         stack.start(name, *args)
     load = start_load(stack, apis)
+    dialler = start_dialling(apis, stack.headers)
     try:
         for victim, args in (("relay", ["relay"]), ("consume", ["consume"]), ("scheduler", ["scheduler"])):
             time.sleep(3)
@@ -75,10 +104,13 @@ def test_killing_each_process_and_restarting_the_broker_loses_and_doubles_nothin
         kafka("stop")
         time.sleep(3)
         kafka("start")
-        time.sleep(3)
+        offered = len(dialler.holds)
+        dialler.wait_for_offers(offered + 10, timeout=120)  # the dialer works again after the faults
     finally:
         accepted = load.finish()
+        holds = dialler.finish()
     assert_exactly_once(stack, apis[1], accepted)
+    assert double_leases(holds) == []
 
 
 def test_a_consumer_joining_mid_stream_shares_partitions_without_loss_or_doubles(stack: Stack) -> None:
