@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -63,6 +64,8 @@ class Forecast:
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
+CAMPAIGN_CACHE_SECONDS = 1.0
+KEYS_CACHE_SECONDS = 5.0
 
 
 class CampaignsApplication(ServiceApplication):
@@ -76,6 +79,8 @@ class CampaignsApplication(ServiceApplication):
         self.person_ids = person_ids
         self.lease = timedelta(seconds=lease_seconds)
         self._policies: dict[str, Policy] = {}
+        self._campaigns: dict[str, tuple[float, Campaign]] = {}
+        self._keys: dict[str, tuple[float, list[str]]] = {}
         queue_store.create(queue.SCHEMA)
 
     def close(self) -> None:
@@ -126,8 +131,35 @@ class CampaignsApplication(ServiceApplication):
 
     def _save_campaign(self, campaign: Campaign) -> None:
         self.save(campaign)
+        self._campaigns.pop(str(campaign.id), None)
         with self.queue.transaction() as tx:
             queue.index_campaign(tx, campaign)
+
+    def dialing_campaign(self, campaign_id: UUID) -> Campaign:
+        """The campaign as the dialer reads it: from its events at most once per CAMPAIGN_CACHE_SECONDS in this
+        process (a change saved here is seen at once; the dialer also checks the status in the queue index,
+        which every process's change updates at once). Shared between requests: never change it."""
+        key, now = str(campaign_id), time.monotonic()
+        cached = self._campaigns.get(key)
+        if cached is None or now - cached[0] > CAMPAIGN_CACHE_SECONDS:
+            cached = (now, self.get(campaign_id, Campaign))
+            self._campaigns[key] = cached
+        return cached[1]
+
+    def forget_cached(self) -> None:
+        """Drop the dialer's cached campaigns and reaches (after the queue index was rebuilt)."""
+        self._campaigns.clear()
+        self._keys.clear()
+
+    def calendar_keys(self, campaign_id: str) -> list[str]:
+        """The campaign's distinct contact reaches, read at most once per KEYS_CACHE_SECONDS in this process
+        (an import here refreshes them at once; elsewhere a new reach waits a few seconds to be offered)."""
+        now = time.monotonic()
+        cached = self._keys.get(campaign_id)
+        if cached is None or now - cached[0] > KEYS_CACHE_SECONDS:
+            cached = (now, queue.calendar_keys(self.queue, campaign_id))
+            self._keys[campaign_id] = cached
+        return cached[1]
 
     def policy_of(self, campaign_id: str) -> Policy:
         """The campaign's calling policy, read from its events (never from the queue store: callers may hold
@@ -218,6 +250,8 @@ class CampaignsApplication(ServiceApplication):
         with self.queue.transaction() as tx:
             queue.index_contacts(tx, [queue.contact_row(c, persons.get(c.person_id),
                                                         self.policy_of(str(c.campaign_id)), now) for c in contacts])
+        for campaign_id in {str(c.campaign_id) for c in contacts}:
+            self._keys.pop(campaign_id, None)  # after the commit, so a new reach is offered at once
 
     def _existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
         if not person_ids:
@@ -293,12 +327,13 @@ class CampaignsApplication(ServiceApplication):
             if progress is not None:
                 progress(done, plan.rows)
         cleared = self._clear_unlisted(checked_on)
-        check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, self.clock.now())
+        at = self.clock.now()
+        check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, at)
         self.save(check)
-        with self.queue.transaction() as tx:
+        with self.queue.transaction() as tx:  # the same row rebuild_queue derives from the event
             tx.execute("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
                        " (checked_on) DO UPDATE SET imported_at = excluded.imported_at",
-                       (checked_on.isoformat(), self.clock.now().isoformat()))
+                       (checked_on.isoformat(), at.isoformat()))
         return RegisterReport(checked_on, listed, cleared, invalid, tuple(problems[: importing.MAX_PROBLEMS_SHOWN]))
 
     def _clear_unlisted(self, checked_on: date) -> int:

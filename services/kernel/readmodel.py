@@ -234,6 +234,15 @@ class PostgresStore(ReadStore):
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        # One statement is its own transaction: autocommit saves the BEGIN and COMMIT round trips.
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                return _PostgresTx(conn).query(sql, params)
+            finally:
+                conn.autocommit = False
+
     def create(self, schema: Iterable[str]) -> None:
         with self.transaction() as tx:
             tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (self.schema,))

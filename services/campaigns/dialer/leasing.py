@@ -19,13 +19,12 @@ from services.campaigns.calendar import Interval, interval_at, reach_from_key, z
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, check_register
 from services.campaigns.domain.contact import Contact
-from services.campaigns.domain.suppression import Person
 from services.campaigns.eligibility import explain
 from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.readmodel import Tx
 from services.kernel.vault import PersonErased
 
-CANDIDATES_PER_ROUND = 4
+CANDIDATES_PER_ROUND = 2
 ROUNDS = 30
 
 
@@ -57,17 +56,19 @@ class Dialer:
     def next_contact(self, campaign_id: UUID, volunteer_id: UUID) -> Offer | None:
         """The best due contact, leased to this volunteer; None when nobody is callable now."""
         app, now = self.app, self.app.clock.now()
-        if not queue.clocked_in(app.queue, str(volunteer_id)):
+        campaign = app.dialing_campaign(campaign_id)
+        state = queue.dialer_state(app.queue, str(campaign_id), str(volunteer_id))
+        if not state.clocked_in:
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in to a shift first")
-        campaign = app.get(campaign_id, Campaign)
-        if not campaign.running:
-            raise CampaignNotRunnable(f"campaign {campaign.name!r} is {campaign.status}; nobody is offered")
-        register = app.register_checked_on()
+        status = campaign.status if not campaign.running else state.campaign_status or campaign.status
+        if status != "launched":
+            raise CampaignNotRunnable(f"campaign {campaign.name!r} is {status}; nobody is offered")
+        register = date.fromisoformat(state.register_checked_on) if state.register_checked_on else None
         check_register(campaign.policy, register, now.astimezone(zone(campaign.window.timezone)).date())
-        held = self._held_by(campaign, volunteer_id, now)
+        held = self._held_by(campaign, state.leases, volunteer_id, now)
         if held is not None:
             return held
-        keys = [k for k in queue.calendar_keys(app.queue, str(campaign_id))
+        keys = [k for k in app.calendar_keys(str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
         for attempt in range(ROUNDS):
             found, offer = self._round(campaign, keys, volunteer_id, now, register)
@@ -81,38 +82,32 @@ class Dialer:
 
     def _round(self, campaign: Campaign, keys: list[str], volunteer_id: UUID,
                now: datetime, register: date | None) -> tuple[bool, Offer | None]:
-        """One transaction: the first kind in priority order with due rows gives the candidates."""
+        """One transaction: one query gives the candidates (kinds in priority order), the first one that the
+        aggregates allow is leased, and its index rows are written before the commit releases the row locks."""
         app = self.app
-        leased: tuple[Contact, Person] | None = None
+        leased: Contact | None = None
         with app.queue.transaction() as tx:
-            ids: list[str] = []
-            for kind in campaign.priority:
-                ids = queue.candidates(tx, app.queue.dialect, str(campaign.id), kind, now, keys,
-                                       CANDIDATES_PER_ROUND)
-                if ids:
-                    break
+            ids = queue.candidates(tx, app.queue.dialect, str(campaign.id), campaign.priority, now, keys,
+                                   CANDIDATES_PER_ROUND)
             if not ids:
                 # PostgreSQL re-checks rows that another request just leased and drops them after LIMIT was
                 # applied: an empty answer means "nothing due" only if a plain read agrees.
-                return any(queue.any_due(tx, str(campaign.id), k, now, keys) for k in campaign.priority), None
+                return queue.any_due(tx, str(campaign.id), campaign.priority, now, keys), None
             for contact_id in ids:
                 leased = self._try_lease(tx, campaign, UUID(contact_id), volunteer_id, now, register)
                 if leased is not None:
                     break
         if leased is None:
-            return bool(ids), None
-        contact, person = leased
-        # The person's rows in other campaigns learn the engagement after the lease committed (no lock order).
-        with app.queue.transaction() as tx:
-            queue.index_person(tx, person, now, app.policy_of)
-        return True, self._offer(campaign, contact)
+            return True, None
+        return True, self._offer(campaign, leased)
 
     def _try_lease(self, tx: Tx, campaign: Campaign, contact_id: UUID, volunteer_id: UUID,
-                   now: datetime, register: date | None) -> tuple[Contact, Person] | None:
+                   now: datetime, register: date | None) -> Contact | None:
         # Inside the queue transaction: no other query on the queue store (its pool could run dry).
         app = self.app
-        contact = app.get(contact_id, Contact)
-        person = app.person(contact.person_id)
+        contact = app.get(contact_id, Contact)  # one read of its events
+        person = app.person(contact.person_id)  # one read of its events
+        new_person = bool(person.pending_events)  # first met now: its Recorded event is not saved yet
         policy = campaign.policy
         verdict = explain(campaign, contact, person, register, now)
         if not verdict.callable_now or verdict.interval is None:
@@ -126,12 +121,15 @@ class Dialer:
             app.save(contact, person)
         except ConcurrencyConflict:
             return None  # someone else leased this contact or this person first: next candidate
-        queue.index_contacts(tx, [queue.contact_row(contact, person, policy, now)])
-        return contact, person
+        # The lease and the person's engagement reach the index in this same transaction (one commit).
+        queue.index_contacts(tx, [queue.contact_row(contact, person, policy, now)], new_keys=False)
+        queue.index_engagement(tx, app.queue.dialect, person, str(contact.id), new_person)
+        return contact
 
-    def _held_by(self, campaign: Campaign, volunteer_id: UUID, now: datetime) -> Offer | None:
+    def _held_by(self, campaign: Campaign, leases: tuple[str, ...], volunteer_id: UUID,
+                 now: datetime) -> Offer | None:
         """A volunteer who asks again while holding a live lease gets the same contact back."""
-        for contact_id in queue.leases_of(self.app.queue, str(campaign.id), str(volunteer_id)):
+        for contact_id in leases:
             contact = self.app.get(UUID(contact_id), Contact)
             if contact.volunteer_id == str(volunteer_id) and contact.held(now):
                 return self._offer(campaign, contact)

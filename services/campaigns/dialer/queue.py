@@ -7,6 +7,7 @@ the index write, or a person's hold not yet copied) can cost a wasted candidate,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,9 +82,15 @@ _UPSERT = (
 )
 
 
-def index_contacts(tx: Tx, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Upsert contact rows; an older version never overwrites a newer one (two writers may race)."""
-    tx.executemany(_UPSERT, rows)
+def index_contacts(tx: Tx, rows: Sequence[tuple[Any, ...]], new_keys: bool = True) -> None:
+    """Upsert contact rows; an older version never overwrites a newer one (two writers may race).
+    `new_keys=False` when the rows' calendar keys are known already (a lease never changes a contact's reach)."""
+    if len(rows) == 1:
+        tx.execute(_UPSERT, rows[0])
+    else:
+        tx.executemany(_UPSERT, rows)
+    if not new_keys:
+        return
     keys = {(r[1], r[7]) for r in rows}
     tx.executemany("INSERT INTO queue_keys (campaign_id, calendar_key) VALUES (?, ?) "
                    "ON CONFLICT (campaign_id, calendar_key) DO NOTHING", sorted(keys))
@@ -118,25 +125,86 @@ def index_campaign(tx: Tx, campaign: Campaign) -> None:
     )
 
 
-def candidates(tx: Tx, dialect: str, campaign_id: str, kind: str, now: datetime, keys: Sequence[str],
+def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str],
                limit: int) -> list[str]:
-    """Due contacts of one kind, oldest due first. On PostgreSQL rows another request holds are skipped."""
-    if not keys:
+    """Up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest due first within a
+    kind (each kind is a range scan of `queue_due`). On PostgreSQL the rows are locked until the transaction
+    ends and rows another request holds are skipped; a lateral scan stops as soon as `limit` rows are found,
+    so a lower-priority kind is read only when the higher ones have fewer due rows."""
+    if not keys or not kinds:
         return []
     marks = ", ".join("?" for _ in keys)
-    sql = (f"SELECT contact_id FROM queue_contacts WHERE campaign_id = ? AND kind = ? AND due_at <= ?"
-           f" AND hold_until <= ? AND calendar_key IN ({marks}) ORDER BY due_at LIMIT ?")
+    due = f"campaign_id = ? AND kind = {{kind}} AND due_at <= ? AND hold_until <= ? AND calendar_key IN ({marks})"
+    values = (campaign_id, ms(now), ms(now), *keys)
     if dialect == "postgres":
-        sql += " FOR UPDATE SKIP LOCKED"
-    rows = tx.query(sql, (campaign_id, kind, ms(now), ms(now), *keys, limit))
+        ranks = ", ".join(f"({rank}, ?)" for rank in range(len(kinds)))
+        sql = (f"SELECT c.contact_id FROM (VALUES {ranks}) AS k(rank, kind) CROSS JOIN LATERAL"
+               f" (SELECT contact_id FROM queue_contacts WHERE {due.format(kind='k.kind')}"
+               f" ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED) AS c LIMIT ?")
+        rows = tx.query(sql, (*kinds, *values, limit, limit))
+    else:  # SQLite: writers are serial; one compound query ordered by priority then due time
+        part = (f"SELECT * FROM (SELECT contact_id, {{rank}} AS rank, due_at FROM queue_contacts"
+                f" WHERE {due.format(kind='?')} ORDER BY due_at LIMIT ?)")
+        sql = " UNION ALL ".join(part.format(rank=r) for r in range(len(kinds))) + " ORDER BY rank, due_at LIMIT ?"
+        params: list[Any] = []
+        for kind in kinds:
+            params += [campaign_id, kind, *values[1:], limit]
+        rows = tx.query(sql, (*params, limit))
     return [r["contact_id"] for r in rows]
 
 
-def any_due(tx: Tx, campaign_id: str, kind: str, now: datetime, keys: Sequence[str]) -> bool:
-    marks = ", ".join("?" for _ in keys)
-    return bool(keys) and tx.one(
-        f"SELECT 1 AS x FROM queue_contacts WHERE campaign_id = ? AND kind = ? AND due_at <= ? AND hold_until <= ?"
-        f" AND calendar_key IN ({marks}) LIMIT 1", (campaign_id, kind, ms(now), ms(now), *keys)) is not None
+def any_due(tx: Tx, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str]) -> bool:
+    """A plain read (no locks): is any contact of these kinds due now?"""
+    if not keys or not kinds:
+        return False
+    return tx.one(
+        f"SELECT 1 AS x FROM queue_contacts WHERE campaign_id = ? AND kind IN ({', '.join('?' for _ in kinds)})"
+        f" AND due_at <= ? AND hold_until <= ? AND calendar_key IN ({', '.join('?' for _ in keys)}) LIMIT 1",
+        (campaign_id, *kinds, ms(now), ms(now), *keys)) is not None
+
+
+def index_engagement(tx: Tx, dialect: str, person: Person, contact_id: str, new_person: bool) -> None:
+    """A lease engages its person: hold the person's rows in other campaigns until the engagement ends
+    (`new_person`: the lease recorded the person for the first time, so the persons table learns of it).
+
+    Only rows nobody holds are written (a row another request has locked keeps its old hold: it costs that
+    request one re-check on the aggregates, never a wrong offer, and no two leases ever wait on each other)."""
+    if new_person:
+        tx.execute("INSERT INTO persons (person_id, suppression, register_listed_on) VALUES (?, ?, ?)"
+                   " ON CONFLICT (person_id) DO NOTHING", (str(person.id), person.suppression(),
+                                                          person.register_listed_on or ""))
+    if person.engaged_until is None:
+        return
+    until = ms(person.engaged_until)
+    locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
+    tx.execute(
+        "UPDATE queue_contacts SET hold_until = ?, hold_reason = 'being called in another campaign'"
+        " WHERE contact_id IN (SELECT contact_id FROM queue_contacts WHERE person_id = ? AND contact_id <> ?"
+        f" AND hold_until < ?{locked})", (until, str(person.id), contact_id, until))
+
+
+@dataclass(frozen=True)
+class DialerState:
+    """What the dialer checks before selecting, read in one query."""
+
+    clocked_in: bool
+    register_checked_on: str | None
+    campaign_status: str | None  # from the index; the Campaign aggregate is checked too
+    leases: tuple[str, ...]  # contacts the index says this volunteer holds in this campaign
+
+
+def dialer_state(store: ReadStore, campaign_id: str, volunteer_id: str) -> DialerState:
+    rows = store.query(
+        "SELECT 'lease' AS k, contact_id AS v FROM queue_contacts"
+        " WHERE campaign_id = ? AND kind = 'leased' AND volunteer_id = ?"
+        " UNION ALL SELECT 'in' AS k, CAST(clocked_in AS TEXT) AS v FROM presence WHERE volunteer_id = ?"
+        " UNION ALL SELECT 'register' AS k, MAX(checked_on) AS v FROM register_checks"
+        " UNION ALL SELECT 'status' AS k, status AS v FROM campaigns WHERE campaign_id = ?",
+        (campaign_id, volunteer_id, volunteer_id, campaign_id))
+    found = {r["k"]: r["v"] for r in rows if r["k"] != "lease"}
+    return DialerState(clocked_in=found.get("in") == "1", register_checked_on=found.get("register") or None,
+                       campaign_status=found.get("status"),
+                       leases=tuple(r["v"] for r in rows if r["k"] == "lease"))
 
 
 def calendar_keys(store: ReadStore, campaign_id: str) -> list[str]:
