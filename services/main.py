@@ -34,9 +34,8 @@ from services.kernel.metrics import install as install_metrics
 from services.kernel.readmodel import Projection, ReadStore, open_store
 from services.kernel.relay import Relay, relay_lag
 from services.kernel.scheduling import start_scheduler
-from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import PrivacyVault, open_vault
 from services.kernel.wiring import Service
 from services.projections import campaigns_api, hours_api, ledger_api
 from services.projections import main as projections
@@ -251,7 +250,7 @@ def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthChe
 def build(settings: Settings, clock: Clock | None = None) -> Product:
     if clock is None:
         clock = ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"), clock)
+    vault = open_vault(settings, clock)
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
     read_stores = ReadStores(settings, projections.PROJECTIONS)
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]

@@ -10,10 +10,8 @@ from services.calls.application import CallsApplication
 from services.kernel.clock import SystemClock
 from services.kernel.errors import DomainError
 from services.kernel.eventstore import event_store_env
-from services.kernel.readmodel import open_store
-from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import open_vault
 
 
 def add_commands(commands: Any) -> None:
@@ -30,7 +28,7 @@ def add_commands(commands: Any) -> None:
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
+    vault = open_vault(settings)
     calls = CallsApplication(event_store_env(settings, "calls"), vault=vault, clock=SystemClock())
     try:
         report = calls.import_directory(args.file.read_bytes())

@@ -35,6 +35,13 @@ class PledgeLoad:
     def start(self) -> None:
         self._thread.start()
 
+    def wait_for_payments(self, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.accepted.payments) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(self.accepted.payments)} payments accepted in {timeout} s")
+            time.sleep(0.1)
+
     def finish(self) -> Accepted:
         self.stop.set()
         self._thread.join(timeout=120)
