@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -11,6 +12,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 Sample = tuple[dict[str, str], float]
+log = logging.getLogger(__name__)
 
 
 class GaugeCollector(Collector):
@@ -21,7 +23,11 @@ class GaugeCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         for name, (documentation, read) in self.gauges.items():
-            samples = read()
+            try:
+                samples = read()
+            except Exception as error:  # one unreachable source must not fail the whole scrape
+                log.warning("metric %s unavailable: %s", name, error)
+                continue
             labels = sorted(samples[0][0]) if samples else []
             family = GaugeMetricFamily(name, documentation, labels=labels)
             for values, value in samples:

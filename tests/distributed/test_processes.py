@@ -40,8 +40,9 @@ def test_a_command_on_one_replica_reaches_the_read_model_through_kafka(stack: St
     wait_until(lambda: second.get("/stats/roster").json()["total"] == 1, 60,
                f"the roster on the other replica; consumer log: {stack.log('consume')}")
     assert second.get(f"/volunteers/{created.json()['id']}").status_code == 200
+    wait_until(lambda: 'angeli_relay_lag{source="calls"} 0.0' in second.get("/metrics").text, 30,
+               "the relay lag metric to show the relay caught up")
     metrics = second.get("/metrics").text
-    assert 'angeli_relay_lag{source="calls"} 0.0' in metrics
     assert 'angeli_consumer_lag{group="' in metrics and 'topic="' in metrics
     assert 'angeli_projection_position{partition="' in metrics
     assert 'angeli_api_request_seconds_count{method="GET",route="/stats/roster",status="200"}' in metrics
