@@ -72,3 +72,20 @@ def test_health_reports_each_component(client: TestClient) -> None:
     health = client.get("/health").json()
     assert "event_store.calls" in health["components"]
     assert "feed.roster" in health["components"]
+
+
+
+def test_a_request_whose_answer_was_lost_says_what_took_effect(client: TestClient, product: Product) -> None:
+    import json
+
+    from services.kernel.idempotency import RequestRecord, _replay, record_id
+
+    first = client.post("/volunteers", json=GIULIA, headers={"Idempotency-Key": "lost-answer-1"})
+    record = product.services["calls"].application.get(record_id("lost-answer-1"), RequestRecord)
+    assert first.json()["id"] in record.changed, "the record names what the request changed, atomically"
+    # As if the process had died between the command's transaction and recording its answer:
+    unanswered = RequestRecord("lost-answer-2", "fingerprint", record.changed)
+    again = _replay(unanswered, "fingerprint")
+    body = json.loads(bytes(again.body))
+    assert again.status_code == 409
+    assert body["took_effect"] is True and body["changed"] == record.changed

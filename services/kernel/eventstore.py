@@ -88,7 +88,7 @@ class ServiceApplication(Application[UUID]):
         """Save aggregates (and a reaction's tracking record) in one transaction."""
         request = idempotency.pending()
         if request is not None and request.record is None:
-            objs = (*objs, request.claim(self))
+            objs = (*objs, request.claim(self, objs))
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs, **kwargs)
         try:

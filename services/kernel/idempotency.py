@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -29,13 +29,16 @@ class RequestRecord(Aggregate):
     """A client request that took effect: its key, a fingerprint of its body, and the answer given."""
 
     @staticmethod
-    def create_id(key: str, fingerprint: str) -> UUID:
+    def create_id(key: str, fingerprint: str, changed: list[str] | None = None) -> UUID:
         return uuid5(_NAMESPACE, key)
 
     @event("Accepted")
-    def __init__(self, key: str, fingerprint: str) -> None:
+    def __init__(self, key: str, fingerprint: str, changed: list[str] | None = None) -> None:
         self.key = key
         self.fingerprint = fingerprint
+        # The records the request changed, saved in the same transaction: if the process dies before the
+        # answer is recorded, a retry can still say what took effect.
+        self.changed = list(changed or [])
         self.status: int | None = None
         self.body = ""
 
@@ -58,8 +61,9 @@ class PendingRequest:
     record: RequestRecord | None = None
     saved_in: ServiceApplication | None = None
 
-    def claim(self, application: ServiceApplication) -> RequestRecord:
-        self.record = RequestRecord(self.key, self.fingerprint)
+    def claim(self, application: ServiceApplication, objs: tuple[Any, ...]) -> RequestRecord:
+        changed = [str(obj.id) for obj in objs if isinstance(obj, Aggregate)]
+        self.record = RequestRecord(self.key, self.fingerprint, changed)
         self.saved_in = application
         return self.record
 
@@ -124,8 +128,9 @@ def _replay(earlier: RequestRecord, fingerprint: str) -> Response:
         )
     if earlier.status is None:
         return JSONResponse(
-            {"detail": f"the request with {HEADER} {earlier.key!r} took effect but its answer is not "
-             "recorded yet; read the resource instead of retrying"},
+            {"detail": f"the request with {HEADER} {earlier.key!r} took effect but its answer was not "
+             f"recorded (the server stopped, or is still answering); it changed {', '.join(earlier.changed)}: "
+             "read those instead of retrying", "took_effect": True, "changed": earlier.changed},
             status_code=409,
         )
     return Response(

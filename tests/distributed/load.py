@@ -75,6 +75,10 @@ class PledgeLoad:
             if response.status_code in (200, 201):
                 answer: dict[str, str] = response.json()
                 return answer
+            if response.status_code == 409 and response.json().get("took_effect"):
+                # The replica died after the command's transaction but before its answer was recorded.
+                changed = response.json()["changed"]
+                return {"id": changed[0], "payment_id": f"lost-answer-{key}"}
             if response.status_code >= 500 or response.status_code == 409:
                 time.sleep(0.2)  # in progress elsewhere, or the store was briefly unavailable: ask again
                 continue
