@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,8 @@ from uuid import UUID
 from services.campaigns.main import build
 from services.kernel.clock import SystemClock
 from services.kernel.errors import DomainError
-from services.kernel.readmodel import open_store
-from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import open_vault
 
 
 def add_commands(commands: Any) -> None:
@@ -41,49 +38,10 @@ def add_commands(commands: Any) -> None:
     check.add_argument("file", type=Path, help="the CSV file")
     check.add_argument("--checked-on", type=date.fromisoformat, required=True, help="YYYY-MM-DD of the check")
     check.set_defaults(command=_import_register)
-    campaigns = commands.add_parser("campaigns", help="campaigns administration").add_subparsers(
-        title="campaigns commands", metavar="CAMPAIGNS_COMMAND")
-    rebuild = campaigns.add_parser(
-        "rebuild-queue", help="rebuild the dialer's due-queue index from the campaigns events",
-        description="Recompute every row of the due-queue index (contacts, holds, persons, register checks, "
-        "campaign states, imports) from the campaigns event store, and who is clocked in from the calls "
-        "events, then replace the index in one transaction. Use it when the campaigns_queue store was lost or "
-        "damaged. Safe while volunteers dial: the aggregates still decide every lease.")
-    rebuild.set_defaults(command=_rebuild_queue)
 
 
 def _service(settings: Settings) -> Any:
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
-    return build(settings, SystemClock(), vault).application
-
-
-def _rebuild_queue(settings: Settings, _args: argparse.Namespace) -> int:
-    from services.calls.main import build as build_calls
-    from services.campaigns.dialer.rebuild import rebuild_queue
-    from services.kernel.feed import EventFeed
-
-    application = _service(settings)
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"))
-    calls = build_calls(settings, SystemClock(), vault).application
-    try:
-        report = rebuild_queue(application, presence=_presence(EventFeed("calls", calls)))
-    finally:
-        application.close()
-        calls.close()
-    print(f"due-queue rebuilt from {report.events} events: {report.campaigns} campaigns, {report.contacts} "
-          f"contacts, {report.persons} persons, {report.register_checks} register checks, {report.presence} "
-          "volunteers' presence")
-    return 0
-
-
-def _presence(feed: Any) -> Iterator[Any]:
-    position = 0
-    while True:
-        messages, last = feed.read(position, types={"Presence.ClockedIn", "Presence.ClockedOut"})
-        if last == position:
-            return
-        yield from messages
-        position = last
+    return build(settings, SystemClock(), open_vault(settings)).application
 
 
 def _progress(done: int, total: int) -> None:

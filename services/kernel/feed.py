@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -56,6 +56,16 @@ class EventFeed:
                 continue
             messages.append(self.message(notification))
         return messages, last
+
+    def messages(self, after: int = 0, types: Collection[str] | None = None) -> Iterator[Message]:
+        """Every message after `after`, page by page (a replay from the start by default)."""
+        position = after
+        while True:
+            messages, last = self.read(position, limit=1000, types=types)
+            if last == position:
+                return
+            yield from messages
+            position = last
 
     def message(self, notification: Notification) -> Message:
         """The message for one notification: straight from the stored JSON when it holds only plain values
