@@ -37,7 +37,10 @@ run-distributed: $(STAMP)
 	bash deploy/distributed/run.sh
 
 bench: $(STAMP) services-up
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.distributed
+	$(BIN)/python -m bench.ledger_verify --entries 200000
+	$(BIN)/python -m bench.dialer
+	$(BIN)/python -m bench.projection_lag
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
