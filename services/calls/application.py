@@ -14,8 +14,9 @@ from services.calls.domain.directory import Municipality, municipality_id, searc
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
+from services.kernel import actor
 from services.kernel.clock import Clock
-from services.kernel.errors import DomainError, NotFound
+from services.kernel.errors import DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.vault import PrivacyVault
 
@@ -183,13 +184,21 @@ class CallsApplication(ServiceApplication):
         self.save(call)
         return call.id
 
-    def connect_call(self, call_id: UUID) -> None:
+    def _call_of_actor(self, call_id: UUID) -> Call:
+        """The call, if the one acting may change it: a volunteer only their own calls."""
         call = self.get(call_id, Call)
+        acting = actor.current().actor
+        if acting.role == "volunteer" and str(acting.volunteer_id) != str(call.volunteer_id):
+            raise NotYours(f"call {call_id} is another volunteer's; a volunteer can change only their own calls")
+        return call
+
+    def connect_call(self, call_id: UUID) -> None:
+        call = self._call_of_actor(call_id)
         call.connect(at=self.clock.now())
         self.save(call)
 
     def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None) -> None:
-        call = self.get(call_id, Call)
+        call = self._call_of_actor(call_id)
         call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
         if notes:
             # Notes may identify a caller: they live in the vault under the call's id, never in events.
@@ -226,12 +235,12 @@ class CallsApplication(ServiceApplication):
         return self.get(protocol_id, Protocol).published(version)
 
     def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str]) -> None:
-        call = self.get(call_id, Call)
+        call = self._call_of_actor(call_id)
         call.record_answers(self.protocol(protocol_id, version), answers, at=self.clock.now())
         self.save(call)
 
     def redirect_call(self, call_id: UUID, step: str, istat_code: str) -> str:
-        call = self.get(call_id, Call)
+        call = self._call_of_actor(call_id)
         if call.protocol is None:
             raise NoRedirectHere(f"call {call_id} follows no protocol yet; record the step's answer first")
         protocol = self.protocol(UUID(call.protocol[0]), call.protocol[1])

@@ -29,3 +29,9 @@ class ConcurrencyConflict(DomainError):
     """Another command changed the same aggregate first; the client should re-read and retry."""
 
     status_code = 409
+
+
+class NotYours(DomainError):
+    """The signed-in volunteer acted on something that belongs to another volunteer. Maps to 403."""
+
+    status_code = 403
