@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +27,29 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # contact lists (CSV) and other uploads
 _UPLOAD_TYPES = ("multipart/form-data", "text/csv", "application/octet-stream")
 
 
+class ErrorOut(BaseModel):
+    """Every error answer: what was wrong and how to fix it, and the rule's name when a rule was broken."""
+
+    detail: str
+    error: str | None = None
+
+
+# Documented on every route, so clients (and the fuzzer) know each answer they can get.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "malformed request header (e.g. Idempotency-Key)"),
+        (401, "not signed in, or the token was revoked"),
+        (403, "signed in without a role this route needs, or acting for someone else"),
+        (404, "an id names nothing"),
+        (409, "a business rule or a concurrent change refused the command"),
+        (410, "the person was erased"),
+        (413, "body too large"),
+        (429, "too many sign-in attempts"),
+    )
+}
+
+
 def create_api(
     title: str,
     routers: Sequence[APIRouter],
@@ -35,7 +59,8 @@ def create_api(
     dependencies: Sequence[Any] = (),
 ) -> FastAPI:
     # App-wide dependencies (the access policy) apply to every route, the ones added below included.
-    api = FastAPI(title=title, description=description, version="1.0", dependencies=list(dependencies))
+    api = FastAPI(title=title, description=description, version="1.0", dependencies=list(dependencies),
+                  responses=ERROR_RESPONSES)
     for router in routers:
         api.include_router(router)
     _install_errors(api)

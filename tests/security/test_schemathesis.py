@@ -11,7 +11,12 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import FixedClock
@@ -19,7 +24,7 @@ from services.kernel.settings import Settings
 from services.main import Product, build, create_api_for
 
 MAX_EXAMPLES = 25  # per operation: about 80 operations, so about two thousand requests in all
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
 
 
 @pytest.fixture(scope="module")
