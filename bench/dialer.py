@@ -107,7 +107,7 @@ def open_app(settings: Settings) -> CampaignsApplication:
     return application
 
 
-def prepare(settings: Settings, contacts: int) -> uuid.UUID:
+def prepare(settings: Settings, contacts: int, profile: bool = False) -> uuid.UUID:
     application = open_app(settings)
     campaign_id = application.create_campaign(
         "Bench", uuid.uuid4(), Decimal("100000.00"), date(2026, 11, 1), date(2026, 12, 31),
@@ -124,12 +124,19 @@ def prepare(settings: Settings, contacts: int) -> uuid.UUID:
             last[0] = time.perf_counter()
             print(f"  import: {done}/{total} rows", flush=True)
 
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     report = application.import_contacts(campaign_id, io.BytesIO(rows.encode()), progress)
     took = time.perf_counter() - t0
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     print(f"import: {report.imported} contacts in {took:.1f}s = {report.imported / took:,.0f} rows/s "
           f"(baseline 497 rows/s: x{report.imported / took / 497:.2f})", flush=True)
     application.launch(campaign_id)
     application.close()
+    application.vault.store.close()
     return campaign_id
 
 
@@ -253,6 +260,7 @@ def main() -> None:
     parser.add_argument("--db", help="reuse this prepared benchmark database (made with --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database for later --db runs")
     parser.add_argument("--profile", action="store_true", help="cProfile the one-at-a-time leases")
+    parser.add_argument("--import-only", action="store_true", help="measure the CSV import, then stop")
     args = parser.parse_args()
     admin = Settings.from_env().postgres
     name = args.db or f"angeli_bench_{uuid.uuid4().hex[:8]}"
@@ -269,7 +277,9 @@ def main() -> None:
             calendar_throughput(20_000)
             with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
-            campaign_id = prepare(settings, args.contacts)
+            campaign_id = prepare(settings, args.contacts, args.profile and args.import_only)
+        if args.import_only:
+            return
         figures = [(*burst(settings, campaign_id, args, rounds=False), *burst(settings, campaign_id, args, rounds=True),
                     *sequential(settings, campaign_id, args.profile)) for _ in range(args.runs)]
     finally:

@@ -65,6 +65,7 @@ class Forecast:
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 CAMPAIGN_CACHE_SECONDS = 1.0
+IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 KEYS_CACHE_SECONDS = 5.0
 
 
@@ -182,7 +183,7 @@ class CampaignsApplication(ServiceApplication):
             tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
                        " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
                                                                         now.isoformat()))
-        for batch in importing.batches(binary, plan, region=region):
+        for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
             imported, merged, refused = self._import_batch(campaign_id, import_id, batch.rows, now)
             problems.extend(batch.problems + refused)
             totals["rows"] += batch.lines_read

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from services.campaigns.calendar import Hours, InvalidCalendar
-from services.campaigns.phones import InvalidPhone, normalise, timezones
+from services.campaigns.phones import InvalidPhone, normalise_with_zones
 from services.kernel.errors import InvalidInput
 
 MAX_ROWS = 1_000_000
@@ -143,8 +143,7 @@ def parse(line: int, record: list[str], columns: dict[str, int], region: str) ->
         return record[index].strip() if index is not None and index < len(record) else ""
 
     try:
-        phone = normalise(cell("phone"), region)
-        zones = timezones(phone)
+        phone, zones = normalise_with_zones(cell("phone"), region)
         preferred = [str(Hours.parse(p)) for p in cell("preferred_times").split(",") if p.strip()]
     except (InvalidPhone, InvalidCalendar) as error:
         return Problem(line, error.message)

@@ -20,6 +20,16 @@ class InvalidPhone(InvalidInput):
 
 def normalise(raw: str, region: str = "IT") -> str:
     """'02 1234 5678' → '+390212345678'; InvalidPhone says why a number cannot be used."""
+    return phonenumbers.format_number(_parse(raw, region), phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_with_zones(raw: str, region: str = "IT") -> tuple[str, list[str]]:
+    """The E.164 number and its time zones from ONE parse (imports read 100,000s of numbers)."""
+    number = _parse(raw, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), _zones(number)
+
+
+def _parse(raw: str, region: str) -> phonenumbers.PhoneNumber:
     text = raw.strip()
     if not text:
         raise InvalidPhone("phone number is empty")
@@ -29,13 +39,18 @@ def normalise(raw: str, region: str = "IT") -> str:
         raise InvalidPhone(f"phone number {text!r} cannot be read: {error}") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f"phone number {text!r} is not a valid number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def timezones(e164: str) -> list[str]:
     """Every IANA zone the number may be in; the calendar allows only instants allowed in all of them."""
-    zones = sorted(set(number_timezones.time_zones_for_number(phonenumbers.parse(e164))) - {"Etc/Unknown"})
+    return _zones(phonenumbers.parse(e164))
+
+
+def _zones(number: phonenumbers.PhoneNumber) -> list[str]:
+    zones = sorted(set(number_timezones.time_zones_for_number(number)) - {"Etc/Unknown"})
     if not zones:
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         raise InvalidPhone(f"phone number {e164} has no known time zone; its calling window cannot be computed")
     return zones
 
