@@ -80,7 +80,8 @@ def test_overpayment_is_refused_and_stores_nothing(
 
 
 @pytest.mark.parametrize(("amount", "message"), [
-    ("10.005", "at most 2 decimals"), ("-5", "must be positive, got -5.00"), ("0", "must be positive"),
+    ("10.005", "at most 2 decimals"), ("-5", "must be positive, got -5.00"), ("1E+40", "at most 100000000.00"),
+    ("-1E+40", "must be positive"), ("123456789012345678901234567.001", "at most"), ("0", "must be positive"),
     ("NaN", "must be a number"), ("1000000000", "at most"),
 ])
 def test_bad_amounts_are_refused(

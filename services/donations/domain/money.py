@@ -29,13 +29,15 @@ def euro(amount: Decimal | str | int, what: str = "amount") -> Decimal:
         raise AmountNotValid(f"{what} must be a number of euro such as 25.00, got {amount!r}") from None
     if not value.is_finite():
         raise AmountNotValid(f"{what} must be a number of euro such as 25.00, got {amount!r}")
+    # Range first: quantizing an enormous or minuscule value would overflow the decimal context.
+    if value <= 0:
+        shown = value.quantize(CENT) if value >= -MAX_AMOUNT else value
+        raise AmountNotValid(f"{what} must be positive, got {shown}")
+    if value > MAX_AMOUNT:
+        raise AmountNotValid(f"{what} must be at most {MAX_AMOUNT}, got {value}")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and value != value.quantize(CENT):
         raise AmountNotValid(f"{what} must have at most 2 decimals (cents), got {value}")
-    if value <= 0:
-        raise AmountNotValid(f"{what} must be positive, got {value.quantize(CENT)}")
-    if value > MAX_AMOUNT:
-        raise AmountNotValid(f"{what} must be at most {MAX_AMOUNT}, got {value}")
     return value.quantize(CENT)
 
 
