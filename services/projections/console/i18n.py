@@ -121,7 +121,8 @@ LABELS: dict[str, dict[str, str]] = {
     "opt_out": {"it": "Non chiamare più", "en": "Never call again"},
     "no_contact": {"it": "Nessun contatto disponibile", "en": "No contact available"},
     "done": {"it": "Fatto", "en": "Done"},
-    "shortcuts": {"it": "Scorciatoie da tastiera: Alt+tasto indicato (Ctrl+Alt su Mac)", "en": "Keyboard shortcuts: Alt+the key shown (Ctrl+Option on a Mac)"},
+    "shortcuts": {"it": "Scorciatoie da tastiera: Alt+tasto indicato (Ctrl+Alt su Mac)",
+                  "en": "Keyboard shortcuts: Alt+the key shown (Ctrl+Option on a Mac)"},
     # dispositions
     "answered": {"it": "Risposto", "en": "Answered"},
     "no_answer": {"it": "Nessuna risposta", "en": "No answer"},
