@@ -55,7 +55,7 @@ class NewCampaign(BaseModel):
     ends_on: date
     window: Window = Window()
     policy: str = Field(default=ITALY_2024.name, max_length=100)
-    policy_version: int = Field(default=ITALY_2024.version, ge=1)
+    policy_version: int = Field(default=ITALY_2024.version, ge=1, le=1000)
     priority: list[str] = Field(default=list(KINDS), min_length=3, max_length=3)
     max_attempts: int = Field(default=5, ge=1, le=20)
     script: Script

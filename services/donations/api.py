@@ -80,7 +80,7 @@ class PledgeIn(Command):
     call_id: UUID | None = None
     volunteer_id: UUID | None = None
     description: str | None = Field(default=None, max_length=300)
-    quantity: int | None = None
+    quantity: int | None = Field(default=None, ge=1, le=1_000_000)
     instalments: list[Instalment] = Field(default_factory=list, max_length=120)
 
 

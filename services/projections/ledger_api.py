@@ -79,7 +79,7 @@ class VerificationOut(BaseModel):
 @router.get("/ledger")
 def list_entries(
     ctx: Ctx, as_of: AsOf = None,
-    after: Annotated[int, Query(ge=0, description="sequence to page after")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="sequence to page after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Ledger entries in sequence order, without donor identities."""

@@ -34,7 +34,7 @@ class CallEnd(BaseModel):
 class Answers(BaseModel):
     model_config = ConfigDict(extra="forbid")
     protocol_id: UUID
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000)
     answers: dict[str, str] = Field(min_length=1, max_length=100)
 
 

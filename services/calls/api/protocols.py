@@ -57,7 +57,8 @@ def publish_version(protocol_id: UUID, body: VersionRequest, calls: Calls) -> Pr
 
 @router.get("/protocols/{protocol_id}")
 def get_protocol(protocol_id: UUID, calls: Calls,
-                 version: Annotated[int | None, Query(ge=1, description="latest when omitted")] = None) -> ProtocolOut:
+                 version: Annotated[int | None, Query(ge=1, le=1_000_000, description="latest when omitted")] = None,
+                 ) -> ProtocolOut:
     """A published version of a protocol (the latest by default)."""
     return protocol_out(calls.protocol(protocol_id, version))
 
