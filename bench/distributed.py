@@ -124,18 +124,36 @@ def relay_vs_bare_producer(settings: Settings, events: int) -> tuple[float, floa
     return relay_rate, bare_rate
 
 
-def read_model_lag(settings: Settings, accepted: dict[str, float], timeout: float) -> list[float]:
-    """Seconds from accept to the pledge's row in the campaign/transparency read model."""
-    seen: dict[str, float] = {}
-    deadline = time.monotonic() + timeout
-    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
-        while len(seen) < len(accepted) and time.monotonic() < deadline:
-            rows = conn.execute("SELECT pledge_id FROM projection_transparency.tp_pledges").fetchall()
+class RowWatcher:
+    """Notes when each pledge's row first appears in the transparency read model, polling every 5 ms
+    WHILE the load runs (rows already there when it starts are ignored)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.seen: dict[str, float] = {}
+        self.stop = threading.Event()
+        self._conn = psycopg.connect(settings.postgres.conninfo(), autocommit=True)
+        self._known = {r[0] for r in self._conn.execute("SELECT pledge_id FROM projection_transparency.tp_pledges")}
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self.stop.is_set():
+            rows = self._conn.execute("SELECT pledge_id FROM projection_transparency.tp_pledges").fetchall()
             now = time.monotonic()
             for (pledge_id,) in rows:
-                seen.setdefault(str(pledge_id), now)
+                if pledge_id not in self._known:
+                    self.seen.setdefault(str(pledge_id), now)
             time.sleep(0.005)
-    return [seen[p] - at for p, at in accepted.items() if p in seen]
+
+    def lags(self, accepted: dict[str, float], timeout: float) -> list[float]:
+        deadline = time.monotonic() + timeout
+        while any(p not in self.seen for p in accepted) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.stop.set()
+        self._thread.join()
+        self._conn.close()
+        return [self.seen[p] - at for p, at in accepted.items() if p in self.seen]
 
 
 def main() -> None:
@@ -156,10 +174,11 @@ def main() -> None:
             api_rate = post_pledges(clients, args.seconds, args.workers, None, donor, fund, {})
             stack.start("relay", "relay")
             stack.start("consume", "consume", "transparency")
-            time.sleep(5)
+            time.sleep(15)  # the first phase's backlog is relayed and applied before lag is measured
             accepted: dict[str, float] = {}
+            watcher = RowWatcher(settings)
             paced = post_pledges(clients, args.seconds, args.workers, api_rate * 0.5, donor, fund, accepted)
-            lags = sorted(read_model_lag(settings, accepted, timeout=120))
+            lags = sorted(watcher.lags(accepted, timeout=120))
         finally:
             stack.stop()
             drop(settings)
