@@ -12,6 +12,7 @@ from services.demo import add_commands as add_demo_commands
 from services.kernel.identity_cli import add_commands as add_admin_commands
 from services.kernel.settings import Settings, SettingsError
 from services.processes import add_commands as add_process_commands
+from services.processes import serve_http
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--host", help="address to bind (default ANGELI_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
-    run.set_defaults(command=_run)
+    run.set_defaults(command=serve_http)
     add_process_commands(commands)
     add_admin_commands(commands)
     add_calls_commands(commands)
@@ -85,16 +86,6 @@ def _ledger_verify(settings: Settings, args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
-
-
-def _run(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
-    uvicorn.run(
-        "services.main:create_app", factory=True,
-        host=args.host or settings.host, port=args.port or settings.port, log_level="info",
-    )
-    return 0
 
 
 if __name__ == "__main__":

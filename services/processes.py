@@ -69,16 +69,21 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     projection.set_defaults(command=_rebuild)
 
 
-def _api(settings: Settings, args: argparse.Namespace) -> int:
+def serve_http(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the product's API with uvicorn (the factory builds the product from the environment)."""
     import uvicorn
 
-    os.environ["ANGELI_RUN_FEEDS"] = "false"
-    os.environ["ANGELI_RUN_JOBS"] = "false"
     uvicorn.run(
         "services.main:create_app", factory=True,
         host=args.host or settings.host, port=args.port or settings.port, log_level="info",
     )
     return 0
+
+
+def _api(settings: Settings, args: argparse.Namespace) -> int:
+    os.environ["ANGELI_RUN_FEEDS"] = "false"
+    os.environ["ANGELI_RUN_JOBS"] = "false"
+    return serve_http(settings, args)
 
 
 def _relay(settings: Settings, args: argparse.Namespace) -> int:
