@@ -255,7 +255,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Product:
     read_stores = ReadStores(settings, projections.PROJECTIONS)
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
-    identity = Identity(open_store(settings, "identity"), clock)
+    identity = Identity(open_store(settings, "identity"), clock, limits=settings.sign_in)
     return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity)
 
 

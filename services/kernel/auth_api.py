@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from ipaddress import ip_address
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from services.kernel.actor import Actor
 from services.kernel.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
 from services.kernel.identity import MAX_PASSWORD, Account, ApiKey, Role
+from services.kernel.settings import AnyNetwork
 
 router = APIRouter(prefix="/auth", tags=["authentication"])
 Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
@@ -92,7 +95,8 @@ class AccountChange(BaseModel):
 @router.post("/sign-in")
 def sign_in(body: SignIn, request: Request, response: Response, identity: IdentityStore) -> SessionOut:
     """Exchange e-mail and password for a session token (also set as an HttpOnly cookie)."""
-    ip = request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else None
+    ip = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
     session = identity.sign_in(body.email, body.password, ip)
     response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", expires=session.expires_at)
@@ -162,6 +166,24 @@ def list_keys(_admin: Administrator, identity: IdentityStore) -> list[KeyOut]:
 def revoke_key(key_id: UUID, admin: Administrator, identity: IdentityStore) -> KeyOut:
     """Revoke an API key: it is refused from now on."""
     return _key(identity.revoke_key(key_id, admin))
+
+
+def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[AnyNetwork]) -> str:
+    """The client's address: the direct peer, unless it is a trusted proxy; then the right-most hop of
+    X-Forwarded-For that is not a trusted proxy. Hops left of it were written by the client: never read."""
+    if peer is None:
+        return "unknown"
+    nearest = peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    for hop in [peer, *reversed(hops)]:
+        try:
+            address = ip_address(hop)
+        except ValueError:
+            return nearest  # not an address: whoever wrote it is not to be believed; the last proxy is
+        if not any(address in network for network in trusted):
+            return str(address)
+        nearest = str(address)
+    return nearest  # every hop is a trusted proxy: the farthest one is all we know
 
 
 def _account(account: Account) -> AccountOut:

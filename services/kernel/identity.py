@@ -24,10 +24,9 @@ from services.kernel.actor import Actor
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, InvalidInput, NotFound
 from services.kernel.readmodel import ReadStore, Row, Tx
+from services.kernel.settings import SignInSettings
 
 SESSION_LIFETIME = timedelta(hours=12)
-SIGN_IN_WINDOW = timedelta(minutes=15)
-SIGN_IN_ATTEMPTS = 5
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 KEY_PREFIX = "angeli"
@@ -60,7 +59,7 @@ class Forbidden(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Too many failed sign-ins for this account from this address; wait before trying again."""
+    """Too many failed sign-ins for this account (from this address, or from all); wait before trying again."""
 
     status_code = 429
 
@@ -88,6 +87,7 @@ SCHEMA = (
     " created_at TEXT NOT NULL, revoked_at TEXT)",
     "CREATE TABLE IF NOT EXISTS sign_in_failures (email TEXT NOT NULL, ip TEXT NOT NULL, at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS sign_in_failures_by_pair ON sign_in_failures (email, ip, at)",
+    "CREATE INDEX IF NOT EXISTS sign_in_failures_by_account ON sign_in_failures (email, at)",
     "CREATE TABLE IF NOT EXISTS account_changes (change_id TEXT PRIMARY KEY, at TEXT NOT NULL,"
     " actor TEXT NOT NULL, subject TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL)",
 )
@@ -124,9 +124,11 @@ class Session:
 class Identity:
     """Accounts, sessions and API keys. Time comes from the clock so expiry and rate limits are testable."""
 
-    def __init__(self, store: ReadStore, clock: Clock, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, store: ReadStore, clock: Clock, hasher: PasswordHasher | None = None,
+                 limits: SignInSettings | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.limits = limits or SignInSettings()
         self._hasher = hasher or PasswordHasher()
         self._decoy = ""
         store.create(SCHEMA)
@@ -189,12 +191,16 @@ class Identity:
 
     # --- sign-in and sessions -------------------------------------------------------------------------
     def sign_in(self, email: str, password: str, ip: str) -> Session:
-        """A new session, or Unauthenticated; after 5 failures in 15 minutes, TooManyAttempts."""
+        """A new session, or Unauthenticated; TooManyAttempts after too many recent failures for this account
+        from this address (default 5 in 15 minutes) or from all addresses together (default 20)."""
         email, now = email.strip().lower(), self.clock.now()
         self._refuse_if_locked(email, ip, now)
         row = self.store.one("SELECT * FROM accounts WHERE email = ?", (email,))
         if not self._password_matches(row, password) or row is None or row["disabled"]:
             with self.store.transaction() as tx:
+                # Failures older than the window count no more: forget them, so the table stays small.
+                tx.execute("DELETE FROM sign_in_failures WHERE email = ? AND at <= ?",
+                           (email, _iso(now - self._window())))
                 tx.execute("INSERT INTO sign_in_failures (email, ip, at) VALUES (?, ?, ?)", (email, ip, _iso(now)))
             raise Unauthenticated("e-mail or password is wrong, or the account is disabled")
         token = secrets.token_urlsafe(32)
@@ -220,12 +226,27 @@ class Identity:
         return None if row is None else _account_actor(_account(row))
 
     def _refuse_if_locked(self, email: str, ip: str, now: datetime) -> None:
-        rows = self.store.query("SELECT at FROM sign_in_failures WHERE email = ? AND ip = ? AND at > ? "
-                                "ORDER BY at DESC LIMIT ?", (email, ip, _iso(now - SIGN_IN_WINDOW), SIGN_IN_ATTEMPTS))
-        if len(rows) >= SIGN_IN_ATTEMPTS:
-            unlock = datetime.fromisoformat(rows[-1]["at"]) + SIGN_IN_WINDOW
+        # Per address, so one mistyping user does not lock out the others; per account, so a guessing attack
+        # spread over many addresses is stopped too (at the cost of locking the account for the window).
+        since = _iso(now - self._window())
+        by_address = self.store.query(
+            "SELECT at FROM sign_in_failures WHERE email = ? AND ip = ? AND at > ? ORDER BY at DESC LIMIT ?",
+            (email, ip, since, self.limits.attempts_per_address))
+        self._refuse_after(by_address, self.limits.attempts_per_address, now, f"{email} from this address")
+        by_account = self.store.query(
+            "SELECT at FROM sign_in_failures WHERE email = ? AND at > ? ORDER BY at DESC LIMIT ?",
+            (email, since, self.limits.attempts_per_account))
+        self._refuse_after(by_account, self.limits.attempts_per_account, now, f"{email} from all addresses")
+
+    def _refuse_after(self, recent: list[Row], limit: int, now: datetime, whose: str) -> None:
+        """`recent`: the newest `limit` failures within the window; the oldest of them unlocks when it expires."""
+        if len(recent) >= limit:
+            unlock = datetime.fromisoformat(recent[-1]["at"]) + self._window()
             wait = max(1, math.ceil((unlock - now).total_seconds()))
-            raise TooManyAttempts(f"too many failed sign-ins for {email}; try again in {wait} seconds", wait)
+            raise TooManyAttempts(f"too many failed sign-ins for {whose}; try again in {wait} seconds", wait)
+
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self.limits.window_seconds)
 
     def _password_matches(self, row: Row | None, password: str) -> bool:
         # Unknown e-mails are checked against a decoy hash, so timing does not reveal which accounts exist.

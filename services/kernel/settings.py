@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -21,14 +22,27 @@ class PostgresSettings:
     host: str = "127.0.0.1"
     port: int = 5432
     user: str = "angeli"
-    password: str = "angeli"
+    password: str = field(default="angeli", repr=False)  # a secret: never in repr, logs or error messages
     dbname: str = "angeli"
 
     def conninfo(self) -> str:
-        return (
-            f"host={self.host} port={self.port} user={self.user} "
-            f"password={self.password} dbname={self.dbname}"
-        )
+        """libpq connection string, every value quoted (a password with spaces or quotes stays one value)."""
+        return " ".join(f"{name}={_quoted(str(value))}" for name, value in (
+            ("host", self.host), ("port", self.port), ("user", self.user), ("password", self.password),
+            ("dbname", self.dbname)))
+
+
+AnyNetwork = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    """Limits on failed sign-ins, and which reverse proxies may say who the client is."""
+
+    attempts_per_address: int = 5  # failures of one account from one client address, per window
+    attempts_per_account: int = 20  # failures of one account from all addresses together, per window
+    window_seconds: int = 15 * 60
+    trusted_proxies: tuple[AnyNetwork, ...] = ()  # X-Forwarded-For is read only from these direct peers
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    sign_in: SignInSettings = field(default_factory=SignInSettings)
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = 6
     topic_prefix: str = "angeli"
@@ -65,7 +80,7 @@ class Settings:
             host=env.get("ANGELI_PG_HOST", "127.0.0.1"),
             port=_int(env, "ANGELI_PG_PORT", 5432, low=1, high=65535),
             user=env.get("ANGELI_PG_USER", "angeli"),
-            password=env.get("ANGELI_PG_PASSWORD", "angeli"),
+            password=_secret_text(env, "ANGELI_PG_PASSWORD", "angeli"),
             dbname=env.get("ANGELI_PG_DB", "angeli"),
         )
         return cls(
@@ -74,6 +89,12 @@ class Settings:
             host=env.get("ANGELI_HOST", "127.0.0.1"),
             port=_int(env, "ANGELI_PORT", 8000, low=1, high=65535),
             postgres=postgres,
+            sign_in=SignInSettings(
+                attempts_per_address=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS", 5, low=1, high=1000),
+                attempts_per_account=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT", 20, low=1, high=100_000),
+                window_seconds=_int(env, "ANGELI_SIGN_IN_WINDOW_SECONDS", 900, low=1, high=7 * 24 * 3600),
+                trusted_proxies=_networks(env, "ANGELI_TRUSTED_PROXIES"),
+            ),
             kafka_bootstrap=env.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
             kafka_partitions=_int(env, "ANGELI_KAFKA_PARTITIONS", 6, low=1, high=1000),
             topic_prefix=env.get("ANGELI_TOPIC_PREFIX", "angeli"),
@@ -82,6 +103,39 @@ class Settings:
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
             clock_start=_instant(env, "ANGELI_CLOCK_START"),
         )
+
+
+def _quoted(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def _secret_text(env: Mapping[str, str], name: str, default: str) -> str:
+    """`NAME`, else the first line of the file `NAME_FILE`; error messages name the file, never the value."""
+    if env.get(name):
+        return env[name]
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return default
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as error:
+        raise SettingsError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+    if not lines or not lines[0]:
+        raise SettingsError(f"{name}_FILE: {path} is empty; write the secret on its first line")
+    return lines[0]
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[AnyNetwork, ...]:
+    networks = []
+    for part in env.get(name, "").split(","):
+        if part.strip():
+            try:
+                networks.append(ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(f"{name} must be comma-separated addresses or CIDRs such as 10.0.0.0/8, "
+                                    f"got {part.strip()!r}") from None
+    return tuple(networks)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

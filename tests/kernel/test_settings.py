@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
+from pathlib import Path
 
+import psycopg.conninfo
 import pytest
 
 from services.kernel.clock import ShiftedClock
-from services.kernel.settings import Settings, SettingsError
+from services.kernel.settings import PostgresSettings, Settings, SettingsError
 
 
 def test_embedded_defaults_need_no_environment() -> None:
@@ -23,6 +26,10 @@ def test_embedded_defaults_need_no_environment() -> None:
     ({"ANGELI_RUN_FEEDS": "maybe"}, "ANGELI_RUN_FEEDS must be true or false"),
     ({"ANGELI_CLOCK_START": "2026-11-23T10:00"}, "must include a UTC offset"),
     ({"ANGELI_CLOCK_START": "Monday"}, "must be an ISO date-time"),
+    ({"ANGELI_TRUSTED_PROXIES": "10.0.0.0/8, the-proxy"}, "ANGELI_TRUSTED_PROXIES must be comma-separated"),
+    ({"ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT": "0"}, "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT must be between 1"),
+    ({"ANGELI_SIGN_IN_WINDOW_SECONDS": "soon"}, "ANGELI_SIGN_IN_WINDOW_SECONDS must be a whole number"),
+    ({"ANGELI_PG_PASSWORD_FILE": "/nonexistent/pg-password"}, "cannot read /nonexistent/pg-password"),
 ])
 def test_bad_values_are_refused_naming_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
@@ -35,3 +42,43 @@ def test_a_training_clock_starts_where_asked_and_runs_on() -> None:
     first = clock.now()
     assert abs(first - start) < timedelta(seconds=1)
     assert clock.now() >= first
+
+
+def test_sign_in_limits_and_trusted_proxies_come_from_the_environment() -> None:
+    sign_in = Settings.from_env({
+        "ANGELI_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.10 ,fd00::/8", "ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS": "3",
+        "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT": "50", "ANGELI_SIGN_IN_WINDOW_SECONDS": "600"}).sign_in
+    assert sign_in.trusted_proxies == (ip_network("10.0.0.0/8"), ip_network("192.168.1.10/32"), ip_network("fd00::/8"))
+    assert (sign_in.attempts_per_address, sign_in.attempts_per_account, sign_in.window_seconds) == (3, 50, 600)
+
+
+def test_by_default_no_proxy_is_trusted_and_the_limits_are_5_and_20_in_15_minutes() -> None:
+    sign_in = Settings.from_env({}).sign_in
+    assert (sign_in.trusted_proxies, sign_in.attempts_per_address, sign_in.attempts_per_account,
+            sign_in.window_seconds) == ((), 5, 20, 900)
+
+
+def test_the_postgres_password_may_come_from_a_file(tmp_path: Path) -> None:
+    (tmp_path / "pg").write_text("una parola d'ordine\n")
+    assert Settings.from_env({"ANGELI_PG_PASSWORD_FILE": str(tmp_path / "pg")}).postgres.password == \
+        "una parola d'ordine"
+    assert Settings.from_env({"ANGELI_PG_PASSWORD": "direct", "ANGELI_PG_PASSWORD_FILE": str(tmp_path / "pg")}
+                             ).postgres.password == "direct"
+
+
+def test_an_empty_password_file_is_refused_naming_the_file_not_its_content(tmp_path: Path) -> None:
+    (tmp_path / "pg").write_text("")
+    with pytest.raises(SettingsError, match="is empty"):
+        Settings.from_env({"ANGELI_PG_PASSWORD_FILE": str(tmp_path / "pg")})
+
+
+def test_the_postgres_password_is_not_in_the_settings_repr() -> None:
+    settings = Settings.from_env({"ANGELI_PG_PASSWORD": "Segreto-Natale-2026"})
+    assert "Segreto-Natale-2026" not in repr(settings) and "Segreto-Natale-2026" not in str(settings)
+    assert "Segreto-Natale-2026" not in repr(settings.postgres)
+
+
+def test_a_password_with_spaces_quotes_and_backslashes_stays_one_conninfo_value() -> None:
+    password = "a b'c\\d host=evil"
+    parsed = psycopg.conninfo.conninfo_to_dict(PostgresSettings(password=password, dbname="my db").conninfo())
+    assert parsed == {"host": "127.0.0.1", "port": "5432", "user": "angeli", "password": password, "dbname": "my db"}
