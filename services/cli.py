@@ -11,6 +11,8 @@ from services.campaigns.cli import add_commands as add_campaigns_commands
 from services.demo import add_commands as add_demo_commands
 from services.kernel.identity_cli import add_commands as add_admin_commands
 from services.kernel.settings import Settings, SettingsError
+from services.kernel.vault import MasterKeyMismatch
+from services.kernel.vault_cli import add_commands as add_vault_commands
 from services.processes import add_commands as add_process_commands
 from services.processes import serve_http
 
@@ -26,7 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"angeli: configuration error: {error}", file=sys.stderr)
         return 2
-    result: int = args.command(settings, args)
+    try:
+        result: int = args.command(settings, args)
+    except MasterKeyMismatch as mismatch:
+        print(f"angeli: cannot open the privacy vault: {mismatch}", file=sys.stderr)
+        return 2
     return result
 
 
@@ -48,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=serve_http)
     add_process_commands(commands)
     add_admin_commands(commands)
+    add_vault_commands(commands)
     add_calls_commands(commands)
     add_campaigns_commands(commands)
     add_demo_commands(commands)

@@ -35,7 +35,7 @@ from services.kernel.readmodel import Projection, ReadStore, open_store
 from services.kernel.relay import Relay, relay_lag
 from services.kernel.scheduling import start_scheduler
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, open_vault
+from services.kernel.vault import MasterKeyMismatch, PrivacyVault, open_vault
 from services.kernel.wiring import Service
 from services.projections import campaigns_api, hours_api, ledger_api
 from services.projections import main as projections
@@ -44,7 +44,8 @@ from services.projections.console import pages as console_pages
 
 log = logging.getLogger(__name__)
 
-SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build)
+# privacy: the vault's access trail, an event source like the others (its routes come with it).
+SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build, privacy_api.build)
 
 DESCRIPTION = (
     "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
@@ -271,7 +272,7 @@ def create_api_for(product: Product) -> FastAPI:
     api = create_api(
         "Angeli",
         [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router,
-         campaigns_api.router, auth_api.router, privacy_api.router, console_api.router, console_pages.router],
+         campaigns_api.router, auth_api.router, console_api.router, console_pages.router],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,
@@ -291,7 +292,11 @@ def create_api_for(product: Product) -> FastAPI:
 def create_app() -> FastAPI:
     """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    product = build(Settings.from_env())
+    try:
+        product = build(Settings.from_env())
+    except MasterKeyMismatch as mismatch:
+        log.error("cannot open the privacy vault: %s", mismatch)
+        raise SystemExit(2) from None
     if product.identity is not None and not product.identity.has_administrator():
         log.warning(HINT)
     return create_api_for(product)

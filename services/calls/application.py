@@ -213,7 +213,7 @@ class CallsApplication(ServiceApplication):
 
     def _notes(self, call_id: UUID) -> str | None:
         try:
-            return self.vault.get(call_id).get("notes")
+            return self.vault.get(call_id, fields=("notes",)).get("notes")
         except LookupError:  # no notes were written, or they were erased
             return None
 

@@ -12,8 +12,8 @@ from eventsourcing.persistence import Notification
 
 from services.kernel.messages import FORMAT_VERSION, Message, from_event
 
-# Kernel bookkeeping aggregates (idempotency records) are not domain facts; feeds skip them.
-_SKIPPED_PREFIXES = ("services.kernel.",)
+# Idempotency records are bookkeeping, not facts; feeds skip them (the access trail, also kernel, is a fact).
+_SKIPPED_PREFIXES = ("services.kernel.idempotency:",)
 # Attributes of the stored state that the message carries in its own fields.
 _ENVELOPE = ("timestamp", "originator_topic")
 # The library's default transcodings, rendered as messages render them (see messages._plain).

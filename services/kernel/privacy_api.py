@@ -1,4 +1,5 @@
-"""Data-protection routes for administrators: access trail, subject export, consent records, erasure."""
+"""Data-protection routes for administrators: access trail, subject export, consent records, erasure;
+and the "privacy" service that puts the access trail's events on the feed."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.kernel import access_trail
 from services.kernel.actor import Actor
 from services.kernel.auth import require
+from services.kernel.clock import Clock
 from services.kernel.identity import Role
+from services.kernel.readmodel import ReadStore
+from services.kernel.settings import Settings
 from services.kernel.vault import Consent, PrivacyVault
+from services.kernel.wiring import Service
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
@@ -26,13 +32,28 @@ def _vault(request: Request) -> PrivacyVault:
 Vault = Annotated[PrivacyVault, Depends(_vault)]
 
 
+def _access_log(request: Request) -> ReadStore:
+    store: ReadStore = request.app.state.read_stores[access_trail.PROJECTION.name]
+    return store
+
+
+AccessLog = Annotated[ReadStore, Depends(_access_log)]
+
+
+def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
+    """The privacy service: the vault's access trail as an event source, and these routes."""
+    return Service(name=access_trail.SOURCE, application=vault.trail, router=router)
+
+
 class Access(BaseModel):
+    access_id: str
     at: str
     person_id: str
     actor: str
     role: str
     purpose: str
-    outcome: str
+    outcome: str = Field(description="read, erased (the person was erased) or absent (nothing held)")
+    fields: list[str] = Field(description="names of the fields shown (never their values)")
 
 
 class NewConsent(BaseModel):
@@ -66,16 +87,16 @@ class Erased(BaseModel):
 
 
 @router.get("/access-log")
-def access_log(_admin: Administrator, vault: Vault, person_id: UUID | None = None,
+def access_log(_admin: Administrator, log: AccessLog, person_id: UUID | None = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Access]:
-    """Who read personal data, when and why; newest first, optionally for one person."""
-    return [Access(**row) for row in vault.accesses(person_id, limit)]
+    """Who read which fields of personal data, when and why; newest first, optionally for one person."""
+    return [Access(**row) for row in access_trail.accesses(log, person_id, limit)]
 
 
 @router.get("/persons/{person_id}/export")
-def export_person(person_id: UUID, _admin: Administrator, vault: Vault) -> dict[str, Any]:
-    """Everything held about a person, for an access or portability request."""
-    return vault.export(person_id)
+def export_person(person_id: UUID, _admin: Administrator, vault: Vault, log: AccessLog) -> dict[str, Any]:
+    """Everything held about a person, for an access or portability request, with who read their data."""
+    return {**vault.export(person_id), "accesses": access_trail.accesses(log, person_id, limit=10_000)}
 
 
 @router.post("/persons/{person_id}/consents", status_code=201)

@@ -35,3 +35,14 @@ def _decode(text: str, where: str, size: int) -> bytes:
     if len(raw) != size:
         raise SettingsError(f"{where} must hold {size} bytes in base64, got {len(raw)} bytes")
     return raw
+
+
+def secret_file(settings: Settings, name: str) -> Path | None:
+    """The file `secret(settings, name)` reads (`ANGELI_<NAME>_FILE` or `<data_dir>/secrets/<name>`);
+    None when the value itself is in the environment (`ANGELI_<NAME>`)."""
+    variable = f"ANGELI_{name.upper()}"
+    if os.environ.get(variable):
+        return None
+    if os.environ.get(f"{variable}_FILE"):
+        return Path(os.environ[f"{variable}_FILE"])
+    return settings.data_dir / "secrets" / name

@@ -1,7 +1,9 @@
 """The privacy vault: personal data encrypted with a key per person; erasure deletes the key.
 
-Every read is written to `vault_access` (who, when, why), an append-only table: the audit trail of
-access to personal data. Consent records (purpose, source, given, expiry) live beside the data.
+Every read is first recorded as an immutable event in the access trail (who, role, why, outcome, which
+fields were shown; see kernel.access_trail). Person keys are wrapped by a master key of a numbered epoch;
+rotating the master key re-wraps them all, so a wrapped key left in an old backup or WAL segment is useless
+once the old master key is destroyed. Consent records (purpose, source, given, expiry) live beside the data.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,24 +21,28 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.kernel import actor
+from services.kernel.access_trail import SOURCE, AccessTrail
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import DomainError, InvalidInput
-from services.kernel.readmodel import ReadStore, Row, open_store
-from services.kernel.secrets import secret
+from services.kernel.eventstore import event_store_env
+from services.kernel.readmodel import ReadStore, Row, Tx, open_store
+from services.kernel.secrets import secret, secret_file
 from services.kernel.settings import Settings
+from services.kernel.vault_keys import fingerprint, finish_interrupted_rotation
 
 log = logging.getLogger(__name__)
 
 ERASED = "[erased]"
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS vault_keys (person_id TEXT PRIMARY KEY, wrapped_key TEXT NOT NULL)",
+    # Each master key ever used, by epoch; only the current one has no retired_at.
+    "CREATE TABLE IF NOT EXISTS vault_master (epoch INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, retired_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS vault_keys (person_id TEXT PRIMARY KEY, epoch INTEGER NOT NULL,"
+    " wrapped_key TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS vault_data (person_id TEXT PRIMARY KEY, sealed TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS vault_erasures ("
     " person_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL, erased_by TEXT NOT NULL, reason TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS vault_access (access_id TEXT PRIMARY KEY, at TEXT NOT NULL, person_id TEXT NOT NULL,"
-    " actor TEXT NOT NULL, role TEXT NOT NULL, purpose TEXT NOT NULL, outcome TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS vault_access_by_person ON vault_access (person_id, at)",
     "CREATE TABLE IF NOT EXISTS vault_consents (consent_id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
     " purpose TEXT NOT NULL, source TEXT NOT NULL, given_at TEXT NOT NULL, expires_at TEXT,"
     " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL)",
@@ -44,28 +51,28 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vault_purge_pending (person_id TEXT PRIMARY KEY, since TEXT NOT NULL)",
 )
 
-# The access trail may only grow: the database itself refuses to change or delete a row of it.
-_APPEND_ONLY = {
-    "sqlite": (
-        "CREATE TRIGGER IF NOT EXISTS vault_access_no_update BEFORE UPDATE ON vault_access"
-        " BEGIN SELECT RAISE(ABORT, 'vault_access is append-only'); END",
-        "CREATE TRIGGER IF NOT EXISTS vault_access_no_delete BEFORE DELETE ON vault_access"
-        " BEGIN SELECT RAISE(ABORT, 'vault_access is append-only'); END",
-    ),
-    "postgres": (
-        "CREATE OR REPLACE FUNCTION vault_access_append_only() RETURNS trigger LANGUAGE plpgsql AS"
-        " $$ BEGIN RAISE EXCEPTION 'vault_access is append-only'; END $$",
-        "CREATE OR REPLACE TRIGGER vault_access_append_only BEFORE UPDATE OR DELETE ON vault_access"
-        " FOR EACH ROW EXECUTE FUNCTION vault_access_append_only()",
-    ),
-}
 _SHREDDED_TABLES = ("vault_keys", "vault_data")
+# One round trip for a read: the person's key, data and erasure mark (any of them may be missing).
+_READ = ("SELECT k.epoch, k.wrapped_key, d.sealed, e.person_id AS erased FROM (SELECT CAST(? AS TEXT) AS pid) p"
+         " LEFT JOIN vault_keys k ON k.person_id = p.pid LEFT JOIN vault_data d ON d.person_id = p.pid"
+         " LEFT JOIN vault_erasures e ON e.person_id = p.pid")
 
 
 class PersonErased(DomainError, LookupError):
     """The person's key was deleted; their data can no longer be read by anyone. Maps to 410 Gone."""
 
     status_code = 410
+
+
+class MasterKeyMismatch(DomainError):
+    """The master key given is not the one that wrapped the person keys (wrong key, or rotated since).
+    Nothing is read or written with it. Maps to 503: the installation must be given the current key."""
+
+    status_code = 503
+
+    def __init__(self, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.expected = expected  # the current epoch's fingerprint
 
 
 @dataclass(frozen=True)
@@ -86,27 +93,41 @@ class Consent:
 class PrivacyVault:
     """Names, phone numbers and e-mails never enter events: events carry the person's id only."""
 
-    def __init__(self, store: ReadStore, master_key: bytes, clock: Clock | None = None) -> None:
+    def __init__(self, store: ReadStore, master_key: bytes, clock: Clock | None = None,
+                 trail: AccessTrail | None = None) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self._master = AESGCM(master_key)
-        store.create((*SCHEMA, *_APPEND_ONLY[store.dialect]))
+        # Where reads are recorded; unit tests that give none get an in-memory trail.
+        self.trail = trail or AccessTrail({"PERSISTENCE_MODULE": "eventsourcing.popo"}, self.clock)
+        store.create(SCHEMA)
+        self._use(master_key, self._adopt(fingerprint(master_key)))
         if store.one("SELECT 1 AS x FROM vault_purge_pending"):
             self.purge()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch of the master key this vault holds."""
+        return self._epoch
+
+    def _use(self, master_key: bytes, epoch: int) -> None:
+        self._master = AESGCM(master_key)
+        self._fingerprint = fingerprint(master_key)
+        self._epoch = epoch
 
     def put(self, person_id: UUID, fields: dict[str, str]) -> None:
         """Store (or replace) a person's fields, sealed with that person's own key."""
         pid = str(person_id)
         with self.store.transaction() as tx:
+            self._hold_epoch(tx)
             if tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,)):
                 raise PersonErased(f"person {pid} was erased; register them again under a new id")
-            row = tx.one("SELECT wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
+            row = tx.one("SELECT epoch, wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
             if row is None:
                 key = AESGCM.generate_key(bit_length=256)
-                tx.execute("INSERT INTO vault_keys (person_id, wrapped_key) VALUES (?, ?)",
-                           (pid, _seal(self._master, key, pid)))
+                tx.execute("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)",
+                           (pid, self._epoch, self._wrap(key, pid)))
             else:
-                key = _open(self._master, row["wrapped_key"], pid)
+                key = self._unwrap(row, pid)
             sealed = _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
             tx.execute(
                 "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
@@ -119,51 +140,61 @@ class PrivacyVault:
         multi-row statement each (not four statements per person)."""
         ids = [str(p) for p in people]
         erased_ids: set[str] = set()
-        wrapped: dict[str, str] = {}
+        wrapped: dict[str, Row] = {}
         with self.store.transaction() as tx:
+            self._hold_epoch(tx)
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ", ".join("?" for _ in chunk)
                 erased_ids |= {r["person_id"] for r in tx.query(
                     f"SELECT person_id FROM vault_erasures WHERE person_id IN ({marks})", chunk)}
-                wrapped.update((r["person_id"], r["wrapped_key"]) for r in tx.query(
-                    f"SELECT person_id, wrapped_key FROM vault_keys WHERE person_id IN ({marks})", chunk))
-            new_keys: list[tuple[str, str]] = []
+                wrapped.update((r["person_id"], r) for r in tx.query(
+                    f"SELECT person_id, epoch, wrapped_key FROM vault_keys WHERE person_id IN ({marks})", chunk))
+            new_keys: list[tuple[str, int, str]] = []
             sealed: list[tuple[str, str]] = []
             for person_id, fields in people.items():
                 pid = str(person_id)
                 if pid in erased_ids:
                     continue
                 if pid in wrapped:
-                    key = _open(self._master, wrapped[pid], pid)
+                    key = self._unwrap(wrapped[pid], pid)
                 else:
                     key = AESGCM.generate_key(bit_length=256)
-                    new_keys.append((pid, _seal(self._master, key, pid)))
+                    new_keys.append((pid, self._epoch, self._wrap(key, pid)))
                 sealed.append((pid, _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)))
-            tx.executemany("INSERT INTO vault_keys (person_id, wrapped_key) VALUES (?, ?)", new_keys)
+            tx.executemany("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)", new_keys)
             tx.executemany("INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                            "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", sealed)
         return {p for p in people if str(p) in erased_ids}
 
-    def get(self, person_id: UUID, purpose: str | None = None) -> dict[str, str]:
-        """The person's fields; raises PersonErased after erasure, KeyError if never stored.
+    def get(self, person_id: UUID, fields: Collection[str] | None = None,
+            purpose: str | None = None) -> dict[str, str]:
+        """The person's fields (only those named in `fields`, when given); raises PersonErased after erasure,
+        KeyError if never stored.
 
-        The read is recorded with the current actor (see kernel.actor) and `purpose` (default: the request).
+        Every read is recorded in the access trail FIRST, with the current actor (see kernel.actor),
+        `purpose` (default: the request), the outcome and the names of the fields shown: when the record
+        cannot be stored, the error propagates and nothing is returned.
         """
         pid = str(person_id)
-        with self.store.transaction() as tx:
-            key_row = tx.one("SELECT wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
-            data_row = tx.one("SELECT sealed FROM vault_data WHERE person_id = ?", (pid,))
-            erased = tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,))
-            outcome = "erased" if erased else "absent" if key_row is None or data_row is None else "read"
-            self._record_access(tx, pid, purpose, outcome)
-        if erased:
+        row = self.store.one(_READ, (pid,))
+        shown: dict[str, str] = {}
+        if row is None or row["erased"] is not None:
+            outcome = "erased"
+        elif row["wrapped_key"] is None or row["sealed"] is None:
+            outcome = "absent"
+        else:
+            outcome = "read"
+            held: dict[str, str] = json.loads(_open(AESGCM(self._unwrap(row, pid)), row["sealed"], pid))
+            shown = held if fields is None else {name: held[name] for name in fields if name in held}
+        access = actor.current()
+        self.trail.record(UUID(pid), access.actor.label, access.actor.role, purpose or access.purpose, outcome,
+                          list(shown))
+        if outcome == "erased":
             raise PersonErased(f"person {pid} was erased")
-        if key_row is None or data_row is None:
+        if outcome == "absent":
             raise KeyError(f"no personal data held for {pid}")
-        key = _open(self._master, key_row["wrapped_key"], pid)
-        fields: dict[str, str] = json.loads(_open(AESGCM(key), data_row["sealed"], pid))
-        return fields
+        return shown
 
     def erase(self, person_id: UUID, erased_at: datetime, erased_by: str, reason: str) -> None:
         """Crypto-shredding: delete the person's key and sealed data; keep who erased and why.
@@ -222,14 +253,9 @@ class PrivacyVault:
         return any(c.purpose == purpose and c.valid_at(at) for c in self.consents(person_id))
 
     # --- access and portability -----------------------------------------------------------------------
-    def accesses(self, person_id: UUID | None = None, limit: int = 100) -> list[Row]:
-        """The access trail, newest first, for one person or for everyone."""
-        where, params = ("WHERE person_id = ?", [str(person_id)]) if person_id else ("", [])
-        return self.store.query(f"SELECT at, person_id, actor, role, purpose, outcome FROM vault_access {where} "
-                                "ORDER BY at DESC, access_id LIMIT ?", (*params, limit))
-
     def export(self, person_id: UUID) -> dict[str, Any]:
-        """Everything held about a person, as JSON-ready values (access and portability requests)."""
+        """Everything the vault holds about a person, as JSON-ready values (access and portability requests);
+        the record of who read it is in the access_log read model."""
         pid = str(person_id)
         try:
             fields: dict[str, str] | None = self.get(person_id, purpose="subject access export")
@@ -246,15 +272,79 @@ class PrivacyVault:
                           "expires_at": _iso(c.expires_at) if c.expires_at else None,
                           "recorded_at": c.recorded_at, "recorded_by": c.recorded_by}
                          for c in self.consents(person_id)],
-            "accesses": self.accesses(person_id, limit=10_000),
         }
 
-    def _record_access(self, tx: Any, pid: str, purpose: str | None, outcome: str) -> None:
-        access = actor.current()
-        tx.execute("INSERT INTO vault_access (access_id, at, person_id, actor, role, purpose, outcome)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (str(uuid.uuid4()), _iso(self.clock.now()), pid, access.actor.label, access.actor.role,
-                    purpose or access.purpose, outcome))
+    # --- master key ------------------------------------------------------------------------------------
+    def rotate(self, new_master_key: bytes) -> int:
+        """Re-wrap every person key under `new_master_key` in ONE transaction, retiring this key's epoch.
+
+        Returns how many person keys were re-wrapped. Afterwards only the new key opens the vault: a wrapped
+        key copied earlier (a backup, an old WAL segment) needs the retired key, which the caller destroys.
+        """
+        if fingerprint(new_master_key) == self._fingerprint:
+            raise InvalidInput("the new master key must differ from the current one")
+        new_epoch, cipher, now = self._epoch + 1, AESGCM(new_master_key), _iso(self.clock.now())
+        with self.store.transaction() as tx:
+            # Locks the current epoch: another process's put waits, then finds it retired and refuses.
+            self._hold_epoch(tx, lock=tx.for_update)
+            rows = tx.query("SELECT person_id, epoch, wrapped_key FROM vault_keys")
+            tx.executemany("UPDATE vault_keys SET epoch = ?, wrapped_key = ? WHERE person_id = ?", [
+                (new_epoch, _seal(cipher, self._unwrap(r, r["person_id"]), _wrapping(r["person_id"], new_epoch)),
+                 r["person_id"]) for r in rows])
+            tx.execute("UPDATE vault_master SET retired_at = ? WHERE epoch = ?", (now, self._epoch))
+            tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (?, ?, ?)",
+                       (new_epoch, fingerprint(new_master_key), now))
+        self._use(new_master_key, new_epoch)
+        self.purge()  # the files keep no row wrapped by the retired key either
+        return len(rows)
+
+    def _adopt(self, given: str) -> int:
+        """The epoch of the master key with fingerprint `given`; the first key of an empty vault is epoch 1."""
+        current_sql = "SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL"
+        with self.store.transaction() as tx:
+            current = tx.one(current_sql)
+            if current is None:
+                tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (1, ?, ?) "
+                           "ON CONFLICT (epoch) DO NOTHING", (given, _iso(self.clock.now())))
+                current = tx.one(current_sql)
+            assert current is not None
+            if current["fingerprint"] == given:
+                return int(current["epoch"])
+            retired = tx.one("SELECT epoch, retired_at FROM vault_master WHERE fingerprint = ?", (given,))
+        expected = f"epoch {current['epoch']}, fingerprint {current['fingerprint']}"
+        if retired is not None:
+            raise MasterKeyMismatch(
+                f"the vault master key given (fingerprint {given}) was retired by a rotation at "
+                f"{retired['retired_at']}; the vault opens only with the current key ({expected}). Give every "
+                "Angeli process the new key (ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key) "
+                "and restart it.", current["fingerprint"])
+        raise MasterKeyMismatch(
+            f"the vault master key given (fingerprint {given}) is not the key that wrapped the person keys "
+            f"({expected}); check that ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key holds "
+            "this installation's key.", current["fingerprint"])
+
+    def _hold_epoch(self, tx: Tx, lock: str | None = None) -> None:
+        """Refuse to write under a retired epoch; on PostgreSQL hold the epoch (shared) until commit."""
+        if lock is None:
+            lock = " FOR SHARE" if self.store.dialect == "postgres" else ""
+        row = tx.one(f"SELECT fingerprint, retired_at FROM vault_master WHERE epoch = ?{lock}", (self._epoch,))
+        if row is None or row["retired_at"] is not None:
+            raise self._rotated()
+
+    def _wrap(self, key: bytes, pid: str) -> str:
+        return _seal(self._master, key, _wrapping(pid, self._epoch))
+
+    def _unwrap(self, row: Row, pid: str) -> bytes:
+        if int(row["epoch"]) != self._epoch:
+            raise self._rotated()
+        return _open(self._master, row["wrapped_key"], _wrapping(pid, self._epoch))
+
+    def _rotated(self) -> MasterKeyMismatch:
+        current = self.store.one("SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL")
+        assert current is not None
+        return MasterKeyMismatch(
+            f"the vault master key was rotated to epoch {current['epoch']} after this process started with "
+            f"epoch {self._epoch}; restart it with the new key", current["fingerprint"])
 
 
 def _consent(row: Row) -> Consent:
@@ -274,17 +364,35 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _seal(cipher: AESGCM, plaintext: bytes, person_id: str) -> str:
+def _wrapping(person_id: str, epoch: int) -> str:
+    # A wrapped key names its person and its epoch: it cannot be moved to another person or relabelled.
+    return f"{person_id}@{epoch}"
+
+
+def _seal(cipher: AESGCM, plaintext: bytes, bound_to: str) -> str:
     nonce = os.urandom(12)
-    # The person id is bound as associated data: a sealed value cannot be moved to another person.
-    return (nonce + cipher.encrypt(nonce, plaintext, person_id.encode())).hex()
+    # Bound as associated data: a sealed value cannot be moved to another person (or epoch).
+    return (nonce + cipher.encrypt(nonce, plaintext, bound_to.encode())).hex()
 
 
-def _open(cipher: AESGCM, sealed: str, person_id: str) -> bytes:
+def _open(cipher: AESGCM, sealed: str, bound_to: str) -> bytes:
     raw = bytes.fromhex(sealed)
-    return cipher.decrypt(raw[:12], raw[12:], person_id.encode())
+    return cipher.decrypt(raw[:12], raw[12:], bound_to.encode())
 
 
 def open_vault(settings: Settings, clock: Clock | None = None) -> PrivacyVault:
-    """The installation's vault: its own store and the master key from the settings (or var/secrets)."""
-    return PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"), clock)
+    """The installation's vault: its own store, its access trail (event store "privacy") and the master key
+    from the settings (or var/secrets); finishes a rotation a crash interrupted before the key file moved."""
+    clock = clock or SystemClock()
+    store, trail = open_store(settings, "vault"), AccessTrail(event_store_env(settings, SOURCE), clock)
+    try:
+        return PrivacyVault(store, secret(settings, "vault_key"), clock, trail)
+    except MasterKeyMismatch as mismatch:
+        path = secret_file(settings, "vault_key")
+        recovered = finish_interrupted_rotation(path, mismatch.expected) if path else None
+        if recovered is None:
+            store.close()
+            trail.close()
+            raise
+        log.warning("finished an interrupted master-key rotation: %s now holds the new key", path)
+        return PrivacyVault(store, recovered, clock, trail)

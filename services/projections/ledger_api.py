@@ -167,9 +167,9 @@ def list_receipts(
 
 def _donor(vault: PrivacyVault, donor_id: str) -> dict[str, str]:
     try:
-        details = vault.get(UUID(donor_id))
+        details = vault.get(UUID(donor_id), fields=("name", "tax_code"))
     except PersonErased:
         return {"erased": "true"}
     except KeyError:
         return {}
-    return {k: v for k, v in details.items() if k in ("name", "tax_code")}
+    return details

@@ -3,6 +3,7 @@ Where each lives (its live version) is the kernel catalog's business."""
 
 from __future__ import annotations
 
+from services.kernel import access_trail
 from services.kernel.readmodel import Projection
 from services.projections import call_stats, campaign_progress, directory, ledger, roster, transparency, volunteer_hours
 from services.projections.api import router
@@ -11,6 +12,7 @@ from services.projections.console import catalogue
 PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
+    access_trail.PROJECTION,
 )
 
 __all__ = ["PROJECTIONS", "router"]

@@ -1,26 +1,33 @@
-"""The privacy vault: audited reads, consent records, subject export, and erasure that leaves no trace."""
+"""The privacy vault: every read an audit event naming the fields shown, consent records, subject export, and
+erasure that leaves no trace."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.kernel.access_trail import RECORDED, SOURCE, AccessTrail
 from services.kernel.actor import SYSTEM, Access, Actor, acting
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput
-from services.kernel.identity import Identity
-from services.kernel.readmodel import PostgresStore, ReadStore
+from services.kernel.feed import EventFeed
+from services.kernel.readmodel import PostgresStore, ReadStore, SqliteStore
 from services.kernel.settings import Settings
 from services.kernel.vault import PersonErased, PrivacyVault
-from tests.security.conftest import GIULIA, MARCO, client_as
+from services.main import Product
+from tests.campaigns.conftest import clock_in, launched
+from tests.conftest import RoleClient
+from tests.security.conftest import GIULIA, MARCO
 
-GIULIA_DATA = {"name": "Giulia Rossi", "phone": "+39 02 1234 5678"}
+GIULIA_DATA = {"name": "Giulia Rossi", "phone": "+39 02 1234 5678", "email": "giulia@example.org",
+               "tax_code": "RSSGLI80A41F205X"}
 MARCO_DATA = {"name": "Marco Bianchi", "phone": "+39 06 8765 4321"}
 CARLA = Actor(kind="account", id="c1", name="carla@angeli.example", role="coordinator")
 
@@ -32,38 +39,145 @@ def sealed_rows(store: ReadStore, person: str) -> list[str]:
     return [key["wrapped_key"], data["sealed"]]
 
 
-def test_every_read_records_who_when_and_why(privacy_vault: PrivacyVault, clock: FixedClock) -> None:
-    privacy_vault.put(GIULIA, GIULIA_DATA)
-    with acting(Access(CARLA, "GET /donors/giulia")):
-        assert privacy_vault.get(GIULIA) == GIULIA_DATA
-    privacy_vault.get(GIULIA, purpose="monthly receipt job")
-    trail = privacy_vault.accesses(GIULIA)
-    assert {(a["actor"], a["role"], a["purpose"], a["outcome"]) for a in trail} == {
-        ("account:carla@angeli.example", "coordinator", "GET /donors/giulia", "read"),
-        (SYSTEM.label, "administrator", "monthly receipt job", "read")}
-    assert trail[0]["at"] == clock.now().isoformat(timespec="microseconds")
+def trail(vault: PrivacyVault) -> list[dict[str, Any]]:
+    """The access events, oldest first, as the feed delivers them."""
+    messages = list(EventFeed(SOURCE, vault.trail).messages())
+    assert {m.type for m in messages} <= {RECORDED}
+    return [m.data for m in messages]
 
 
-def test_the_access_trail_cannot_be_edited_or_deleted(privacy_vault: PrivacyVault) -> None:
-    privacy_vault.put(GIULIA, GIULIA_DATA)
-    privacy_vault.get(GIULIA)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), privacy_vault.store.transaction() as tx:
-        tx.execute("UPDATE vault_access SET actor = 'nobody'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), privacy_vault.store.transaction() as tx:
-        tx.execute("DELETE FROM vault_access")
-    assert len(privacy_vault.accesses(GIULIA)) == 1
-
-
-def test_a_coordinator_reading_a_donor_over_http_is_in_the_trail(
-    app: FastAPI, identity: Identity, privacy_vault: PrivacyVault, admin_client: TestClient,
+def test_every_read_is_an_event_naming_who_why_when_and_the_fields_shown(
+    privacy_vault: PrivacyVault, clock: FixedClock,
 ) -> None:
     privacy_vault.put(GIULIA, GIULIA_DATA)
-    carla = client_as(app, identity, "coordinator", "carla@angeli.example")
-    assert carla.get(f"/sample/donors/{GIULIA}").json() == GIULIA_DATA
-    trail = admin_client.get("/privacy/access-log", params={"person_id": str(GIULIA)}).json()
-    assert [(a["actor"], a["purpose"]) for a in trail] == [
-        ("account:carla@angeli.example", f"GET /sample/donors/{GIULIA}")]
-    assert carla.get("/privacy/access-log").status_code == 403
+    with acting(Access(CARLA, "GET /donors/giulia")):
+        assert privacy_vault.get(GIULIA, fields=("name", "phone")) == {"name": "Giulia Rossi",
+                                                                       "phone": "+39 02 1234 5678"}
+    assert privacy_vault.get(GIULIA, purpose="monthly receipt job") == GIULIA_DATA
+    first, second = trail(privacy_vault)
+    assert first == {"person_id": str(GIULIA), "actor": "account:carla@angeli.example", "role": "coordinator",
+                     "purpose": "GET /donors/giulia", "outcome": "read", "fields": ["name", "phone"],
+                     "at": clock.now().isoformat()}
+    assert (second["actor"], second["role"], second["purpose"]) == (SYSTEM.label, "administrator",
+                                                                   "monthly receipt job")
+    assert second["fields"] == ["email", "name", "phone", "tax_code"]
+
+
+def test_the_access_events_hold_field_names_never_personal_values(privacy_vault: PrivacyVault) -> None:
+    privacy_vault.put(GIULIA, GIULIA_DATA)
+    privacy_vault.get(GIULIA)
+    messages = b"".join(m.to_json() for m in EventFeed(SOURCE, privacy_vault.trail).messages())
+    assert b"tax_code" in messages
+    assert not any(value.encode() in messages for value in GIULIA_DATA.values())
+
+
+def test_asking_for_a_field_the_person_has_not_reveals_and_records_only_what_exists(
+    privacy_vault: PrivacyVault,
+) -> None:
+    privacy_vault.put(MARCO, MARCO_DATA)
+    assert privacy_vault.get(MARCO, fields=("phone", "email")) == {"phone": "+39 06 8765 4321"}
+    assert trail(privacy_vault)[-1]["fields"] == ["phone"]
+
+
+def test_reads_of_an_erased_or_unknown_person_are_recorded_with_no_fields(
+    privacy_vault: PrivacyVault, clock: FixedClock,
+) -> None:
+    privacy_vault.put(GIULIA, GIULIA_DATA)
+    privacy_vault.erase(GIULIA, clock.now(), "account:anna@angeli.example", "erasure request")
+    with pytest.raises(PersonErased):
+        privacy_vault.get(GIULIA)
+    with pytest.raises(KeyError):
+        privacy_vault.get(MARCO)
+    assert [(a["person_id"], a["outcome"], a["fields"]) for a in trail(privacy_vault)] == [
+        (str(GIULIA), "erased", []), (str(MARCO), "absent", [])]
+
+
+def test_when_the_access_cannot_be_recorded_the_data_is_not_returned(
+    privacy_vault: PrivacyVault, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    privacy_vault.put(GIULIA, GIULIA_DATA)
+
+    def event_store_down(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(privacy_vault.trail, "_record", event_store_down)
+    with pytest.raises(OSError, match="disk I/O error"):
+        privacy_vault.get(GIULIA)
+
+
+def test_concurrent_reads_of_one_person_each_record_their_own_access_without_conflicts(
+    tmp_path: Path, clock: FixedClock,
+) -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
+           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, AccessTrail(env, clock))
+    vault.put(GIULIA, GIULIA_DATA)
+    failures: list[BaseException] = []
+
+    def volunteer(n: int) -> None:
+        actor = Actor(kind="account", id=f"v{n}", name=f"volunteer{n}@angeli.example", role="volunteer")
+        try:
+            with acting(Access(actor, "POST /campaigns/natale-2026/dialer/next")):
+                for _ in range(15):
+                    vault.get(GIULIA, fields=("name", "phone"))
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=volunteer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    accesses = trail(vault)
+    assert len(accesses) == 90 and len({a["actor"] for a in accesses}) == 6
+    vault.trail.close()
+
+
+def test_the_access_log_answers_by_person_newest_first_with_the_fields(
+    client: TestClient, product: Product, clock: FixedClock, client_as: RoleClient,
+) -> None:
+    giulia = client.post("/donors", json={"kind": "person", "name": "Giulia Rossi", "phone": "+39 02 1234 5678",
+                                          "email": "giulia@example.org"}).json()["id"]
+    coordinator = client_as("coordinator")
+    clock.advance(timedelta(minutes=1))
+    assert coordinator.get(f"/donors/{giulia}").status_code == 200
+    clock.advance(timedelta(minutes=5))
+    product.vault.get(UUID(giulia), fields=("phone",), purpose="pledge follow-up")
+    product.catch_up()
+    log = client.get("/privacy/access-log", params={"person_id": giulia}).json()
+    assert [(a["role"], a["purpose"], a["fields"]) for a in log] == [
+        ("administrator", "pledge follow-up", ["phone"]),
+        ("coordinator", f"GET /donors/{giulia}", ["email", "name", "phone"]),
+        ("administrator", "POST /donors", ["email", "name", "phone"])]  # the answer showed the new donor
+    assert log[0]["at"] > log[1]["at"] > log[2]["at"] and log[1]["actor"].startswith("api_key:")
+    assert client.get("/privacy/access-log", params={"limit": 1}).json() == log[:1]
+    assert coordinator.get("/privacy/access-log").status_code == 403
+    assert client.get("/privacy/access-log", params={"limit": 0}).status_code == 422
+    assert client.get("/privacy/access-log", params={"person_id": "giulia"}).status_code == 422
+
+
+def test_a_volunteer_offered_a_contact_is_recorded_seeing_name_and_phone_never_the_email(
+    client: TestClient, product: Product, clock: FixedClock, client_as: RoleClient,
+) -> None:
+    campaign_id = launched(client, rows="nome;cognome;telefono;email\nGiulia;Rossi;02 1234 5678;giulia@example.org\n")
+    volunteer = uuid4()
+    clock_in(product, volunteer, clock.now())
+    as_volunteer = client_as("volunteer", volunteer)
+    headers = {"Idempotency-Key": "lease-natale-2026-1"}
+    url = f"/campaigns/{campaign_id}/dialer/next"
+    offer = as_volunteer.post(url, json={"volunteer_id": str(volunteer)}, headers=headers).json()["offer"]
+    assert offer["first_name"] == "Giulia" and "email" not in offer
+    product.catch_up()
+    log = client.get("/privacy/access-log", params={"person_id": offer["person_id"]}).json()
+    assert [(a["role"], a["purpose"], a["outcome"], a["fields"]) for a in log] == [
+        ("volunteer", f"POST {url}", "read", ["first_name", "last_name", "phone"])]
+    # The read happened inside an idempotent POST: the request's record stays with the campaigns service.
+    retried = as_volunteer.post(url, json={"volunteer_id": str(volunteer)}, headers=headers)
+    assert retried.json()["offer"]["contact_id"] == offer["contact_id"]
+    privacy = product.services["privacy"].application.recorder
+    assert not any(n.topic.startswith("services.kernel.idempotency")
+                   for n in privacy.select_notifications(start=1, limit=100))
 
 
 def test_consent_records_have_purpose_source_and_a_validity_window(
@@ -91,30 +205,36 @@ def test_consents_over_http_refuse_bad_input(admin_client: TestClient) -> None:
     assert len(admin_client.get(url).json()) == 1
 
 
-def test_the_export_holds_everything_about_the_person(admin_client: TestClient, privacy_vault: PrivacyVault,
-                                                      clock: FixedClock) -> None:
-    privacy_vault.put(GIULIA, GIULIA_DATA)
-    privacy_vault.record_consent(GIULIA, "phone_outreach", "helpline call", clock.now())
-    privacy_vault.get(GIULIA, purpose="pledge follow-up")
-    export = admin_client.get(f"/privacy/persons/{GIULIA}/export").json()
+def test_the_export_holds_everything_about_the_person_including_who_read_what(
+    client: TestClient, product: Product, clock: FixedClock,
+) -> None:
+    product.vault.put(GIULIA, GIULIA_DATA)
+    product.vault.record_consent(GIULIA, "phone_outreach", "helpline call", clock.now())
+    product.vault.get(GIULIA, fields=("phone",), purpose="pledge follow-up")
+    product.catch_up()
+    clock.advance(timedelta(minutes=1))
+    export = client.get(f"/privacy/persons/{GIULIA}/export").json()
     assert export["personal_data"] == GIULIA_DATA and export["erased"] is False
     assert [c["purpose"] for c in export["consents"]] == ["phone_outreach"]
-    assert {a["purpose"] for a in export["accesses"]} >= {"pledge follow-up"}
+    assert [(a["purpose"], a["fields"]) for a in export["accesses"]] == [("pledge follow-up", ["phone"])]
+    product.catch_up()  # the export's own read is in the trail too
+    purposes = [a["purpose"] for a in client.get("/privacy/access-log", params={"person_id": str(GIULIA)}).json()]
+    assert purposes == ["subject access export", "pledge follow-up"]
 
 
 def test_erasure_over_http_records_who_and_why_and_the_export_says_erased(
-    admin_client: TestClient, privacy_vault: PrivacyVault,
+    client: TestClient, product: Product,
 ) -> None:
-    privacy_vault.put(GIULIA, GIULIA_DATA)
-    erased = admin_client.post(f"/privacy/persons/{GIULIA}/erase", json={"reason": "request of 20 November"})
+    product.vault.put(GIULIA, GIULIA_DATA)
+    erased = client.post(f"/privacy/persons/{GIULIA}/erase", json={"reason": "request of 20 November"})
     assert erased.status_code == 200
-    export = admin_client.get(f"/privacy/persons/{GIULIA}/export").json()
+    export = client.get(f"/privacy/persons/{GIULIA}/export").json()
     assert export["personal_data"] is None
-    assert export["erasure"]["erased_by"] == "account:anna@angeli.example"
+    assert export["erasure"]["erased_by"].startswith("api_key:")
     assert export["erasure"]["reason"] == "request of 20 November"
     with pytest.raises(PersonErased):
-        privacy_vault.get(GIULIA)
-    refused = admin_client.post(f"/privacy/persons/{GIULIA}/consents", json={
+        product.vault.get(GIULIA)
+    refused = client.post(f"/privacy/persons/{GIULIA}/consents", json={
         "purpose": "newsletter", "source": "x", "given_at": "2026-11-20T10:00:00Z"})
     assert refused.status_code == 410
 

@@ -25,6 +25,8 @@ from services.kernel.readmodel import Tx
 from services.kernel.vault import PersonErased
 
 CANDIDATES_PER_ROUND = 2
+# The vault fields a volunteer is shown for a call (the script merges the names); never e-mail or tax code.
+OFFERED_FIELDS = ("first_name", "last_name", "phone")
 ROUNDS = 30
 
 
@@ -137,7 +139,8 @@ class Dialer:
 
     def _offer(self, campaign: Campaign, contact: Contact) -> Offer:
         try:
-            fields = self.app.vault.get(contact.person_id)
+            # Only what the call needs: the trail then proves the volunteer never saw the rest.
+            fields = self.app.vault.get(contact.person_id, fields=OFFERED_FIELDS)
         except (KeyError, PersonErased):
             fields = {}
         script = campaign.script or {"text": "", "privacy_notice": "", "version": 0}

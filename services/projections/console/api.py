@@ -133,6 +133,7 @@ def _hours(row: dict[str, object]) -> Hours:
 
 def _name(vault: PrivacyVault, volunteer_id: str) -> str:
     try:
-        return vault.get(UUID(volunteer_id), purpose="volunteer hours report").get("full_name", "")
+        shown = vault.get(UUID(volunteer_id), fields=("full_name",), purpose="volunteer hours report")
+        return shown.get("full_name", "")
     except (PersonErased, KeyError):
         return ""
