@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from services.kernel.kafka import ensure_topics
+from services.kernel.log_redaction import redact_access_log
 from services.kernel.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the product's API with uvicorn (the factory builds the product from the environment)."""
     import uvicorn
 
+    redact_access_log()
     uvicorn.run(
         "services.main:create_app", factory=True,
         host=args.host or settings.host, port=args.port or settings.port, log_level="info",

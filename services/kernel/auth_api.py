@@ -9,7 +9,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
+from pydantic.config import JsonDict
 
 from services.kernel.actor import Actor
 from services.kernel.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
@@ -20,10 +21,15 @@ router = APIRouter(prefix="/auth", tags=["authentication"])
 Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
 
 
+# A password is a SecretStr (masked in any repr) and its length is checked by Identity, not by pydantic,
+# whose validation errors quote the input: a too-long password would be echoed back in the 422.
+PASSWORD_SCHEMA: JsonDict = {"minLength": 1, "maxLength": MAX_PASSWORD}
+
+
 class SignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    password: SecretStr = Field(json_schema_extra=PASSWORD_SCHEMA)
 
 
 class AccountOut(BaseModel):
@@ -53,7 +59,7 @@ class Me(BaseModel):
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    password: SecretStr = Field(json_schema_extra=PASSWORD_SCHEMA)
     role: str = Field(max_length=40)
     volunteer_id: UUID | None = None
 
@@ -97,7 +103,7 @@ def sign_in(body: SignIn, request: Request, response: Response, identity: Identi
     """Exchange e-mail and password for a session token (also set as an HttpOnly cookie)."""
     peer = request.client.host if request.client else None
     ip = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
-    session = identity.sign_in(body.email, body.password, ip)
+    session = identity.sign_in(body.email, body.password.get_secret_value(), ip)
     response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", expires=session.expires_at)
     return SessionOut(token=session.token, expires_at=session.expires_at, account=_account(session.account))
@@ -121,7 +127,8 @@ def me(user: CurrentUser) -> Me:
 @router.post("/accounts", status_code=201)
 def create_account(body: NewAccount, admin: Administrator, identity: IdentityStore) -> AccountOut:
     """Create an account with a role (a volunteer account names its volunteer id)."""
-    return _account(identity.create_account(body.email, body.password, body.role, admin, body.volunteer_id))
+    password = body.password.get_secret_value()
+    return _account(identity.create_account(body.email, password, body.role, admin, body.volunteer_id))
 
 
 @router.get("/accounts")

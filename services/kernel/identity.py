@@ -193,6 +193,8 @@ class Identity:
     def sign_in(self, email: str, password: str, ip: str) -> Session:
         """A new session, or Unauthenticated; TooManyAttempts after too many recent failures for this account
         from this address (default 5 in 15 minutes) or from all addresses together (default 20)."""
+        if not 1 <= len(password) <= MAX_PASSWORD:
+            raise InvalidInput(f"password must have 1 to {MAX_PASSWORD} characters, got {len(password)}")
         email, now = email.strip().lower(), self.clock.now()
         self._refuse_if_locked(email, ip, now)
         row = self.store.one("SELECT * FROM accounts WHERE email = ?", (email,))
