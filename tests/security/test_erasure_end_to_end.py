@@ -41,6 +41,13 @@ def test_an_erased_donor_is_unrecoverable_from_the_files_while_the_ledger_verifi
     assert b"Giulia Rossi" not in files and b"1234 5678" not in files and b"giulia@example.org" not in files
     assert client.get(f"/donors/{donor}").json()["erased"] is True
     assert product.vault.is_erased(UUID(donor))
+    # The access trail outlives the erasure: it names the person's id, never what was shown.
+    product.catch_up()
+    trail = client.get("/privacy/access-log", params={"person_id": donor}).json()
+    assert {a["outcome"] for a in trail} == {"read", "erased"}
+    assert {"name", "phone", "email"} <= {f for a in trail for f in a["fields"]}
+    events = b"".join(f.read_bytes() for f in product.settings.data_dir.glob("privacy.events.db*"))
+    assert donor.encode() in events or UUID(donor).hex.encode() in events
     report = client.get("/ledger/verify").json()
     assert report["ok"] and report["differences"] == []
     monkeypatch.setenv("ANGELI_DATA_DIR", str(product.settings.data_dir))
