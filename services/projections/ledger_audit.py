@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.kernel.feed import EventFeed
+from services.kernel.feed import EventFeed, read_ahead
 from services.kernel.readmodel import ReadStore
 from services.projections.ledger import (
     COLUMNS,
@@ -84,14 +84,9 @@ def replay(feed: EventFeed, until: int, page: int = 5000) -> Iterator[tuple[Entr
     funds: dict[str, str] = {}
     balances: dict[str, int] = {}
     sums = dict.fromkeys(SIGN, 0)
-    sequence, previous, after = 0, GENESIS, 0
-    while after < until:
-        messages, last = feed.read(after, limit=min(page, until - after), types=LEDGER_TYPES)
-        if last == after:
-            return
+    sequence, previous = 0, GENESIS
+    for messages in feed.pages(0, until, LEDGER_TYPES, limit=page):
         for message in messages:
-            if message.position > until:
-                return
             if message.type == "Pledge.Made":
                 funds[message.aggregate_id] = message.data["fund_id"]
                 continue
@@ -105,19 +100,23 @@ def replay(feed: EventFeed, until: int, page: int = 5000) -> Iterator[tuple[Entr
             entry = seal(sequence, movement, balance, previous)
             previous = entry.hash
             yield entry, sums
-        after = last
 
 
 def stored(store: ReadStore, sealed: int, page: int = 5000) -> Iterator[Entry]:
-    after = -1
-    while True:
-        rows = store.query(f"SELECT {COLUMNS} FROM ledger_entries WHERE sequence > ? AND position <= ? "
-                           "ORDER BY sequence LIMIT ?", (after, sealed, page))
-        if not rows:
-            return
-        for row in rows:
-            yield entry_of(row)
-        after = int(rows[-1]["sequence"])
+    """The stored ledger up to the sealed position, in sequence order (pages read ahead)."""
+
+    def pages() -> Iterator[list[Entry]]:
+        after = -1
+        while True:
+            rows = store.query(f"SELECT {COLUMNS} FROM ledger_entries WHERE sequence > ? AND position <= ? "
+                               "ORDER BY sequence LIMIT ?", (after, sealed, page))
+            if not rows:
+                return
+            yield [entry_of(row) for row in rows]
+            after = int(rows[-1]["sequence"])
+
+    for entries_ in read_ahead(pages()):
+        yield from entries_
 
 
 def verify(

@@ -66,3 +66,23 @@ def test_follower_misses_no_event_while_four_writers_save(pg_settings: Settings)
     assert positions == sorted(set(positions))
     assert sorted((m.aggregate_id, m.aggregate_version) for m in seen) == sorted(written)
     assert len(seen) == writers * per_writer * 2
+
+
+def test_type_filter_in_the_database_reads_what_the_python_filter_reads(pg_settings: Settings) -> None:
+    app = sample_app(pg_settings)
+    for n in range(30):
+        counter = Counter(f"Natale {n}")
+        for tick in range(n % 4):
+            counter.tick(tick)
+        app.save(counter)
+    feed, head = EventFeed("sample", app), EventFeed("sample", app).head()
+    every = [m for m in feed.messages() if m.position <= head - 5]
+    ticked = [m for m in every if m.type == "Counter.Ticked"]
+
+    pages = list(feed.pages(0, head - 5, ["Counter.Ticked"], limit=7))
+
+    assert [m for page in pages for m in page] == ticked
+    assert all(len(page) <= 7 for page in pages)
+    # a short page means "no more of these types up to stop": the position read up to is stop itself
+    short, position = feed.read(0, limit=1000, types=["Counter.Ticked"], stop=head - 5)
+    assert (short, position) == (ticked, head - 5)
