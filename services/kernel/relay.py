@@ -111,12 +111,12 @@ class Relay:
                 return
 
     def _send_next(self, after: int) -> int:
-        messages, last = self.feed.read(after, limit=self.batch_size)
+        messages, last = self.feed.encoded(after, limit=self.batch_size)
         if last == after:
             return 0
         batch = _Batch(last, pending=len(messages))
-        for message in messages:
-            self._produce(message.aggregate_id, message.to_json(), batch.confirm)
+        for key, value in messages:
+            self._produce(key, value, batch.confirm)
         self._in_flight.append(batch)
         return len(messages)
 
@@ -154,10 +154,10 @@ class Relay:
             self._producer.produce(self.topic, value=mark, partition=partition)
         self._watermarked = (confirmed, time.monotonic())
 
-    def _produce(self, key: str, value: bytes, confirm: Any) -> None:
+    def _produce(self, key: bytes, value: bytes, confirm: Any) -> None:
         while True:
             try:
-                self._producer.produce(self.topic, key=key.encode(), value=value, on_delivery=confirm)
+                self._producer.produce(self.topic, key=key, value=value, on_delivery=confirm)
                 return
             except BufferError:
                 self._producer.poll(0.1)  # the local queue is full: let deliveries drain

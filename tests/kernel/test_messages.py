@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -38,6 +39,20 @@ def test_fast_messages_equal_those_built_from_domain_events() -> None:
     assert gift.type == "Gift.Pledged"
     assert gift.data["amount"] == "25.50" and gift.data["donor_id"] == str(GIULIA)
     assert gift.data["lines"] == [{"line": 1, "value": "0.10"}] and gift.data["kind"] == "goods"
+
+
+@pytest.mark.parametrize("application", [SampleApplication, lambda env: CustomApplication(env)])
+def test_relay_bytes_are_exactly_the_messages_json(application: Any) -> None:
+    app = application(MEMORY)
+    counter = Counter("Natale 2026")
+    counter.tick(1)
+    app.save(counter, a_gift())
+    feed = EventFeed("sample", app)
+
+    encoded, last = feed.encoded(0)
+
+    messages, position = feed.read(0)
+    assert (encoded, last) == ([(m.aggregate_id.encode(), m.to_json()) for m in messages], position)
 
 
 class Cents(Transcoding):
