@@ -178,8 +178,9 @@ class PrivacyVault:
         """
         pid = str(person_id)
         row = self.store.one(_READ, (pid,))
+        assert row is not None  # the query always answers one row, its columns null where nothing is held
         shown: dict[str, str] = {}
-        if row is None or row["erased"] is not None:
+        if row["erased"] is not None:
             outcome = "erased"
         elif row["wrapped_key"] is None or row["sealed"] is None:
             outcome = "absent"
