@@ -2,13 +2,18 @@
 contacts (target p99 < 50 ms), and the calendar engine's throughput (contacts/s).
 
     .venv/bin/python bench/dialer.py [--contacts 100000] [--volunteers 50] [--requests 2000] [--processes 1]
-                                     [--keep | --db NAME] [--runs 1] [--profile]
+                                     [--keep | --db NAME] [--runs 1] [--profile] [--handle-seconds 1.0 0.25]
 
 Each volunteer asks for the next contact; the call then ends with no answer (recorded through the
 campaigns application exactly as the calls-service reaction does, untimed), so the contact leaves the queue
 for a later band and every lease takes a fresh contact, as on a real calling evening. `--processes 2` runs
 the burst from two OS processes (two API workers); `--keep` keeps the imported database and `--db NAME`
 reuses it (the import of 100,000 rows is the slow part). Round trips are psycopg waits on the server.
+
+Four figures: back to back (each volunteer asks again the moment it gets a contact: a saturation test),
+same-moment rounds (all 50 press at the same instant: the worst case), one at a time, and a calling evening
+(each volunteer is on the phone for an exponentially distributed time before asking again; the default means
+of 1 s and 0.25 s are 30-120 times shorter than a real unanswered call, so the load is far above a real one).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import cProfile
 import io
 import multiprocessing
 import pstats
+import random
 import shutil
 import statistics
 import sys
@@ -149,9 +155,11 @@ def no_answer(application: CampaignsApplication, offer: Offer, volunteer: uuid.U
 
 
 def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volunteer: int, gate: Any,
-                 results: Any, rounds: bool) -> None:
+                 results: Any, rounds: bool, handle: float = 0.0) -> None:
     """One process (one API worker): `volunteers` threads ask back to back, all starting together; or, with
-    `rounds`, every volunteer of every process asks at the same moment, round after round."""
+    `rounds`, every volunteer of every process asks at the same moment, round after round; or, with `handle`
+    seconds, each volunteer is on the call for an exponentially distributed time of that mean before asking
+    again (a calling evening; volunteers start at random moments within one mean call)."""
     application = open_app(settings)
     dialer = Dialer(application)
     ids = [uuid.uuid4() for _ in range(volunteers)]
@@ -164,6 +172,8 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
     def volunteer_loop(volunteer: uuid.UUID) -> None:
         if not rounds:
             local_gate.wait()
+        if handle:
+            time.sleep(random.uniform(0, handle))
         for _ in range(per_volunteer):
             if rounds:
                 local_gate.wait()  # the last thread to arrive waits for the other processes, then all go
@@ -171,9 +181,11 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
             offer = dialer.next_contact(uuid.UUID(campaign_id), volunteer)
             elapsed = time.perf_counter() - t
             assert offer is not None
-            no_answer(application, offer, volunteer)
             with lock:
                 latencies.append(elapsed * 1000)
+            if handle:
+                time.sleep(random.expovariate(1 / handle))
+            no_answer(application, offer, volunteer)
 
     threads = [threading.Thread(target=volunteer_loop, args=(v,)) for v in ids]
     if not rounds:
@@ -187,13 +199,14 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
     application.close()
 
 
-def burst(settings: Settings, campaign_id: uuid.UUID, args: argparse.Namespace, rounds: bool) -> tuple[float, float]:
+def burst(settings: Settings, campaign_id: uuid.UUID, args: argparse.Namespace, rounds: bool,
+          handle: float = 0.0) -> tuple[float, float]:
     per_volunteer = args.requests // args.volunteers
     context = multiprocessing.get_context("spawn")
     gate, results = context.Barrier(args.processes), context.Queue()
     share = args.volunteers // args.processes
     processes = [context.Process(target=burst_worker, args=(settings, str(campaign_id), share, per_volunteer,
-                                                            gate, results, rounds))
+                                                            gate, results, rounds, handle))
                  for _ in range(args.processes)]
     for process in processes:
         process.start()
@@ -204,6 +217,8 @@ def burst(settings: Settings, campaign_id: uuid.UUID, args: argparse.Namespace, 
     wall = max(w for _, w in outcomes)
     p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
     how = (f"{per_volunteer} rounds in which all ask at the same moment" if rounds else
+           f"on a calling evening (calls of {handle:g} s on average, so about {args.volunteers / handle:.0f} "
+           "requests/s offered; a real unanswered call rings about 30 s)" if handle else
            "asking back to back (closed loop: latency = volunteers / throughput)")
     print(f"next-contact, {share * args.processes} volunteers {how}, {args.processes} process(es), PostgreSQL:"
           f" {len(latencies)} leases, p50 {p50:.1f} ms, p99 {p99:.1f} ms "
@@ -256,6 +271,9 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2000, help="leases to measure in each burst")
     parser.add_argument("--processes", type=int, default=1, help="OS processes sharing the burst (API workers)")
+    parser.add_argument("--handle-seconds", type=float, nargs="*", default=[1.0, 0.25],
+                        help="mean call lengths of the calling-evening runs (default 1.0 and 0.25 s, 30-120x "
+                             "shorter than real calls, so far more requests per second than a real evening)")
     parser.add_argument("--runs", type=int, default=1, help="repeat burst and sequential; medians are printed")
     parser.add_argument("--db", help="reuse this prepared benchmark database (made with --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database for later --db runs")
@@ -282,6 +300,8 @@ def main() -> None:
             return
         figures = [(*burst(settings, campaign_id, args, rounds=False), *burst(settings, campaign_id, args, rounds=True),
                     *sequential(settings, campaign_id, args.profile)) for _ in range(args.runs)]
+        for handle in args.handle_seconds:
+            burst(settings, campaign_id, args, rounds=False, handle=handle)
     finally:
         if not args.keep and not args.db:
             with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
