@@ -48,10 +48,8 @@ from services.campaigns.dialer import queue
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
-from services.kernel.readmodel import open_store
-from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import open_vault
 
 SCRIPT = ("Buongiorno {first_name}. {privacy_notice}",
           "Dati trattati da Angeli ETS; può chiedere di non essere chiamato.")
@@ -107,7 +105,7 @@ def settings_for(name: str, data_dir: Path) -> Settings:
 
 def open_app(settings: Settings) -> CampaignsApplication:
     clock = FixedClock(MONDAY_10_ROME)
-    vault = PrivacyVault(open_store(settings, "vault"), secret(settings, "vault_key"), clock=clock)
+    vault = open_vault(settings, clock)  # with its access trail: every offer stores who saw which fields
     application = campaigns.build(settings, clock, vault).application
     assert isinstance(application, CampaignsApplication)
     return application

@@ -216,7 +216,7 @@ class CampaignsApplication(ServiceApplication):
                 merged += 1
             else:
                 by_person[person_id] = row
-        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()})
+        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()}, merge=True)
         refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
                    for p in erased]
         ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}

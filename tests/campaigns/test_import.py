@@ -11,8 +11,8 @@ from services.main import Product
 from tests.campaigns.conftest import SCRIPT, app_of, campaign_body, csv_file
 
 
-def draft(client: TestClient) -> str:
-    campaign_id: str = client.post("/campaigns", json=campaign_body()).json()["id"]
+def draft(client: TestClient, name: str = "Natale 2026") -> str:
+    campaign_id: str = client.post("/campaigns", json=campaign_body(name)).json()["id"]
     return campaign_id
 
 
@@ -102,3 +102,20 @@ def test_a_script_revision_is_a_new_version(client: TestClient) -> None:
     revised = client.post(f"/campaigns/{campaign_id}/script",
                           json={**SCRIPT, "text": "Salve {first_name}! {privacy_notice}"})
     assert revised.json()["script_version"] == 2
+
+
+def test_a_person_imported_again_keeps_what_the_new_file_leaves_out_and_takes_what_it_updates(
+        client: TestClient, product: Product) -> None:
+    first, second = draft(client), draft(client, "Pasqua 2027")
+    client.post(f"/campaigns/{first}/contacts/import",
+                files=csv_file("nome;cognome;telefono;email\nGiulia;Rossi;02 1234 5678;giulia@example.org\n"))
+    # the second list knows only her first name and number; a third one brings her new e-mail
+    client.post(f"/campaigns/{second}/contacts/import", files=csv_file("telefono;nome\n+39 02 1234 5678;Giulia\n"))
+    client.post(f"/campaigns/{second}/contacts/import",
+                files=csv_file("telefono;email;cognome\n0212345678;g.rossi@example.org;\n"))
+
+    application = app_of(product)
+    held = application.vault.get(application.person_ids.of("+390212345678"))
+
+    assert held == {"first_name": "Giulia", "last_name": "Rossi", "phone": "+390212345678",
+                    "email": "g.rossi@example.org"}
