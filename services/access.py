@@ -70,6 +70,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/pledges/{pledge_id}/payments/{payment_id}/reversals"): (CM, None),
     ("POST", "/pledges/{pledge_id}/cancel"): (CM, None),
     ("POST", "/pledges/{pledge_id}/goods"): (CM, None),
+    ("POST", "/donations/import"): (CM, None),
     # campaigns, dialer, suppression
     ("POST", "/campaigns"): (CM, None),
     ("GET", "/campaigns/{campaign_id}"): (f"{CM} {CO} {V} {VI}", None),

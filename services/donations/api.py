@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.donations.application import DonationsApplication, PledgeView
+from services.donations.application import DonationsApplication, GiftImportReport, PledgeView
+from services.donations.gifts import DonorDetails
 
 router = APIRouter(tags=["donations"])
 
@@ -28,12 +29,8 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DonorIn(Command):
+class DonorIn(DonorDetails):
     kind: Literal["person", "company"]
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, min_length=3, max_length=40)
-    tax_code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{11,16}$")
 
 
 class DonorOut(BaseModel):
@@ -131,6 +128,21 @@ class GoodsIn(Command):
 
 class Created(BaseModel):
     id: UUID
+
+
+class ImportLineOut(BaseModel):
+    line: int
+    outcome: Literal["duplicate", "rejected"]
+    reason: str
+
+
+class GiftImportOut(BaseModel):
+    rows: int
+    imported: int
+    duplicates: int
+    rejected: int
+    lines: list[ImportLineOut] = Field(description="duplicate and rejected lines, in file order (the first 1000)")
+    lines_truncated: bool
 
 
 @router.post("/donors", status_code=201)
@@ -233,6 +245,19 @@ def cancel_pledge(pledge_id: UUID, body: CancellationIn, donations: Donations) -
 def receive_goods(pledge_id: UUID, body: GoodsIn, donations: Donations) -> Created:
     """Record goods received for a pledge in kind."""
     return Created(id=donations.receive_goods(pledge_id, body.quantity))
+
+
+@router.post("/donations/import", status_code=201)
+def import_gifts(file: Annotated[UploadFile, File(description="CSV, UTF-8, ',' or ';' separated")],
+                 donations: Donations) -> GiftImportOut:
+    """Import gifts already received (PayPal, card, SEPA, bank exports): each line a pledge paid at once."""
+    return gift_import_out(donations.import_gifts(file.file))
+
+
+def gift_import_out(report: GiftImportReport) -> GiftImportOut:
+    lines = [ImportLineOut(line=x.line, outcome=x.outcome, reason=x.reason) for x in report.lines]  # type: ignore[arg-type]
+    return GiftImportOut(rows=report.rows, imported=report.imported, duplicates=report.duplicates,
+                         rejected=report.rejected, lines=lines, lines_truncated=report.lines_truncated)
 
 
 def pledge_out(view: PledgeView) -> PledgeOut:

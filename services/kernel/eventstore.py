@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
@@ -13,6 +13,8 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, ProcessRecorder, Tracking, Transcoding
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import tuple_row
 
 from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
@@ -81,6 +83,21 @@ class ServiceApplication(Application[UUID]):
     def exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
+    def existing(self, aggregate_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these aggregates have events (bulk imports): on PostgreSQL one query per 1,000 ids, where
+        one `exists` per id costs a round trip each; elsewhere the library's own per-id query."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            return {i for i in aggregate_ids if self.exists(i)}
+        query = (f'SELECT DISTINCT originator_id FROM "{recorder.datastore.schema}"."{recorder.events_table_name}" '
+                 "WHERE originator_id = ANY(%s)")
+        ids, found = list(aggregate_ids), set[UUID]()
+        with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            for start in range(0, len(ids), 1000):
+                cursor.execute(query, (ids[start:start + 1000],))
+                found |= {row[0] for row in cursor.fetchall()}
+        return found
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         return self.save_tracked(*objs, tracking=None, **kwargs)
 
@@ -99,6 +116,8 @@ class ServiceApplication(Application[UUID]):
             raise ConcurrencyConflict(
                 "another request changed this record at the same time; read it again and retry"
             ) from None
+        # The library's snapshotting: an application declaring `snapshotting_intervals` gets its snapshots.
+        self._take_snapshots(processing_event)
         self._notify(recordings)
         self._signal()
         return recordings
