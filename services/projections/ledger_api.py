@@ -60,6 +60,9 @@ class HeadOut(BaseModel):
 
 class HeadIn(HeadOut):
     model_config = ConfigDict(extra="forbid")
+    # Read back into the canonical JSON that is verified: bounded, so a made-up number is a 422, not a 500.
+    sequence: int = Field(ge=0, le=2**62)
+    position: int = Field(ge=0, le=2**62)
 
 
 class DifferenceOut(BaseModel):
