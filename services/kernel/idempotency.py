@@ -92,8 +92,8 @@ def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication
         # the first caller's answer (runs before authentication, so it hashes the presented credentials).
         caller = "|".join(request.headers.get(h, "") for h in ("authorization", "x-api-key", "cookie"))
         fingerprint = hashlib.sha256(
-            b"|".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(), body,
-                       caller.encode()])
+            b"|".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(),
+                       _content(body, request.headers.get("content-type", "")), caller.encode()])
         ).hexdigest()
         earlier = _find(applications(), key)
         if earlier is not None:
@@ -105,6 +105,19 @@ def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication
         finally:
             _pending.reset(token)
         return await _remember(current, response)
+
+
+def _content(body: bytes, content_type: str) -> bytes:
+    """The body without its multipart boundary: a client re-sending the same file picks a new random boundary,
+    and that is still the same request."""
+    kind, _, parameters = content_type.partition(";")
+    if kind.strip().lower() != "multipart/form-data":
+        return body
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "boundary" and value.strip('"'):
+            return body.replace(value.strip('"').encode(), b"")
+    return body
 
 
 def _check_key(key: str) -> str:

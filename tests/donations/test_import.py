@@ -1,0 +1,336 @@
+"""Bulk import of gifts already received: each line a pledge made and paid, duplicates recorded once, bad lines
+reported by line number with nothing stored for them, funds loaded from a snapshot however long their history."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.donations import gifts
+from services.donations.application import DonationsApplication, GiftImportReport
+from services.donations.domain.fund import Fund
+from services.kernel.clock import FixedClock
+from services.kernel.errors import ConcurrencyConflict
+from services.main import Product
+from services.projections import ledger
+from services.projections.ledger_audit import verify
+from tests.conftest import RoleClient
+from tests.donations.conftest import catch_up_ledger
+
+HEADER = "donor_id,donor_kind,donor_name,donor_email,fund_id,amount,currency,method,reference,received_at,campaign_id"
+NATALE = "6f1c2a8e-1111-4000-8000-000000000001"
+NOWHERE = "5b0c1f0e-0000-4000-8000-000000000000"
+
+
+def gift(fund: UUID | str, amount: str = "25.00", reference: str = "PAYID-1", method: str = "paypal",
+         name: str = "Giulia Rossi", donor_id: str = "", email: str = "giulia@example.org",
+         received_at: str = "2026-11-20T09:30:00+01:00", currency: str = "EUR", campaign: str = NATALE,
+         kind: str = "person") -> str:
+    return ",".join([donor_id, kind if name else "", name, email if name else "", str(fund), amount, currency,
+                     method, reference, received_at, campaign])
+
+
+def export(*lines: str, header: str = HEADER) -> io.BytesIO:
+    return io.BytesIO("\n".join([header, *lines]).encode())
+
+
+def topics(donations: DonationsApplication) -> list[str]:
+    return [n.topic.partition(":")[2] for n in donations.recorder.select_notifications(start=1, limit=100_000)]
+
+
+def counts(report: GiftImportReport) -> tuple[int, int, int, int]:
+    return report.rows, report.imported, report.duplicates, report.rejected
+
+
+def test_a_paypal_export_becomes_paid_pledges_that_credit_the_fund(
+    donations: DonationsApplication, famiglie: UUID, giulia: UUID
+) -> None:
+    report = donations.import_gifts(export(
+        gift(famiglie, "25.00", "PAYID-1", name="Marco Bianchi", email="marco@example.org"),
+        gift(famiglie, "40.00", "ch_3Nx", method="card", name="Pasticceria Dolce Srl", kind="company", email=""),
+        gift(famiglie, "10.50", "SEPA-0001", method="sepa", name="", donor_id=str(giulia)),
+    ))
+    assert counts(report) == (3, 3, 0, 0) and report.lines == []
+    assert donations.fund(famiglie).balance == Decimal("75.50")
+    made = topics(donations)[2:]  # after Giulia and the fund
+    assert made.count("Donor.Registered") == 2  # the two new donors; Giulia was already known
+    assert [made.count(t) for t in ("Pledge.Made", "Pledge.PaymentReceived", "PaymentReference.Claimed",
+                                    "Fund.Credited")] == [3, 3, 3, 3]
+    assert donations.fund(famiglie).version == 4  # one save: created + three credits
+    for pledge_id in _pledges(donations):
+        assert donations.pledge(pledge_id).status == "fulfilled"
+    marco = next(d for d in _donors(donations) if d != giulia and donations.donor(d).kind == "person")
+    assert donations.donor(marco).details == {"name": "Marco Bianchi", "email": "marco@example.org"}
+
+
+def _pledges(donations: DonationsApplication) -> list[UUID]:
+    return [n.originator_id for n in donations.recorder.select_notifications(start=1, limit=100_000)
+            if n.topic.endswith(":Pledge.Made")]
+
+
+def _donors(donations: DonationsApplication) -> list[UUID]:
+    return [n.originator_id for n in donations.recorder.select_notifications(start=1, limit=100_000)
+            if n.topic.endswith(":Donor.Registered")]
+
+
+@pytest.mark.parametrize(("changes", "fragment"), [
+    ({"fund": NOWHERE}, f"fund {NOWHERE} not found"),
+    ({"fund": "famiglie"}, "must be an id"),
+    ({"amount": "-5"}, "amount must be positive"),
+    ({"amount": "12.345"}, "at most 2 decimals"),
+    ({"amount": "dieci"}, "must be a number of euro"),
+    ({"currency": "USD"}, "currency must be EUR"),
+    ({"method": "bitcoin"}, "payment method must be one of"),
+    ({"reference": ""}, "reference must be 1 to 140 characters"),
+    ({"received_at": "ieri"}, "received_at must be a date"),
+    ({"received_at": "2026-11-20T09:30:00"}, "must carry a time zone"),
+    ({"received_at": "2027-01-01"}, "must not be in the future"),
+    ({"email": "giulia-at-example"}, "donor_email"),
+    ({"kind": "cat"}, "donor kind must be"),
+    ({"name": "", "donor_id": NOWHERE}, f"donor {NOWHERE} not found"),
+    ({"donor_id": NOWHERE}, "not both"),
+    ({"name": ""}, "donor_id or donor_name is required"),
+    ({"campaign": "natale"}, "campaign_id must be an id"),
+])
+def test_a_bad_line_is_reported_by_number_and_nothing_of_it_is_stored(
+    donations: DonationsApplication, famiglie: UUID, changes: dict[str, str], fragment: str
+) -> None:
+    before = len(topics(donations))
+    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"),
+                                           gift(**{"fund": famiglie, "reference": "PAYID-2", **changes})))
+    assert counts(report) == (2, 1, 0, 1)
+    [line] = report.lines
+    assert (line.line, line.outcome) == (3, "rejected") and fragment in line.reason, line.reason
+    assert donations.fund(famiglie).balance == Decimal("25.00")
+    assert len(topics(donations)) == before + 5  # the good line only: donor, made, paid, claimed, credited
+
+
+def test_a_closed_fund_takes_no_imported_gifts(donations: DonationsApplication, famiglie: UUID) -> None:
+    donations.close_fund(famiglie)
+    report = donations.import_gifts(export(gift(famiglie)))
+    assert counts(report) == (1, 0, 0, 1) and "is closed" in report.lines[0].reason
+    assert donations.fund(famiglie).balance == 0
+
+
+def test_an_erased_donor_gets_no_new_gift(donations: DonationsApplication, famiglie: UUID, giulia: UUID,
+                                         clock: FixedClock) -> None:
+    donations.vault.erase(giulia, clock.now(), "tests", "asked to be forgotten")
+    report = donations.import_gifts(export(gift(famiglie, name="", donor_id=str(giulia))))
+    assert counts(report) == (1, 0, 0, 1) and "was erased" in report.lines[0].reason
+
+
+def test_a_reference_twice_in_the_file_is_recorded_once(donations: DonationsApplication, famiglie: UUID) -> None:
+    report = donations.import_gifts(export(
+        gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "30.00", "PAYID-1"),
+        gift(famiglie, "25.00", "PAYID-1", method="card"),  # another method: another provider's reference
+    ))
+    assert counts(report) == (4, 2, 1, 1)
+    assert [(x.line, x.outcome) for x in report.lines] == [(3, "duplicate"), (4, "rejected")]
+    assert "on line 2 too" in report.lines[0].reason and "for 25.00; check the statement" in report.lines[1].reason
+    assert donations.fund(famiglie).balance == Decimal("50.00")
+
+
+def test_a_reference_recorded_before_is_a_duplicate_whether_imported_or_posted(
+    donations: DonationsApplication, famiglie: UUID, giulia: UUID
+) -> None:
+    donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1")))
+    pledge = donations.make_pledge(giulia, famiglie, "money", Decimal("40.00"))
+    donations.receive_payment(pledge, Decimal("40.00"), "bank_transfer", "CRO 0042")
+    before = len(topics(donations))
+    report = donations.import_gifts(export(
+        gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "40.00", "CRO 0042", method="bank_transfer"),
+        gift(famiglie, "99.00", "PAYID-1"), gift(famiglie, "15.00", "PAYID-2"),
+    ))
+    assert counts(report) == (4, 1, 2, 1)
+    assert [(x.line, x.outcome) for x in report.lines] == [(2, "duplicate"), (3, "duplicate"), (4, "rejected")]
+    assert "was recorded before" in report.lines[0].reason
+    assert "on line 2 for 25.00" in report.lines[2].reason
+    assert donations.fund(famiglie).balance == Decimal("80.00")
+    assert len(topics(donations)) == before + 5
+
+
+def test_the_same_export_imported_again_changes_nothing(donations: DonationsApplication, famiglie: UUID) -> None:
+    lines = [gift(famiglie, "5.00", f"PAYID-{n}") for n in range(20)]
+    assert counts(donations.import_gifts(export(*lines))) == (20, 20, 0, 0)
+    before = len(topics(donations))
+    assert counts(donations.import_gifts(export(*lines))) == (20, 0, 20, 0)
+    assert len(topics(donations)) == before
+    assert donations.fund(famiglie).balance == Decimal("100.00")
+
+
+def test_lines_are_saved_500_per_transaction_with_every_aggregate_in_one_save(
+    donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves: list[int] = []
+    original = donations.save
+
+    def counting(*objs: Any, **kwargs: Any) -> Any:
+        saves.append(len(objs))
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(donations, "save", counting)
+    report = donations.import_gifts(export(*(gift(famiglie, "1.00", f"PAYID-{n}") for n in range(1_201))))
+    assert counts(report) == (1_201, 1_201, 0, 0)
+    assert saves == [500 * 4 + 1, 500 * 4 + 1, 201 * 4 + 1]  # donor, made+paid, claim per line; and the fund
+    assert donations.fund(famiglie).balance == Decimal("1201.00")
+
+
+def test_a_fund_with_many_credits_loads_from_its_snapshot_with_few_events_read(
+    donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    donations.import_gifts(export(*(gift(famiglie, "1.00", f"PAYID-{n}") for n in range(1_250))))
+    assert donations.fund(famiglie).version == 1_251
+    read: list[int] = []
+    select = donations.recorder.select_events
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = select(*args, **kwargs)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(donations.recorder, "select_events", counting)
+    fund = donations.get(famiglie, Fund)
+    assert (fund.version, fund.balance) == (1_251, Decimal("1250.00"))
+    assert sum(read) == 51  # the events after the snapshot at version 1,200, not 1,251
+    assert donations.snapshots is not None
+    assert [s.originator_version for s in donations.snapshots.get(famiglie, desc=True, limit=1)] == [1_200]
+
+
+def test_a_reference_claimed_by_a_concurrent_import_is_reported_and_the_rest_saved(
+    donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1")))
+    monkeypatch.setattr(donations, "existing", lambda ids: set())  # the other import commits after our check
+    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    assert counts(report) == (2, 1, 1, 0)
+    assert "by another import at the same time" in report.lines[0].reason
+    assert donations.fund(famiglie).balance == Decimal("35.00")
+
+
+def test_a_fund_credited_meanwhile_is_loaded_again_and_the_batch_retried(
+    donations: DonationsApplication, famiglie: UUID, giulia: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pledge = donations.make_pledge(giulia, famiglie, "money", Decimal("40.00"))
+    original, raced = donations.save, []
+
+    def racing(*objs: Any, **kwargs: Any) -> Any:
+        if not raced and len(objs) > 2:
+            raced.append(1)  # a payment posted to the same fund lands first
+            donations.receive_payment(pledge, Decimal("40.00"), "cash", "ricevuta 7")
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(donations, "save", racing)
+    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    assert counts(report) == (2, 2, 0, 0)
+    assert donations.fund(famiglie).balance == Decimal("75.00")
+
+
+def test_a_fund_that_stays_busy_falls_back_to_one_line_per_save(
+    donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = donations.save
+
+    def busy_for_batches(*objs: Any, **kwargs: Any) -> Any:
+        if len(objs) > 5:
+            raise ConcurrencyConflict("another request changed this record at the same time")
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(donations, "save", busy_for_batches)
+    monkeypatch.setattr(donations, "_version", lambda aggregate_id: -1)  # as if the fund moved every time
+    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    assert counts(report) == (2, 2, 0, 0)
+    assert donations.fund(famiglie).balance == Decimal("35.00")
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"", "file is empty"),
+    (HEADER.encode(), "no gifts to import"),
+    (b"fund_id,amount\n1,2", "the header lacks method, reference, received_at, donor_id or donor_name"),
+    (b"donor_name,fund_id,amount,method,reference,received_at\nGiulia \xe8,x,1,card,r,2026-11-20",
+     "not UTF-8 text (byte"),
+])
+def test_an_unreadable_file_is_refused_whole(donations: DonationsApplication, content: bytes, fragment: str) -> None:
+    before = len(topics(donations))
+    with pytest.raises(gifts.UnreadableGiftFile, match=fragment.replace("(", r"\(")):
+        donations.import_gifts(io.BytesIO(content))
+    assert len(topics(donations)) == before
+
+
+def test_an_italian_bank_export_with_bom_semicolons_and_comma_decimals(
+    donations: DonationsApplication, famiglie: UUID
+) -> None:
+    content = ("\ufeffdonor_name;fund_id;amount;method;reference;received_at\n"
+               f"Giulia Rossi;{famiglie};1.250,00;Bank transfer;CRO 0001;2026-11-20\n"
+               f"Marco Bianchi;{famiglie};25,5;bank_transfer;CRO 0002;2026-11-21\n").encode()
+    report = donations.import_gifts(io.BytesIO(content))
+    assert counts(report) == (2, 2, 0, 0)
+    assert donations.fund(famiglie).balance == Decimal("1275.50")
+
+
+# --- over HTTP -----------------------------------------------------------------------------------------------
+
+
+def upload(client: TestClient, content: io.BytesIO, **headers: str) -> Any:
+    return client.post("/donations/import", files={"file": ("paypal.csv", content.getvalue(), "text/csv")},
+                       headers=headers)
+
+
+def test_an_import_over_http_answers_counts_and_the_problem_lines(client: TestClient) -> None:
+    fund = client.post("/funds", json={"name": "Emergenza freddo"}).json()["id"]
+    answer = upload(client, export(gift(fund, "25.00", "PAYID-1"), gift(fund, "25.00", "PAYID-1"),
+                                   gift(fund, "-1", "PAYID-2")))
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"rows": 3, "imported": 1, "duplicates": 1, "rejected": 1, "lines_truncated": False,
+                             "lines": [{"line": 3, "outcome": "duplicate",
+                                        "reason": "paypal reference 'PAYID-1' is on line 2 too; recorded once"},
+                                       {"line": 4, "outcome": "rejected",
+                                        "reason": "amount must be positive, got -1.00"}]}
+    assert client.get(f"/funds/{fund}").json()["balance"] == "25.00"
+
+
+def test_a_resent_import_with_the_same_idempotency_key_replays_the_first_answer(
+    client: TestClient, product: Product
+) -> None:
+    fund = client.post("/funds", json={"name": "Emergenza freddo"}).json()["id"]
+    file = export(*(gift(fund, "5.00", f"PAYID-{n}") for n in range(3)))
+    first = upload(client, file, **{"Idempotency-Key": "paypal-2026-11-21"})
+    head = product.feeds["donations"].head()
+    again = upload(client, file, **{"Idempotency-Key": "paypal-2026-11-21"})
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.json()["imported"] == 3
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert product.feeds["donations"].head() == head
+    other = upload(client, export(gift(fund, "5.00", "PAYID-9")), **{"Idempotency-Key": "paypal-2026-11-21"})
+    assert other.status_code == 409  # the same key with another file
+    assert upload(client, file).json()["duplicates"] == 3  # re-sent without a key: every line a duplicate
+
+
+def test_an_unreadable_upload_is_422_and_stores_nothing(client: TestClient, product: Product) -> None:
+    head = product.feeds["donations"].head()
+    refused = upload(client, io.BytesIO(b"nome,telefono\nGiulia,333"))
+    assert refused.status_code == 422 and "the header lacks" in refused.json()["detail"]
+    assert product.feeds["donations"].head() == head
+
+
+@pytest.mark.parametrize(("role", "status"), [("campaign_manager", 201), ("coordinator", 403), ("auditor", 403),
+                                              ("volunteer", 403), ("viewer", 403), ("public", 401)])
+def test_only_administrators_and_campaign_managers_import_money(
+    client: TestClient, client_as: RoleClient, role: str, status: int
+) -> None:
+    fund = client.post("/funds", json={"name": "Emergenza freddo"}).json()["id"]
+    assert upload(client_as(role), export(gift(fund))).status_code == status
+
+
+def test_the_ledger_still_verifies_after_an_import(client: TestClient, product: Product) -> None:
+    fund = client.post("/funds", json={"name": "Emergenza freddo"}).json()["id"]
+    upload(client, export(*(gift(fund, f"{n + 1}.00", f"PAYID-{n}") for n in range(30))))
+    catch_up_ledger(product)
+    key = ledger.signing_key(product.settings).public_key()
+    report = verify(product.feeds["donations"], product.read_stores["ledger"], key)
+    assert report.ok and report.checked == 30
+    assert report.head.totals["balance"] == "465.00"
