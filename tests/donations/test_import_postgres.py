@@ -1,0 +1,54 @@
+"""Gift import on the real PostgreSQL: batches, duplicates found in one query per batch, fund snapshots, and
+the ledger verifying afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from services.donations.application import DonationsApplication
+from services.donations.domain.fund import Fund
+from services.kernel.clock import FixedClock
+from services.kernel.readmodel import PostgresStore
+from services.kernel.settings import Settings
+from services.main import Product, build
+from services.projections import ledger
+from services.projections.ledger_audit import verify
+from tests.donations.conftest import catch_up_ledger
+from tests.donations.test_import import counts, export, gift
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_product(pg_settings: Settings, clock: FixedClock) -> Iterator[Product]:
+    product = build(pg_settings, clock)
+    yield product
+    product.stop()
+
+
+def test_an_export_imported_twice_on_postgres_is_recorded_once_and_the_ledger_verifies(pg_product: Product) -> None:
+    donations = pg_product.services["donations"].application
+    assert isinstance(donations, DonationsApplication)
+    fund = donations.create_fund("Emergenza freddo")
+    first = donations.import_gifts(export(*(gift(fund, "2.00", f"PAYID-{n}") for n in range(1_100))))
+    assert counts(first) == (1_100, 1_100, 0, 0)
+    again = donations.import_gifts(export(*(gift(fund, "2.00", f"PAYID-{n}") for n in range(1_000, 1_300)),
+                                          gift(fund, "-2", "PAYID-X")))
+    assert counts(again) == (301, 200, 100, 1)
+    assert [(x.line, x.outcome) for x in again.lines[:2]] == [(2, "duplicate"), (3, "duplicate")]
+    assert donations.existing([fund]) == {fund}
+
+    loaded = donations.get(fund, Fund)
+    assert (loaded.version, loaded.balance) == (1_301, Decimal("2600.00"))
+    assert donations.snapshots is not None
+    assert [s.originator_version for s in donations.snapshots.get(fund, desc=True, limit=1)] == [1_300]
+
+    catch_up_ledger(pg_product)
+    store = pg_product.read_stores["ledger"]
+    assert isinstance(store, PostgresStore)
+    report = verify(pg_product.feeds["donations"], store, ledger.signing_key(pg_product.settings).public_key())
+    assert report.ok and report.checked == 1_300
+    assert report.head.totals["balance"] == "2600.00"
