@@ -1,6 +1,7 @@
 """Distributed-mode figures on the real PostgreSQL and Kafka, each as a ratio to its physical baseline.
 
-1. API writes (pledges posted to two API replicas) vs plain batched INSERTs into an equivalent table.
+1. API writes vs plain batched INSERTs into an equivalent table: one pledge per request, and bulk imports of
+   1,000-gift exports (POST /donations/import) from several clients, both against two API replicas.
 2. Relay throughput vs a bare confluent-kafka producer sending the same messages to the same broker.
 3. End-to-end lag (API accept → read-model row) p50/p99 at 50% of the measured API maximum.
 
@@ -10,6 +11,7 @@ Run: `.venv/bin/python -m bench.distributed` (PostgreSQL and Kafka from deploy/ 
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import tempfile
 import threading
@@ -88,6 +90,57 @@ def post_pledges(clients: list[httpx.Client], seconds: float, workers: int, rate
     return len(accepted) / (time.monotonic() - started)
 
 
+def gift_export(fund: str, client: int, file: int, rows: int) -> bytes:
+    """A PayPal-like export: new donors, one-off gifts, unique references."""
+    lines = ["donor_name,donor_email,fund_id,amount,method,reference,received_at"]
+    lines += [f"Donatore {client}-{file}-{n},d{client}x{file}x{n}@example.org,{fund},25.00,paypal,"
+              f"PAYID-{client}-{file}-{n}-{uuid.uuid4().hex[:6]},2026-11-20T09:30:00+01:00" for n in range(rows)]
+    return "\n".join(lines).encode()
+
+
+def donation_events(settings: Settings, after: int | None = None) -> int:
+    """The donations event store's last notification id, or (with `after`) how many events were stored after it:
+    ids have gaps where a conflicting save rolled back, so the count is read, not subtracted."""
+    table = '"donations"."donations_events"'
+    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
+        if after is None:
+            row = conn.execute(f"SELECT COALESCE(max(notification_id), 0) FROM {table}").fetchone()
+        else:
+            row = conn.execute(f"SELECT count(*) FROM {table} WHERE notification_id > %s", (after,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def import_gifts(clients: list[httpx.Client], settings: Settings, seconds: float, workers: int, rows: int,
+                 funds: list[str]) -> tuple[float, int, int]:
+    """Upload `rows`-gift exports for `seconds` from `workers` threads, spread over the replicas and `funds`;
+    returns (events/s counted in the event store, files, gifts imported)."""
+    deadline = time.monotonic() + seconds
+    done = {"files": 0, "gifts": 0}
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        client, file = clients[n % len(clients)], 0
+        while time.monotonic() < deadline:
+            body = gift_export(funds[n % len(funds)], n, file, rows)
+            answer = client.post("/donations/import", files={"file": ("paypal.csv", body, "text/csv")}, timeout=120)
+            assert answer.status_code == 201, answer.text
+            with lock:
+                done["files"] += 1
+                done["gifts"] += answer.json()["imported"]
+            file += 1
+
+    head = donation_events(settings)
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return donation_events(settings, after=head) / elapsed, done["files"], done["gifts"]
+
+
 def relay_vs_bare_producer(settings: Settings, events: int) -> tuple[float, float]:
     app = sample_app(settings)
     counters = [Counter(f"c{n}") for n in range(events // 10)]
@@ -161,7 +214,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--relay-events", type=int, default=50_000)
+    parser.add_argument("--import-workers", type=int, default=4)
+    parser.add_argument("--import-rows", type=int, default=1_000, help="gifts per uploaded export")
+    parser.add_argument("--import-funds", type=int, default=1, help="funds the exports credit (1: all one fund)")
+    parser.add_argument("--import-only", action="store_true", help="only the bulk-import figure (iterating)")
     args = parser.parse_args()
+    if args.import_only:
+        import_only(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         settings = fresh_settings(Path(tmp) / "var")
         stack = Stack(settings, Path(tmp) / "logs")
@@ -179,11 +239,18 @@ def main() -> None:
             watcher = RowWatcher(settings)
             paced = post_pledges(clients, args.seconds, args.workers, api_rate * 0.5, donor, fund, accepted)
             lags = sorted(watcher.lags(accepted, timeout=120))
+            stack.kill("relay", signal.SIGTERM)  # the bulk phase runs as the per-request one did: APIs only
+            stack.kill("consume", signal.SIGTERM)
+            funds = [clients[0].post("/funds", json={"name": f"Fondo {n}"}).json()["id"]
+                     for n in range(args.import_funds)]
+            bulk_rate, files, gifts = import_gifts(clients, settings, args.seconds, args.import_workers,
+                                                   args.import_rows, funds)
         finally:
             stack.stop()
             drop(settings)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print(f"API writes (pledges, 2 replicas) {api_rate:9.0f} events/s  = {api_rate / inserts:6.1%} of batched INSERTs")
+    print_bulk(bulk_rate, inserts, files, gifts, args)
     print(f"bare producer                    {bare_rate:9.0f} msgs/s")
     print(f"relay (PG log → Kafka)           {relay_rate:9.0f} events/s  = {relay_rate / bare_rate:6.1%} of bare")
     if lags:
@@ -191,6 +258,30 @@ def main() -> None:
         p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
         print(f"end-to-end lag at {paced:.0f}/s (50% of max): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
               f"({len(lags)}/{len(accepted)} rows seen)")
+
+
+def print_bulk(rate: float, inserts: float, files: int, gifts: int, args: argparse.Namespace) -> None:
+    print(f"API writes, bulk import          {rate:9.0f} events/s  = {rate / inserts:6.1%} of batched INSERTs "
+          f"({files} files x {args.import_rows} gifts, {gifts} imported, {args.import_workers} clients, "
+          f"{args.import_funds} fund(s))")
+
+
+def import_only(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = fresh_settings(Path(tmp) / "var")
+        stack = Stack(settings, Path(tmp) / "logs")
+        try:
+            inserts = batched_inserts(settings, 20_000)
+            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
+            funds = [clients[0].post("/funds", json={"name": f"Fondo {n}"}).json()["id"]
+                     for n in range(args.import_funds)]
+            bulk_rate, files, gifts = import_gifts(clients, settings, args.seconds, args.import_workers,
+                                                   args.import_rows, funds)
+        finally:
+            stack.stop()
+            drop(settings)
+    print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
+    print_bulk(bulk_rate, inserts, files, gifts, args)
 
 
 if __name__ == "__main__":

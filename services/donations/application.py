@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +36,7 @@ ROME = ZoneInfo("Europe/Rome")
 _PAYMENT_ATTEMPTS = 5
 # Gift imports: lines saved per transaction, and the problem lines the answer lists at most.
 IMPORT_BATCH = 500
+_BATCH_ATTEMPTS = 20  # a fund credited by imports in other processes: retried with growing random pauses
 MAX_LINES_SHOWN = 1000
 # The fund is the one aggregate every payment touches: a snapshot every 100 events keeps loading it O(1).
 FUND_SNAPSHOT_INTERVAL = 100
@@ -150,6 +154,9 @@ class DonationsApplication(ServiceApplication):
     def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None) -> None:
         super().__init__(env, clock)
         self.vault = vault
+        # Import batches of one process take turns to credit funds (the save is database time, so little is
+        # lost), which leaves conflicts to batches from other processes.
+        self._crediting = threading.Lock()
 
     def register_donor(self, kind: str, details: dict[str, str]) -> UUID:
         donor = Donor(parse_donor_kind(kind).value, registered_at=self.clock.now())
@@ -326,20 +333,22 @@ class DonationsApplication(ServiceApplication):
     def _save_gifts(self, prepared: list[_ImportedGift], report: GiftImportReport) -> None:
         """All the lines' aggregates in ONE save with their funds credited. A conflict means a fund moved (load
         it again and retry) or another import claimed a reference just now (report those lines as duplicates)."""
-        for _ in range(_PAYMENT_ATTEMPTS):
+        for attempt in range(_BATCH_ATTEMPTS):
             if not prepared:
                 return
-            funds = {fund_id: self.get(fund_id, Fund) for fund_id in {p.gift.fund_id for p in prepared}}
-            versions = {fund_id: fund.version for fund_id, fund in funds.items()}
-            for item in prepared:
-                funds[item.gift.fund_id].credit(item.pledge_id, item.payment_id, item.gift.amount)
-            try:
-                self.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values())
-            except ConcurrencyConflict:
-                if any(self._version(fund_id) != version for fund_id, version in versions.items()):
+            if attempt:  # another process credited the fund: step aside a random moment, so we do not collide again
+                time.sleep(random.uniform(0, 0.02 * attempt))
+            with self._crediting:
+                funds = {fund_id: self.get(fund_id, Fund) for fund_id in {p.gift.fund_id for p in prepared}}
+                versions = {fund_id: fund.version for fund_id, fund in funds.items()}
+                for item in prepared:
+                    funds[item.gift.fund_id].credit(item.pledge_id, item.payment_id, item.gift.amount)
+                try:
+                    self.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values())
+                except ConcurrencyConflict:
+                    if not any(self._version(fund_id) != version for fund_id, version in versions.items()):
+                        prepared = self._drop_claimed(prepared, report)
                     continue
-                prepared = self._drop_claimed(prepared, report)
-                continue
             report.imported += len(prepared)
             return
         for item in prepared:  # the funds stayed busy: one line per save, each retried
