@@ -9,8 +9,10 @@ the NAMES of the fields shown, never their values. They leave through the feed l
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
@@ -41,19 +43,76 @@ class PersonalDataAccess(Aggregate):
 
 
 class AccessTrail(ServiceApplication):
-    """Records accesses; `record` returns only once the event is stored (the caller then shows the data)."""
+    """Records accesses; `record` returns only once the event is stored (the caller then shows the data).
+
+    Group commit: reads that arrive while a write is under way are stored together by the next write, one
+    transaction for all of them; each caller still returns only after its own event is stored, and a failed
+    write fails every read it carried. One read alone is written at once, without waiting for company."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self._pending: list[_Waiting] = []
+        self._writing = False
 
     def record(self, person_id: UUID, actor: str, role: str, purpose: str, outcome: str,
                fields: Sequence[str]) -> UUID:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
-        access = PersonalDataAccess(person_id, actor, role, purpose, outcome, sorted(fields), self.clock.now())
-        # Not `save`: a read inside a POST must not carry that request's idempotency record into this store.
-        processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=None)
-        processing.collect_events(access)
-        self._notify(self._record(processing))
-        self._signal()
-        return access.id
+        waiting = _Waiting(PersonalDataAccess(person_id, actor, role, purpose, outcome, sorted(fields),
+                                              self.clock.now()))
+        with self._lock:
+            self._pending.append(waiting)
+            lead, self._writing = not self._writing, True
+        if lead:
+            self._write_pending()
+        while True:
+            waiting.stored.wait()
+            if not waiting.leads:
+                break
+            # The previous writer stored its own group and handed the writing on to this read.
+            waiting.leads = False
+            waiting.stored.clear()
+            self._write_pending()
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.access.id
+
+    def _write_pending(self) -> None:
+        """Store every pending read in one transaction; then hand the writing to the first read that arrived
+        meanwhile (the writer's own caller returns at once instead of writing for everybody)."""
+        with self._lock:
+            group, self._pending = self._pending, []
+        error: BaseException | None = None
+        try:
+            # Not `save`: a read inside a POST must not carry that request's idempotency record here.
+            processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=None)
+            processing.collect_events(*(w.access for w in group))
+            self._notify(self._record(processing))
+            self._signal()
+        except BaseException as failure:  # every read of this group learns it was not recorded
+            error = failure
+        with self._lock:
+            successor = self._pending[0] if self._pending else None
+            if successor is None:
+                self._writing = False
+            else:
+                successor.leads = True
+        for waiting in group:
+            waiting.error = error
+            waiting.stored.set()
+        if successor is not None:
+            successor.stored.set()
+
+
+class _Waiting:
+    """One read waiting for its event to be stored (or to be told to write the next group)."""
+
+    def __init__(self, access: PersonalDataAccess) -> None:
+        self.access = access
+        self.stored = threading.Event()
+        self.leads = False
+        self.error: BaseException | None = None
 
 
 # --- the access_log read model ------------------------------------------------------------------------

@@ -286,3 +286,82 @@ def _file(store: ReadStore, table: str) -> str:
     row = store.one("SELECT pg_relation_filepath(?) AS path", (f"vault.{table}",))
     assert row is not None
     return str(row["path"])
+
+
+def test_reads_arriving_during_a_write_are_stored_together_and_each_returns_after_its_own_event(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
+           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
+    trail_ = AccessTrail(env, clock)
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
+    vault.put(GIULIA, GIULIA_DATA)
+    writes: list[int] = []
+    record = trail_._record
+
+    def slow_write(processing: Any) -> Any:
+        writes.append(len(processing.events))
+        threading.Event().wait(0.05)  # a slow disk: forty volunteers ask meanwhile
+        return record(processing)
+
+    monkeypatch.setattr(trail_, "_record", slow_write)
+    start, returned = threading.Barrier(40), []
+
+    def volunteer(n: int) -> None:
+        actor = Actor(kind="account", id=f"v{n}", name=f"volunteer{n}@angeli.example", role="volunteer")
+        with acting(Access(actor, "POST /campaigns/natale-2026/dialer/next")):
+            start.wait()
+            vault.get(GIULIA, fields=("name", "phone"))
+            # by the time a read returns, its own event is in the store
+            returned.append(any(a["actor"] == actor.label for a in stored_accesses(trail_)))
+
+    threads = [threading.Thread(target=volunteer, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert returned == [True] * 40
+    assert sum(writes) == 40 and len(writes) < 20  # fewer transactions than reads
+    trail_.close()
+
+
+def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
+           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
+    trail_ = AccessTrail(env, clock)
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
+    vault.put(GIULIA, GIULIA_DATA)
+    record, gate = trail_._record, threading.Event()
+
+    def failing_write(processing: Any) -> Any:
+        gate.wait(5)
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(trail_, "_record", failing_write)
+    outcomes: list[object] = []
+
+    def read() -> None:
+        try:
+            outcomes.append(vault.get(GIULIA))
+        except OSError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=read) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    threading.Event().wait(0.2)
+    gate.set()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 10 and all(isinstance(o, OSError) for o in outcomes)
+    monkeypatch.setattr(trail_, "_record", record)
+    assert vault.get(GIULIA, fields=("name",)) == {"name": "Giulia Rossi"}  # the trail writes again afterwards
+    trail_.close()
+
+
+def stored_accesses(trail_: AccessTrail) -> list[dict[str, Any]]:
+    feed = EventFeed(SOURCE, trail_)
+    return [m.data for m in feed.messages() if m.type == RECORDED]
