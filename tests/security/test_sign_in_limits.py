@@ -20,6 +20,9 @@ from services.kernel.identity_cli import CLI
 from services.kernel.readmodel import SqliteStore
 from services.kernel.settings import SignInSettings
 from tests.security.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, FAST_HASHER
+from tests.security.secret_values import ADMIN_EMAIL as SERVER_ADMIN
+from tests.security.secret_values import ADMIN_PASSWORD as SERVER_PASSWORD
+from tests.security.test_secrets_never_logged_processes import create_administrator, environment, serving
 
 PROXIES = (ip_network("10.0.0.0/8"), ip_network("fd00::/8"))
 WRONG = "forse-era-questa"
@@ -138,3 +141,36 @@ def test_failures_older_than_the_window_are_forgotten_whatever_their_e_mail(tmp_
     _sign_in(app, WRONG, forwarded="198.51.100.2")
     rows = identity.store.query("SELECT email, ip FROM sign_in_failures")
     assert [(r["email"], r["ip"]) for r in rows] == [(ADMIN_EMAIL, "198.51.100.2")]
+
+
+def test_a_client_forging_x_forwarded_for_to_a_real_server_is_still_limited(tmp_path: Path) -> None:
+    # `angeli run` (uvicorn) with no trusted proxy: the header is ignored, however it changes
+    output = tmp_path / "output.log"
+    env = environment(tmp_path, ANGELI_MODE="embedded")
+    create_administrator(env, tmp_path, output)
+    with serving(["run"], env, output) as client:
+        for attempt in range(5):
+            refused = client.post("/auth/sign-in", json={"email": SERVER_ADMIN, "password": WRONG},
+                                  headers={"X-Forwarded-For": f"192.0.2.{attempt}"})
+            assert refused.status_code == 401
+        locked = client.post("/auth/sign-in", json={"email": SERVER_ADMIN, "password": SERVER_PASSWORD},
+                             headers={"X-Forwarded-For": "192.0.2.200"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_behind_a_trusted_local_proxy_each_forwarded_client_has_its_own_limit(tmp_path: Path) -> None:
+    # Given a server told that the local address is its reverse proxy, with a per-address limit of 3
+    output = tmp_path / "output.log"
+    env = environment(tmp_path, ANGELI_MODE="embedded", ANGELI_TRUSTED_PROXIES="127.0.0.1/32,::1",
+                      ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS="3")
+    create_administrator(env, tmp_path, output)
+    with serving(["run"], env, output) as server:
+        def sign_in(password: str, client: str) -> int:
+            return server.post("/auth/sign-in", json={"email": SERVER_ADMIN, "password": password},
+                               headers={"X-Forwarded-For": f"192.0.2.1, {client}"}).status_code
+        # When one client behind it guesses three times
+        guesses = [sign_in(WRONG, "198.51.100.66") for _ in range(3)]
+        # Then that client is locked out, and another one behind the same proxy still signs in
+        assert guesses == [401, 401, 401]
+        assert sign_in(SERVER_PASSWORD, "198.51.100.66") == 429
+        assert sign_in(SERVER_PASSWORD, "198.51.100.1") == 200
