@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Generator, Iterator
 from queue import Full, Queue
 from typing import Any, TypeVar
 from uuid import UUID
@@ -170,7 +170,7 @@ class EventFeed:
         return self.application.recorder.max_notification_id() or 0
 
 
-def read_ahead(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+def read_ahead(items: Iterator[_T], depth: int = 2) -> Generator[_T, None, None]:
     """The same items, produced by a background thread up to `depth` ahead of the consumer (for page reads:
     the thread waits on the database while the consumer computes). Errors reach the consumer; a consumer
     that stops early stops the thread."""

@@ -6,13 +6,14 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 from confluent_kafka import KafkaError, Producer
 from confluent_kafka import Message as KafkaMessage
 
-from services.kernel.feed import EventFeed
+from services.kernel.feed import EventFeed, read_ahead
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
 from services.kernel.leader import Leadership
 from services.kernel.messages import FORMAT_VERSION, WATERMARK, Message
@@ -95,23 +96,42 @@ class Relay:
         return sent
 
     def drain(self, stop: threading.Event, idle_wait: float = 0.1, until_caught_up: bool = False) -> None:
-        """Publish continuously, reading the next batch while Kafka still confirms the previous ones."""
-        read_up_to = self.position()
+        """Publish continuously: the next batch is read (by a background thread) while this one is sent and
+        Kafka still confirms the previous ones."""
+        pages = read_ahead(self._pages(self.position(), stop, idle_wait))
+        try:
+            while not stop.is_set():
+                sent, caught_up = 0, False
+                if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
+                    page = next(pages, None)
+                    if page is None:
+                        return  # stopped
+                    after, messages, last = page
+                    sent = self._send(after, messages, last)
+                    caught_up = last == after
+                self._producer.poll(0 if sent or not self._in_flight else idle_wait)
+                self._store_confirmed()
+                self._watermark()
+                if until_caught_up and caught_up and not self._in_flight:
+                    return
+        finally:
+            pages.close()
+
+    def _pages(self, after: int, stop: threading.Event,
+               idle_wait: float) -> Iterator[tuple[int, list[tuple[bytes, bytes]], int]]:
+        """(after, (key, value) messages, last) pages; an empty one, then a pause, when nothing new was stored."""
         while not stop.is_set():
-            if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
-                sent = self._send_next(read_up_to)
-                if self._in_flight:
-                    read_up_to = self._in_flight[-1].last
-            else:
-                sent = 0
-            self._producer.poll(0 if sent else idle_wait)
-            self._store_confirmed()
-            self._watermark()
-            if until_caught_up and not self._in_flight and sent == 0:
-                return
+            messages, last = self.feed.encoded(after, limit=self.batch_size)
+            yield after, messages, last
+            if last == after:
+                stop.wait(idle_wait)
+            after = last
 
     def _send_next(self, after: int) -> int:
-        messages, last = self.feed.encoded(after, limit=self.batch_size)
+        return self._send(after, *self.feed.encoded(after, limit=self.batch_size))
+
+    def _send(self, after: int, messages: list[tuple[bytes, bytes]], last: int) -> int:
+        """Send one page read after `after`; returns how many messages (0 when there was nothing new)."""
         if last == after:
             return 0
         batch = _Batch(last, pending=len(messages))
