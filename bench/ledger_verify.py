@@ -103,25 +103,32 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000, help="ledger entries to generate (default 1e6)")
     parser.add_argument("--pledges-per-save", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=2, help="time raw and verify this many times, keep the best")
+    parser.add_argument("--keep", action="store_true", help="keep the generated database for --db reruns")
+    parser.add_argument("--db", help="rerun on a database kept with --keep (skips generating)")
     args = parser.parse_args()
     base = Settings.from_env()
-    name = f"angeli_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = args.db or f"angeli_bench_{uuid.uuid4().hex[:10]}"
+    if not args.db:
+        with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     settings = replace(base, mode="distributed", postgres=replace(base.postgres, dbname=name))
     conninfo = settings.postgres.conninfo()
     try:
         vault = PrivacyVault(SqliteStore(":memory:"), os.urandom(32))
         app = DonationsApplication(event_store_env(settings, "donations"), vault=vault)
-        started = time.perf_counter()
-        generate(app, args.entries, args.pledges_per_save)
         feed = EventFeed("donations", app)
-        head = feed.head()
-        print(f"generated {head:,} donation events in {time.perf_counter() - started:.0f}s")
         store = PostgresStore(conninfo, schema="projection_ledger")
-        started = time.perf_counter()
-        entries = fill_ledger(feed, store, head)
-        print(f"stored ledger: {entries:,} entries (COPY from replay) in {time.perf_counter() - started:.0f}s")
+        if args.db:
+            head = feed.head()
+            entries = int(store.tuples("SELECT COUNT(*) FROM ledger_entries")[0][0])
+        else:
+            started = time.perf_counter()
+            generate(app, args.entries, args.pledges_per_save)
+            head = feed.head()
+            print(f"generated {head:,} donation events in {time.perf_counter() - started:.0f}s")
+            started = time.perf_counter()
+            entries = fill_ledger(feed, store, head)
+            print(f"stored ledger: {entries:,} entries (COPY from replay) in {time.perf_counter() - started:.0f}s")
         events_table = _events_table(conninfo)
         key = ledger.Ed25519PrivateKey.generate().public_key()
         raw_times, verify_times = [], []
@@ -150,8 +157,11 @@ def main() -> None:
         store.close()
         app.close()
     finally:
-        with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep or args.db:
+            print(f"kept database {name}: rerun with --db {name}")
+        else:
+            with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _events_table(conninfo: str) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from services.kernel.messages import Message
@@ -68,6 +68,10 @@ class ReadStore(ABC):
     def one(self, sql: str, params: Params = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Like `query`, the columns as plain tuples in SELECT order (for reads of many rows)."""
+        return [tuple(row.values()) for row in self.query(sql, params)]
 
     def close(self) -> None:
         return None
@@ -240,6 +244,15 @@ class PostgresStore(ReadStore):
             conn.autocommit = True
             try:
                 return _PostgresTx(conn).query(sql, params)
+            finally:
+                conn.autocommit = False
+
+    def tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor(row_factory=tuple_row) as cursor:
+                    return cursor.execute(_pyformat(sql), params).fetchall()
             finally:
                 conn.autocommit = False
 

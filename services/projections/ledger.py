@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -56,8 +56,7 @@ COLUMNS = ("sequence, position, kind, fund_id, movement_id, amount_cents, fund_b
            "previous_hash, hash")
 
 
-@dataclass(frozen=True)
-class Movement:
+class Movement(NamedTuple):
     """A money movement read from one message, before it is placed in the chain."""
 
     position: int
@@ -69,8 +68,9 @@ class Movement:
     details: str  # canonical JSON object of the kind's public details
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One chained ledger entry; the fields in the order of the stored columns (see COLUMNS)."""
+
     sequence: int
     position: int
     kind: str
@@ -98,6 +98,9 @@ def euro(cents: int) -> str:
 
 
 def cents(amount: str) -> int:
+    whole, point, hundredths = amount.partition(".")
+    if point and len(hundredths) == 2 and hundredths.isdigit() and whole.lstrip("-").isdigit():
+        return int(whole + hundredths)  # "12.34" and "-0.50", as the events store amounts
     return int(Decimal(amount).scaleb(2).to_integral_exact())
 
 

@@ -27,7 +27,6 @@ from services.projections.ledger import (
     Entry,
     Head,
     canonical,
-    entry_of,
     euro,
     movement_of,
     seal,
@@ -108,12 +107,12 @@ def stored(store: ReadStore, sealed: int, page: int = 5000) -> Iterator[Entry]:
     def pages() -> Iterator[list[Entry]]:
         after = -1
         while True:
-            rows = store.query(f"SELECT {COLUMNS} FROM ledger_entries WHERE sequence > ? AND position <= ? "
-                               "ORDER BY sequence LIMIT ?", (after, sealed, page))
+            rows = store.tuples(f"SELECT {COLUMNS} FROM ledger_entries WHERE sequence > ? AND position <= ? "
+                                "ORDER BY sequence LIMIT ?", (after, sealed, page))
             if not rows:
                 return
-            yield [entry_of(row) for row in rows]
-            after = int(rows[-1]["sequence"])
+            yield [Entry._make(row) for row in rows]
+            after = int(rows[-1][0])
 
     for entries_ in read_ahead(pages()):
         yield from entries_
