@@ -149,7 +149,20 @@ def movement_of(message: Message, fund_of: Callable[[str], str | None]) -> Movem
 
 
 def rome_date(at: str) -> str:
-    return datetime.fromisoformat(at).astimezone(ROME).date().isoformat()
+    """The calendar date in Rome of an ISO instant. Instants stored in UTC are looked up by their UTC hour:
+    Rome's midnight and its clock changes fall on whole UTC hours, so one hour has one Rome date."""
+    if not at.endswith("+00:00"):
+        return datetime.fromisoformat(at).astimezone(ROME).date().isoformat()
+    hour = at[:13]
+    day = _ROME_DAY.get(hour)
+    if day is None:
+        if len(_ROME_DAY) > 100_000:
+            _ROME_DAY.clear()
+        day = _ROME_DAY[hour] = datetime.fromisoformat(at).astimezone(ROME).date().isoformat()
+    return day
+
+
+_ROME_DAY: dict[str, str] = {}
 
 
 def apply(tx: Tx, message: Message) -> None:
