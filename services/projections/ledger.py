@@ -51,6 +51,9 @@ SCHEMA = (
     " entry_date TEXT NOT NULL, details TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_entries_by_sequence ON ledger_entries (sequence)",
     "CREATE INDEX IF NOT EXISTS ledger_entries_by_fund ON ledger_entries (fund_id, position)",
+    # One row every chain writer locks first: consumers of different partitions chain one at a time.
+    "CREATE TABLE IF NOT EXISTS ledger_chain (id INTEGER PRIMARY KEY, writes BIGINT NOT NULL)",
+    "INSERT INTO ledger_chain (id, writes) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
 )
 COLUMNS = ("sequence, position, kind, fund_id, movement_id, amount_cents, fund_balance_cents, entry_date, details, "
            "previous_hash, hash")
@@ -173,6 +176,9 @@ def apply(tx: Tx, message: Message) -> None:
     movement = movement_of(message, lambda pledge_id: _fund_of(tx, pledge_id))
     if movement is None:
         return
+    # Distributed, each partition has its own consumer: two chaining at once would each miss the other's
+    # uncommitted entry and give two entries one sequence. The chain row is locked until this batch commits.
+    tx.execute("UPDATE ledger_chain SET writes = writes + 1 WHERE id = 1")
     tx.execute(
         "INSERT INTO ledger_entries (position, sequence, kind, fund_id, movement_id, amount_cents, fund_balance_cents,"
         " entry_date, details, previous_hash, hash) VALUES (?, 0, ?, ?, ?, ?, 0, ?, ?, '', '')"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from services.kernel.clock import FixedClock
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber
-from services.kernel.readmodel import PostgresStore, SqliteStore
+from services.kernel.messages import Message
+from services.kernel.readmodel import PostgresStore, SqliteStore, apply_batch
 from services.kernel.settings import Settings
 from services.main import Product, build
 from services.projections import ledger
@@ -61,3 +65,40 @@ def test_rebuilding_from_zero_on_postgres_and_sqlite_gives_byte_identical_hashes
         assert sqlite.query(HASHES) == original
     finally:
         rebuilt.close()
+
+
+def test_two_consumers_chaining_different_partitions_at_once_keep_one_contiguous_chain(pg_settings: Settings) -> None:
+    """Distributed, each partition may have its own consumer process: their batches reach the ledger at the same
+    time, and the chain must still come out exactly as a replay in position order gives it."""
+    store = PostgresStore(pg_settings.postgres.conninfo(), schema="projection_ledger_race")
+    store.create(ledger.PROJECTION.schema)
+    fund, pledges = str(uuid4()), [str(uuid4()) for _ in range(2)]
+    made = [Message("donations", n + 1, "Pledge.Made", 1, pledge, "2026-11-23T09:00:00+00:00",
+                    {"fund_id": fund}) for n, pledge in enumerate(pledges)]
+    apply_batch(store, ledger.PROJECTION, made, part=0)
+
+    def payment(position: int) -> Message:
+        return Message("donations", position, "Pledge.PaymentReceived", 1, pledges[position % 2],
+                       "2026-11-23T09:00:00+00:00",
+                       {"payment_id": str(uuid4()), "amount": "1.00", "method": "card", "reference": f"ch_{position}",
+                        "received_at": "2026-11-23T09:00:00+00:00"})
+
+    start = threading.Barrier(2)
+
+    def consumer(part: int) -> None:  # partition `part` holds the payments of pledge `part`
+        start.wait()
+        for position in range(10 + part, 410, 2):
+            apply_batch(store, ledger.PROJECTION, [payment(position)], part=part)
+
+    threads = [threading.Thread(target=consumer, args=(part,)) for part in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    rows = store.query("SELECT sequence, position, fund_balance_cents, previous_hash, hash FROM ledger_entries "
+                       "ORDER BY position")
+    assert [r["sequence"] for r in rows] == list(range(1, 401))
+    assert [r["fund_balance_cents"] for r in rows] == [100 * n for n in range(1, 401)]
+    assert all(row["previous_hash"] == before["hash"] for before, row in itertools.pairwise(rows))
+    store.close()
