@@ -184,7 +184,7 @@ class CampaignsApplication(ServiceApplication):
                        " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
                                                                         now.isoformat()))
         for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
-            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.rows, now)
+            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now)
             problems.extend(batch.problems + refused)
             totals["rows"] += batch.lines_read
             totals["imported"] += imported
@@ -317,11 +317,11 @@ class CampaignsApplication(ServiceApplication):
         listed, invalid, done = 0, 0, 0
         problems: list[importing.Problem] = []
         for batch in importing.batches(binary, plan):
-            persons = [self.person(self.person_ids.of(row.phone)) for row in batch.rows]
+            persons = [self.person(self.person_ids.of(row.phone)) for row in batch.items]
             for person in persons:
                 person.list_on_register(checked_on)
             self.save_persons([p for p in persons if p.pending_events])
-            listed += len(batch.rows)
+            listed += len(batch.items)
             invalid += len(batch.problems)
             problems.extend(batch.problems)
             done += batch.lines_read

@@ -248,7 +248,7 @@ class DonationsApplication(ServiceApplication):
             for problem in batch.problems:
                 report.note(problem.line, "rejected", problem.reason)
             fresh: list[tuple[UUID, gifts.Gift]] = []
-            for gift in batch.gifts:
+            for gift in batch.items:
                 rid = reference_id(gift.method, gift.reference)
                 if rid in seen:
                     line, amount = seen[rid]

@@ -7,12 +7,9 @@ time, so memory stays bounded by the batch size whatever the file size. Pure: th
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import BinaryIO
@@ -24,7 +21,11 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 from services.donations.domain.donor import parse_donor_kind
 from services.donations.domain.money import euro, require_euro
 from services.donations.domain.pledge import payment_method
+from services.kernel import csvfile
+from services.kernel.csvfile import Batch, CsvPlan, Problem, UnreadableCsv
 from services.kernel.errors import DomainError, InvalidInput
+
+__all__ = ["Batch", "CsvPlan", "DonorDetails", "Gift", "Problem", "UnreadableCsv", "batches", "inspect", "parse"]
 
 ROME = ZoneInfo("Europe/Rome")
 MAX_ROWS = 200_000
@@ -32,10 +33,6 @@ COLUMNS = ("donor_id", "donor_kind", "donor_name", "donor_email", "donor_phone",
            "amount", "currency", "method", "reference", "received_at", "campaign_id")
 REQUIRED = ("fund_id", "amount", "method", "reference", "received_at")
 _ITALIAN_AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*,\d{1,2}|\d+,\d{1,2}")
-
-
-class UnreadableGiftFile(InvalidInput):
-    """The file as a whole cannot be imported; nothing was stored."""
 
 
 class GiftNotValid(InvalidInput):
@@ -69,60 +66,9 @@ class Gift:
     campaign_id: UUID | None
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class GiftPlan:
-    delimiter: str
-    columns: dict[str, int]
-    rows: int
-
-
-@dataclass
-class Batch:
-    gifts: list[Gift] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    lines_read: int = 0
-
-
-def _text(binary: BinaryIO) -> io.TextIOWrapper:
-    binary.seek(0)
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="", errors="strict")
-
-
-def inspect(binary: BinaryIO) -> GiftPlan:
+def inspect(binary: BinaryIO) -> CsvPlan:
     """Pass 1: UTF-8 throughout, a header with the needed columns, 1 to MAX_ROWS rows."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    binary.seek(0)
-    offset = 0
-    while chunk := binary.read(1 << 16):
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as error:
-            raise UnreadableGiftFile(f"file is not UTF-8 text (byte {offset + error.start}); "
-                                     "save it as 'CSV UTF-8' and import again") from None
-        offset += len(chunk)
-    text = _text(binary)
-    try:
-        header_line = text.readline()
-        if not header_line.strip():
-            raise UnreadableGiftFile(f"file is empty; the first line must name the columns, e.g. {','.join(REQUIRED)}")
-        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-        columns = _columns(next(csv.reader([header_line], delimiter=delimiter)))
-        rows = sum(1 for record in csv.reader(text, delimiter=delimiter) if any(c.strip() for c in record))
-    except csv.Error as error:
-        raise UnreadableGiftFile(f"file is not valid CSV: {error}") from None
-    finally:
-        text.detach()
-    if rows == 0:
-        raise UnreadableGiftFile("file has a header but no gifts to import")
-    if rows > MAX_ROWS:
-        raise UnreadableGiftFile(f"file has {rows} rows; split it into files of at most {MAX_ROWS} rows")
-    return GiftPlan(delimiter, columns, rows)
+    return csvfile.inspect(binary, _columns, MAX_ROWS, ",".join(REQUIRED), "gifts")
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -132,42 +78,17 @@ def _columns(header: list[str]) -> dict[str, int]:
     if "donor_id" not in found and "donor_name" not in found:
         missing.append("donor_id or donor_name")
     if missing:
-        raise UnreadableGiftFile(f"the header lacks {', '.join(missing)}; columns are {', '.join(COLUMNS)}")
+        raise UnreadableCsv(f"the header lacks {', '.join(missing)}; columns are {', '.join(COLUMNS)}")
     return found
 
 
-def batches(binary: BinaryIO, plan: GiftPlan, now: datetime, size: int = 500) -> Iterator[Batch]:
+def batches(binary: BinaryIO, plan: CsvPlan, now: datetime, size: int = 500) -> Iterator[Batch[Gift]]:
     """Pass 2: parsed gifts and per-line problems, `size` lines at a time."""
-    text = _text(binary)
-    try:
-        reader = csv.reader(text, delimiter=plan.delimiter)
-        next(reader)
-        batch = Batch()
-        for record in reader:
-            if not any(c.strip() for c in record):
-                continue
-            batch.lines_read += 1
-            parsed = parse(reader.line_num, record, plan.columns, now)
-            if isinstance(parsed, Gift):
-                batch.gifts.append(parsed)
-            else:
-                batch.problems.append(parsed)
-            if batch.lines_read >= size:
-                yield batch
-                batch = Batch()
-        if batch.lines_read:
-            yield batch
-    finally:
-        text.detach()
+    return csvfile.batches(binary, plan, lambda line, cell: parse(line, cell, now), size)
 
 
-def parse(line: int, record: list[str], columns: dict[str, int], now: datetime) -> Gift | Problem:
+def parse(line: int, cell: Callable[[str], str], now: datetime) -> Gift | Problem:
     """One line as a gift, or the first thing wrong with it."""
-
-    def cell(name: str) -> str:
-        index = columns.get(name)
-        return record[index].strip() if index is not None and index < len(record) else ""
-
     try:
         donor_id, donor = _donor(cell)
         require_euro(cell("currency") or "EUR")

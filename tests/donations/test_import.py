@@ -264,7 +264,7 @@ def test_a_fund_that_stays_busy_falls_back_to_one_line_per_save(
 ])
 def test_an_unreadable_file_is_refused_whole(donations: DonationsApplication, content: bytes, fragment: str) -> None:
     before = len(topics(donations))
-    with pytest.raises(gifts.UnreadableGiftFile, match=fragment.replace("(", r"\(")):
+    with pytest.raises(gifts.UnreadableCsv, match=fragment.replace("(", r"\(")):
         donations.import_gifts(io.BytesIO(content))
     assert len(topics(donations)) == before
 

@@ -291,11 +291,7 @@ def _file(store: ReadStore, table: str) -> str:
 def test_reads_arriving_during_a_write_are_stored_together_and_each_returns_after_its_own_event(
     tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
-           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
-    trail_ = AccessTrail(env, clock)
-    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
-    vault.put(GIULIA, GIULIA_DATA)
+    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock)
     writes: list[int] = []
     record = trail_._record
 
@@ -329,11 +325,7 @@ def test_reads_arriving_during_a_write_are_stored_together_and_each_returns_afte
 def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(
     tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
-           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
-    trail_ = AccessTrail(env, clock)
-    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
-    vault.put(GIULIA, GIULIA_DATA)
+    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock)
     record, gate = trail_._record, threading.Event()
 
     def failing_write(processing: Any) -> Any:
@@ -360,6 +352,15 @@ def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(
     monkeypatch.setattr(trail_, "_record", record)
     assert vault.get(GIULIA, fields=("name",)) == {"name": "Giulia Rossi"}  # the trail writes again afterwards
     trail_.close()
+
+
+def giulia_in_a_file_vault(tmp_path: Path, clock: FixedClock) -> tuple[PrivacyVault, AccessTrail]:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
+           "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
+    trail_ = AccessTrail(env, clock)
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
+    vault.put(GIULIA, GIULIA_DATA)
+    return vault, trail_
 
 
 def stored_accesses(trail_: AccessTrail) -> list[dict[str, Any]]:
