@@ -338,8 +338,9 @@ class DonationsApplication(ServiceApplication):
                 return
             if attempt:  # another process credited the fund: step aside a random moment, so we do not collide again
                 time.sleep(random.uniform(0, 0.02 * attempt))
-            with self._crediting:
-                funds = {fund_id: self.get(fund_id, Fund) for fund_id in {p.gift.fund_id for p in prepared}}
+            fund_ids = {p.gift.fund_id for p in prepared}
+            with self._crediting, self.exclusive(fund_ids):  # replicas take turns on a fund instead of colliding
+                funds = {fund_id: self.get(fund_id, Fund) for fund_id in fund_ids}
                 versions = {fund_id: fund.version for fund_id, fund in funds.items()}
                 for item in prepared:
                     funds[item.gift.fund_id].credit(item.pledge_id, item.payment_id, item.gift.amount)

@@ -98,6 +98,28 @@ class ServiceApplication(Application[UUID]):
                 found |= {row[0] for row in cursor.fetchall()}
         return found
 
+    @contextmanager
+    def exclusive(self, aggregate_ids: Collection[UUID]) -> Iterator[None]:
+        """Only one process at a time inside, per aggregate (hot aggregates such as a fund credited by bulk
+        imports in several API processes: they take turns instead of colliding and retrying). On PostgreSQL
+        session advisory locks, taken in id order so two callers never wait on each other; elsewhere the
+        product is one process and the caller's own lock suffices. Optimistic concurrency still decides."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder) or not aggregate_ids:
+            yield
+            return
+        keys = [f"angeli:{recorder.datastore.schema}:{i}" for i in sorted(aggregate_ids, key=str)]
+        with recorder.datastore.get_connection() as conn:
+            for key in keys:
+                conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+            conn.commit()  # session locks outlive the transaction; no snapshot is held meanwhile
+            try:
+                yield
+            finally:
+                for key in reversed(keys):
+                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+                conn.commit()
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         return self.save_tracked(*objs, tracking=None, **kwargs)
 

@@ -86,3 +86,30 @@ def test_type_filter_in_the_database_reads_what_the_python_filter_reads(pg_setti
     # a short page means "no more of these types up to stop": the position read up to is stop itself
     short, position = feed.read(0, limit=1000, types=["Counter.Ticked"], stop=head - 5)
     assert (short, position) == (ticked, head - 5)
+
+
+def test_exclusive_sections_on_one_aggregate_take_turns_across_connections(pg_settings: Settings) -> None:
+    hot, other = Counter("Fondo famiglie"), Counter("Emergenza freddo")
+    inside: list[str] = []
+    overlaps: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def credit(name: str, aggregate: Counter) -> None:
+        app = sample_app(pg_settings)  # its own connections, as another API process would have
+        with app.exclusive({aggregate.id}):
+            with lock:
+                overlaps.extend((name, other_name) for other_name in inside)
+                inside.append(name)
+            threading.Event().wait(0.2)
+            with lock:
+                inside.remove(name)
+
+    threads = [threading.Thread(target=credit, args=(f"hot-{n}", hot)) for n in range(3)]
+    threads.append(threading.Thread(target=credit, args=("other", other)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the three on the hot aggregate never overlapped one another; the other one did not wait for them
+    assert not [pair for pair in overlaps if pair[0].startswith("hot") and pair[1].startswith("hot")]
+    assert any("other" in pair for pair in overlaps)
