@@ -6,17 +6,17 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 from confluent_kafka import KafkaError, Producer
 from confluent_kafka import Message as KafkaMessage
 
-from services.kernel.feed import EventFeed, read_ahead
+from services.kernel.feed import EventFeed
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
 from services.kernel.leader import Leadership
 from services.kernel.messages import FORMAT_VERSION, WATERMARK, Message
+from services.kernel.relay_reader import RelayReader
 from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class Relay:
             f'CREATE TABLE IF NOT EXISTS "{feed.source}".relay_position '
             "(source TEXT PRIMARY KEY, position BIGINT NOT NULL)"
         )
+        self._reader = RelayReader(feed, settings.postgres.conninfo(), batch_size)
         self._producer = Producer({
             "bootstrap.servers": settings.kafka_bootstrap,
             "enable.idempotence": True,
@@ -78,6 +79,7 @@ class Relay:
         if not self._leadership.acquire(stop):
             return False
         ensure_topics(self.settings, [self.feed.source])
+        self._reader.ready()
         return True
 
     def position(self) -> int:
@@ -96,36 +98,22 @@ class Relay:
         return sent
 
     def drain(self, stop: threading.Event, idle_wait: float = 0.1, until_caught_up: bool = False) -> None:
-        """Publish continuously: the next batch is read (by a background thread) while this one is sent and
-        Kafka still confirms the previous ones."""
-        pages = read_ahead(self._pages(self.position(), stop, idle_wait))
-        try:
-            while not stop.is_set():
-                sent, caught_up = 0, False
-                if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
-                    page = next(pages, None)
-                    if page is None:
-                        return  # stopped
+        """Publish continuously: the reader process reads and renders the next pages while this one is sent
+        and Kafka still confirms the previous ones."""
+        self._reader.start(self.position(), idle_wait)
+        while not stop.is_set():
+            sent, caught_up = 0, False
+            if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
+                page = self._reader.next_page(timeout=0.005 if self._in_flight else idle_wait)
+                if page is not None:
                     after, messages, last = page
                     sent = self._send(after, messages, last)
                     caught_up = last == after
-                self._producer.poll(0 if sent or not self._in_flight else idle_wait)
-                self._store_confirmed()
-                self._watermark()
-                if until_caught_up and caught_up and not self._in_flight:
-                    return
-        finally:
-            pages.close()
-
-    def _pages(self, after: int, stop: threading.Event,
-               idle_wait: float) -> Iterator[tuple[int, list[tuple[bytes, bytes]], int]]:
-        """(after, (key, value) messages, last) pages; an empty one, then a pause, when nothing new was stored."""
-        while not stop.is_set():
-            messages, last = self.feed.encoded(after, limit=self.batch_size)
-            yield after, messages, last
-            if last == after:
-                stop.wait(idle_wait)
-            after = last
+            self._producer.poll(0 if sent or len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT else idle_wait)
+            self._store_confirmed()
+            self._watermark()
+            if until_caught_up and caught_up and not self._in_flight:
+                return
 
     def _send_next(self, after: int) -> int:
         return self._send(after, *self.feed.encoded(after, limit=self.batch_size))
@@ -135,8 +123,12 @@ class Relay:
         if last == after:
             return 0
         batch = _Batch(last, pending=len(messages))
+        produce, topic, confirm = self._producer.produce, self.topic, batch.confirm  # the hot loop
         for key, value in messages:
-            self._produce(key, value, batch.confirm)
+            try:
+                produce(topic, value, key, on_delivery=confirm)
+            except BufferError:
+                self._produce_when_room(key, value, confirm)
         self._in_flight.append(batch)
         return len(messages)
 
@@ -174,13 +166,14 @@ class Relay:
             self._producer.produce(self.topic, value=mark, partition=partition)
         self._watermarked = (confirmed, time.monotonic())
 
-    def _produce(self, key: bytes, value: bytes, confirm: Any) -> None:
+    def _produce_when_room(self, key: bytes, value: bytes, confirm: Any) -> None:
         while True:
+            self._producer.poll(0.1)  # the local queue is full: let deliveries drain
             try:
-                self._producer.produce(self.topic, key=key, value=value, on_delivery=confirm)
+                self._producer.produce(self.topic, value, key, on_delivery=confirm)
                 return
             except BufferError:
-                self._producer.poll(0.1)  # the local queue is full: let deliveries drain
+                continue
 
     def lag(self) -> int:
         return max(0, self.feed.head() - self.position())
@@ -199,6 +192,7 @@ class Relay:
                 stop.wait(2.0)
 
     def close(self) -> None:
+        self._reader.close()
         self._producer.flush(10)
         self._conn.close()
         self._leadership.close()

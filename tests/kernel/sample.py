@@ -34,6 +34,11 @@ class Counter(Aggregate):
     def tick(self, n: int) -> None:
         self.ticks = n
 
+    @event("Noted")
+    def note(self, details: dict[str, Any], tags: list[str]) -> None:
+        """Plain values only, nested and in no particular key order."""
+        self.details = details
+
 
 class SampleApplication(ServiceApplication):
     name = "sample"
