@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
@@ -12,9 +12,18 @@ from uuid import UUID
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, ProcessRecorder, Tracking, Transcoding
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.rows import tuple_row
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    ProcessRecorder,
+    StoredEvent,
+    Tracking,
+    Transcoding,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow, tuple_row
+from psycopg.sql import SQL, Identifier
 
 from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
@@ -41,6 +50,7 @@ def event_store_env(settings: Settings, service: str) -> dict[str, str]:
             # Never enable DB functions: readers following the log could skip events (DESIGN.md).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
             "CREATE_TABLE": "y",
+            "PROCESS_RECORDER_TOPIC": "services.kernel.eventstore:EventRecorder",
         }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
@@ -207,3 +217,27 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class EventRecorder(PostgresProcessRecorder):
+    """The library's PostgreSQL recorder, sending a save's events as four typed arrays in binary instead of one
+    array of composite values written out as text (escaped field by field in Python: a fifth of a bulk
+    import's time). Same statement shape (INSERT … SELECT FROM unnest, in order), same table lock, same
+    notification ids returned."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+                 tracking_table_name: str = "notification_tracking") -> None:
+        super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
+        self._insert_arrays = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self._insert_arrays, (
+            [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events], [e.state for e in stored_events],
+        ), binary=True)

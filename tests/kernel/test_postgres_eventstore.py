@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from services.kernel.errors import ConcurrencyConflict
+from services.kernel.eventstore import EventRecorder
 from services.kernel.feed import EventFeed
 from services.kernel.settings import Settings
 from tests.kernel.sample import Counter, sample_app
@@ -113,3 +115,26 @@ def test_exclusive_sections_on_one_aggregate_take_turns_across_connections(pg_se
     # the three on the hot aggregate never overlapped one another; the other one did not wait for them
     assert not [pair for pair in overlaps if pair[0].startswith("hot") and pair[1].startswith("hot")]
     assert any("other" in pair for pair in overlaps)
+
+
+def test_a_save_of_many_events_stores_them_in_order_with_the_ids_it_returns(pg_settings: Settings) -> None:
+    """The kernel's recorder sends typed arrays instead of the library's composite values: same rows, same
+    order, the notification ids of the save returned, a tracking record stored with them."""
+    app = sample_app(pg_settings)
+    assert isinstance(app.recorder, EventRecorder)
+    counters = [Counter(f"Natale {n}") for n in range(300)]
+    for counter in counters:
+        counter.note({"città": "Milano", "quote": 'say "ciao"\\n'}, ["sms"])
+    recordings = app.save(*counters)
+
+    ids = [r.notification.id for r in recordings]
+    assert ids == sorted(ids) and len(set(ids)) == 600
+    stored = app.recorder.select_notifications(start=None, limit=1000)
+    assert [n.id for n in stored] == ids
+    assert [(n.originator_id, n.originator_version) for n in stored] == [
+        (r.domain_event.originator_id, r.domain_event.originator_version) for r in recordings]
+    reloaded = app.repository.get(counters[7].id)
+    assert reloaded.details == {"città": "Milano", "quote": 'say "ciao"\\n'}
+
+    app.save_tracked(Counter("Epifania"), tracking=Tracking("calls", 41))
+    assert app.tracked_position("calls") == 41
