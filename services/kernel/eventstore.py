@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,7 +17,7 @@ from eventsourcing.persistence import (
     ProcessRecorder,
     StoredEvent,
     Tracking,
-    Transcoding,
+    Transcoder,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresProcessRecorder
 from psycopg import Cursor
@@ -29,6 +28,7 @@ from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.settings import Settings
+from services.kernel.transcoder import DateAsISO, FastJSONTranscoder
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -71,6 +71,11 @@ class ServiceApplication(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -204,19 +209,6 @@ def _schema_lock(env: dict[str, str]) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"schema:{schema}",))
-
-
-class DateAsISO(Transcoding):
-    """Calendar dates (due dates, receipt days) stored as ISO text, like the library's datetimes."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 class EventRecorder(PostgresProcessRecorder):
