@@ -11,6 +11,7 @@ Run: `.venv/bin/python -m bench.distributed` (PostgreSQL and Kafka from deploy/ 
 from __future__ import annotations
 
 import argparse
+import io
 import signal
 import statistics
 import tempfile
@@ -28,6 +29,7 @@ from services.kernel.feed import EventFeed
 from services.kernel.kafka import ensure_topics
 from services.kernel.relay import Relay
 from services.kernel.settings import Settings
+from services.main import build
 from tests.conftest import drop_database
 from tests.distributed.stack import Stack
 from tests.kernel.sample import Counter, sample_app
@@ -142,10 +144,8 @@ def import_gifts(clients: list[httpx.Client], settings: Settings, seconds: float
     return donation_events(settings, after=head) / elapsed, done["files"], done["gifts"]
 
 
-def relay_vs_bare_producer(settings: Settings, events: int, repeats: int) -> tuple[list[float], list[float]]:
-    """Events/s of the relay (event table → Kafka, delivery confirmed, position stored) and msgs/s of a bare
-    producer sending the same messages from memory, in alternate runs, each into a topic of its own created
-    beforehand; the relay's reader process is started before the clock starts, as a leader starts it once."""
+def counter_feed(settings: Settings, events: int) -> EventFeed:
+    """The smallest events there are: counters created and ticked (one small value each)."""
     app = sample_app(settings)
     counters = [Counter(f"c{n}") for n in range(events // 10)]
     for tick in range(1, 10):
@@ -153,7 +153,26 @@ def relay_vs_bare_producer(settings: Settings, events: int, repeats: int) -> tup
             counter.tick(tick)
     for start in range(0, len(counters), 100):
         app.save(*counters[start:start + 100])
-    feed = EventFeed("sample", app)
+    return EventFeed("sample", app)
+
+
+def gift_feed(settings: Settings, events: int) -> EventFeed:
+    """Real donation events, as bulk imports store them: donors, pledges made and paid, reference claims and
+    fund credits (ids, amounts, timestamps: the values messages must convert)."""
+    product = build(replace(settings, run_feeds=False, run_jobs=False))
+    app = product.services["donations"].application
+    fund = str(app.create_fund("Fondo famiglie"))
+    file = 0
+    while (app.recorder.max_notification_id() or 0) < events:
+        app.import_gifts(io.BytesIO(gift_export(fund, 0, file, 1000)))
+        file += 1
+    return EventFeed("donations", app)
+
+
+def relay_vs_bare_producer(settings: Settings, feed: EventFeed, repeats: int) -> tuple[list[float], list[float]]:
+    """Events/s of the relay (event table → Kafka, delivery confirmed, position stored) and msgs/s of a bare
+    producer sending the same messages from memory, in alternate runs, each into a topic of its own created
+    beforehand; the relay's reader process is started before the clock starts, as a leader starts it once."""
     messages: list[tuple[bytes, bytes]] = []
     position = 0
     while True:
@@ -167,16 +186,19 @@ def relay_vs_bare_producer(settings: Settings, events: int, repeats: int) -> tup
         run_settings = replace(settings, topic_prefix=f"{settings.topic_prefix}-{run}")
         relay = Relay(run_settings, feed, batch_size=5000)
         with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
-            conn.execute("DELETE FROM sample.relay_position")
+            conn.execute(f'DELETE FROM "{feed.source}".relay_position')
         relay.acquire(threading.Event())
         started = time.perf_counter()
         relay.drain(threading.Event(), until_caught_up=True)
-        relay_rates.append(feed.head() / (time.perf_counter() - started))
+        relay_rates.append(len(messages) / (time.perf_counter() - started))
         relay.close()
         ensure_topics(run_settings, ["bare"])
         producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True,
                              "acks": "all", "linger.ms": 5, "batch.num.messages": 10000, "compression.type": "lz4"})
         topic = run_settings.topic("bare")
+        for partition in range(settings.kafka_partitions):  # warm, as the relay is: producer id, metadata
+            producer.produce(topic, b"{}", partition=partition)
+        producer.flush(30)
         started = time.perf_counter()
         for key, value in messages:
             while True:
@@ -237,6 +259,8 @@ def main() -> None:
     parser.add_argument("--relay-events", type=int, default=200_000)
     parser.add_argument("--relay-repeats", type=int, default=3, help="alternate relay and bare runs")
     parser.add_argument("--relay-only", action="store_true", help="only the relay figure (iterating)")
+    parser.add_argument("--relay-gifts", action="store_true", help="relay donation events from bulk imports "
+                        "instead of counters (with --relay-only)")
     parser.add_argument("--import-workers", type=int, default=4)
     parser.add_argument("--import-rows", type=int, default=1_000, help="gifts per uploaded export")
     parser.add_argument("--import-funds", type=int, default=1, help="funds the exports credit (1: all one fund)")
@@ -249,7 +273,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             settings = fresh_settings(Path(tmp) / "var")
             try:
-                print_relay(*relay_vs_bare_producer(settings, args.relay_events, args.relay_repeats))
+                feed = (gift_feed if args.relay_gifts else counter_feed)(settings, args.relay_events)
+                print_relay(*relay_vs_bare_producer(settings, feed, args.relay_repeats))
             finally:
                 drop(settings)
         return
@@ -258,7 +283,8 @@ def main() -> None:
         stack = Stack(settings, Path(tmp) / "logs")
         try:
             inserts = batched_inserts(settings, 20_000)
-            relay_rates, bare_rates = relay_vs_bare_producer(settings, args.relay_events, args.relay_repeats)
+            relay_rates, bare_rates = relay_vs_bare_producer(settings, counter_feed(settings, args.relay_events),
+                                                             args.relay_repeats)
             clients = [stack.start_api("api-1"), stack.start_api("api-2")]  # signed in as an operator
             donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
             fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]

@@ -18,17 +18,27 @@ from services.kernel.messages import FORMAT_VERSION, Message, from_event
 
 # Idempotency records are bookkeeping, not facts; feeds skip them (the access trail, also kernel, is a fact).
 _SKIPPED_PREFIXES = ("services.kernel.idempotency:",)
-# Attributes of the stored state that the message carries in its own fields.
-_ENVELOPE = frozenset({"timestamp", "originator_topic"})
 def _uuid_text(hex_: str) -> str:
-    """str(UUID(hex_)) without building the UUID: the library stores `uuid.hex`, 32 lowercase digits."""
-    if len(hex_) == 32 and hex_.islower():
-        return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
-    return str(UUID(hex_))
+    """str(UUID(hex_)) without building the UUID (the library stores `uuid.hex`, 32 lowercase digits), and
+    remembered: the same ids come back event after event (a fund, a pledge and its payment)."""
+    text = _UUID_TEXTS.get(hex_)
+    if text is None:
+        if len(hex_) == 32 and hex_.islower():
+            text = f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+        else:
+            text = str(UUID(hex_))
+        if len(_UUID_TEXTS) >= 100_000:
+            _UUID_TEXTS.clear()
+        _UUID_TEXTS[hex_] = text
+    return text
+
+
+_UUID_TEXTS: dict[str, str] = {}
 
 
 # The library's default transcodings, rendered as messages render them (see messages._plain).
 _PLAIN: dict[str, Any] = {"uuid_hex": _uuid_text, "decimal_str": str, "datetime_iso": str, "date_iso": str}
+_AS_TEXT = frozenset({"decimal_str", "datetime_iso", "date_iso"})  # their stored text is the message's text
 
 
 _Row = tuple[int, UUID | str, int, str, bytes]
@@ -245,17 +255,15 @@ def render(source: str, rows: list[_Row], fast: bool) -> tuple[list[tuple[bytes,
 
 def _from_state(source: str, id_: int, originator_id: UUID | str, version: int, topic: str, state_: bytes) -> Message:
     state = orjson.loads(state_)
-    timestamp = state.get("timestamp")
-    if not isinstance(timestamp, dict) or timestamp.get("_type_") != "datetime_iso":
-        raise _NeedsDecoding
+    occurred_at = _occurred_at(state)
     return Message(
         source=source,
         position=id_,
         type=topic.partition(":")[2],
         version=FORMAT_VERSION,
         aggregate_id=str(originator_id),
-        occurred_at=timestamp["_data_"],
-        data=_data(state),
+        occurred_at=occurred_at,
+        data=_plain_data(state),
         aggregate_version=version,
     )
 
@@ -270,32 +278,41 @@ _MESSAGE = (b'{"aggregate_id":"%s","aggregate_version":%d,"data":%s,"occurred_at
 def _json_from_state(source: bytes, id_: int, aggregate_id: bytes, version: int, type_: bytes, state_: bytes) -> bytes:
     """Byte for byte `_from_state(...).to_json()` (a test holds them equal)."""
     state = orjson.loads(state_)
+    occurred_at = _occurred_at(state)
+    data = orjson.dumps(_plain_data(state), option=orjson.OPT_SORT_KEYS)
+    return _MESSAGE % (aggregate_id, version, data, occurred_at.encode(), id_, source, type_, FORMAT_VERSION)
+
+
+def _occurred_at(state: dict[str, Any]) -> str:
+    """The event's timestamp as stored (ISO text), taken out of the state."""
     timestamp = state.pop("timestamp", None)
-    if type(timestamp) is not dict or timestamp.get("_type_") != "datetime_iso":
+    if type(timestamp) is not dict or len(timestamp) != 2 or timestamp.get("_type_") != "datetime_iso":
         raise _NeedsDecoding
-    if state_.count(b'"_type_"') == 1:  # the timestamp's: every other value is plain JSON already
-        state.pop("originator_topic", None)
-        data = orjson.dumps(state, option=orjson.OPT_SORT_KEYS)
-    else:
-        data = orjson.dumps(_data(state), option=orjson.OPT_SORT_KEYS)
-    return _MESSAGE % (aggregate_id, version, data, timestamp["_data_"].encode(), id_, source, type_, FORMAT_VERSION)
+    occurred_at = timestamp.get("_data_")
+    if type(occurred_at) is not str:
+        raise _NeedsDecoding
+    return occurred_at
 
 
-def _data(state: dict[str, Any]) -> dict[str, Any]:
-    """The event's attributes without the envelope, values made plain (the replay's and the relay's inner loop:
-    plain values are kept without a call)."""
-    data = {}
-    for key, value in state.items():
-        if key in _ENVELOPE:
-            continue
+def _plain_data(state: dict[str, Any]) -> dict[str, Any]:
+    """The event's attributes without the envelope, values made plain, in place (the replay's and the relay's
+    inner loop: plain values are passed over, the library's transcodings converted in line)."""
+    state.pop("originator_topic", None)
+    for key, value in state.items():  # values replaced, keys untouched: safe while iterating
         kind = type(value)
         if kind is dict:
-            convert = _PLAIN.get(value.get("_type_"))
-            value = convert(value["_data_"]) if convert is not None and "_data_" in value else _plain(value)
+            transcoding = value.get("_type_")
+            if len(value) == 2 and "_data_" in value:
+                if transcoding in _AS_TEXT:
+                    state[key] = value["_data_"]
+                    continue
+                if transcoding == "uuid_hex":
+                    state[key] = _uuid_text(value["_data_"])
+                    continue
+            state[key] = _plain(value)
         elif kind is list:
-            value = _plain(value)
-        data[key] = value
-    return data
+            state[key] = _plain(value)
+    return state
 
 
 def _plain(value: Any) -> Any:

@@ -80,7 +80,14 @@ class Relay:
             return False
         ensure_topics(self.settings, [self.feed.source])
         self._reader.ready()
+        self._partition_count()  # the topic's metadata now, not while the first page waits to be sent
         return True
+
+    def _partition_count(self) -> int:
+        if not self._partitions:  # a topic just created may not be in the producer's metadata yet
+            topic = self._producer.list_topics(self.topic, timeout=5).topics.get(self.topic)
+            self._partitions = len(topic.partitions) if topic is not None else 0
+        return self._partitions
 
     def position(self) -> int:
         row = self._conn.execute(
@@ -156,11 +163,8 @@ class Relay:
         position, at, confirmed = *self._watermarked, self._confirmed
         if confirmed <= position or time.monotonic() - at < _WATERMARK_EVERY_SECONDS:
             return
-        if not self._partitions:  # a topic just created may not be in the producer's metadata yet
-            topic = self._producer.list_topics(self.topic, timeout=5).topics.get(self.topic)
-            self._partitions = len(topic.partitions) if topic is not None else 0
-            if not self._partitions:
-                return
+        if not self._partition_count():
+            return
         mark = Message(self.feed.source, confirmed, WATERMARK, FORMAT_VERSION, "", "", {}).to_json()
         for partition in range(self._partitions):
             self._producer.produce(self.topic, value=mark, partition=partition)

@@ -9,13 +9,15 @@ import contextlib
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 import psycopg
 from psycopg.rows import tuple_row
 
-from services.kernel.feed import EventFeed, render
+from services.kernel.feed import EventFeed, read_ahead, render
 
 _READY = "ready"
 
@@ -30,33 +32,50 @@ def _serve(conn: Connection) -> None:
     again when idle) and sends the pages after P until told otherwise. An empty page means "nothing new" and is
     sent again every `idle_wait` seconds. It stops when the relay says so (None) or is gone (EOF)."""
     conninfo, query, source, fast, limit = conn.recv()
-    generation, after, idle_wait = -1, 0, 0.1
     try:
         pg = psycopg.connect(conninfo, autocommit=True)
     except psycopg.Error as error:
         conn.send(f"cannot connect to the event store: {error}")
         return
-    # Binary results: the state arrives as bytes, not as hex to decode (a third less work per row).
-    with pg, pg.cursor(row_factory=tuple_row, binary=True) as cursor:
+    with pg:
         conn.send(_READY)
-        while True:
-            while generation < 0 or conn.poll(0):  # the newest command wins
-                command = conn.recv()
-                if command is None:
-                    return
-                generation, after, idle_wait = command
-            try:
-                cursor.execute(query, (after, limit), prepare=True)
-                rows = cursor.fetchall()
-            except psycopg.Error as error:
-                conn.send((generation, after, [], [str(error)], -1))
-                return  # the relay starts a new reader, with a new connection
+        command = conn.recv()
+        while command is not None:
+            command = _send_pages(conn, pg, query, source, fast, limit, *command)
+
+
+def _send_pages(conn: Connection, pg: psycopg.Connection[Any], query: str, source: str, fast: bool, limit: int,
+                generation: int, after: int, idle_wait: float) -> Any:
+    """Send the pages after `after` until a new command comes, and return it. A thread reads the next page
+    while this one is rendered: the database's time and the rendering overlap."""
+    pages = read_ahead(_row_pages(pg, query, limit, after, idle_wait))
+    try:
+        for page_after, rows in pages:
+            if conn.poll(0):
+                return conn.recv()
             messages, undecoded = render(source, rows, fast)
-            last = rows[-1][0] if rows else after
-            conn.send((generation, after, messages, undecoded, last))
-            if last == after:
-                conn.poll(idle_wait)  # woken early by a command
-            after = last
+            conn.send((generation, page_after, messages, undecoded, rows[-1][0] if rows else page_after))
+    except psycopg.Error as error:
+        conn.send((generation, after, [], [str(error)], -1))
+        return None  # the relay starts a new reader, with a new connection
+    finally:
+        pages.close()
+    return None
+
+
+def _row_pages(pg: psycopg.Connection[Any], query: str, limit: int, after: int,
+               idle_wait: float) -> Iterator[tuple[int, list[Any]]]:
+    """(after, rows) pages; an empty one, then a pause, when nothing new was stored."""
+    # Binary results: the state arrives as bytes, not as hex to decode (a third less work per row).
+    with pg.cursor(row_factory=tuple_row, binary=True) as cursor:
+        while True:
+            cursor.execute(query, (after, limit), prepare=True)
+            rows = cursor.fetchall()
+            yield after, rows
+            if rows:
+                after = rows[-1][0]
+            else:
+                time.sleep(idle_wait)
 
 
 class RelayReader:
