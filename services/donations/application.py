@@ -124,6 +124,7 @@ class _ImportedGift:
     pledge_id: UUID
     payment_id: UUID
     events: Sequence[DomainEventProtocol[UUID]]
+    new_donor: UUID | None  # registered by this line, personal data already in the vault
 
 
 class _PendingEvents:
@@ -307,7 +308,8 @@ class DonationsApplication(ServiceApplication):
                 report.note(gift.line, "rejected", error.message)
                 continue
             events = [*(donor.collect_events() if donor else []), *pledge.collect_events(), *claim.collect_events()]
-            prepared.append(_ImportedGift(gift, rid, pledge.id, claim.payment_id, events))
+            prepared.append(_ImportedGift(gift, rid, pledge.id, claim.payment_id, events,
+                                          donor.id if donor is not None else None))
             if donor is not None and gift.donor is not None:
                 personal[donor.id] = gift.donor.personal_data()
         if personal:
@@ -364,6 +366,7 @@ class DonationsApplication(ServiceApplication):
             except ConcurrencyConflict:
                 if self.exists(item.reference_id):
                     self._note_earlier(report, item.gift, item.reference_id, race=True)
+                    self._forget_new_donors([item])
                     return
                 continue
             report.imported += 1
@@ -376,7 +379,12 @@ class DonationsApplication(ServiceApplication):
         for item in prepared:
             if item.reference_id in taken:
                 self._note_earlier(report, item.gift, item.reference_id, race=True)
+        self._forget_new_donors([item for item in prepared if item.reference_id in taken])
         return [item for item in prepared if item.reference_id not in taken]
+
+    def _forget_new_donors(self, dropped: list[_ImportedGift]) -> None:
+        """The donors these lines would have registered are not saved: their personal data must not stay."""
+        self.vault.discard([item.new_donor for item in dropped if item.new_donor is not None])
 
     def _version(self, aggregate_id: UUID) -> int:
         last = self.recorder.select_events(aggregate_id, desc=True, limit=1)

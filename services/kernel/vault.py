@@ -223,6 +223,20 @@ class PrivacyVault:
                        "ON CONFLICT (person_id) DO NOTHING", (pid, _iso(self.clock.now())))
         self.purge()
 
+    def discard(self, person_ids: Collection[UUID]) -> None:
+        """Forget people stored a moment ago whose records were then not saved (a bulk import's line that another
+        import recorded first): their key and data go, as at an erasure, but nobody was erased, so no erasure is
+        recorded. The files are rewritten at the next purge."""
+        pids = [(str(p),) for p in person_ids]
+        if not pids:
+            return
+        since = _iso(self.clock.now())
+        with self.store.transaction() as tx:
+            tx.executemany("DELETE FROM vault_keys WHERE person_id = ?", pids)
+            tx.executemany("DELETE FROM vault_data WHERE person_id = ?", pids)
+            tx.executemany("INSERT INTO vault_purge_pending (person_id, since) VALUES (?, ?) "
+                           "ON CONFLICT (person_id) DO NOTHING", [(pid, since) for (pid,) in pids])
+
     def purge(self) -> bool:
         """Rewrite the key and data tables so erased rows are gone from the files; True when done."""
         pending = [r["person_id"] for r in self.store.query("SELECT person_id FROM vault_purge_pending")]

@@ -218,6 +218,32 @@ def test_a_reference_claimed_by_a_concurrent_import_is_reported_and_the_rest_sav
     assert counts(report) == (2, 1, 1, 0)
     assert "by another import at the same time" in report.lines[0].reason
     assert donations.fund(famiglie).balance == Decimal("35.00")
+    # the raced line's new donor was never saved: no personal data of theirs stays in the vault
+    assert vault_people(donations) == set(_donors(donations)) and len(_donors(donations)) == 2
+
+
+def vault_people(donations: DonationsApplication) -> set[UUID]:
+    return {UUID(r["person_id"]) for r in donations.vault.store.query("SELECT person_id FROM vault_keys")} | {
+        UUID(r["person_id"]) for r in donations.vault.store.query("SELECT person_id FROM vault_data")}
+
+
+def test_a_line_raced_while_its_fund_stays_busy_leaves_no_personal_data_either(
+    donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1")))
+    original = donations.save
+
+    def busy_for_batches(*objs: Any, **kwargs: Any) -> Any:
+        if events_saved(objs) > 4:
+            raise ConcurrencyConflict("another request changed this record at the same time")
+        return original(*objs, **kwargs)
+
+    monkeypatch.setattr(donations, "existing", lambda ids: set())
+    monkeypatch.setattr(donations, "save", busy_for_batches)
+    monkeypatch.setattr(donations, "_version", lambda aggregate_id: -1)  # line by line, and PAYID-1 is taken
+    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    assert counts(report) == (2, 1, 1, 0)
+    assert vault_people(donations) == set(_donors(donations)) and len(_donors(donations)) == 2
 
 
 def test_a_fund_credited_meanwhile_is_loaded_again_and_the_batch_retried(
