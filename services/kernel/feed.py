@@ -59,7 +59,9 @@ class EventFeed:
         self._fast = mapper.cipher is None and mapper.compressor is None
         recorder = application.recorder
         self._table: str | None = None
+        self.channel: str | None = None  # PostgreSQL: notified at every commit of new events
         if isinstance(recorder, PostgresApplicationRecorder):
+            self.channel = recorder.channel_name
             # The id as text: PostgreSQL formats it faster than Python builds a UUID and formats it again.
             self._table = (f'SELECT notification_id, originator_id::text, originator_version, topic, state '
                            f'FROM "{recorder.datastore.schema}"."{recorder.events_table_name}"')

@@ -62,6 +62,20 @@ def test_pages_come_in_order_and_a_new_start_drops_the_pages_of_the_old_one(pg_s
         reader.close()
 
 
+def test_an_idle_reader_is_woken_by_the_next_commit_not_by_its_poll(pg_settings: Settings) -> None:
+    app = sample_app(pg_settings)
+    head = counters(app, 2)
+    reader = RelayReader(EventFeed("sample", app), pg_settings.postgres.conninfo(), limit=100)
+    try:
+        reader.start(0, idle_wait=120)  # it would look again only after two minutes
+        assert read_all(reader, 0) == [(0, 2, head), (head, 0, head)]
+        more = counters(app, 1)
+        page = reader.next_page(timeout=20)  # the commit's notification wakes it long before
+        assert page is not None and (page[0], len(page[1]), page[2]) == (head, 1, more)
+    finally:
+        reader.close()
+
+
 def test_a_reader_that_died_is_reported_and_replaced_at_the_next_start(pg_settings: Settings) -> None:
     app = sample_app(pg_settings)
     counters(app, 5)
