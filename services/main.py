@@ -68,6 +68,7 @@ class Product:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     failed: threading.Event = field(default_factory=threading.Event)
+    _closed: bool = False
     _by_version: dict[str, ProjectionSubscriber] = field(default_factory=dict)
 
     @property
@@ -184,8 +185,12 @@ class Product:
         return follower.catch_up()
 
     def stop(self) -> None:
+        """Stop what runs and close the stores; a second call does nothing more."""
+        if self._closed:
+            return
         self._stop.set()
-        if self.scheduler is not None:
+        self._closed = True
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.follower is not None:
             self.follower.stop()

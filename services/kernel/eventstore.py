@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -88,7 +88,14 @@ class ServiceApplication(Application[UUID]):
     def get(self, aggregate_id: UUID, kind: type[A]) -> A:
         """The aggregate with this id, or NotFound naming the kind; never another kind's aggregate."""
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            if self.snapshots is not None and not issubclass(kind, tuple(self.snapshotting_intervals or ())):
+                # A kind that is never snapshotted: the library would ask the snapshot store first, a query
+                # for nothing on every load of a donor or a pledge.
+                aggregate: Aggregate | None = project_aggregate(None, self.repository.event_store.get(aggregate_id))
+                if aggregate is None:
+                    raise AggregateNotFoundError(aggregate_id)
+            else:
+                aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found") from None
         if not isinstance(aggregate, kind):

@@ -7,15 +7,18 @@ effect and the record are atomic; a retry finds the record and gets the first an
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from services.kernel.eventstore import ServiceApplication
@@ -78,33 +81,85 @@ def pending() -> PendingRequest | None:
 
 def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication]]) -> None:
     """Make every POST/PUT/PATCH/DELETE honour the Idempotency-Key header."""
+    app.add_middleware(_Idempotent, applications=applications)
 
-    @app.middleware("http")
-    async def idempotent(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None or request.method in ("GET", "HEAD", "OPTIONS"):
-            return await call_next(request)
+
+class _Idempotent:
+    """Plain ASGI: a request without the header passes straight through; with it, the body is fingerprinted,
+    an earlier answer replayed, or the command run with its record pending and its answer recorded before the
+    client sees it."""
+
+    def __init__(self, app: ASGIApp, applications: Callable[[], Sequence[ServiceApplication]]) -> None:
+        self.app = app
+        self.applications = applications
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)  # the lifespan messages too
+            return
+        headers = Headers(scope=scope)
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
         problem = _check_key(key)
         if problem:
-            return JSONResponse({"detail": problem}, status_code=400)
-        body = await request.body()
+            await JSONResponse({"detail": problem}, status_code=400)(scope, receive, send)
+            return
+        body = await _body(receive)
         # The caller's credentials are part of the request: another caller reusing the key gets 409, never
         # the first caller's answer (runs before authentication, so it hashes the presented credentials).
-        caller = "|".join(request.headers.get(h, "") for h in ("authorization", "x-api-key", "cookie"))
-        fingerprint = hashlib.sha256(
-            b"|".join([request.method.encode(), request.url.path.encode(), request.url.query.encode(),
-                       _content(body, request.headers.get("content-type", "")), caller.encode()])
-        ).hexdigest()
-        earlier = _find(applications(), key)
+        caller = "|".join(headers.get(h, "") for h in ("authorization", "x-api-key", "cookie"))
+        fingerprint = hashlib.sha256(b"|".join([
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+            _content(body, headers.get("content-type", "")), caller.encode(),
+        ])).hexdigest()
+        earlier = await run_in_threadpool(_find, self.applications(), key)
         if earlier is not None:
-            return _replay(earlier, fingerprint)
+            await _replay(earlier, fingerprint)(scope, receive, send)
+            return
         current = PendingRequest(key, fingerprint)
+        answer: list[Message] = []  # held back when the command saved something, until its answer is recorded
+
+        async def sending(message: Message) -> None:
+            if answer or (message["type"] == "http.response.start" and current.record is not None):
+                answer.append(message)
+            else:
+                await send(message)
+
         token = _pending.set(current)
         try:
-            response = await call_next(request)
+            await self.app(scope, _once(body, receive), sending)
         finally:
             _pending.reset(token)
-        return await _remember(current, response)
+        if answer:
+            await run_in_threadpool(_remember, current, answer)
+            for message in answer:
+                await send(message)
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _once(body: bytes, receive: Receive) -> Receive:
+    """The body read for the fingerprint, given again to the route; then the client's own messages (its
+    disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 def _content(body: bytes, content_type: str) -> bytes:
@@ -152,14 +207,11 @@ def _replay(earlier: RequestRecord, fingerprint: str) -> Response:
     )
 
 
-async def _remember(current: PendingRequest, response: Response) -> Response:
-    if current.record is None or current.saved_in is None:
-        return response  # nothing was saved (a refused command): a retry may run it again
-    chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-    body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+def _remember(current: PendingRequest, answer: list[Message]) -> None:
+    """Record the answer in the request's record (the command already saved it, with its events)."""
+    assert current.record is not None and current.saved_in is not None
+    status = next(m["status"] for m in answer if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in answer if m["type"] == "http.response.body")
     record = current.saved_in.get(current.record.id, RequestRecord)
-    record.answer(response.status_code, body.decode())
+    record.answer(status, body.decode())
     current.saved_in.save(record)
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    return Response(body, status_code=response.status_code, headers=headers, media_type=response.media_type)
-

@@ -209,6 +209,25 @@ def test_a_fund_with_many_credits_loads_from_its_snapshot_with_few_events_read(
     assert [s.originator_version for s in donations.snapshots.get(famiglie, desc=True, limit=1)] == [1_251]
 
 
+def test_only_funds_are_looked_up_in_the_snapshot_store(
+    donations: DonationsApplication, famiglie: UUID, giulia: UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pledge = donations.make_pledge(giulia, famiglie, "money", Decimal("10.00"))
+    assert donations.snapshots is not None
+    asked: list[UUID] = []
+    lookup = donations.snapshots.get
+
+    def counting(originator_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        asked.append(originator_id)
+        return lookup(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(donations.snapshots, "get", counting)
+    assert donations.pledge(pledge).amount == Decimal("10.00")
+    assert donations.donor(giulia).kind == "person"
+    assert donations.fund(famiglie).name == "Fondo famiglie"
+    assert asked == [famiglie]  # a donor or a pledge is never snapshotted: no query for one
+
+
 def test_a_reference_claimed_by_a_concurrent_import_is_reported_and_the_rest_saved(
     donations: DonationsApplication, famiglie: UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
