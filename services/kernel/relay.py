@@ -16,7 +16,7 @@ from services.kernel.feed import EventFeed
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
 from services.kernel.leader import Leadership
 from services.kernel.messages import FORMAT_VERSION, WATERMARK, Message
-from services.kernel.relay_reader import RelayReader
+from services.kernel.relay_reader import RelayReader, RelayReadError
 from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -189,8 +189,10 @@ class Relay:
         while not stop.is_set():
             try:
                 self.drain(stop, idle_wait)
-            except KafkaUnavailable:
-                log.exception("relay %s could not publish; resending from its stored position", self.feed.source)
+            except (KafkaUnavailable, RelayReadError) as problem:
+                # The broker is away, or the reader process died (a new one starts): resend what Kafka has not
+                # confirmed, from the stored position; consumers skip what they already have.
+                log.exception("relay %s: %s; resending from its stored position", self.feed.source, problem)
                 self._producer.flush(30)
                 self._in_flight.clear()
                 stop.wait(2.0)

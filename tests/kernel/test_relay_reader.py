@@ -17,6 +17,13 @@ from services.kernel.relay_reader import RelayReader, RelayReadError
 from services.kernel.settings import Settings
 from tests.distributed.stack import settings_env, wait_until
 from tests.kernel.sample import Counter, SampleApplication, sample_app
+from tests.kernel.test_kafka_relay import (
+    read_topic,
+    relay_position,
+    start_relay,
+    wait_for_first_batch,
+    write_events,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -127,3 +134,23 @@ def test_the_reader_stops_when_its_relay_is_killed(pg_settings: Settings) -> Non
         time.sleep(0.05)
     else:
         assert not os.path.exists(f"/proc/{reader_pid}"), "the reader outlived its relay"
+
+
+@pytest.mark.kafka
+def test_a_killed_reader_is_replaced_and_its_relay_delivers_every_event(pg_settings: Settings) -> None:
+    head = write_events(pg_settings)
+    relay = start_relay(pg_settings, batch=250)
+    try:
+        wait_for_first_batch(pg_settings, timeout=60)
+        readers = children(relay.pid)
+        assert len(readers) == 1
+        os.kill(readers[0], signal.SIGKILL)  # as soon as the first batch is confirmed: usually mid-stream
+        wait_until(lambda: relay_position(pg_settings) == head, 90, "the relay to catch up with a new reader")
+        assert relay.poll() is None, "the relay itself kept running"
+        assert children(relay.pid) not in ([], readers)
+    finally:
+        relay.terminate()
+        relay.wait(timeout=30)
+    on_topic = read_topic(pg_settings, expected=head)
+    assert {(m.aggregate_id, m.aggregate_version) for m in on_topic} == {
+        (m.aggregate_id, m.aggregate_version) for m in EventFeed("sample", sample_app(pg_settings)).messages()}
