@@ -298,16 +298,13 @@ def main() -> None:
             lags = sorted(watcher.lags(accepted, timeout=120))
             stack.kill("relay", signal.SIGTERM)  # the bulk phase runs as the per-request one did: APIs only
             stack.kill("consume", signal.SIGTERM)
-            funds = [clients[0].post("/funds", json={"name": f"Fondo {n}"}).json()["id"]
-                     for n in range(args.import_funds)]
-            bulk_rate, files, gifts = import_gifts(clients, settings, args.seconds, args.import_workers,
-                                                   args.import_rows, funds)
+            bulk = bulk_import(clients, settings, args)
         finally:
             stack.stop()
             drop(settings)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print(f"API writes (pledges, 2 replicas) {api_rate:9.0f} events/s  = {api_rate / inserts:6.1%} of batched INSERTs")
-    print_bulk(bulk_rate, inserts, files, gifts, args)
+    print_bulk(*bulk, inserts, args)
     print_relay(relay_rates, bare_rates)
     if lags:
         p50 = statistics.median(lags)
@@ -316,7 +313,13 @@ def main() -> None:
               f"({len(lags)}/{len(accepted)} rows seen)")
 
 
-def print_bulk(rate: float, inserts: float, files: int, gifts: int, args: argparse.Namespace) -> None:
+def bulk_import(clients: list[httpx.Client], settings: Settings, args: argparse.Namespace) -> tuple[float, int, int]:
+    """The bulk figure: exports to `--import-funds` new funds, posted for `--seconds` (events/s, files, gifts)."""
+    funds = [clients[0].post("/funds", json={"name": f"Fondo {n}"}).json()["id"] for n in range(args.import_funds)]
+    return import_gifts(clients, settings, args.seconds, args.import_workers, args.import_rows, funds)
+
+
+def print_bulk(rate: float, files: int, gifts: int, inserts: float, args: argparse.Namespace) -> None:
     print(f"API writes, bulk import          {rate:9.0f} events/s  = {rate / inserts:6.1%} of batched INSERTs "
           f"({files} files x {args.import_rows} gifts, {gifts} imported, {args.import_workers} clients, "
           f"{args.import_funds} fund(s))")
@@ -328,16 +331,12 @@ def import_only(args: argparse.Namespace) -> None:
         stack = Stack(settings, Path(tmp) / "logs")
         try:
             inserts = batched_inserts(settings, 20_000)
-            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
-            funds = [clients[0].post("/funds", json={"name": f"Fondo {n}"}).json()["id"]
-                     for n in range(args.import_funds)]
-            bulk_rate, files, gifts = import_gifts(clients, settings, args.seconds, args.import_workers,
-                                                   args.import_rows, funds)
+            bulk = bulk_import([stack.start_api("api-1"), stack.start_api("api-2")], settings, args)
         finally:
             stack.stop()
             drop(settings)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
-    print_bulk(bulk_rate, inserts, files, gifts, args)
+    print_bulk(*bulk, inserts, args)
 
 
 if __name__ == "__main__":
