@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -84,13 +85,18 @@ def post_pledges(clients: list[httpx.Client], seconds: float, workers: int, rate
                 with lock:
                     accepted[response.json()["id"]] = time.monotonic()
 
+    return len(accepted) / run_workers(workers, work)
+
+
+def run_workers(workers: int, work: Callable[[int], None]) -> float:
+    """Run `work(n)` in `workers` threads at once; returns the seconds until the last one finished."""
     threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return len(accepted) / (time.monotonic() - started)
+    return time.monotonic() - started
 
 
 def gift_export(fund: str, client: int, file: int, rows: int) -> bytes:
@@ -134,13 +140,7 @@ def import_gifts(clients: list[httpx.Client], settings: Settings, seconds: float
             file += 1
 
     head = donation_events(settings)
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_workers(workers, work)
     return donation_events(settings, after=head) / elapsed, done["files"], done["gifts"]
 
 
