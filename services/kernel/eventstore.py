@@ -22,11 +22,12 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresProcessRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.rendering import message_parts
 from services.kernel.settings import Settings
 from services.kernel.transcoder import DateAsISO, FastJSONTranscoder
 
@@ -69,6 +70,8 @@ class ServiceApplication(Application[UUID]):
         with _schema_lock(env):
             super().__init__(env=env)
         self.clock: Clock = clock or SystemClock()
+        if isinstance(self.recorder, EventRecorder) and self.mapper.cipher is None and self.mapper.compressor is None:
+            self.recorder.message_source = self.recorder.datastore.schema  # a service's schema is its source
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
 
@@ -219,24 +222,45 @@ def _schema_lock(env: dict[str, str]) -> Iterator[None]:
 
 
 class EventRecorder(PostgresProcessRecorder):
-    """The library's PostgreSQL recorder, sending a save's events as four typed arrays in binary instead of one
-    array of composite values written out as text (escaped field by field in Python: a fifth of a bulk
-    import's time). Same statement shape (INSERT … SELECT FROM unnest, in order), same table lock, same
-    notification ids returned."""
+    """The library's PostgreSQL recorder with two changes.
+
+    - A save's events go as typed arrays in binary instead of one array of composite values written out as text
+      (escaped field by field in Python: a fifth of a bulk import's time). Same statement shape (INSERT …
+      SELECT FROM unnest, in order), same table lock, same notification ids returned.
+    - A transactional outbox: each event's integration message is rendered as it is saved, into a `message`
+      column beside the event, complete with its position (the notification id, taken from the sequence in
+      the statement itself). The relay sends that column as it is, instead of decoding and rendering every
+      event again in its own hot loop. Only while `message_source` is set (states the writer can read: no
+      cipher, no compression); otherwise, and for events older than the column, it stays NULL and the relay
+      renders through the application.
+    """
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
                  tracking_table_name: str = "notification_tracking") -> None:
         super().__init__(datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name)
+        self.message_source: str | None = None
+        table = SQL("{schema}.{table}").format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+        self.sql_create_statements.append(SQL("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS message bytea").format(
+            table=table))
+        sequence = f'"{datastore.schema}"."{events_table_name}_notification_id_seq"'  # the bigserial's own
+        # An empty head and no tail: an empty message (skipped by feeds). No head: NULL (rendered by the relay).
         self._insert_arrays = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id"
-        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+            "INSERT INTO {table} (notification_id, originator_id, originator_version, topic, state, message) "
+            "SELECT n, o, v, t, s, CASE WHEN tl IS NULL THEN h ELSE h || n::text::bytea || tl END FROM "
+            "(SELECT nextval({sequence}::regclass) AS n, o, v, t, s, h, tl FROM unnest("
+            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[], %s::bytea[]) AS u(o, v, t, s, h, tl)"
+            ") AS e RETURNING notification_id"
+        ).format(table=table, sequence=Literal(sequence))
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> None:
+        if self.message_source is not None:
+            heads, tails = message_parts(self.message_source, stored_events)
+        else:
+            heads = tails = [None] * len(stored_events)
         self._lock_table(curs)
         self._notify_channel(curs)
         curs.execute(self._insert_arrays, (
             [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events], [e.state for e in stored_events],
+            [e.topic for e in stored_events], [e.state for e in stored_events], heads, tails,
         ), binary=True)

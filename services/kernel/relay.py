@@ -16,7 +16,7 @@ from services.kernel.feed import EventFeed
 from services.kernel.kafka import KafkaUnavailable, ensure_topics
 from services.kernel.leader import Leadership
 from services.kernel.messages import FORMAT_VERSION, WATERMARK, Message
-from services.kernel.relay_reader import RelayReader, RelayReadError
+from services.kernel.relay_reader import OutboxRow, RelayReader, RelayReadError
 from services.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,26 +95,17 @@ class Relay:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def publish_once(self) -> int:
-        """Publish the next batch and wait for Kafka; returns how many messages were sent (0 when caught up)."""
-        sent = self._send_next(self.position())
-        self._producer.flush(30)
-        self._store_confirmed()
-        if self._in_flight:
-            raise KafkaUnavailable(f"relay {self.feed.source}: {self._in_flight[0]}; position stays {self.position()}")
-        return sent
-
     def drain(self, stop: threading.Event, idle_wait: float = 0.1, until_caught_up: bool = False) -> None:
-        """Publish continuously: the reader process reads and renders the next pages while this one is sent
-        and Kafka still confirms the previous ones."""
+        """Publish continuously: the reader reads the next pages while this one is sent and Kafka still
+        confirms the previous ones."""
         self._reader.start(self.position(), idle_wait)
         while not stop.is_set():
             sent, caught_up = 0, False
             if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
                 page = self._reader.next_page(timeout=0.005 if self._in_flight else idle_wait)
                 if page is not None:
-                    after, messages, last = page
-                    sent = self._send(after, messages, last)
+                    after, rows, last = page
+                    sent = self._send(after, rows, last)
                     caught_up = last == after
             self._producer.poll(0 if sent or len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT else idle_wait)
             self._store_confirmed()
@@ -122,22 +113,23 @@ class Relay:
             if until_caught_up and caught_up and not self._in_flight:
                 return
 
-    def _send_next(self, after: int) -> int:
-        return self._send(after, *self.feed.encoded(after, limit=self.batch_size))
-
-    def _send(self, after: int, messages: list[tuple[bytes, bytes]], last: int) -> int:
+    def _send(self, after: int, rows: list[OutboxRow], last: int) -> int:
         """Send one page read after `after`; returns how many messages (0 when there was nothing new)."""
         if last == after:
             return 0
-        batch = _Batch(last, pending=len(messages))
+        batch = _Batch(last, pending=0)
         produce, topic, confirm = self._producer.produce, self.topic, batch.confirm  # the hot loop
-        for key, value in messages:
-            try:
-                produce(topic, value, key, on_delivery=confirm)
-            except BufferError:
-                self._produce_when_room(key, value, confirm)
+        sent = 0
+        for _, key, value in rows:
+            if value:  # empty: an event feeds skip
+                try:
+                    produce(topic, value, key, on_delivery=confirm)
+                except BufferError:
+                    self._produce_when_room(key, value, confirm)
+                sent += 1
+        batch.pending += sent  # confirmations are only handed out by poll(), which may have run meanwhile
         self._in_flight.append(batch)
-        return len(messages)
+        return sent
 
     def _store_confirmed(self) -> None:
         """Move the position past every leading batch that Kafka confirmed in full."""
@@ -190,8 +182,8 @@ class Relay:
             try:
                 self.drain(stop, idle_wait)
             except (KafkaUnavailable, RelayReadError) as problem:
-                # The broker is away, or the reader process died (a new one starts): resend what Kafka has not
-                # confirmed, from the stored position; consumers skip what they already have.
+                # The broker is away, or the database connection broke (the reader connects again): resend what
+                # Kafka has not confirmed, from the stored position; consumers skip what they already have.
                 log.exception("relay %s: %s; resending from its stored position", self.feed.source, problem)
                 self._producer.flush(30)
                 self._in_flight.clear()
