@@ -31,7 +31,7 @@ class EventFeed:
         recorder = application.recorder
         self._table: str | None = None
         self.channel: str | None = None  # PostgreSQL: notified at every commit of new events
-        self.outbox_query: str | None = None  # PostgreSQL: the relay's rows (id, key, message) after a position
+        self.outbox_query: str | None = None  # PostgreSQL: the relay's (id, key, message, partition) rows
         if isinstance(recorder, PostgresApplicationRecorder):
             self.channel = recorder.channel_name
             table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
@@ -39,8 +39,11 @@ class EventFeed:
             self._table = f"SELECT notification_id, originator_id::text, originator_version, topic, state FROM {table}"
             # The writer's rendering is this feed's only if it rendered for this source; NULL: render here.
             stored = isinstance(recorder, EventRecorder) and recorder.message_source == source
+            # The partition from the aggregate id (all of an aggregate's messages in one partition, in order); the
+            # count of partitions is the first parameter.
             self.outbox_query = (f"SELECT notification_id, originator_id::text::bytea, "
-                                 f"{'message' if stored else 'NULL::bytea'} FROM {table} "
+                                 f"{'message' if stored else 'NULL::bytea'}, "
+                                 f"mod(uuid_hash(originator_id) & 2147483647, %s) FROM {table} "
                                  "WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
 
     def read(
@@ -70,12 +73,18 @@ class EventFeed:
         return messages, (rows[-1][0] if rows else after)
 
     def encoded(self, after: int, limit: int = 500) -> tuple[list[tuple[bytes, bytes]], int]:
-        """What `read` returns, as (key, message JSON) pairs ready to publish, rendered straight from the stored
-        states (what the relay sends when the outbox column holds no message)."""
+        """What `read` returns, as (key, message JSON) pairs ready to publish."""
+        messages, last = self.rendered(after, limit)
+        return [(key, value) for _, key, value in messages], last
+
+    def rendered(self, after: int, limit: int = 500) -> tuple[list[tuple[int, bytes, bytes]], int]:
+        """(position, key, message JSON) of what `read` returns, rendered straight from the stored states (what
+        the relay sends when the outbox column holds no message), and the position read up to."""
         rows = self._select(after, limit, None, None)
         messages, undecoded = render(self.source, rows, self._fast)
         for index, row in undecoded:
-            messages[index] = (messages[index][0], self._message(*row).to_json())
+            id_, key, _ = messages[index]
+            messages[index] = (id_, key, self._message(*row).to_json())
         return messages, (rows[-1][0] if rows else after)
 
     def _select(self, after: int, limit: int, stop: int | None, types: list[str] | None) -> list[Row]:

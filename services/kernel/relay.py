@@ -9,7 +9,7 @@ from collections import deque
 from typing import Any
 
 import psycopg
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import Message as KafkaMessage
 
 from services.kernel.feed import EventFeed
@@ -65,14 +65,31 @@ class Relay:
             "(source TEXT PRIMARY KEY, position BIGINT NOT NULL)"
         )
         self._reader = RelayReader(feed, settings.postgres.conninfo(), batch_size)
-        self._producer = Producer({
-            "bootstrap.servers": settings.kafka_bootstrap,
+        self._fatal: KafkaError | None = None
+        self._producer = self._new_producer()
+
+    def _new_producer(self) -> Producer:
+        """Delivery is confirmed per page and partition, not per message: only a page's last message in each
+        partition asks for a report. That is sound because this producer never gives up on a message (no
+        delivery timeout) and is idempotent and gapless: Kafka appends a partition's messages in order, and a
+        message lost before a later one of its partition stops the producer with a fatal error instead."""
+        self._fatal = None
+        return Producer({
+            "bootstrap.servers": self.settings.kafka_bootstrap,
             "enable.idempotence": True,
+            "enable.gapless.guarantee": True,
+            "message.timeout.ms": 0,
             "acks": "all",
             "linger.ms": 5,
             "batch.num.messages": 10000,
             "compression.type": "lz4",
+            "error_cb": self._on_error,
+            "logger": log,
         })
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.fatal():
+            self._fatal = error
 
     def acquire(self, stop: threading.Event) -> bool:
         """Block until this relay leads its source (a standby takes over when the leader dies)."""
@@ -84,9 +101,18 @@ class Relay:
         return True
 
     def _partition_count(self) -> int:
-        if not self._partitions:  # a topic just created may not be in the producer's metadata yet
-            topic = self._producer.list_topics(self.topic, timeout=5).topics.get(self.topic)
-            self._partitions = len(topic.partitions) if topic is not None else 0
+        """The topic's partition count from the broker (a topic just created may take a moment to show); fixed
+        while this relay leads: partitions added to the topic count from its next start."""
+        deadline = time.monotonic() + 30
+        while not self._partitions:
+            try:
+                topic = self._producer.list_topics(self.topic, timeout=5).topics.get(self.topic)
+            except KafkaException as error:
+                raise KafkaUnavailable(f"relay {self.feed.source}: no metadata for {self.topic}: {error}") from None
+            self._partitions = len(topic.partitions) if topic is not None and topic.error is None else 0
+            if not self._partitions and time.monotonic() > deadline:
+                raise KafkaUnavailable(f"relay {self.feed.source}: topic {self.topic} has no partitions")
+            time.sleep(0 if self._partitions else 0.2)
         return self._partitions
 
     def position(self) -> int:
@@ -98,7 +124,7 @@ class Relay:
     def drain(self, stop: threading.Event, idle_wait: float = 0.1, until_caught_up: bool = False) -> None:
         """Publish continuously: the reader reads the next pages while this one is sent and Kafka still
         confirms the previous ones."""
-        self._reader.start(self.position(), idle_wait)
+        self._reader.start(self.position(), idle_wait, self._partition_count())
         while not stop.is_set():
             sent, caught_up = 0, False
             if len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT:
@@ -108,28 +134,40 @@ class Relay:
                     sent = self._send(after, rows, last)
                     caught_up = last == after
             self._producer.poll(0 if sent or len(self._in_flight) < _MAX_BATCHES_IN_FLIGHT else idle_wait)
+            if self._fatal is not None:
+                raise KafkaUnavailable(f"relay {self.feed.source}: the producer stopped: {self._fatal}")
             self._store_confirmed()
             self._watermark()
             if until_caught_up and caught_up and not self._in_flight:
                 return
 
     def _send(self, after: int, rows: list[OutboxRow], last: int) -> int:
-        """Send one page read after `after`; returns how many messages (0 when there was nothing new)."""
+        """Send one page read after `after`; returns how many rows it had (0 when there was nothing new)."""
         if last == after:
             return 0
-        batch = _Batch(last, pending=0)
-        produce, topic, confirm = self._producer.produce, self.topic, batch.confirm  # the hot loop
-        sent = 0
-        for _, key, value in rows:
-            if value:  # empty: an event feeds skip
+        # The last message of each partition in the page asks for the delivery report. Found from the end: a
+        # page of thousands of rows has the last of each of a few partitions among its last few dozen rows.
+        checkpoints: dict[int, OutboxRow] = {}
+        cut = len(rows)
+        while cut and len(checkpoints) < self._partitions:
+            cut -= 1
+            row = rows[cut]
+            if row[2] and row[3] not in checkpoints:  # empty: an event feeds skip
+                checkpoints[row[3]] = row
+        produce, topic = self._producer.produce, self.topic  # the hot loop: rows before the first checkpoint
+        for _, key, value, partition in rows[:cut]:
+            if value:
                 try:
-                    produce(topic, value, key, on_delivery=confirm)
+                    produce(topic, value, key, partition)
                 except BufferError:
-                    self._produce_when_room(key, value, confirm)
-                sent += 1
-        batch.pending += sent  # confirmations are only handed out by poll(), which may have run meanwhile
+                    self._produce_when_room(key, value, partition, None)
+        batch = _Batch(last, pending=len(checkpoints))
+        for row in rows[cut:]:
+            _, key, value, partition = row
+            if value:
+                self._produce_when_room(key, value, partition, batch.confirm if checkpoints[partition] is row else None)
         self._in_flight.append(batch)
-        return sent
+        return len(rows)
 
     def _store_confirmed(self) -> None:
         """Move the position past every leading batch that Kafka confirmed in full."""
@@ -155,21 +193,18 @@ class Relay:
         position, at, confirmed = *self._watermarked, self._confirmed
         if confirmed <= position or time.monotonic() - at < _WATERMARK_EVERY_SECONDS:
             return
-        if not self._partition_count():
-            return
         mark = Message(self.feed.source, confirmed, WATERMARK, FORMAT_VERSION, "", "", {}).to_json()
-        for partition in range(self._partitions):
+        for partition in range(self._partition_count()):
             self._producer.produce(self.topic, value=mark, partition=partition)
         self._watermarked = (confirmed, time.monotonic())
 
-    def _produce_when_room(self, key: bytes, value: bytes, confirm: Any) -> None:
+    def _produce_when_room(self, key: bytes, value: bytes, partition: int, confirm: Any) -> None:
         while True:
-            self._producer.poll(0.1)  # the local queue is full: let deliveries drain
             try:
-                self._producer.produce(self.topic, value, key, on_delivery=confirm)
+                self._producer.produce(self.topic, value, key, partition, on_delivery=confirm)
                 return
             except BufferError:
-                continue
+                self._producer.poll(0.1)  # the local queue is full: let deliveries drain
 
     def lag(self) -> int:
         return max(0, self.feed.head() - self.position())
@@ -185,7 +220,10 @@ class Relay:
                 # The broker is away, or the database connection broke (the reader connects again): resend what
                 # Kafka has not confirmed, from the stored position; consumers skip what they already have.
                 log.exception("relay %s: %s; resending from its stored position", self.feed.source, problem)
-                self._producer.flush(30)
+                if self._fatal is not None:
+                    self._producer = self._new_producer()
+                else:
+                    self._producer.flush(30)
                 self._in_flight.clear()
                 stop.wait(2.0)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from operator import itemgetter
 from queue import Empty, Full, Queue
 from typing import Any
 
@@ -16,9 +17,10 @@ from psycopg.sql import SQL, Identifier
 
 from services.kernel.feed import EventFeed
 
-# (notification id, key, message): an empty message is an event feeds skip.
-OutboxRow = tuple[int, bytes, bytes]
+# (notification id, key, message, partition): an empty message is an event feeds skip.
+OutboxRow = tuple[int, bytes, bytes, int]
 Page = tuple[int, list[OutboxRow], int]  # (read after, rows, last position read)
+_MESSAGE = itemgetter(2)
 
 
 class RelayReadError(RuntimeError):
@@ -55,15 +57,15 @@ class RelayReader:
             raise RelayReadError(f"the relay reader of {self.feed.source} cannot connect: {error}") from None
         self._connections = (pg, listening)
 
-    def start(self, after: int, idle_wait: float) -> None:
-        """Read from `after` on, looking again every `idle_wait` seconds once caught up (or at the next commit);
-        pages of an earlier start are dropped."""
+    def start(self, after: int, idle_wait: float, partitions: int) -> None:
+        """Read from `after` on, looking again every `idle_wait` seconds once caught up (or at the next commit),
+        each message's partition one of `partitions`; pages of an earlier start are dropped."""
         self._stop_thread()
         self.ready()
         assert self._connections is not None
         self._pages, self._stop = Queue(maxsize=2), threading.Event()
         self._thread = threading.Thread(
-            target=self._read, args=(*self._connections, after, idle_wait, self._pages, self._stop),
+            target=self._read, args=(*self._connections, after, idle_wait, partitions, self._pages, self._stop),
             name=f"relay-reader-{self.feed.source}", daemon=True)
         self._thread.start()
 
@@ -80,18 +82,18 @@ class RelayReader:
         return page
 
     def _read(self, pg: psycopg.Connection[Any], listening: psycopg.Connection[Any], after: int, idle_wait: float,
-              pages: Queue[Page | psycopg.Error], stop: threading.Event) -> None:
+              partitions: int, pages: Queue[Page | psycopg.Error], stop: threading.Event) -> None:
         """Put pages until stopped; after an empty one, wait for the next commit (at most `idle_wait` seconds)."""
         try:
             with pg.cursor(row_factory=tuple_row, binary=True) as cursor:
                 while not stop.is_set():
                     for _ in listening.notifies(timeout=0):
                         pass  # commits up to now: this query sees them
-                    cursor.execute(self._query, (after, self._limit), prepare=True)
-                    fetched: list[tuple[int, bytes, bytes | None]] = cursor.fetchall()
+                    cursor.execute(self._query, (partitions, after, self._limit), prepare=True)
+                    fetched: list[tuple[int, bytes, bytes | None, int]] = cursor.fetchall()
                     last = fetched[-1][0] if fetched else after
                     # Never a NULL message to the relay: it would pass for an event feeds skip.
-                    rows = self._rendered(after, len(fetched)) if None in (row[2] for row in fetched) else fetched
+                    rows = self._rendered(after, fetched) if None in map(_MESSAGE, fetched) else fetched
 
                     _put(pages, (after, rows, last), stop)
                     if last != after:
@@ -104,10 +106,10 @@ class RelayReader:
         except psycopg.Error as error:
             _put(pages, error, stop)
 
-    def _rendered(self, after: int, count: int) -> list[OutboxRow]:
-        """The same rows' messages rendered through the application: the column holds none for some of them."""
-        messages, _ = self.feed.encoded(after, limit=count)
-        return [(0, key, value) for key, value in messages]
+    def _rendered(self, after: int, fetched: list[tuple[int, bytes, bytes | None, int]]) -> list[OutboxRow]:
+        """The same rows with their messages rendered through the application: the column holds none for some."""
+        messages = {id_: value for id_, _, value in self.feed.rendered(after, limit=len(fetched))[0]}
+        return [(id_, key, messages.get(id_, b""), partition) for id_, key, _, partition in fetched]
 
     def _stop_thread(self) -> None:
         if self._thread is not None:

@@ -44,11 +44,11 @@ _PLAIN: dict[str, Any] = {"uuid_hex": _uuid_text, "decimal_str": str, "datetime_
 _AS_TEXT = frozenset({"decimal_str", "datetime_iso", "date_iso"})  # their stored text is the message's text
 
 
-def render(source: str, rows: list[Row], fast: bool) -> tuple[list[tuple[bytes, bytes]], list[tuple[int, Row]]]:
-    """(key, message JSON) for each row worth publishing, and the rows this cannot render without the
+def render(source: str, rows: list[Row], fast: bool) -> tuple[list[tuple[int, bytes, bytes]], list[tuple[int, Row]]]:
+    """(id, key, message JSON) for each row worth publishing, and the rows this cannot render without the
     application (a value outside the library's default transcodings, a cipher): those come back with their
     index and a placeholder message, for the feed to fill through the application."""
-    messages: list[tuple[bytes, bytes]] = []
+    messages: list[tuple[int, bytes, bytes]] = []
     undecoded: list[tuple[int, Row]] = []
     source_ = source.encode()
     types: dict[str, bytes] = {}  # topic → the message's type, the part after the module path
@@ -62,12 +62,12 @@ def render(source: str, rows: list[Row], fast: bool) -> tuple[list[tuple[bytes, 
             if type_ is None:
                 type_ = types[topic] = topic.partition(":")[2].encode()
             try:
-                messages.append((key, _json_from_state(source_, id_, key, version, type_, state)))
+                messages.append((id_, key, _json_from_state(source_, id_, key, version, type_, state)))
                 continue
             except NeedsDecoding:
                 pass
         undecoded.append((len(messages), row))
-        messages.append((key, b""))
+        messages.append((id_, key, b""))
     return messages, undecoded
 
 
