@@ -85,7 +85,8 @@ def post_pledges(clients: list[httpx.Client], seconds: float, workers: int, rate
                 with lock:
                     accepted[response.json()["id"]] = time.monotonic()
 
-    return len(accepted) / run_workers(workers, work)
+    elapsed = run_workers(workers, work)  # before counting: the workers fill `accepted`
+    return len(accepted) / elapsed
 
 
 def run_workers(workers: int, work: Callable[[int], None]) -> float:
