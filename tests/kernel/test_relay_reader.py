@@ -4,6 +4,8 @@ next commit, and says so when it cannot read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -32,6 +34,17 @@ pytestmark = pytest.mark.postgres
 def counters(app: SampleApplication, how_many: int) -> int:
     app.save(*[Counter(f"Natale {n}") for n in range(how_many)])
     return app.recorder.max_notification_id() or 0
+
+
+@contextmanager
+def reading(app: Any, settings: Settings, limit: int, idle_wait: float = 0.05) -> Iterator[RelayReader]:
+    """A reader of the sample feed started at position 0, closed afterwards."""
+    reader = RelayReader(EventFeed("sample", app), settings.postgres.conninfo(), limit=limit)
+    try:
+        reader.start(0, idle_wait=idle_wait, partitions=3)
+        yield reader
+    finally:
+        reader.close()
 
 
 def read_all(reader: RelayReader) -> list[tuple[int, int, int]]:
@@ -75,14 +88,10 @@ def test_an_event_feeds_skip_is_stored_with_an_empty_message_and_never_sent(pg_s
     record = StoredEvent(Counter("Giulia").id, 1, "services.kernel.idempotency:Request.Recorded", b'{"x":1}')
     app.recorder.insert_events([record])
     head = counters(app, 1)
-    reader = RelayReader(EventFeed("sample", app), pg_settings.postgres.conninfo(), limit=10)
-    try:
-        reader.start(0, idle_wait=0.05, partitions=3)
+    with reading(app, pg_settings, limit=10) as reader:
         page = reader.next_page(timeout=30)
         assert page is not None and page[2] == head
         assert [bool(value) for _, _, value, _ in page[1]] == [True, False, True]
-    finally:
-        reader.close()
 
 
 @pytest.mark.parametrize("application", [SampleApplication, lambda env: CustomApplication(env)])
@@ -94,23 +103,16 @@ def test_pages_without_stored_messages_are_rendered_through_the_application(
     some_events(app)
     with psycopg.connect(pg_settings.postgres.conninfo()) as conn:
         conn.execute(f"UPDATE {events_table(app)} SET message = NULL WHERE notification_id % 2 = 0")
-    feed = EventFeed("sample", app)
-    reader = RelayReader(feed, pg_settings.postgres.conninfo(), limit=100)
-    try:
-        reader.start(0, idle_wait=0.05, partitions=3)
+    with reading(app, pg_settings, limit=100) as reader:
         page = reader.next_page(timeout=30)
-        assert page is not None
-        assert [(key, value) for _, key, value, _ in page[1] if value] == feed.encoded(0)[0]
-    finally:
-        reader.close()
+    assert page is not None
+    assert [(key, value) for _, key, value, _ in page[1] if value] == EventFeed("sample", app).encoded(0)[0]
 
 
 def test_pages_come_in_order_and_a_new_start_drops_the_pages_of_the_old_one(pg_settings: Settings) -> None:
     app = sample_app(pg_settings)
     counters(app, 25)
-    reader = RelayReader(EventFeed("sample", app), pg_settings.postgres.conninfo(), limit=10)
-    try:
-        reader.start(0, idle_wait=0.05, partitions=3)
+    with reading(app, pg_settings, limit=10) as reader:
         assert read_all(reader) == [(0, 10, 10), (10, 10, 20), (20, 5, 25), (25, 0, 25)]
 
         reader.start(0, idle_wait=0.05, partitions=3)  # the reader is far ahead, reading empty pages: start again at 0
@@ -119,22 +121,16 @@ def test_pages_come_in_order_and_a_new_start_drops_the_pages_of_the_old_one(pg_s
 
         more = counters(app, 3)  # written after the reader caught up: seen at its next look
         assert read_all(reader)[0] == (25, 3, more)
-    finally:
-        reader.close()
 
 
 def test_an_idle_reader_is_woken_by_the_next_commit_not_by_its_poll(pg_settings: Settings) -> None:
     app = sample_app(pg_settings)
     head = counters(app, 2)
-    reader = RelayReader(EventFeed("sample", app), pg_settings.postgres.conninfo(), limit=100)
-    try:
-        reader.start(0, idle_wait=120, partitions=3)  # it would look again only after two minutes
+    with reading(app, pg_settings, limit=100, idle_wait=120) as reader:  # it would look again only after 2 min
         assert read_all(reader) == [(0, 2, head), (head, 0, head)]
         more = counters(app, 1)
         page = reader.next_page(timeout=20)  # the commit's notification wakes it long before
         assert page is not None and (page[0], len(page[1]), page[2]) == (head, 1, more)
-    finally:
-        reader.close()
 
 
 def terminate_reader(settings: Settings) -> int:
@@ -146,9 +142,7 @@ def terminate_reader(settings: Settings) -> int:
 def test_a_broken_connection_is_reported_and_the_next_start_connects_again(pg_settings: Settings) -> None:
     app = sample_app(pg_settings)
     counters(app, 5)
-    reader = RelayReader(EventFeed("sample", app), pg_settings.postgres.conninfo(), limit=100)
-    try:
-        reader.start(0, idle_wait=0.05, partitions=3)
+    with reading(app, pg_settings, limit=100) as reader:
         assert read_all(reader) == [(0, 5, 5), (5, 0, 5)]
         assert terminate_reader(pg_settings) == 2
         with pytest.raises(RelayReadError, match="could not read its event table"):
@@ -156,8 +150,6 @@ def test_a_broken_connection_is_reported_and_the_next_start_connects_again(pg_se
                 reader.next_page(timeout=0.1)
         reader.start(0, idle_wait=0.05, partitions=3)
         assert read_all(reader) == [(0, 5, 5), (5, 0, 5)]
-    finally:
-        reader.close()
 
 
 def test_a_reader_that_cannot_connect_says_why(pg_settings: Settings) -> None:
