@@ -41,9 +41,6 @@ class _Batch:
     def done(self) -> bool:
         return self.pending == 0
 
-    def __str__(self) -> str:
-        return f"batch up to {self.last}: {self.pending} unconfirmed, errors {self.errors[:3]}"
-
 
 class Relay:
     """Publishes in position order. Only one relay per source is active: the others wait on its lock."""
@@ -52,7 +49,6 @@ class Relay:
         self.settings = settings
         self.feed = feed
         self.topic = settings.topic(feed.source)
-        self.batch_size = batch_size
         self._in_flight: deque[_Batch] = deque()
         self._partitions = 0
         self._watermarked = (0, 0.0)  # position, monotonic time
