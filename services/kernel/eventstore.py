@@ -248,9 +248,10 @@ class EventRecorder(PostgresProcessRecorder):
             "INSERT INTO {table} (notification_id, originator_id, originator_version, topic, state, message) "
             "SELECT n, o, v, t, s, CASE WHEN tl IS NULL THEN h ELSE h || n::text::bytea || tl END FROM "
             "(SELECT nextval({sequence}::regclass) AS n, o, v, t, s, h, tl FROM unnest("
-            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[], %s::bytea[]) AS u(o, v, t, s, h, tl)"
+            "%b::uuid[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[], %b::bytea[]) AS u(o, v, t, s, h, tl)"
             ") AS e RETURNING notification_id"
-        ).format(table=table, sequence=Literal(sequence))
+        ).format(table=table, sequence=Literal(sequence))  # %b: with %s psycopg sends lists of bytes and text as
+        # text arrays, every state hex-escaped and quoted in Python and parsed back by the server
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> None:
