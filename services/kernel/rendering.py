@@ -4,11 +4,13 @@ message into the outbox column as it saves it, and feeds render what the column 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import TopicError, resolve_topic
 
 from services.kernel.messages import FORMAT_VERSION, Message
 
@@ -62,7 +64,7 @@ def render(source: str, rows: list[Row], fast: bool) -> tuple[list[tuple[int, by
             if type_ is None:
                 type_ = types[topic] = topic.partition(":")[2].encode()
             try:
-                messages.append((id_, key, _json_from_state(source_, id_, key, version, type_, state)))
+                messages.append((id_, key, _json_from_state(source_, id_, key, version, topic, type_, state)))
                 continue
             except NeedsDecoding:
                 pass
@@ -73,7 +75,7 @@ def render(source: str, rows: list[Row], fast: bool) -> tuple[list[tuple[int, by
 
 def from_state(source: str, id_: int, originator_id: UUID | str, version: int, topic: str, state_: bytes) -> Message:
     state = orjson.loads(state_)
-    occurred_at = _occurred_at(state)
+    occurred_at = _occurred_at(state, topic)
     return Message(
         source=source,
         position=id_,
@@ -94,14 +96,15 @@ _HEAD = b'{"aggregate_id":"%s","aggregate_version":%d,"data":%s,"occurred_at":"%
 _TAIL = b',"source":"%s","type":"%s","version":%d}'
 
 
-def _json_from_state(source: bytes, id_: int, aggregate_id: bytes, version: int, type_: bytes, state_: bytes) -> bytes:
+def _json_from_state(source: bytes, id_: int, aggregate_id: bytes, version: int, topic: str, type_: bytes,
+                     state_: bytes) -> bytes:
     """Byte for byte `from_state(...).to_json()` (a test holds them equal)."""
-    return b"%s%d%s" % (_head(aggregate_id, version, state_), id_, _TAIL % (source, type_, FORMAT_VERSION))
+    return b"%s%d%s" % (_head(aggregate_id, version, topic, state_), id_, _TAIL % (source, type_, FORMAT_VERSION))
 
 
-def _head(aggregate_id: bytes, version: int, state_: bytes) -> bytes:
+def _head(aggregate_id: bytes, version: int, topic: str, state_: bytes) -> bytes:
     state = orjson.loads(state_)
-    occurred_at = _occurred_at(state)
+    occurred_at = _occurred_at(state, topic)
     data = orjson.dumps(_plain_data(state), option=orjson.OPT_SORT_KEYS)
     return _HEAD % (aggregate_id, version, data, occurred_at.encode())
 
@@ -121,7 +124,7 @@ def message_parts(source: str, events: Sequence[StoredEvent]) -> tuple[list[byte
             tails.append(None)
             continue
         try:
-            heads.append(_head(str(event.originator_id).encode(), event.originator_version, event.state))
+            heads.append(_head(str(event.originator_id).encode(), event.originator_version, topic, event.state))
         except (NeedsDecoding, orjson.JSONDecodeError):
             heads.append(None)
             tails.append(None)
@@ -130,8 +133,11 @@ def message_parts(source: str, events: Sequence[StoredEvent]) -> tuple[list[byte
     return heads, tails
 
 
-def _occurred_at(state: dict[str, Any]) -> str:
-    """The event's timestamp as stored (ISO text), taken out of the state."""
+def _occurred_at(state: dict[str, Any], topic: str) -> str:
+    """The event's timestamp as stored (ISO text), taken out of the state with the class version the library
+    adds. A state stored by an older version of its class is the library's to upcast: NeedsDecoding."""
+    if state.pop("class_version", 1) != _class_version(topic):
+        raise NeedsDecoding
     timestamp = state.pop("timestamp", None)
     if type(timestamp) is not dict or len(timestamp) != 2 or timestamp.get("_type_") != "datetime_iso":
         raise NeedsDecoding
@@ -139,6 +145,16 @@ def _occurred_at(state: dict[str, Any]) -> str:
     if type(occurred_at) is not str:
         raise NeedsDecoding
     return occurred_at
+
+
+@cache
+def _class_version(topic: str) -> int:
+    """The version of the event class a topic names today (0 for a topic no class answers to: the library
+    then says what is wrong)."""
+    try:
+        return int(getattr(resolve_topic(topic), "class_version", 1))
+    except TopicError:
+        return 0
 
 
 def _plain_data(state: dict[str, Any]) -> dict[str, Any]:

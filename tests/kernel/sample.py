@@ -39,6 +39,21 @@ class Counter(Aggregate):
         """Plain values only, nested and in no particular key order."""
         self.details = details
 
+    class Renamed(Aggregate.Event):
+        """An event class at version 2: its states of version 1 (no reason) are upcast by the library."""
+
+        class_version = 2
+        label: str
+        reason: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = "not given"
+
+    @event(Renamed)
+    def rename(self, label: str, reason: str) -> None:
+        self.label = label
+
 
 class SampleApplication(ServiceApplication):
     name = "sample"

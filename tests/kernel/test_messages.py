@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.utils import get_topic
 
 from services.kernel.eventstore import ServiceApplication, event_store_env
 from services.kernel.feed import EventFeed
@@ -47,6 +48,30 @@ def some_events(app: ServiceApplication) -> None:
     counter.tick(1)
     counter.note({"zona": "Nord", "ambito": {"regione": "Lombardia", "comune": "Milano"}}, ["natale", "sms"])
     app.save(counter, a_gift())
+
+
+def renamed(app: ServiceApplication) -> None:
+    """A counter renamed by the event class of today (version 2), then by a state version 1 stored (no reason)."""
+    counter = Counter("Natale 2026")
+    counter.rename("Natale 2027", "new year")
+    app.save(counter)
+    state = b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-07T10:30:00+00:00"},"label":"Natale 2028"}'
+    app.recorder.insert_events([StoredEvent(counter.id, 3, get_topic(Counter.Renamed), state)])
+
+
+def test_an_event_stored_by_an_older_version_of_its_class_is_rendered_upcast() -> None:
+    """The library stores a versioned event's class version in its state and upcasts older states as it
+    decodes them: messages leave the version out, and an older state's message carries the upcast values."""
+    app = SampleApplication(MEMORY)
+    renamed(app)
+    feed = EventFeed("sample", app)
+
+    notifications = app.recorder.select_notifications(start=None, limit=10)
+    from_events = [from_event("sample", n.id, app.mapper.to_domain_event(n)) for n in notifications]
+    assert [feed.message(n) for n in notifications] == from_events
+    assert feed.encoded(0)[0] == [(m.aggregate_id.encode(), m.to_json()) for m in from_events]
+    assert [m.data for m in from_events[1:]] == [{"label": "Natale 2027", "reason": "new year"},
+                                                 {"label": "Natale 2028", "reason": "not given"}]
 
 
 @pytest.mark.parametrize("application", [SampleApplication, lambda env: CustomApplication(env)])

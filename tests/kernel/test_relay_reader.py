@@ -26,7 +26,7 @@ from tests.kernel.test_kafka_relay import (
     wait_for_first_batch,
     write_events,
 )
-from tests.kernel.test_messages import CustomApplication, some_events
+from tests.kernel.test_messages import CustomApplication, renamed, some_events
 
 pytestmark = pytest.mark.postgres
 
@@ -79,6 +79,21 @@ def test_the_writer_stores_each_events_message_with_its_position(application: An
     if isinstance(app, CustomApplication):
         expected[-1] = (expected[-1][0], None)  # Gift.Pledged, with its amount in cents
     assert outbox(app, pg_settings) == expected
+
+
+def test_a_state_of_an_older_event_class_version_is_left_to_the_application(pg_settings: Settings) -> None:
+    """The writer renders the event of today's class; a state stored by an older version of its class (the
+    library upcasts it as it decodes) is left NULL, and the reader sends it upcast, through the application."""
+    app = sample_app(pg_settings)
+    renamed(app)
+
+    notifications = app.recorder.select_notifications(start=None, limit=10)
+    expected = [from_event("sample", n.id, app.mapper.to_domain_event(n)).to_json() for n in notifications]
+    assert outbox(app, pg_settings) == [(n.id, m) for n, m in zip(notifications, [*expected[:2], None], strict=True)]
+    with reading(app, pg_settings, limit=10) as reader:
+        page = reader.next_page(timeout=30)
+    assert page is not None
+    assert [value for _, _, value, _ in page[1]] == expected
 
 
 def test_an_event_feeds_skip_is_stored_with_an_empty_message_and_never_sent(pg_settings: Settings) -> None:
