@@ -50,6 +50,7 @@ from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
 from services.kernel.settings import Settings
 from services.kernel.vault import open_vault
+from tests.conftest import create_database, drop_database
 
 SCRIPT = ("Buongiorno {first_name}. {privacy_notice}",
           "Dati trattati da Angeli ETS; può chiedere di non essere chiamato.")
@@ -291,8 +292,7 @@ def main() -> None:
             campaign_id = uuid.UUID(row["campaign_id"])
         else:
             calendar_throughput(20_000)
-            with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            create_database(admin, name)
             campaign_id = prepare(settings, args.contacts, args.profile and args.import_only)
         if args.import_only:
             return
@@ -302,8 +302,7 @@ def main() -> None:
             burst(settings, campaign_id, args, rounds=False, handle=handle)
     finally:
         if not args.keep and not args.db:
-            with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(admin, name)
             shutil.rmtree(data_dir, ignore_errors=True)
     if args.runs > 1:
         m = [statistics.median(f[i] for f in figures) for i in range(6)]

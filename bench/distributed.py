@@ -18,7 +18,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,27 +27,27 @@ import httpx
 import psycopg
 from confluent_kafka import Producer
 
+from bench import scratch_database
 from services.kernel.feed import EventFeed
 from services.kernel.kafka import ensure_topics
 from services.kernel.relay import Relay
 from services.kernel.settings import Settings
 from services.main import build
-from tests.conftest import drop_database
 from tests.distributed.stack import Stack
 from tests.kernel.sample import Counter, sample_app
 
 
-def fresh_settings(data_dir: Path) -> Settings:
-    admin = Settings.from_env().postgres
-    name = f"angeli_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return Settings(mode="distributed", data_dir=data_dir, postgres=replace(admin, dbname=name),
-                    topic_prefix=f"bench{uuid.uuid4().hex[:6]}", kafka_partitions=6)
+@contextmanager
+def scratch_settings() -> Iterator[Settings]:
+    """Distributed settings on a database and topics of their own, with a data folder (and process logs, in
+    its parent) that go afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, scratch_database() as postgres:
+        yield Settings(mode="distributed", data_dir=Path(tmp) / "var", postgres=postgres,
+                       topic_prefix=f"bench{uuid.uuid4().hex[:6]}", kafka_partitions=6)
 
 
-def drop(settings: Settings) -> None:
-    drop_database(Settings.from_env().postgres, settings.postgres.dbname)
+def scratch_stack(settings: Settings) -> Stack:
+    return Stack(settings, settings.data_dir.parent / "logs")
 
 
 def batched_inserts(settings: Settings, rows: int) -> float:
@@ -271,17 +272,12 @@ def main() -> None:
         import_only(args)
         return
     if args.relay_only:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = fresh_settings(Path(tmp) / "var")
-            try:
-                feed = (gift_feed if args.relay_gifts else counter_feed)(settings, args.relay_events)
-                print_relay(*relay_vs_bare_producer(settings, feed, args.relay_repeats))
-            finally:
-                drop(settings)
+        with scratch_settings() as settings:
+            feed = (gift_feed if args.relay_gifts else counter_feed)(settings, args.relay_events)
+            print_relay(*relay_vs_bare_producer(settings, feed, args.relay_repeats))
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = fresh_settings(Path(tmp) / "var")
-        stack = Stack(settings, Path(tmp) / "logs")
+    with scratch_settings() as settings:
+        stack = scratch_stack(settings)
         try:
             inserts = batched_inserts(settings, 20_000)
             relay_rates, bare_rates = relay_vs_bare_producer(settings, counter_feed(settings, args.relay_events),
@@ -302,7 +298,6 @@ def main() -> None:
             bulk = bulk_import(clients, settings, args)
         finally:
             stack.stop()
-            drop(settings)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print(f"API writes (pledges, 2 replicas) {api_rate:9.0f} events/s  = {api_rate / inserts:6.1%} of batched INSERTs")
     print_bulk(*bulk, inserts, args)
@@ -327,15 +322,13 @@ def print_bulk(rate: float, files: int, gifts: int, inserts: float, args: argpar
 
 
 def import_only(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = fresh_settings(Path(tmp) / "var")
-        stack = Stack(settings, Path(tmp) / "logs")
+    with scratch_settings() as settings:
+        stack = scratch_stack(settings)
         try:
             inserts = batched_inserts(settings, 20_000)
             bulk = bulk_import([stack.start_api("api-1"), stack.start_api("api-2")], settings, args)
         finally:
             stack.stop()
-            drop(settings)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print_bulk(*bulk, inserts, args)
 

@@ -35,6 +35,7 @@ from services.kernel.settings import Settings
 from services.kernel.vault import PrivacyVault
 from services.projections import ledger
 from services.projections.ledger_audit import LEDGER_TYPES, replay, verify
+from tests.conftest import create_database, drop_database
 
 PAYMENTS_PER_PLEDGE = 10
 FUNDS = 10
@@ -109,8 +110,7 @@ def main() -> None:
     base = Settings.from_env()
     name = args.db or f"angeli_bench_{uuid.uuid4().hex[:10]}"
     if not args.db:
-        with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        create_database(base.postgres, name)
     settings = replace(base, mode="distributed", postgres=replace(base.postgres, dbname=name))
     conninfo = settings.postgres.conninfo()
     try:
@@ -160,8 +160,7 @@ def main() -> None:
         if args.keep or args.db:
             print(f"kept database {name}: rerun with --db {name}")
         else:
-            with psycopg.connect(base.postgres.conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(base.postgres, name)
 
 
 def _events_table(conninfo: str) -> str:

@@ -17,12 +17,11 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-import psycopg
-
+from bench import scratch_database
 from services.calls.application import CallsApplication
 from services.kernel.settings import Settings
 from services.main import Product, build
@@ -113,23 +112,15 @@ def embedded(seconds: float, rate: float) -> Result:
 
 
 def distributed(seconds: float, rate: float) -> Result:
-    admin = Settings.from_env().postgres
-    name = f"angeli_lag_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings(mode="distributed", data_dir=Path(data_dir), postgres=replace(admin, dbname=name),
-                                topic_prefix=f"lag{uuid.uuid4().hex[:6]}", kafka_partitions=6, run_jobs=False)
-            product = build(settings)
-            product.start()
-            try:
-                return run(product, "distributed (PostgreSQL + Kafka)", seconds, rate)
-            finally:
-                product.stop()
-    finally:
-        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("angeli_lag") as postgres, tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(mode="distributed", data_dir=Path(data_dir), postgres=postgres,
+                            topic_prefix=f"lag{uuid.uuid4().hex[:6]}", kafka_partitions=6, run_jobs=False)
+        product = build(settings)
+        product.start()
+        try:
+            return run(product, "distributed (PostgreSQL + Kafka)", seconds, rate)
+        finally:
+            product.stop()
 
 
 def report(result: Result, baseline: Result | None) -> None:

@@ -16,11 +16,9 @@ import os
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
-import psycopg
-
+from bench import scratch_database
 from services.kernel.access_trail import AccessTrail
 from services.kernel.clock import SystemClock
 from services.kernel.readmodel import open_store
@@ -70,17 +68,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             run_with(Settings(mode="embedded", data_dir=Path(folder)), args.persons, args.reads)
     if args.mode in ("distributed", "both"):
-        admin = Settings.from_env().postgres
-        name = f"angeli_bench_vault_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                settings = Settings(mode="distributed", data_dir=Path(folder), postgres=replace(admin, dbname=name))
-                run_with(settings, args.persons, args.reads)
-        finally:
-            with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database("angeli_bench_vault") as postgres, tempfile.TemporaryDirectory() as folder:
+            run_with(Settings(mode="distributed", data_dir=Path(folder), postgres=postgres), args.persons, args.reads)
 
 
 def run_with(settings: Settings, persons: int, reads: int) -> None:

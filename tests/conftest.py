@@ -106,15 +106,20 @@ def pg_settings(tmp_path: Path) -> Iterator[Settings]:
     """Distributed settings on a fresh database of the real PostgreSQL server, dropped afterwards."""
     admin = postgres_admin()
     name = f"angeli_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
     settings = Settings(
-        mode="distributed", data_dir=tmp_path / "var", postgres=replace(admin, dbname=name),
+        mode="distributed", data_dir=tmp_path / "var", postgres=create_database(admin, name),
         topic_prefix=f"t{uuid.uuid4().hex[:10]}", kafka_partitions=3,
         kafka_bootstrap=os.environ.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
     )
     yield settings
     drop_database(admin, name)
+
+
+def create_database(admin: PostgresSettings, name: str) -> PostgresSettings:
+    """A new empty database on the server `admin` reaches; the settings that reach it."""
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return replace(admin, dbname=name)
 
 
 def drop_database(admin: PostgresSettings, name: str) -> None:
