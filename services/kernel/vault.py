@@ -14,7 +14,7 @@ import os
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +49,10 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS vault_consents_by_person ON vault_consents (person_id, given_at)",
     # Erasures whose deleted rows the database could not yet rewrite away; retried until done.
     "CREATE TABLE IF NOT EXISTS vault_purge_pending (person_id TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    # People stored for records their service (the owner) had not saved yet: cleared once it has; what a crash
+    # in between leaves is swept by the owner (see `unsaved`).
+    "CREATE TABLE IF NOT EXISTS vault_unsaved (person_id TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+    " since TEXT NOT NULL)",
 )
 
 _SHREDDED_TABLES = ("vault_keys", "vault_data")
@@ -133,8 +137,13 @@ class PrivacyVault:
                 "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                 "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", (pid, sealed))
 
-    def put_many(self, people: dict[UUID, dict[str, str]], merge: bool = False) -> set[UUID]:
+    def put_many(self, people: dict[UUID, dict[str, str]], merge: bool = False,
+                 unsaved_by: str | None = None) -> set[UUID]:
         """Store many people in ONE transaction (bulk imports); returns the erased ones, left unstored.
+
+        With `unsaved_by` (a service), the people new to the vault are noted as not yet saved by that service,
+        in the same transaction: it calls `saved` once its records are stored, and sweeps what a crash in
+        between left (`unsaved`), so personal data never outlives a record that was never saved.
 
         With `merge`, a person already held keeps the fields the new data leaves out or empty, and takes the
         new non-empty values (a contact list without e-mails does not wipe an e-mail known from before);
@@ -175,7 +184,30 @@ class PrivacyVault:
             tx.executemany("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)", new_keys)
             tx.executemany("INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                            "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", sealed)
+            if unsaved_by is not None:
+                since = _iso(self.clock.now())
+                tx.executemany("INSERT INTO vault_unsaved (person_id, owner, since) VALUES (?, ?, ?)",
+                               [(pid, unsaved_by, since) for pid, _, _ in new_keys])
         return {p for p in people if str(p) in erased_ids}
+
+    def saved(self, person_ids: Collection[UUID]) -> None:
+        """The records of these people are saved: their data is no longer a candidate for the sweep."""
+        ids = [str(p) for p in person_ids]
+        if not ids:
+            return
+        with self.store.transaction() as tx:
+            for start in range(0, len(ids), 500):  # an import batch's donors: one statement
+                chunk = ids[start:start + 500]
+                tx.execute(f"DELETE FROM vault_unsaved WHERE person_id IN ({', '.join('?' for _ in chunk)})", chunk)
+
+    def unsaved(self, owner: str, older_than: timedelta) -> list[UUID]:
+        """People `owner` stored more than `older_than` ago and has not said it saved: a process that stopped
+        between the vault and its event store. The owner keeps those it did save (`saved`) and discards the
+        others (`discard`)."""
+        before = _iso(self.clock.now() - older_than)
+        rows = self.store.query("SELECT person_id FROM vault_unsaved WHERE owner = ? AND since < ? ORDER BY since",
+                                (owner, before))
+        return [UUID(r["person_id"]) for r in rows]
 
     def get(self, person_id: UUID, fields: Collection[str] | None = None,
             purpose: str | None = None) -> dict[str, str]:
@@ -234,6 +266,7 @@ class PrivacyVault:
         with self.store.transaction() as tx:
             tx.executemany("DELETE FROM vault_keys WHERE person_id = ?", pids)
             tx.executemany("DELETE FROM vault_data WHERE person_id = ?", pids)
+            tx.executemany("DELETE FROM vault_unsaved WHERE person_id = ?", pids)
             tx.executemany("INSERT INTO vault_purge_pending (person_id, since) VALUES (?, ?) "
                            "ON CONFLICT (person_id) DO NOTHING", [(pid, since) for (pid,) in pids])
 

@@ -4,22 +4,28 @@ reported by line number with nothing stored for them, funds loaded from a snapsh
 from __future__ import annotations
 
 import io
+import os
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from unittest.mock import Mock
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.donations import gifts
-from services.donations.application import DonationsApplication, GiftImportReport
+from services.donations.application import UNSAVED_DONOR_GRACE, DonationsApplication, GiftImportReport
 from services.donations.domain.fund import Fund
 from services.kernel.clock import FixedClock
 from services.kernel.errors import ConcurrencyConflict
+from services.kernel.readmodel import SqliteStore
+from services.kernel.vault import PrivacyVault
 from services.main import Product
 from services.projections import ledger
 from services.projections.ledger_audit import verify
-from tests.conftest import RoleClient
+from tests.conftest import MEMORY, RoleClient
 from tests.donations.conftest import catch_up_ledger
 
 HEADER = "donor_id,donor_kind,donor_name,donor_email,fund_id,amount,currency,method,reference,received_at,campaign_id"
@@ -387,3 +393,38 @@ def test_the_ledger_still_verifies_after_an_import(client: TestClient, product: 
     report = verify(product.feeds["donations"], product.read_stores["ledger"], key)
     assert report.ok and report.checked == 30
     assert report.head.totals["balance"] == "465.00"
+
+
+def test_personal_data_an_interrupted_import_never_saved_is_discarded_after_the_grace(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vault notes an import's new donors as unsaved until the batch is saved. A process that stops in
+    between leaves their data behind: the sweep discards it once the grace has passed, and keeps the donors
+    that were saved after all (stopped after the save, before saying so)."""
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock=clock)
+    donations = DonationsApplication(dict(MEMORY), vault=vault, clock=clock)
+    famiglie = donations.create_fund("Fondo famiglie")
+    donations.import_gifts(export(gift(famiglie, reference="PAYID-1", name="Giulia Rossi")))
+    with monkeypatch.context() as stopped:
+        stopped.setattr(donations, "save", Mock(side_effect=KeyboardInterrupt))  # stops between vault and store
+        with pytest.raises(KeyboardInterrupt):
+            donations.import_gifts(export(gift(famiglie, reference="PAYID-2", name="Marco Bianchi")))
+    with monkeypatch.context() as stopped:
+        stopped.setattr(vault, "saved", Mock())  # stops after the save, before the vault hears of it
+        donations.import_gifts(export(gift(famiglie, reference="PAYID-3", name="Anna Verdi")))
+    saved = set(_donors(donations))
+    assert len(saved) == 2 and len(vault_people(donations)) == 3
+
+    clock.advance(UNSAVED_DONOR_GRACE / 2)
+    assert donations.sweep_unsaved_donors() == 0 and len(vault_people(donations)) == 3  # may still be saving
+
+    clock.advance(UNSAVED_DONOR_GRACE)
+    assert donations.sweep_unsaved_donors() == 1
+    assert vault_people(donations) == saved
+    assert {vault.get(donor)["name"] for donor in saved} == {"Giulia Rossi", "Anna Verdi"}
+    assert vault.unsaved("donations", timedelta(0)) == [] and donations.sweep_unsaved_donors() == 0
+
+
+def test_the_sweep_of_unsaved_donors_is_one_of_the_products_jobs(product: Product) -> None:
+    jobs = {job.id: job for job in product.services["donations"].jobs}
+    assert jobs["donations.unsaved_donors"].run == product.services["donations"].application.sweep_unsaved_donors

@@ -35,6 +35,7 @@ def test_an_export_imported_twice_on_postgres_is_recorded_once_and_the_ledger_ve
     fund = donations.create_fund("Emergenza freddo")
     first = donations.import_gifts(export(*(gift(fund, "2.00", f"PAYID-{n}") for n in range(1_100))))
     assert counts(first) == (1_100, 1_100, 0, 0)
+    assert donations.vault.store.query("SELECT person_id FROM vault_unsaved") == []  # every new donor saved
     again = donations.import_gifts(export(*(gift(fund, "2.00", f"PAYID-{n}") for n in range(1_000, 1_300)),
                                           gift(fund, "-2", "PAYID-X")))
     assert counts(again) == (301, 200, 100, 1)
