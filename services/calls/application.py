@@ -96,8 +96,8 @@ class CallsApplication(ServiceApplication):
 
     def register_volunteer(self, full_name: str, phone: str, email: str, roles: list[str]) -> UUID:
         volunteer = Volunteer(parse_roles(roles), registered_at=self.clock.now())
-        self.vault.put(volunteer.id, {"full_name": full_name, "phone": phone, "email": email})
-        self.save(volunteer, Presence(volunteer.id))
+        with self.vault.new_people({volunteer.id: {"full_name": full_name, "phone": phone, "email": email}}, self.name):
+            self.save(volunteer, Presence(volunteer.id))
         return volunteer.id
 
     def volunteer(self, volunteer_id: UUID) -> VolunteerView:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO, ClassVar
 from uuid import UUID, uuid4
@@ -32,8 +31,6 @@ from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInpu
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.vault import PersonErased, PrivacyVault
 
-log = logging.getLogger(__name__)
-
 ROME = ZoneInfo("Europe/Rome")
 # A payment touches its pledge and its fund: concurrent payments to one fund retry a few times.
 _PAYMENT_ATTEMPTS = 5
@@ -41,9 +38,6 @@ _PAYMENT_ATTEMPTS = 5
 IMPORT_BATCH = 500
 _BATCH_ATTEMPTS = 20  # a fund credited by imports in other processes: retried with growing random pauses
 MAX_LINES_SHOWN = 1000
-# How long an import's new donors may stay unsaved before the sweep counts them lost: far longer than a batch
-# takes from the vault to the event store, even while its fund is busy.
-UNSAVED_DONOR_GRACE = timedelta(hours=1)
 # The fund is the one aggregate every payment touches: a snapshot every 100 events keeps loading it O(1).
 FUND_SNAPSHOT_INTERVAL = 100
 
@@ -167,8 +161,8 @@ class DonationsApplication(ServiceApplication):
 
     def register_donor(self, kind: str, details: dict[str, str]) -> UUID:
         donor = Donor(parse_donor_kind(kind).value, registered_at=self.clock.now())
-        self.vault.put(donor.id, details)
-        self.save(donor)
+        with self.vault.new_people({donor.id: details}, self.name):
+            self.save(donor)
         return donor.id
 
     def create_fund(self, name: str) -> UUID:
@@ -318,7 +312,7 @@ class DonationsApplication(ServiceApplication):
                                           donor.id if donor is not None else None))
             if donor is not None and gift.donor is not None:
                 personal[donor.id] = gift.donor.personal_data()
-        if personal:  # fresh ids: none is erased; noted as unsaved until the batch is (see sweep_unsaved_donors)
+        if personal:  # fresh ids: none is erased; noted unsaved until their batch is saved (see vault.new_people)
             self.vault.put_many(personal, unsaved_by=self.name)
         return prepared
 
@@ -394,22 +388,6 @@ class DonationsApplication(ServiceApplication):
     def _forget_new_donors(self, dropped: list[_ImportedGift]) -> None:
         """The donors these lines would have registered are not saved: their personal data must not stay."""
         self.vault.discard([item.new_donor for item in dropped if item.new_donor is not None])
-
-    def sweep_unsaved_donors(self, older_than: timedelta = UNSAVED_DONOR_GRACE) -> int:
-        """Personal data an import stored for donors it then never saved (the process stopped in between):
-        discarded, and rewritten out of the vault's files; donors saved after all are kept. Returns how many
-        were discarded."""
-        unsaved = self.vault.unsaved(self.name, older_than)
-        if not unsaved:
-            return 0
-        saved = self.existing(unsaved)
-        self.vault.saved(saved)
-        lost = [donor_id for donor_id in unsaved if donor_id not in saved]
-        if lost:
-            self.vault.discard(lost)
-            self.vault.purge()
-            log.warning("discarded the personal data of %d donors an interrupted import never saved", len(lost))
-        return len(lost)
 
     def _version(self, aggregate_id: UUID) -> int:
         last = self.recorder.select_events(aggregate_id, desc=True, limit=1)

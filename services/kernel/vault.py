@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import DomainError, InvalidInput
 from services.kernel.eventstore import event_store_env
 from services.kernel.readmodel import ReadStore, Row, Tx, open_store
+from services.kernel.scheduling import Job
 from services.kernel.secrets import secret, secret_file
 from services.kernel.settings import Settings
 from services.kernel.vault_keys import fingerprint, finish_interrupted_rotation
@@ -56,6 +58,9 @@ SCHEMA = (
 )
 
 _SHREDDED_TABLES = ("vault_keys", "vault_data")
+# How long people may stay unsaved before the sweep counts their records lost: far longer than any save takes
+# from the vault to the event store (a bulk import's batch waiting for its fund included).
+UNSAVED_GRACE = timedelta(hours=1)
 # One round trip for a read: the person's key, data and erasure mark (any of them may be missing).
 _READ = ("SELECT k.epoch, k.wrapped_key, d.sealed, e.person_id AS erased FROM (SELECT CAST(? AS TEXT) AS pid) p"
          " LEFT JOIN vault_keys k ON k.person_id = p.pid LEFT JOIN vault_data d ON d.person_id = p.pid"
@@ -202,12 +207,39 @@ class PrivacyVault:
 
     def unsaved(self, owner: str, older_than: timedelta) -> list[UUID]:
         """People `owner` stored more than `older_than` ago and has not said it saved: a process that stopped
-        between the vault and its event store. The owner keeps those it did save (`saved`) and discards the
-        others (`discard`)."""
+        between the vault and its event store."""
         before = _iso(self.clock.now() - older_than)
         rows = self.store.query("SELECT person_id FROM vault_unsaved WHERE owner = ? AND since < ? ORDER BY since",
                                 (owner, before))
         return [UUID(r["person_id"]) for r in rows]
+
+    @contextmanager
+    def new_people(self, people: dict[UUID, dict[str, str]], owner: str) -> Iterator[None]:
+        """Store people new to the vault for records `owner` saves inside the block: noted unsaved until the
+        block ends, discarded at once if it raises, and swept (`sweep_unsaved`) if the process stops inside."""
+        self.put_many(people, unsaved_by=owner)
+        try:
+            yield
+        except BaseException:
+            self.discard(people)
+            raise
+        self.saved(people)
+
+    def sweep_unsaved(self, owner: str, existing: Callable[[list[UUID]], set[UUID]],
+                      older_than: timedelta = UNSAVED_GRACE) -> int:
+        """People `owner` left unsaved longer than `older_than`: those whose records exist after all (`existing`
+        answers which) are kept, the others' data is discarded and purged. Returns how many were discarded."""
+        unsaved = self.unsaved(owner, older_than)
+        if not unsaved:
+            return 0
+        kept = existing(unsaved)
+        self.saved(kept)
+        lost = [person_id for person_id in unsaved if person_id not in kept]
+        if lost:
+            self.discard(lost)
+            self.purge()
+            log.warning("discarded the personal data of %d people %s stored but never saved", len(lost), owner)
+        return len(lost)
 
     def get(self, person_id: UUID, fields: Collection[str] | None = None,
             purpose: str | None = None) -> dict[str, str]:
@@ -454,3 +486,8 @@ def open_vault(settings: Settings, clock: Clock | None = None) -> PrivacyVault:
             raise
         log.warning("finished an interrupted master-key rotation: %s now holds the new key", path)
         return PrivacyVault(store, recovered, clock, trail)
+
+
+def unsaved_people_job(owner: str, vault: PrivacyVault, existing: Callable[[list[UUID]], set[UUID]]) -> Job:
+    """The scheduled sweep of the people `owner` stored in the vault but never saved (see `new_people`)."""
+    return Job(f"{owner}.unsaved_people", lambda: vault.sweep_unsaved(owner, existing), every_seconds=600)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from unittest.mock import Mock
 
 import pytest
 
@@ -16,6 +17,7 @@ from services.calls.domain.volunteer import (
     VolunteerHasLeft,
     VolunteerNotActive,
 )
+from services.kernel.errors import ConcurrencyConflict
 from tests.calls.conftest import register
 
 
@@ -69,3 +71,17 @@ def test_status_must_change_and_be_known(calls: CallsApplication) -> None:
         calls.change_status(giulia, "active")
     with pytest.raises(UnknownStatus, match="active, paused, left"):
         calls.change_status(giulia, "retired")
+
+
+def test_a_volunteer_whose_registration_fails_leaves_no_personal_data(
+    calls: CallsApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name, phone and e-mail go to the vault first; a save that fails discards them at once."""
+    monkeypatch.setattr(calls, "save", Mock(side_effect=ConcurrencyConflict("the event store is away")))
+    with pytest.raises(ConcurrencyConflict):
+        register(calls)
+    assert calls.vault.store.query("SELECT person_id FROM vault_keys UNION SELECT person_id FROM vault_data") == []
+    monkeypatch.undo()
+    giulia = register(calls)
+    assert calls.vault.get(giulia)["full_name"] == "Giulia Rossi"
+    assert calls.vault.store.query("SELECT person_id FROM vault_unsaved") == []

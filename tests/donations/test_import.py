@@ -10,18 +10,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest.mock import Mock
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.donations import gifts
-from services.donations.application import UNSAVED_DONOR_GRACE, DonationsApplication, GiftImportReport
+from services.donations.application import DonationsApplication, GiftImportReport
 from services.donations.domain.fund import Fund
 from services.kernel.clock import FixedClock
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.readmodel import SqliteStore
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import UNSAVED_GRACE, PrivacyVault, unsaved_people_job
 from services.main import Product
 from services.projections import ledger
 from services.projections.ledger_audit import verify
@@ -414,17 +414,40 @@ def test_personal_data_an_interrupted_import_never_saved_is_discarded_after_the_
         donations.import_gifts(export(gift(famiglie, reference="PAYID-3", name="Anna Verdi")))
     saved = set(_donors(donations))
     assert len(saved) == 2 and len(vault_people(donations)) == 3
+    sweep = unsaved_people_job("donations", vault, donations.existing)
 
-    clock.advance(UNSAVED_DONOR_GRACE / 2)
-    assert donations.sweep_unsaved_donors() == 0 and len(vault_people(donations)) == 3  # may still be saving
+    clock.advance(UNSAVED_GRACE / 2)
+    assert sweep.run() == 0 and len(vault_people(donations)) == 3  # the import may still be saving
 
-    clock.advance(UNSAVED_DONOR_GRACE)
-    assert donations.sweep_unsaved_donors() == 1
+    clock.advance(UNSAVED_GRACE)
+    assert sweep.run() == 1
     assert vault_people(donations) == saved
     assert {vault.get(donor)["name"] for donor in saved} == {"Giulia Rossi", "Anna Verdi"}
-    assert vault.unsaved("donations", timedelta(0)) == [] and donations.sweep_unsaved_donors() == 0
+    assert vault.unsaved("donations", timedelta(0)) == [] and sweep.run() == 0
 
 
-def test_the_sweep_of_unsaved_donors_is_one_of_the_products_jobs(product: Product) -> None:
-    jobs = {job.id: job for job in product.services["donations"].jobs}
-    assert jobs["donations.unsaved_donors"].run == product.services["donations"].application.sweep_unsaved_donors
+@pytest.mark.parametrize("service", ["donations", "calls"])
+def test_each_service_storing_new_people_sweeps_those_it_never_saved(
+    service: str, product: Product, clock: FixedClock
+) -> None:
+    """The job runs in the product's scheduler; a person another service left unsaved is not this one's."""
+    vault = product.vault
+    (job,) = [job for job in product.services[service].jobs if job.id == f"{service}.unsaved_people"]
+    vault.put_many({uuid4(): {"name": "Lucia Neri"}}, unsaved_by="elsewhere")
+    vault.put_many({uuid4(): {"name": "Paolo Galli"}}, unsaved_by=service)
+    clock.advance(2 * UNSAVED_GRACE)
+    assert job.run() == 1
+    assert [r["owner"] for r in vault.store.query("SELECT owner FROM vault_unsaved")] == ["elsewhere"]
+
+
+def test_a_donor_whose_registration_fails_leaves_no_personal_data(
+    donations: DonationsApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(donations, "save", Mock(side_effect=ConcurrencyConflict("the event store is away")))
+    with pytest.raises(ConcurrencyConflict):
+        donations.register_donor("person", {"name": "Giulia Rossi"})
+    assert vault_people(donations) == set()
+    monkeypatch.undo()
+    giulia = donations.register_donor("person", {"name": "Giulia Rossi"})
+    assert vault_people(donations) == {giulia}
+    assert donations.vault.store.query("SELECT person_id FROM vault_unsaved") == []
