@@ -96,7 +96,8 @@ class CallsApplication(ServiceApplication):
 
     def register_volunteer(self, full_name: str, phone: str, email: str, roles: list[str]) -> UUID:
         volunteer = Volunteer(parse_roles(roles), registered_at=self.clock.now())
-        with self.vault.new_people({volunteer.id: {"full_name": full_name, "phone": phone, "email": email}}, self.name):
+        details = {"full_name": full_name, "phone": phone, "email": email}
+        with self.vault.new_people({volunteer.id: details}, self.name, self.existing):
             self.save(volunteer, Presence(volunteer.id))
         return volunteer.id
 

@@ -161,7 +161,7 @@ class DonationsApplication(ServiceApplication):
 
     def register_donor(self, kind: str, details: dict[str, str]) -> UUID:
         donor = Donor(parse_donor_kind(kind).value, registered_at=self.clock.now())
-        with self.vault.new_people({donor.id: details}, self.name):
+        with self.vault.new_people({donor.id: details}, self.name, self.existing):
             self.save(donor)
         return donor.id
 

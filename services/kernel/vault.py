@@ -13,7 +13,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -214,14 +214,17 @@ class PrivacyVault:
         return [UUID(r["person_id"]) for r in rows]
 
     @contextmanager
-    def new_people(self, people: dict[UUID, dict[str, str]], owner: str) -> Iterator[None]:
+    def new_people(self, people: dict[UUID, dict[str, str]], owner: str,
+                   existing: Callable[[list[UUID]], set[UUID]]) -> Iterator[None]:
         """Store people new to the vault for records `owner` saves inside the block: noted unsaved until the
-        block ends, discarded at once if it raises, and swept (`sweep_unsaved`) if the process stops inside."""
+        block ends. If it raises, the people whose records do not exist (`existing` answers which: a save can
+        fail after its commit) are discarded at once; if the process stops inside, `sweep_unsaved` does it."""
         self.put_many(people, unsaved_by=owner)
         try:
             yield
         except BaseException:
-            self.discard(people)
+            with suppress(Exception):  # the store is away too: the note stays, for the sweep
+                self._settle(list(people), existing)
             raise
         self.saved(people)
 
@@ -229,16 +232,20 @@ class PrivacyVault:
                       older_than: timedelta = UNSAVED_GRACE) -> int:
         """People `owner` left unsaved longer than `older_than`: those whose records exist after all (`existing`
         answers which) are kept, the others' data is discarded and purged. Returns how many were discarded."""
-        unsaved = self.unsaved(owner, older_than)
+        lost = self._settle(self.unsaved(owner, older_than), existing)
+        if lost:
+            self.purge()
+            log.warning("discarded the personal data of %d people %s stored but never saved", lost, owner)
+        return lost
+
+    def _settle(self, unsaved: list[UUID], existing: Callable[[list[UUID]], set[UUID]]) -> int:
+        """Keep the people whose records exist, discard the others; returns how many were discarded."""
         if not unsaved:
             return 0
         kept = existing(unsaved)
         self.saved(kept)
         lost = [person_id for person_id in unsaved if person_id not in kept]
-        if lost:
-            self.discard(lost)
-            self.purge()
-            log.warning("discarded the personal data of %d people %s stored but never saved", len(lost), owner)
+        self.discard(lost)
         return len(lost)
 
     def get(self, person_id: UUID, fields: Collection[str] | None = None,

@@ -451,3 +451,20 @@ def test_a_donor_whose_registration_fails_leaves_no_personal_data(
     giulia = donations.register_donor("person", {"name": "Giulia Rossi"})
     assert vault_people(donations) == {giulia}
     assert donations.vault.store.query("SELECT person_id FROM vault_unsaved") == []
+
+
+def test_a_donor_saved_before_the_registration_failed_keeps_their_personal_data(
+    donations: DonationsApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = donations.save
+
+    def fails_after_the_commit(*objs: Any, **kwargs: Any) -> Any:
+        original(*objs, **kwargs)
+        raise RuntimeError("a listener failed")
+
+    monkeypatch.setattr(donations, "save", fails_after_the_commit)
+    with pytest.raises(RuntimeError):
+        donations.register_donor("person", {"name": "Giulia Rossi"})
+    (giulia,) = _donors(donations)
+    assert vault_people(donations) == {giulia} and donations.vault.get(giulia)["name"] == "Giulia Rossi"
+    assert donations.vault.store.query("SELECT person_id FROM vault_unsaved") == []
