@@ -19,7 +19,7 @@ def start_scheduler(jobs: Sequence[Job]) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in jobs:
         scheduler.add_job(
-            job.run, "interval", seconds=job.every_seconds, id=job.id,
+            job.run, "interval", seconds=job.every_seconds, id=job.id, name=job.id,  # the logs name the job
             max_instances=1, coalesce=True, misfire_grace_time=max(1, int(job.every_seconds)),
         )
     scheduler.start()
