@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
 from services.donations.application import DonationsApplication
+from services.donations.domain.donor import Donor
 from services.donations.domain.fund import Fund
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import PostgresStore
 from services.kernel.settings import Settings
+from services.kernel.vault import UNSAVED_GRACE
 from services.main import Product, build
 from services.projections import ledger
 from services.projections.ledger_audit import verify
@@ -53,3 +56,21 @@ def test_an_export_imported_twice_on_postgres_is_recorded_once_and_the_ledger_ve
     report = verify(pg_product.feeds["donations"], store, ledger.signing_key(pg_product.settings).public_key())
     assert report.ok and report.checked == 1_300
     assert report.head.totals["balance"] == "2600.00"
+
+
+def test_the_sweep_of_unsaved_donors_runs_on_postgres(pg_product: Product, clock: FixedClock) -> None:
+    """A donor an interrupted import never saved is discarded (and purged) by the job; a saved one is kept."""
+    donations = pg_product.services["donations"].application
+    assert isinstance(donations, DonationsApplication)
+    vault = pg_product.vault
+    fund = donations.create_fund("Emergenza freddo")
+    donations.import_gifts(export(gift(fund, "2.00", "PAYID-1", name="Giulia Rossi")))
+    lost, saved = uuid4(), Donor("person", registered_at=clock.now())
+    vault.put_many({lost: {"name": "Marco Bianchi"}, saved.id: {"name": "Anna Verdi"}}, unsaved_by="donations")
+    donations.save(saved)  # the process stops before it tells the vault
+    (job,) = [job for job in pg_product.services["donations"].jobs if job.id == "donations.unsaved_people"]
+    clock.advance(2 * UNSAVED_GRACE)
+    assert job.run() == 1
+    people = {r["person_id"] for r in vault.store.query("SELECT person_id FROM vault_data")}
+    assert str(lost) not in people and str(saved.id) in people and len(people) == 2  # Giulia, from the import
+    assert vault.store.query("SELECT person_id FROM vault_unsaved") == []
