@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from services.kernel.settings import PostgresSettings, Settings
-from tests.conftest import create_database, drop_database
+from tests.conftest import (
+    create_database,
+    delete_scratch,
+    drop_database,
+    kafka_bootstrap,
+    scratch_names,
+    scratch_prefix,
+)
 
 
 @contextmanager
@@ -19,3 +26,14 @@ def scratch_database(prefix: str = "angeli_bench") -> Iterator[PostgresSettings]
         yield postgres
     finally:
         drop_database(admin, postgres.dbname)
+
+
+@contextmanager
+def scratch_topics(kind: str) -> Iterator[str]:
+    """A topic prefix of its own on the scripts' Kafka for one benchmark run; its topics and consumer groups go
+    afterwards."""
+    prefix = scratch_prefix(kind)
+    try:
+        yield prefix
+    finally:
+        delete_scratch(kafka_bootstrap(), scratch_names(prefix))

@@ -27,12 +27,13 @@ import httpx
 import psycopg
 from confluent_kafka import Producer
 
-from bench import scratch_database
+from bench import scratch_database, scratch_topics
 from services.kernel.feed import EventFeed
 from services.kernel.kafka import ensure_topics
 from services.kernel.relay import Relay
 from services.kernel.settings import Settings
 from services.main import build
+from tests.conftest import kafka_bootstrap
 from tests.distributed.stack import Stack
 from tests.kernel.sample import Counter, sample_app
 
@@ -41,9 +42,9 @@ from tests.kernel.sample import Counter, sample_app
 def scratch_settings() -> Iterator[Settings]:
     """Distributed settings on a database and topics of their own, with a data folder (and process logs, in
     its parent) that go afterwards."""
-    with tempfile.TemporaryDirectory() as tmp, scratch_database() as postgres:
+    with tempfile.TemporaryDirectory() as tmp, scratch_database() as postgres, scratch_topics("bench") as prefix:
         yield Settings(mode="distributed", data_dir=Path(tmp) / "var", postgres=postgres,
-                       topic_prefix=f"bench{uuid.uuid4().hex[:6]}", kafka_partitions=6)
+                       topic_prefix=prefix, kafka_partitions=6, kafka_bootstrap=kafka_bootstrap())
 
 
 def scratch_stack(settings: Settings) -> Stack:

@@ -16,16 +16,16 @@ import argparse
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from bench import scratch_database
+from bench import scratch_database, scratch_topics
 from services.calls.application import CallsApplication
 from services.kernel.settings import Settings
 from services.main import Product, build
 from services.projections import call_stats
+from tests.conftest import kafka_bootstrap
 
 VOLUNTEERS = 20
 
@@ -112,9 +112,10 @@ def embedded(seconds: float, rate: float) -> Result:
 
 
 def distributed(seconds: float, rate: float) -> Result:
-    with scratch_database("angeli_lag") as postgres, tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(mode="distributed", data_dir=Path(data_dir), postgres=postgres,
-                            topic_prefix=f"lag{uuid.uuid4().hex[:6]}", kafka_partitions=6, run_jobs=False)
+    with scratch_database("angeli_lag") as postgres, scratch_topics("lag") as prefix, \
+            tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(mode="distributed", data_dir=Path(data_dir), postgres=postgres, topic_prefix=prefix,
+                            kafka_partitions=6, run_jobs=False, kafka_bootstrap=kafka_bootstrap())
         product = build(settings)
         product.start()
         try:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -101,18 +103,29 @@ def postgres_admin() -> PostgresSettings:
     return Settings.from_env().postgres
 
 
+def kafka_bootstrap() -> str:
+    return Settings.from_env().kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def stale_topics_swept() -> None:
+    """Once per run: delete the topics and groups killed runs of the suite or the benchmarks left behind."""
+    sweep_scratch(kafka_bootstrap())
+
+
 @pytest.fixture
-def pg_settings(tmp_path: Path) -> Iterator[Settings]:
-    """Distributed settings on a fresh database of the real PostgreSQL server, dropped afterwards."""
+def pg_settings(tmp_path: Path, stale_topics_swept: None) -> Iterator[Settings]:
+    """Distributed settings on a fresh database of the real PostgreSQL server and topics of their own on the
+    real Kafka broker, both dropped afterwards."""
     admin = postgres_admin()
     name = f"angeli_t_{uuid.uuid4().hex[:12]}"
     settings = Settings(
         mode="distributed", data_dir=tmp_path / "var", postgres=create_database(admin, name),
-        topic_prefix=f"t{uuid.uuid4().hex[:10]}", kafka_partitions=3,
-        kafka_bootstrap=os.environ.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        topic_prefix=scratch_prefix("t"), kafka_partitions=3, kafka_bootstrap=kafka_bootstrap(),
     )
     yield settings
     drop_database(admin, name)
+    delete_scratch(settings.kafka_bootstrap, scratch_names(settings.topic_prefix))
 
 
 def create_database(admin: PostgresSettings, name: str) -> PostgresSettings:
@@ -133,3 +146,68 @@ def drop_database(admin: PostgresSettings, name: str) -> None:
             if attempt == 19:
                 raise
             time.sleep(0.5)
+
+
+# Scratch topics are named `<kind>-<unix seconds>-<random>.<source>` (a benchmark may add `-<run>` before the
+# dot), and so are the consumer groups reading them. The time tells a later run which leftovers are old
+# enough to be nobody's: no run lasts this long.
+SCRATCH_NAME = re.compile(r"^[a-z]+-(?P<created>\d{10})-[0-9a-f]{6}(?:-\d+)?\.")
+SCRATCH_LIFETIME = 6 * 3600
+# The names runs gave their topics before they carried the time; nothing makes them any more.
+UNTIMED_SCRATCH_NAME = re.compile(r"^(?:t[0-9a-f]{10}|bench[0-9a-f]{6}(?:-\d+)?|lag[0-9a-f]{6})[.-]")
+
+
+def scratch_prefix(kind: str) -> str:
+    """A topic prefix for one test or benchmark run; its topics and groups go afterwards (`delete_scratch`),
+    or with the sweep of a later run if this one is killed first."""
+    return f"{kind}-{int(time.time())}-{uuid.uuid4().hex[:6]}"
+
+
+def scratch_names(prefix: str) -> Callable[[str], bool]:
+    """Whether a topic or group name is one of those made under `prefix` (or a benchmark's `prefix-<run>`)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}(?:-\d+)?\.")
+    return lambda name: pattern.match(name) is not None
+
+
+def stale_scratch_name(name: str, now: float) -> bool:
+    if UNTIMED_SCRATCH_NAME.match(name):
+        return True
+    timed = SCRATCH_NAME.match(name)
+    return timed is not None and now - int(timed["created"]) > SCRATCH_LIFETIME
+
+
+def sweep_scratch(bootstrap: str) -> int:
+    now = time.time()
+    return delete_scratch(bootstrap, lambda name: stale_scratch_name(name, now))
+
+
+def delete_scratch(bootstrap: str, chosen: Callable[[str], bool]) -> int:
+    """Delete the broker's topics and consumer groups whose names `chosen` picks; how many. Nothing to do when
+    no broker listens: a run without Kafka made none."""
+    from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
+
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return 0
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    topics = sorted(topic for topic in admin.list_topics(timeout=30).topics if chosen(topic))
+    groups = sorted(group.group_id for group in admin.list_consumer_groups(request_timeout=30).result().valid
+                    if chosen(group.group_id))
+    for start in range(0, len(topics), 200):  # the controller handles a few hundred deletions per request well
+        _settle(admin.delete_topics(topics[start:start + 200], operation_timeout=120), "UNKNOWN_TOPIC_OR_PART")
+    for start in range(0, len(groups), 200):
+        # A group a process still reads from (a killed run's orphan) stays, and goes with a later sweep.
+        _settle(admin.delete_consumer_groups(groups[start:start + 200], request_timeout=60),
+                "GROUP_ID_NOT_FOUND", "NOT_EMPTY")
+    return len(topics) + len(groups)
+
+
+def _settle(futures: dict[str, Any], *harmless: str) -> None:
+    for future in futures.values():
+        try:
+            future.result()
+        except Exception as error:  # KafkaException; e.g. a name another run deleted meanwhile
+            if not any(code in str(error) for code in harmless):
+                raise

@@ -15,6 +15,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/common.sh"
 
 READY_TIMEOUT="${ANGELI_KAFKA_READY_TIMEOUT:-90}"
+STARTUP_LIMIT="${ANGELI_KAFKA_STARTUP_LIMIT:-900}"
 BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
 
 # --- python with confluent_kafka (optional) -------------------------------------------------
@@ -146,13 +147,26 @@ fail() {
     die "$1"
 }
 
+# A broker that was killed recovers every partition's log before it opens its port, which takes minutes
+# when there are thousands. While its log keeps growing it is working, not stuck: wait on, up to
+# STARTUP_LIMIT seconds in all.
 deadline=$((SECONDS + READY_TIMEOUT))
+limit=$((SECONDS + STARTUP_LIMIT))
+progress=""
 until port_open "$KAFKA_PORT"; do
     broker_pid >/dev/null || fail "broker process exited during startup"
-    (( SECONDS < deadline )) || fail "broker did not open $BOOTSTRAP within ${READY_TIMEOUT}s"
+    if (( SECONDS >= deadline )); then
+        now="$(cat "$KAFKA_APP_LOGS"/server.log* 2>/dev/null | wc -c)"
+        if [[ "$now" == "$progress" ]] || (( SECONDS >= limit )); then
+            fail "broker did not open $BOOTSTRAP within ${SECONDS}s"
+        fi
+        log "still starting after ${SECONDS}s (recovering its logs); waiting up to ${STARTUP_LIMIT}s"
+        progress="$now"
+        deadline=$((SECONDS + 30))
+    fi
     sleep 0.5
 done
-remaining=$((deadline - SECONDS)); (( remaining > 10 )) || remaining=10
+remaining=$((deadline - SECONDS)); (( remaining > 30 )) || remaining=30
 roundtrip "$remaining" || fail "no produce/consume round trip on $BOOTSTRAP within ${READY_TIMEOUT}s"
 broker_pid >/dev/null || fail "broker process exited"
 ready_line

@@ -66,7 +66,7 @@ def start_relay(settings: Settings, batch: int) -> subprocess.Popen[bytes]:
 
 
 def read_topic(settings: Settings, expected: int) -> list[Message]:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"{settings.topic_prefix}-check",
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"{settings.topic_prefix}.check",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([settings.topic("sample")])
     messages: list[Message] = []

@@ -1,0 +1,84 @@
+"""The suite's own topics and consumer groups on the real Kafka broker go when their test ends, and a killed
+run's with a later run.
+
+A broker that kept every run's topics took longer to start than `make test` waits for it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
+
+from services.kernel.kafka import ensure_topics
+from services.kernel.settings import Settings
+from tests.conftest import delete_scratch, scratch_names, scratch_prefix, stale_scratch_name, sweep_scratch
+from tests.distributed.stack import wait_until
+
+NOW = 1_795_000_000
+
+
+def test_only_old_or_untimed_scratch_names_are_stale() -> None:
+    assert stale_scratch_name(f"t-{NOW - 7 * 3600}-0a1b2c.donations", NOW)
+    assert stale_scratch_name(f"bench-{NOW - 7 * 3600}-0a1b2c-2.bare", NOW)
+    assert not stale_scratch_name(f"t-{NOW - 3600}-0a1b2c.donations", NOW)  # a run may still be using it
+    assert stale_scratch_name("t0123456789.calls", NOW)
+    assert stale_scratch_name("t0123456789-check", NOW)
+    assert stale_scratch_name("bench0a1b2c-1.sample", NOW)
+    for product_name in ("angeli.donations", "angeli-readiness", "charity-t0123456789.calls", "__consumer_offsets",
+                         "angeli.projection_ledger"):
+        assert not stale_scratch_name(product_name, NOW)
+
+
+def test_a_prefix_picks_its_own_names_and_its_benchmark_runs() -> None:
+    mine = scratch_names("t-1795000000-0a1b2c")
+    assert mine("t-1795000000-0a1b2c.calls") and mine("t-1795000000-0a1b2c-3.bare")
+    assert not mine("t-1795000000-0a1b2cd.calls") and not mine("x-t-1795000000-0a1b2c.calls")
+
+
+def test_scratch_prefixes_carry_the_time_they_were_made() -> None:
+    before = int(time.time())
+    prefix = scratch_prefix("t")
+    assert scratch_names(prefix)(f"{prefix}.donations")
+    assert not stale_scratch_name(f"{prefix}.donations", before + 3600)
+    assert stale_scratch_name(f"{prefix}.donations", before + 7 * 3600 + 1)
+
+
+def make_group(settings: Settings) -> str:
+    """A consumer group that has committed an offset on the settings' sample topic, then left."""
+    group = settings.topic("reader")
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group})
+    try:
+        consumer.commit(offsets=[TopicPartition(settings.topic("sample"), 0, 0)], asynchronous=False)
+    finally:
+        consumer.close()
+    return group
+
+
+@pytest.mark.kafka
+def test_the_sweep_deletes_what_killed_runs_left_and_nothing_else(pg_settings: Settings) -> None:
+    mark = pg_settings.topic_prefix[-6:]
+    old = replace(pg_settings, topic_prefix=f"t-{int(time.time()) - 7 * 3600}-{mark}")
+    untimed = replace(pg_settings, topic_prefix=f"t{mark}0000")
+    kept = replace(pg_settings, topic_prefix=f"keep{mark}")
+    made = [replace(settings, kafka_partitions=1) for settings in (pg_settings, old, untimed, kept)]
+    for settings in made:
+        ensure_topics(settings, ["sample"])
+    admin = AdminClient({"bootstrap.servers": pg_settings.kafka_bootstrap})
+    # The controller confirms a new topic a moment before the broker lists it.
+    wait_until(lambda: {s.topic("sample") for s in made} <= set(admin.list_topics(timeout=10).topics), 10,
+               "the broker to list the new topics")
+    groups = [make_group(settings) for settings in made]
+
+    try:
+        assert sweep_scratch(pg_settings.kafka_bootstrap) >= 4
+        topics = set(admin.list_topics(timeout=10).topics)
+        left = {g.group_id for g in admin.list_consumer_groups(request_timeout=10).result().valid}
+        assert old.topic("sample") not in topics and untimed.topic("sample") not in topics
+        assert groups[1] not in left and groups[2] not in left
+        assert pg_settings.topic("sample") in topics and kept.topic("sample") in topics
+        assert groups[0] in left and groups[3] in left
+    finally:
+        assert delete_scratch(pg_settings.kafka_bootstrap, scratch_names(kept.topic_prefix)) == 2
