@@ -216,7 +216,10 @@ class CampaignsApplication(ServiceApplication):
                 merged += 1
             else:
                 by_person[person_id] = row
-        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()}, merge=True)
+        # People new to the vault are noted unsaved until their contacts are: a stop in between leaves their data
+        # to the `campaigns.unsaved_people` sweep, not in the vault for good.
+        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()}, merge=True,
+                                     unsaved_by=self.name)
         refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
                    for p in erased]
         ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}
@@ -227,8 +230,16 @@ class CampaignsApplication(ServiceApplication):
                  for cid, pid in ids.items() if str(cid) not in known]
         updated = [c for c in (self._merge(UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
         self.save(*fresh, *updated)
+        self.vault.saved(by_person)
         self._index_contacts([*fresh, *updated], now)
         return len(fresh), merged + len(known), refused
+
+    def people_with_records(self, person_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these people this service holds a record of: their Person, or a contact in any campaign."""
+        campaigns = [UUID(row["campaign_id"]) for row in self.queue.query("SELECT campaign_id FROM campaigns")]
+        contacts = {Contact.create_id(campaign, person): person for campaign in campaigns for person in person_ids}
+        found = self.existing([*person_ids, *contacts])
+        return {person for person in person_ids if person in found} | {contacts[c] for c in found if c in contacts}
 
     def _merge(self, contact_id: UUID, row: importing.Row, import_id: UUID) -> Contact | None:
         contact = self.get(contact_id, Contact)

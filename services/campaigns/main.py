@@ -13,7 +13,7 @@ from services.kernel.follower import Reaction
 from services.kernel.readmodel import open_store
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.kernel.vault import PrivacyVault, unsaved_people_job
 from services.kernel.wiring import Service
 
 SOURCE = "campaigns"
@@ -26,4 +26,5 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     )
     reaction = Reaction("campaigns.calls", application, ("calls",), application.on_calls_message)
     return Service(name=SOURCE, application=application, router=router, reactions=(reaction,),
-                   jobs=jobs(application, Dialer(application)))
+                   jobs=(*jobs(application, Dialer(application)),
+                         unsaved_people_job(SOURCE, application.vault, application.people_with_records)))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+from unittest.mock import Mock
+from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.campaigns.importing import batches, inspect
+from services.kernel.clock import FixedClock
+from services.kernel.vault import UNSAVED_GRACE
 from services.main import Product
 from tests.campaigns.conftest import SCRIPT, app_of, campaign_body, csv_file
 
@@ -119,3 +124,36 @@ def test_a_person_imported_again_keeps_what_the_new_file_leaves_out_and_takes_wh
 
     assert held == {"first_name": "Giulia", "last_name": "Rossi", "phone": "+390212345678",
                     "email": "g.rossi@example.org"}
+
+
+def test_people_an_interrupted_import_never_saved_lose_their_data_after_the_grace(
+        client: TestClient, product: Product, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vault notes the people new to it as unsaved until their contacts are saved. The sweep keeps whoever
+    has a contact in any campaign, or a record of their own (an opt-out), and discards the rest."""
+    application = app_of(product)
+    first, second = draft(client), draft(client, "Pasqua 2027")
+    client.post(f"/campaigns/{first}/contacts/import", files=csv_file("nome;telefono\nGiulia;02 1234 5678\n"))
+    with monkeypatch.context() as stopped:
+        stopped.setattr(application, "save", Mock(side_effect=KeyboardInterrupt))  # between vault and store
+        with pytest.raises(KeyboardInterrupt):
+            application.import_contacts(UUID(second), io.BytesIO(
+                b"nome;telefono\nGiulia;02 1234 5678\nMarco;06 9876 5432\nAnna;011 555 1234\n"))
+    application.opt_out(application.person_id("011 555 1234"), "telefono")  # Anna has a record of her own now
+    with monkeypatch.context() as stopped:
+        stopped.setattr(application.vault, "saved", Mock())  # stops after the save, before the vault hears of it
+        client.post(f"/campaigns/{first}/contacts/import", files=csv_file("nome;telefono\nLuca;0331 123456\n"))
+    giulia, marco, anna, luca = (application.person_id(p) for p in
+                                 ("02 1234 5678", "06 9876 5432", "011 555 1234", "0331 123456"))
+    noted = application.vault.store.query("SELECT person_id FROM vault_unsaved WHERE owner = 'campaigns'")
+    assert {UUID(row["person_id"]) for row in noted} == {marco, anna, luca}  # Giulia was known to the vault
+    (job,) = [job for job in product.services["campaigns"].jobs if job.id == "campaigns.unsaved_people"]
+
+    clock.advance(UNSAVED_GRACE / 2)
+    assert job.run() == 0  # the import may still be saving
+
+    clock.advance(UNSAVED_GRACE)
+    assert job.run() == 1
+    with pytest.raises(KeyError, match="no personal data"):
+        application.vault.get(marco)
+    assert [application.vault.get(p)["first_name"] for p in (giulia, anna, luca)] == ["Giulia", "Anna", "Luca"]
+    assert application.vault.store.query("SELECT person_id FROM vault_unsaved") == []

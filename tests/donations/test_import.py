@@ -426,7 +426,7 @@ def test_personal_data_an_interrupted_import_never_saved_is_discarded_after_the_
     assert vault.unsaved("donations", timedelta(0)) == [] and sweep.run() == 0
 
 
-@pytest.mark.parametrize("service", ["donations", "calls"])
+@pytest.mark.parametrize("service", ["donations", "calls", "campaigns"])
 def test_each_service_storing_new_people_sweeps_those_it_never_saved(
     service: str, product: Product, clock: FixedClock
 ) -> None:
