@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +11,7 @@ from tests.conftest import (
     delete_scratch,
     drop_database,
     kafka_bootstrap,
+    scratch_database_name,
     scratch_names,
     scratch_prefix,
 )
@@ -21,7 +21,7 @@ from tests.conftest import (
 def scratch_database(prefix: str = "angeli_bench") -> Iterator[PostgresSettings]:
     """A database of its own on the scripts' PostgreSQL for one benchmark run, dropped afterwards."""
     admin = Settings.from_env().postgres
-    postgres = create_database(admin, f"{prefix}_{uuid.uuid4().hex[:8]}")
+    postgres = create_database(admin, scratch_database_name(prefix))
     try:
         yield postgres
     finally:

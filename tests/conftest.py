@@ -108,17 +108,18 @@ def kafka_bootstrap() -> str:
 
 
 @pytest.fixture(scope="session")
-def stale_topics_swept() -> None:
-    """Once per run: delete the topics and groups killed runs of the suite or the benchmarks left behind."""
+def stale_scratch_swept() -> None:
+    """Once per run: drop the databases, topics and groups killed runs of the suite or the benchmarks left."""
+    sweep_scratch_databases(postgres_admin())
     sweep_scratch(kafka_bootstrap())
 
 
 @pytest.fixture
-def pg_settings(tmp_path: Path, stale_topics_swept: None) -> Iterator[Settings]:
+def pg_settings(tmp_path: Path, stale_scratch_swept: None) -> Iterator[Settings]:
     """Distributed settings on a fresh database of the real PostgreSQL server and topics of their own on the
     real Kafka broker, both dropped afterwards."""
     admin = postgres_admin()
-    name = f"angeli_t_{uuid.uuid4().hex[:12]}"
+    name = scratch_database_name("angeli_t")
     settings = Settings(
         mode="distributed", data_dir=tmp_path / "var", postgres=create_database(admin, name),
         topic_prefix=scratch_prefix("t"), kafka_partitions=3, kafka_bootstrap=kafka_bootstrap(),
@@ -133,6 +134,33 @@ def create_database(admin: PostgresSettings, name: str) -> PostgresSettings:
     with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return replace(admin, dbname=name)
+
+
+# Scratch databases are named `<kind>_<unix seconds>_<random>`, for the same sweep as the scratch topics below.
+SCRATCH_DATABASE = re.compile(r"^angeli_[a-z_]+?_(?P<created>\d{10})_[0-9a-f]{6}$")
+UNTIMED_SCRATCH_DATABASE = re.compile(r"^angeli_(?:t_[0-9a-f]{12}|(?:bench|bench_vault|lag)_[0-9a-f]{8})$")
+
+
+def scratch_database_name(kind: str) -> str:
+    return f"{kind}_{int(time.time())}_{uuid.uuid4().hex[:6]}"
+
+
+def stale_scratch_database(name: str, now: float) -> bool:
+    if UNTIMED_SCRATCH_DATABASE.match(name):
+        return True
+    timed = SCRATCH_DATABASE.match(name)
+    return timed is not None and now - int(timed["created"]) > SCRATCH_LIFETIME
+
+
+def sweep_scratch_databases(admin: PostgresSettings) -> list[str]:
+    """Drop the scratch databases older than a run lasts; the names dropped."""
+    now = time.time()
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        names = [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'angeli\\_%'")]
+    stale = [name for name in names if stale_scratch_database(name, now)]
+    for name in stale:
+        drop_database(admin, name)
+    return stale
 
 
 def drop_database(admin: PostgresSettings, name: str) -> None:

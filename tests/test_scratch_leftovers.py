@@ -1,5 +1,5 @@
-"""The suite's own topics and consumer groups on the real Kafka broker go when their test ends, and a killed
-run's with a later run.
+"""The suite's own databases on the real PostgreSQL, and its topics and consumer groups on the real Kafka
+broker, go when their test ends, and a killed run's with a later run.
 
 A broker that kept every run's topics took longer to start than `make test` waits for it."""
 
@@ -8,13 +8,26 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import psycopg
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
 
 from services.kernel.kafka import ensure_topics
 from services.kernel.settings import Settings
-from tests.conftest import delete_scratch, scratch_names, scratch_prefix, stale_scratch_name, sweep_scratch
+from tests.conftest import (
+    create_database,
+    delete_scratch,
+    drop_database,
+    postgres_admin,
+    scratch_database_name,
+    scratch_names,
+    scratch_prefix,
+    stale_scratch_database,
+    stale_scratch_name,
+    sweep_scratch,
+    sweep_scratch_databases,
+)
 from tests.distributed.stack import wait_until
 
 NOW = 1_795_000_000
@@ -82,3 +95,31 @@ def test_the_sweep_deletes_what_killed_runs_left_and_nothing_else(pg_settings: S
         assert groups[0] in left and groups[3] in left
     finally:
         assert delete_scratch(pg_settings.kafka_bootstrap, scratch_names(kept.topic_prefix)) == 2
+
+
+def test_only_old_or_untimed_scratch_databases_are_stale() -> None:
+    assert stale_scratch_database(f"angeli_t_{NOW - 7 * 3600}_0a1b2c", NOW)
+    assert stale_scratch_database(f"angeli_bench_vault_{NOW - 7 * 3600}_0a1b2c", NOW)
+    assert not stale_scratch_database(f"angeli_t_{NOW - 3600}_0a1b2c", NOW)
+    assert stale_scratch_database("angeli_t_0123456789ab", NOW) and stale_scratch_database("angeli_lag_0123abcd", NOW)
+    for product_database in ("angeli", "angeli_test", "angeli_production", "postgres", "charity_t_0123456789ab"):
+        assert not stale_scratch_database(product_database, NOW)
+    made = scratch_database_name("angeli_t")
+    assert not stale_scratch_database(made, time.time()) and stale_scratch_database(made, time.time() + 7 * 3600)
+
+
+@pytest.mark.postgres
+def test_the_sweep_drops_the_databases_killed_runs_left_and_nothing_else(pg_settings: Settings) -> None:
+    admin = postgres_admin()
+    old, fresh = f"angeli_t_{int(time.time()) - 7 * 3600}_0a1b2c", scratch_database_name("angeli_t")
+    for name in (old, fresh):
+        create_database(admin, name)
+    try:
+        swept = sweep_scratch_databases(admin)
+        assert old in swept and fresh not in swept
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            names = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+        assert old not in names and {fresh, pg_settings.postgres.dbname, admin.dbname} <= names
+    finally:
+        drop_database(admin, old)
+        drop_database(admin, fresh)
