@@ -50,7 +50,7 @@ from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
 from services.kernel.settings import Settings
 from services.kernel.vault import open_vault
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database, drop_database, scratch_database_name
 
 SCRIPT = ("Buongiorno {first_name}. {privacy_notice}",
           "Dati trattati da Angeli ETS; può chiedere di non essere chiamato.")
@@ -280,7 +280,9 @@ def main() -> None:
     parser.add_argument("--import-only", action="store_true", help="measure the CSV import, then stop")
     args = parser.parse_args()
     admin = Settings.from_env().postgres
-    name = args.db or f"angeli_bench_{uuid.uuid4().hex[:8]}"
+    # A kept database is named apart from the scratch ones, which a later test run drops (tests/conftest.py).
+    name = args.db or (f"angeli_kept_dialer_{uuid.uuid4().hex[:8]}" if args.keep
+                       else scratch_database_name("angeli_bench_dialer"))
     data_dir = Path(tempfile.gettempdir()) / "angeli-bench" / name  # its secrets open the kept database again
     settings = settings_for(name, data_dir)
     try:

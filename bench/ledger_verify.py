@@ -35,7 +35,7 @@ from services.kernel.settings import Settings
 from services.kernel.vault import PrivacyVault
 from services.projections import ledger
 from services.projections.ledger_audit import LEDGER_TYPES, replay, verify
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database, drop_database, scratch_database_name
 
 PAYMENTS_PER_PLEDGE = 10
 FUNDS = 10
@@ -108,7 +108,9 @@ def main() -> None:
     parser.add_argument("--db", help="rerun on a database kept with --keep (skips generating)")
     args = parser.parse_args()
     base = Settings.from_env()
-    name = args.db or f"angeli_bench_{uuid.uuid4().hex[:10]}"
+    # A kept database is named apart from the scratch ones, which a later test run drops (tests/conftest.py).
+    name = args.db or (f"angeli_kept_ledger_{uuid.uuid4().hex[:8]}" if args.keep
+                       else scratch_database_name("angeli_bench_ledger"))
     if not args.db:
         create_database(base.postgres, name)
     settings = replace(base, mode="distributed", postgres=replace(base.postgres, dbname=name))
