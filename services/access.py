@@ -111,6 +111,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # web console data (pages and static files are public shells: their data comes from these routes)
     ("GET", "/console/api/campaigns"): (f"{CM} {CO} {V} {VI}", None),
     ("GET", "/console/api/campaigns/{campaign_id}/callback-slots"): (f"{CM} {CO} {V}", None),
+    ("GET", "/console/api/campaigns/{campaign_id}/volunteers"): (f"{CM} {CO} {VI}", None),
     ("GET", "/console/api/hours"): (f"{CO} {VI} {AU}", None),
     ("GET", "/console/api/hours.csv"): (f"{CO} {VI} {AU}", None),
     # web console pages: HTML shells without data, and the public transparency page (no personal data)

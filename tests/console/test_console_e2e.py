@@ -98,6 +98,7 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     # Then the dashboard shows the pledge within seconds
     expect(manager.locator("#pledges")).to_have_text("1", timeout=10_000)
     expect(manager.locator("#pledged")).to_contain_text("50,00")
+    expect(manager.locator("#volunteers tbody tr")).to_contain_text("Giulia Rossi")  # her name, not her id
     manager.screenshot(path=str(artifacts / "dashboard-pledge.png"), full_page=True)
 
     # And once the payment is received, the public transparency page shows it, with no personal data

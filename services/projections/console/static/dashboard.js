@@ -3,6 +3,12 @@ import { api, barChart, euro, fillRows, flash, lang, t } from "./common.js";
 
 const id = document.getElementById("dashboard").dataset.campaign;
 const percent = (share) => `${Math.min(100, Math.round(share * 1000) / 10)}%`;
+const names = new Map(); // volunteer id -> name: each read is in the access log, so asked once per volunteer
+
+async function learnNames(volunteers) {
+  if (volunteers.every((v) => names.has(v.key))) return;
+  for (const v of await api("GET", `/console/api/campaigns/${id}/volunteers`)) names.set(v.volunteer_id, v.name);
+}
 
 function showProgress(p) {
   document.getElementById("campaign-name").textContent = p.name;
@@ -17,7 +23,7 @@ function showProgress(p) {
   fillRows(document.querySelector("#states tbody"),
     Object.entries(p.contacts_by_state).sort((a, b) => b[1] - a[1]).map(([state, n]) => [state, n]));
   fillRows(document.querySelector("#volunteers tbody"), p.per_volunteer.map((v) =>
-    [v.key.slice(0, 8), v.attempts, v.reached, v.pledges, `${Math.round(v.conversion * 1000) / 10}%`]));
+    [names.get(v.key) || v.key.slice(0, 8), v.attempts, v.reached, v.pledges, `${Math.round(v.conversion * 1000) / 10}%`]));
   const hours = Array.from({ length: 13 }, (_, i) => String(i + 8).padStart(2, "0"));
   const at = (key, field) => (p.per_hour.find((h) => h.key === key) || { [field]: 0 })[field];
   barChart(document.getElementById("hour-chart"), hours, [
@@ -44,6 +50,7 @@ async function refresh() {
       api("GET", `/campaigns/${id}`), api("GET", `/stats/campaigns/${id}/progress`),
       api("GET", `/campaigns/${id}/eligibility`)]);
     document.getElementById("campaign-status").textContent = campaign.status;
+    await learnNames(progress.per_volunteer);
     showProgress(progress);
     showWhy(why);
     document.getElementById("updated").textContent = new Date().toLocaleTimeString(lang);
