@@ -8,13 +8,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
 from services.campaigns.application import CampaignsApplication, ImportReport
 from services.campaigns.calendar import ITALY_2024
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, parse_window
+from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["campaigns"])
 
@@ -51,8 +52,8 @@ class NewCampaign(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     fund_id: UUID
     goal: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     window: Window = Window()
     policy: str = Field(default=ITALY_2024.name, max_length=100)
     policy_version: int = Field(default=ITALY_2024.version, ge=1, le=1000)
@@ -311,7 +312,7 @@ class PersonRef(BaseModel):
 
 class Consent(PersonRef):
     given_by: str = Field(min_length=1, max_length=200)
-    given_at: AwareDatetime | None = None
+    given_at: AwareInstant | None = None
 
 
 class PersonOut(BaseModel):
@@ -363,7 +364,7 @@ class RegisterOut(BaseModel):
 
 
 @router.post("/suppression/register", status_code=201, tags=["suppression"])
-def import_register(file: Annotated[UploadFile, File()], checked_on: Annotated[date, Form()],
+def import_register(file: Annotated[UploadFile, File()], checked_on: Annotated[Day, Form()],
                     app: Campaigns) -> RegisterOut:
     """Import the national opposition register (one number per line, header 'phone') with its check date."""
     report = app.import_register(file.file, checked_on)

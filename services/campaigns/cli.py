@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from services.campaigns.main import build
-from services.kernel.clock import SystemClock
+from services.kernel.clock import SystemClock, plausible_date
 from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
 from services.kernel.vault import open_vault
@@ -36,7 +36,7 @@ def add_commands(commands: Any) -> None:
         "without later consent; numbers listed before and absent now are freed. Campaigns need a check "
         "younger than the policy limit (15 days) to launch and to offer contacts.")
     check.add_argument("file", type=Path, help="the CSV file")
-    check.add_argument("--checked-on", type=date.fromisoformat, required=True, help="YYYY-MM-DD of the check")
+    check.add_argument("--checked-on", type=_day, required=True, help="YYYY-MM-DD of the check")
     check.set_defaults(command=_import_register)
 
 
@@ -79,3 +79,8 @@ def _import_register(settings: Settings, args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"line {problem.line}: {problem.reason}")
     return 1 if report.invalid else 0
+
+
+def _day(text: str) -> date:
+    """A YYYY-MM-DD date between 1900 and 2199 (argparse reports the ValueError as an invalid value)."""
+    return plausible_date(date.fromisoformat(text))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.donations.application import DonationsApplication, GiftImportReport, PledgeView
 from services.donations.gifts import DonorDetails
+from services.kernel.clock import Day, Instant
 
 router = APIRouter(tags=["donations"])
 
@@ -58,11 +58,11 @@ class DisbursementIn(Command):
     currency: str = "EUR"
     purpose: Text
     document: str = Field(min_length=1, max_length=200)
-    disbursed_at: datetime | None = None
+    disbursed_at: Instant | None = None
 
 
 class Instalment(Command):
-    due_on: date
+    due_on: Day
     amount: Decimal
 
 
@@ -102,7 +102,7 @@ class PaymentIn(Command):
     currency: str = "EUR"
     method: str = Field(min_length=1, max_length=40)
     reference: str = Field(min_length=1, max_length=140)
-    received_at: datetime | None = None
+    received_at: Instant | None = None
 
 
 class PaymentOut(BaseModel):
@@ -115,7 +115,7 @@ class ReversalIn(Command):
     amount: Decimal
     currency: str = "EUR"
     reason: Text
-    reversed_at: datetime | None = None
+    reversed_at: Instant | None = None
 
 
 class CancellationIn(Command):
@@ -213,7 +213,7 @@ def make_pledge(body: PledgeIn, donations: Donations) -> PledgeOut:
 @router.get("/pledges/{pledge_id}")
 def get_pledge(
     pledge_id: UUID, donations: Donations,
-    on: Annotated[date | None, Query(description="status as of this date (default today)")] = None,
+    on: Annotated[Day | None, Query(description="status as of this date (default today)")] = None,
 ) -> PledgeOut:
     """A pledge with its payments and its status on a date."""
     return pledge_out(donations.pledge(pledge_id, on))

@@ -22,6 +22,7 @@ from services.donations.domain.donor import parse_donor_kind
 from services.donations.domain.money import euro, require_euro
 from services.donations.domain.pledge import payment_method
 from services.kernel import csvfile
+from services.kernel.clock import plausible_instant
 from services.kernel.csvfile import Batch, CsvPlan, Problem, UnreadableCsv
 from services.kernel.errors import DomainError, InvalidInput
 
@@ -143,4 +144,7 @@ def received_at(text: str, now: datetime) -> datetime:
         raise GiftNotValid(f"received_at must carry a time zone, e.g. 2026-11-20T10:00:00+01:00; got {text!r}")
     if at > now:
         raise GiftNotValid(f"received_at must not be in the future, got {text!r}")
-    return at
+    try:
+        return plausible_instant(at)
+    except ValueError as error:
+        raise GiftNotValid(f"received_at {error}, got {text!r}") from None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Protocol
+
+from pydantic import AfterValidator, AwareDatetime
 
 
 class Clock(Protocol):
@@ -51,3 +53,36 @@ class FixedClock:
     def advance(self, by: timedelta) -> None:
         with self._lock:
             self._at += by
+
+
+# Dates and instants from outside (HTTP, CSV, CLI) must fall in these years. Outside them every read model
+# that turns an instant into a Rome date, or adds days to a date, would fail on the event: one mistyped year
+# would stop the ledger for everyone. A charity's records, past and planned, fit well inside.
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def plausible_date(day: date) -> date:
+    """`day`, if it falls between 1900 and 2199; otherwise ValueError saying so (the caller names the value)."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return day
+
+
+def plausible_instant(at: datetime) -> datetime:
+    """`at` unchanged, if it falls between 1900 and 2199 (in UTC when it carries a zone: a naive one is left to
+    the rule that asks for a zone); otherwise ValueError saying so."""
+    try:
+        day = at.astimezone(UTC).date() if at.utcoffset() is not None else at.date()
+    except OverflowError:
+        day = date.min if at.year < LATEST.year else date.max
+    try:
+        plausible_date(day)
+    except ValueError:
+        raise ValueError(f"must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()} (UTC)") from None
+    return at
+
+
+# Request fields: validated like any other, so a wrong year is a 422 naming the field.
+Day = Annotated[date, AfterValidator(plausible_date)]
+Instant = Annotated[datetime, AfterValidator(plausible_instant)]
+AwareInstant = Annotated[AwareDatetime, AfterValidator(plausible_instant)]

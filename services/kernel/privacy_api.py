@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.kernel import access_trail
 from services.kernel.actor import Actor
 from services.kernel.auth import require
-from services.kernel.clock import Clock
+from services.kernel.clock import AwareInstant, Clock
 from services.kernel.identity import Role
 from services.kernel.readmodel import ReadStore
 from services.kernel.settings import Settings
@@ -61,8 +61,8 @@ class NewConsent(BaseModel):
     purpose: str = Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$",
                          description="what the person agreed to, e.g. phone_outreach")
     source: str = Field(min_length=1, max_length=200, description="where it was given, e.g. web_form_2026")
-    given_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    given_at: AwareInstant
+    expires_at: AwareInstant | None = None
 
 
 class ConsentOut(BaseModel):

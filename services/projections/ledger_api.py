@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,6 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kernel.clock import Day
 from services.kernel.errors import NotFound
 from services.kernel.feed import EventFeed
 from services.kernel.readmodel import ReadStore
@@ -38,7 +38,7 @@ class Context:
 
 
 Ctx = Annotated[Context, Depends(Context)]
-AsOf = Annotated[date | None, Query(description="as the ledger stood at the end of this day (Europe/Rome)")]
+AsOf = Annotated[Day | None, Query(description="as the ledger stood at the end of this day (Europe/Rome)")]
 
 
 class TotalsOut(BaseModel):

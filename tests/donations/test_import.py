@@ -101,6 +101,8 @@ def _donors(donations: DonationsApplication) -> list[UUID]:
     ({"received_at": "ieri"}, "received_at must be a date"),
     ({"received_at": "2026-11-20T09:30:00"}, "must carry a time zone"),
     ({"received_at": "2027-01-01"}, "must not be in the future"),
+    ({"received_at": "0001-01-01T00:00:00+05:00"}, "received_at must fall between 1900-01-01 and 2199-12-31"),
+    ({"received_at": "1899-12-31"}, "received_at must fall between 1900-01-01"),
     ({"email": "giulia-at-example"}, "donor_email"),
     ({"kind": "cat"}, "donor kind must be"),
     ({"name": "", "donor_id": NOWHERE}, f"donor {NOWHERE} not found"),

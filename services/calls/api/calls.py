@@ -7,10 +7,11 @@ from typing import Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls, rome
 from services.calls.application import CallsApplication
+from services.kernel.clock import AwareInstant
 
 router = APIRouter(tags=["calls"])
 
@@ -28,7 +29,7 @@ class CallEnd(BaseModel):
     disposition: str = Field(description="answered, no_answer, busy, voicemail, wrong_number, callback_requested, "
                                          "pledged, not_interested, do_not_call or abandoned")
     notes: str | None = Field(default=None, max_length=4000)
-    callback_at: AwareDatetime | None = None
+    callback_at: AwareInstant | None = None
 
 
 class Answers(BaseModel):

@@ -6,18 +6,19 @@ from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls
 from services.calls.application import ShiftView
+from services.kernel.clock import AwareInstant
 
 router = APIRouter(tags=["shifts"])
 
 
 class ShiftRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: AwareInstant
+    ends_at: AwareInstant
     role: str = Field(default="helpline", description="helpline, outreach or coordinator")
     capacity: int = Field(default=1, ge=1, le=500)
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.calls.api.dependency import Calls, rome
 from services.calls.application import CallsApplication, PresenceView
+from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["volunteers"])
 
@@ -27,7 +28,7 @@ class Training(BaseModel):
     model_config = ConfigDict(extra="forbid")
     session: str = Field(min_length=1, max_length=200)
     hours: Decimal = Field(gt=0, max_digits=6, decimal_places=2)
-    trained_on: date
+    trained_on: Day
 
 
 class StatusChange(BaseModel):
@@ -37,7 +38,7 @@ class StatusChange(BaseModel):
 
 class ClockOutCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: AwareDatetime = Field(description="when the volunteer really stopped")
+    at: AwareInstant = Field(description="when the volunteer really stopped")
     coordinator_id: UUID
 
 
