@@ -212,6 +212,7 @@ def sweep_scratch(bootstrap: str) -> int:
 def delete_scratch(bootstrap: str, chosen: Callable[[str], bool]) -> int:
     """Delete the broker's topics and consumer groups whose names `chosen` picks; how many. Nothing to do when
     no broker listens: a run without Kafka made none."""
+    from confluent_kafka import KafkaError
     from confluent_kafka.admin import AdminClient  # type: ignore[attr-defined]
 
     host, _, port = bootstrap.rpartition(":")
@@ -224,18 +225,24 @@ def delete_scratch(bootstrap: str, chosen: Callable[[str], bool]) -> int:
     groups = sorted(group.group_id for group in admin.list_consumer_groups(request_timeout=30).result().valid
                     if chosen(group.group_id))
     for start in range(0, len(topics), 200):  # the controller handles a few hundred deletions per request well
-        _settle(admin.delete_topics(topics[start:start + 200], operation_timeout=120), "UNKNOWN_TOPIC_OR_PART")
+        _settle(admin.delete_topics(topics[start:start + 200], operation_timeout=120),
+                KafkaError.UNKNOWN_TOPIC_OR_PART)
     for start in range(0, len(groups), 200):
-        # A group a process still reads from (a killed run's orphan) stays, and goes with a later sweep.
+        # A group still has a member while a killed consumer's session lasts (45 s): it stays, and goes with the
+        # sweep of a later run.
         _settle(admin.delete_consumer_groups(groups[start:start + 200], request_timeout=60),
-                "GROUP_ID_NOT_FOUND", "NOT_EMPTY")
+                KafkaError.GROUP_ID_NOT_FOUND, KafkaError.NON_EMPTY_GROUP)
     return len(topics) + len(groups)
 
 
-def _settle(futures: dict[str, Any], *harmless: str) -> None:
+def _settle(futures: dict[str, Any], *harmless: int) -> None:
+    """Wait for each deletion; an error with one of the `harmless` codes (a name another run deleted meanwhile,
+    a group still in use) is not a failure."""
+    from confluent_kafka import KafkaException
+
     for future in futures.values():
         try:
             future.result()
-        except Exception as error:  # KafkaException; e.g. a name another run deleted meanwhile
-            if not any(code in str(error) for code in harmless):
+        except KafkaException as error:
+            if error.args[0].code() not in harmless:
                 raise

@@ -123,3 +123,26 @@ def test_the_sweep_drops_the_databases_killed_runs_left_and_nothing_else(pg_sett
     finally:
         drop_database(admin, old)
         drop_database(admin, fresh)
+
+
+@pytest.mark.kafka
+def test_a_group_still_in_use_is_left_for_a_later_sweep_not_an_error(pg_settings: Settings) -> None:
+    settings = replace(pg_settings, kafka_partitions=1)
+    ensure_topics(settings, ["sample"])
+    group = settings.topic("reader")
+    member = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
+                       "auto.offset.reset": "earliest"})
+    member.subscribe([settings.topic("sample")])
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+
+    def groups() -> set[str]:
+        return {g.group_id for g in admin.list_consumer_groups(request_timeout=10).result().valid}
+
+    try:
+        wait_until(lambda: member.poll(0.2) is None and member.assignment(), 30, "the member to join its group")
+        delete_scratch(settings.kafka_bootstrap, scratch_names(settings.topic_prefix))  # does not raise
+        assert group in groups()
+    finally:
+        member.close()
+    delete_scratch(settings.kafka_bootstrap, scratch_names(settings.topic_prefix))
+    assert group not in groups()
