@@ -7,6 +7,7 @@ import re
 import socket
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from confluent_kafka import KafkaException
 from fastapi.testclient import TestClient
 
 from services.kernel.clock import FixedClock
@@ -111,7 +113,10 @@ def kafka_bootstrap() -> str:
 def stale_scratch_swept() -> None:
     """Once per run: drop the databases, topics and groups killed runs of the suite or the benchmarks left."""
     sweep_scratch_databases(postgres_admin())
-    sweep_scratch(kafka_bootstrap())
+    try:
+        sweep_scratch(kafka_bootstrap())
+    except KafkaException as error:  # the leftovers wait for the next run; the tests themselves may still pass
+        warnings.warn(f"the sweep of earlier runs' topics stopped: {error}", stacklevel=1)
 
 
 @pytest.fixture
@@ -126,7 +131,10 @@ def pg_settings(tmp_path: Path, stale_scratch_swept: None) -> Iterator[Settings]
     )
     yield settings
     drop_database(admin, name)
-    delete_scratch(settings.kafka_bootstrap, scratch_names(settings.topic_prefix))
+    try:
+        delete_scratch(settings.kafka_bootstrap, scratch_names(settings.topic_prefix))
+    except KafkaException as error:  # e.g. a broker a fault test just restarted; not the test's own failure
+        warnings.warn(f"the test's topics stay until a later run's sweep: {error}", stacklevel=1)
 
 
 def create_database(admin: PostgresSettings, name: str) -> PostgresSettings:
@@ -238,8 +246,6 @@ def delete_scratch(bootstrap: str, chosen: Callable[[str], bool]) -> int:
 def _settle(futures: dict[str, Any], *harmless: int) -> None:
     """Wait for each deletion; an error with one of the `harmless` codes (a name another run deleted meanwhile,
     a group still in use) is not a failure."""
-    from confluent_kafka import KafkaException
-
     for future in futures.values():
         try:
             future.result()
