@@ -72,12 +72,8 @@ def plausible_instant(at: datetime) -> datetime:
     """`at` unchanged, if it falls between 1900 and 2199 (in UTC when it carries a zone: a naive one is left to
     the rule that asks for a zone); otherwise ValueError saying so."""
     try:
-        day = at.astimezone(UTC).date() if at.utcoffset() is not None else at.date()
-    except OverflowError:
-        day = date.min if at.year < LATEST.year else date.max
-    try:
-        plausible_date(day)
-    except ValueError:
+        plausible_date(at.astimezone(UTC).date() if at.utcoffset() is not None else at.date())
+    except (OverflowError, ValueError):  # OverflowError: year 1 or 9999 has no UTC date on the far side
         raise ValueError(f"must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()} (UTC)") from None
     return at
 
