@@ -150,14 +150,11 @@ UNTIMED_SCRATCH_DATABASE = re.compile(r"^angeli_(?:t_[0-9a-f]{12}|(?:bench|bench
 
 
 def scratch_database_name(kind: str) -> str:
-    return f"{kind}_{int(time.time())}_{uuid.uuid4().hex[:6]}"
+    return _timed(kind, "_")
 
 
 def stale_scratch_database(name: str, now: float) -> bool:
-    if UNTIMED_SCRATCH_DATABASE.match(name):
-        return True
-    timed = SCRATCH_DATABASE.match(name)
-    return timed is not None and now - int(timed["created"]) > SCRATCH_LIFETIME
+    return _stale(name, now, SCRATCH_DATABASE, UNTIMED_SCRATCH_DATABASE)
 
 
 def sweep_scratch_databases(admin: PostgresSettings) -> list[str]:
@@ -196,7 +193,7 @@ UNTIMED_SCRATCH_NAME = re.compile(r"^(?:t[0-9a-f]{10}|bench[0-9a-f]{6}(?:-\d+)?|
 def scratch_prefix(kind: str) -> str:
     """A topic prefix for one test or benchmark run; its topics and groups go afterwards (`delete_scratch`),
     or with the sweep of a later run if this one is killed first."""
-    return f"{kind}-{int(time.time())}-{uuid.uuid4().hex[:6]}"
+    return _timed(kind, "-")
 
 
 def scratch_names(prefix: str) -> Callable[[str], bool]:
@@ -206,10 +203,20 @@ def scratch_names(prefix: str) -> Callable[[str], bool]:
 
 
 def stale_scratch_name(name: str, now: float) -> bool:
-    if UNTIMED_SCRATCH_NAME.match(name):
+    return _stale(name, now, SCRATCH_NAME, UNTIMED_SCRATCH_NAME)
+
+
+def _timed(kind: str, separator: str) -> str:
+    """`kind`, the unix time and a random part: a scratch name a later run's sweep can date."""
+    return separator.join((kind, str(int(time.time())), uuid.uuid4().hex[:6]))
+
+
+def _stale(name: str, now: float, timed: re.Pattern[str], untimed: re.Pattern[str]) -> bool:
+    """An untimed scratch name (made before names carried the time), or a timed one older than a run lasts."""
+    if untimed.match(name):
         return True
-    timed = SCRATCH_NAME.match(name)
-    return timed is not None and now - int(timed["created"]) > SCRATCH_LIFETIME
+    created = timed.match(name)
+    return created is not None and now - int(created["created"]) > SCRATCH_LIFETIME
 
 
 def sweep_scratch(bootstrap: str) -> int:

@@ -156,7 +156,7 @@ progress=""
 until port_open "$KAFKA_PORT"; do
     broker_pid >/dev/null || fail "broker process exited during startup"
     if (( SECONDS >= deadline )); then
-        now="$(cat "$KAFKA_APP_LOGS"/server.log* 2>/dev/null | wc -c)"
+        now="$(stat -c %s "$KAFKA_APP_LOGS"/server.log* 2>/dev/null | awk '{n += $1} END {print n + 0}')"
         if [[ "$now" == "$progress" ]] || (( SECONDS >= limit )); then
             fail "broker did not open $BOOTSTRAP within ${SECONDS}s"
         fi
