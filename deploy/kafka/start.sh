@@ -137,7 +137,17 @@ nohup setsid "$JAVA" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" \
     </dev/null >"$KAFKA_DATA/stdout.log" 2>&1 9>&- &
-echo $! >"$KAFKA_PID_FILE"
+launched=$!
+echo "$launched" >"$KAFKA_PID_FILE"
+
+# Until the child has exec'd java, its command line is still this script's, so broker_pid (which
+# checks the command line) would call a broker that is only being born "exited". Ask the kernel
+# whether the process lives instead: any state but zombie.
+alive() {
+    local state
+    state="$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
+    [[ -n "$state" && "$state" != Z ]]
+}
 
 fail() {
     echo "---- tail of $KAFKA_APP_LOGS/server.log ----" >&2
@@ -154,7 +164,7 @@ deadline=$((SECONDS + READY_TIMEOUT))
 limit=$((SECONDS + STARTUP_LIMIT))
 progress=""
 until port_open "$KAFKA_PORT"; do
-    broker_pid >/dev/null || fail "broker process exited during startup"
+    alive "$launched" || fail "broker process exited during startup"
     if (( SECONDS >= deadline )); then
         now="$(stat -c %s "$KAFKA_APP_LOGS"/server.log* 2>/dev/null | awk '{n += $1} END {print n + 0}')"
         if [[ "$now" == "$progress" ]] || (( SECONDS >= limit )); then

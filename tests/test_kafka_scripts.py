@@ -1,0 +1,103 @@
+"""`deploy/kafka/start.sh` and `stop.sh` on a broker of their own: a second real broker, with its own data
+directory and ports, so the suite's broker is not touched.
+
+`make test` in CI always starts its broker from nothing, which the rest of the suite never does: its broker
+is already running by then."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+KAFKA = ROOT / "deploy" / "kafka"
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def broker_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a broker that lives under `tmp_path`; stopped (SIGKILL after 5 s) when the test ends."""
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "ANGELI_KAFKA_DATA": str(tmp_path / "kafka"),
+        "ANGELI_KAFKA_PORT": str(free_port()),
+        "ANGELI_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "ANGELI_KAFKA_STOP_TIMEOUT": "5",
+    }
+    yield env
+    subprocess.run(["bash", str(KAFKA / "stop.sh")], env=env, capture_output=True, timeout=60, check=False)
+
+
+def run_script(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(KAFKA / name)], env=env, capture_output=True, text=True, timeout=240,
+                          check=False)
+
+
+def hold_back_stdout(data: Path, seconds: float) -> threading.Thread:
+    """Make the broker's stdout.log a pipe that nobody reads for `seconds`: opening it blocks the child that
+    start.sh forks, so for that long the child is still start.sh and not yet java."""
+    data.mkdir(parents=True)
+    fifo = data / "stdout.log"
+    os.mkfifo(fifo)
+
+    def drain() -> None:
+        time.sleep(seconds)
+        with fifo.open("rb") as pipe:
+            while pipe.read(4096):
+                pass
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    return reader
+
+
+def test_a_broker_slow_to_exec_is_waited_for_then_serves_and_stops(broker_env: dict[str, str]) -> None:
+    data = Path(broker_env["ANGELI_KAFKA_DATA"])
+    hold_back_stdout(data, seconds=3)
+
+    started = run_script("start.sh", broker_env)
+
+    assert started.returncode == 0, started.stderr
+    assert f"kafka: ready on 127.0.0.1:{broker_env['ANGELI_KAFKA_PORT']}" in started.stdout
+    assert "formatting" in started.stderr  # a data directory of its own, formatted on first start
+    pid = int((data / "kafka.pid").read_text())
+    assert b"kafka.Kafka" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+    again = run_script("start.sh", broker_env)  # idempotent: finds its broker and starts nothing
+    assert again.returncode == 0 and "starting broker" not in again.stderr
+    assert int((data / "kafka.pid").read_text()) == pid
+
+    stopped = run_script("stop.sh", broker_env)
+    assert stopped.returncode == 0 and f"kafka: stopped (pid {pid}" in stopped.stdout
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_broker_that_dies_while_starting_is_reported_with_its_output(
+        broker_env: dict[str, str], tmp_path: Path) -> None:
+    java = tmp_path / "java"
+    java.write_text('#!/bin/sh\n'
+                    'case " $* " in *" kafka.Kafka "*) echo "no broker today" >&2; exit 3;; esac\n'
+                    'exec java "$@"\n')
+    java.chmod(0o755)
+
+    started = run_script("start.sh", {**broker_env, "JAVA": str(java)})
+
+    assert started.returncode != 0
+    assert "kafka: ERROR: broker process exited during startup" in started.stderr
+    assert "no broker today" in started.stderr  # the tail of the broker's stdout.log
