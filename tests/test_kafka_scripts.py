@@ -88,16 +88,44 @@ def test_a_broker_slow_to_exec_is_waited_for_then_serves_and_stops(broker_env: d
     assert not Path(f"/proc/{pid}").exists()
 
 
-def test_a_broker_that_dies_while_starting_is_reported_with_its_output(
-        broker_env: dict[str, str], tmp_path: Path) -> None:
+def fake_java(tmp_path: Path, refuse_while: str) -> Path:
+    """A `java` that runs the real one, except that the broker exits at once while `refuse_while` succeeds."""
     java = tmp_path / "java"
     java.write_text('#!/bin/sh\n'
-                    'case " $* " in *" kafka.Kafka "*) echo "no broker today" >&2; exit 3;; esac\n'
+                    'case " $* " in *" kafka.Kafka "*)\n'
+                    f'  if {refuse_while}; then echo "controller port in use" >&2; exit 3; fi;;\n'
+                    'esac\n'
                     'exec java "$@"\n')
     java.chmod(0o755)
+    return java
 
-    started = run_script("start.sh", {**broker_env, "JAVA": str(java)})
+
+def test_a_broker_that_keeps_dying_while_starting_is_reported_with_its_output(
+        broker_env: dict[str, str], tmp_path: Path) -> None:
+    started = run_script("start.sh", {**broker_env, "JAVA": str(fake_java(tmp_path, refuse_while="true"))})
 
     assert started.returncode != 0
-    assert "kafka: ERROR: broker process exited during startup" in started.stderr
-    assert "no broker today" in started.stderr  # the tail of the broker's stdout.log
+    assert "kafka: ERROR: broker process exited during startup (3 attempts)" in started.stderr
+    assert "controller port in use" in started.stderr  # the tail of the broker's stdout.log
+
+
+def test_a_new_broker_waits_for_an_earlier_one_of_its_data_directory_to_end(
+        broker_env: dict[str, str], tmp_path: Path) -> None:
+    """The earlier broker closed its port and is shutting down: while it lives, a new one cannot start."""
+    props = Path(broker_env["ANGELI_KAFKA_DATA"]) / "server.properties"
+    # A command line a broker's would match:
+    earlier = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)", "kafka.Kafka", str(props)])
+    threading.Thread(target=earlier.wait, daemon=True).start()  # reaped as it ends, as a real broker's would be
+    try:
+        java = fake_java(tmp_path, refuse_while=f"kill -0 {earlier.pid} 2>/dev/null")
+
+        started = run_script("start.sh", {**broker_env, "JAVA": str(java)})
+
+        assert started.returncode == 0, started.stderr
+        assert "broker exited while starting; its output: controller port in use" in started.stderr
+        assert f"waiting for an earlier broker of {broker_env['ANGELI_KAFKA_DATA']} (pid {earlier.pid}) to end" \
+            in started.stderr
+        assert earlier.poll() is not None
+    finally:
+        earlier.kill()
+        earlier.wait()

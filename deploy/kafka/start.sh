@@ -129,16 +129,18 @@ if [[ ! -f "$KAFKA_LOG_DIRS/meta.properties" ]]; then
 fi
 
 # --- start ------------------------------------------------------------------------------------
-log "starting broker on $BOOTSTRAP (controller $KAFKA_HOST:$KAFKA_CONTROLLER_PORT, logs $KAFKA_APP_LOGS)"
-# setsid+nohup: survive the calling shell/CI step; 9>&-: do not leak the lock fd to the broker.
-nohup setsid "$JAVA" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
-    -Dkafka.logs.dir="$KAFKA_APP_LOGS" \
-    -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
-    -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" \
-    </dev/null >"$KAFKA_DATA/stdout.log" 2>&1 9>&- &
-launched=$!
-echo "$launched" >"$KAFKA_PID_FILE"
+launch() {
+    log "starting broker on $BOOTSTRAP (controller $KAFKA_HOST:$KAFKA_CONTROLLER_PORT, logs $KAFKA_APP_LOGS)"
+    # setsid+nohup: survive the calling shell/CI step; 9>&-: do not leak the lock fd to the broker.
+    nohup setsid "$JAVA" -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+        -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true \
+        -Dkafka.logs.dir="$KAFKA_APP_LOGS" \
+        -Dlog4j2.configurationFile="$HERE/log4j2.yaml" \
+        -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" \
+        </dev/null >"$KAFKA_DATA/stdout.log" 2>&1 9>&- &
+    launched=$!
+    echo "$launched" >"$KAFKA_PID_FILE"
+}
 
 # Until the child has exec'd java, its command line is still this script's, so broker_pid (which
 # checks the command line) would call a broker that is only being born "exited". Ask the kernel
@@ -157,6 +159,28 @@ fail() {
     die "$1"
 }
 
+# A broker of this data directory that is still shutting down (it closed its port first) holds the
+# controller port and the directory's lock, and the new one exits at once. Wait for it to end, then
+# start again; a broker that exits on its own three times running is a real fault.
+earlier_broker() {  # (without procps' pgrep: none known, and the start is only retried)
+    command -v pgrep >/dev/null && pgrep -f -- "kafka.Kafka $KAFKA_PROPS" | grep -vx "$launched" | head -n 1
+}
+relaunch() {
+    local other waited=0
+    (( attempt < 3 )) || fail "broker process exited during startup ($attempt attempts)"
+    attempt=$((attempt + 1))
+    log "broker exited while starting; its output: $(tail -n 3 "$KAFKA_DATA/stdout.log" 2>/dev/null | tr '\n' ' ')"
+    while other="$(earlier_broker)" && [[ -n "$other" ]]; do
+        (( waited < 60 )) || fail "an earlier broker of $KAFKA_DATA (pid $other) is still running after 60s"
+        (( waited > 0 )) || log "waiting for an earlier broker of $KAFKA_DATA (pid $other) to end"
+        sleep 1; waited=$((waited + 1))
+    done
+    sleep 2
+    launch
+}
+
+attempt=1
+launch
 # A broker that was killed recovers every partition's log before it opens its port, which takes minutes
 # when there are thousands. While its log keeps growing it is working, not stuck: wait on, up to
 # STARTUP_LIMIT seconds in all.
@@ -164,7 +188,7 @@ deadline=$((SECONDS + READY_TIMEOUT))
 limit=$((SECONDS + STARTUP_LIMIT))
 progress=""
 until port_open "$KAFKA_PORT"; do
-    alive "$launched" || fail "broker process exited during startup"
+    alive "$launched" || relaunch
     if (( SECONDS >= deadline )); then
         now="$(stat -c %s "$KAFKA_APP_LOGS"/server.log* 2>/dev/null | awk '{n += $1} END {print n + 0}')"
         if [[ "$now" == "$progress" ]] || (( SECONDS >= limit )); then
