@@ -101,6 +101,13 @@ def client_as(product: Product) -> RoleClient:
     return make
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def postgres_admin() -> PostgresSettings:
     return Settings.from_env().postgres
 

@@ -137,6 +137,16 @@ host    all       all   ::1/128        scram-sha-256
 EOF
 
 # --- 3. start ---------------------------------------------------------------------------------
+# Ours, running, but refusing connections: it is recovering after a crash, or shutting down (a smart
+# shutdown waits for its last client). Wait until it accepts, or has ended and can be started anew.
+deadline=$((SECONDS + READY_TIMEOUT))
+waiting=0
+while ours_running && ! server_up; do
+    (( SECONDS < deadline )) || die "the cluster in $PG_DATA runs but has refused connections for ${READY_TIMEOUT}s (log: $PG_LOG)"
+    (( waiting )) || log "the cluster in $PG_DATA runs but refuses connections (starting or shutting down): waiting"
+    waiting=1
+    sleep 1
+done
 if ours_running; then
     as_pg "$BIN/pg_ctl" reload -D "$PG_DATA" >/dev/null
 else

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from services.kernel.settings import Settings
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = "operations@angeli.example"
@@ -31,12 +31,6 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         "ANGELI_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "ANGELI_TOPIC_PREFIX": settings.topic_prefix,
         "ANGELI_KAFKA_PARTITIONS": str(settings.kafka_partitions), **extra,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:

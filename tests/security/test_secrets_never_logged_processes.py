@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from services.kernel.settings import Settings
+from tests.conftest import free_port
 from tests.security.secret_values import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -27,7 +28,7 @@ from tests.security.secret_values import (
     key_environment,
     leaks,
 )
-from tests.test_run_embedded import ROOT, free_port
+from tests.test_run_embedded import ROOT
 
 # The product's own start-up, with every logger at DEBUG (create_app's INFO configuration then changes nothing).
 DEBUG_LAUNCH = ("import logging, sys; logging.basicConfig(level=logging.DEBUG, "
