@@ -44,7 +44,7 @@ def run_script(name: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
                           check=False)
 
 
-def hold_back_stdout(data: Path, seconds: float) -> threading.Thread:
+def hold_back_stdout(data: Path, seconds: float) -> None:
     """Make the broker's stdout.log a pipe that nobody reads for `seconds`: opening it blocks the child that
     start.sh forks, so for that long the child is still start.sh and not yet java."""
     data.mkdir(parents=True)
@@ -57,9 +57,7 @@ def hold_back_stdout(data: Path, seconds: float) -> threading.Thread:
             while pipe.read(4096):
                 pass
 
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    return reader
+    threading.Thread(target=drain, daemon=True).start()
 
 
 def test_a_broker_slow_to_exec_is_waited_for_then_serves_and_stops(broker_env: dict[str, str]) -> None:
