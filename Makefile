@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint services-up services-down run-distributed bench clean
+.PHONY: install admin run test lint services-up services-down run-distributed bench clean
 
 $(STAMP): pyproject.toml deploy/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+
+install: $(STAMP)
+	@echo "installed into $(VENV)/ (start with: make run)"
+
+# The first administrator of the data `make run` uses (./var here, or ANGELI_DATA_DIR); asks for the password.
+admin: $(STAMP)
+	@test -n "$(EMAIL)" || { echo "usage: make admin EMAIL=you@charity.org"; exit 2; }
+	$(BIN)/angeli admin create --email "$(EMAIL)"
 
 run: $(STAMP)
 	@# An empty ./var/ gets the demo centre first (its administrator's password is printed once).

@@ -80,3 +80,41 @@ def test_starting_without_an_administrator_says_how_to_create_one(
         assert HINT in caplog.text
     finally:
         app.state.product.stop()
+
+
+def test_the_answer_names_the_data_folder_the_administrator_was_stored_in(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ANNA_PASSWORD", "sette-angeli-milano")
+    assert main(["admin", "create", "--email", "anna@angeli.example", "--password-env", "ANNA_PASSWORD"]) == 0
+    assert f"in {data_dir.resolve()};" in capsys.readouterr().out
+
+
+def test_without_a_password_source_the_password_is_asked_twice_on_the_terminal(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    typed = iter(["sette-angeli-milano", "sette-angeli-milano"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    assert main(["admin", "create", "--email", "anna@angeli.example"]) == 0
+    assert identity_at(data_dir, clock).has_administrator()
+
+
+def test_two_different_passwords_typed_create_nothing(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    typed = iter(["sette-angeli-milano", "sette-angeli-roma!"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    assert main(["admin", "create", "--email", "anna@angeli.example"]) == 2
+    assert "the two passwords differ" in capsys.readouterr().err
+    assert not identity_at(data_dir, clock).has_administrator()
+
+
+def test_without_a_password_source_or_a_terminal_it_says_how_to_give_one(
+    data_dir: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["admin", "create", "--email", "anna@angeli.example"]) == 2
+    assert "--password-env VAR or --password-file PATH" in capsys.readouterr().err
+    assert not identity_at(data_dir, clock).has_administrator()
