@@ -220,7 +220,7 @@ class DonationsApplication(ServiceApplication):
             fund = self.get(pledge.fund_id, Fund)
             claim = self._pay(pledge, amount, method, reference, at)
             payment_id = claim.payment_id
-            fund.credit(pledge.id, payment_id, claim.amount)
+            fund.credit(pledge.id, payment_id, claim.amount, at)
             try:
                 self.save(pledge, fund, claim)
             except ConcurrencyConflict:
@@ -345,7 +345,8 @@ class DonationsApplication(ServiceApplication):
                 funds = {fund_id: self.get(fund_id, Fund) for fund_id in fund_ids}
                 versions = {fund_id: fund.version for fund_id, fund in funds.items()}
                 for item in prepared:
-                    funds[item.gift.fund_id].credit(item.pledge_id, item.payment_id, item.gift.amount)
+                    gift = item.gift
+                    funds[gift.fund_id].credit(item.pledge_id, item.payment_id, gift.amount, gift.received_at)
                 try:
                     self.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values())
                 except ConcurrencyConflict:
@@ -361,7 +362,7 @@ class DonationsApplication(ServiceApplication):
     def _save_gift(self, item: _ImportedGift, report: GiftImportReport) -> None:
         for _ in range(_PAYMENT_ATTEMPTS):
             fund = self.get(item.gift.fund_id, Fund)
-            fund.credit(item.pledge_id, item.payment_id, item.gift.amount)
+            fund.credit(item.pledge_id, item.payment_id, item.gift.amount, item.gift.received_at)
             try:
                 self.save(_PendingEvents(list(item.events)), fund)
             except ConcurrencyConflict:
@@ -415,7 +416,7 @@ class DonationsApplication(ServiceApplication):
             pledge = self.get(pledge_id, Pledge)
             fund = self.get(pledge.fund_id, Fund)
             pledge.reverse_payment(payment_id, amount, at, reason)
-            fund.debit(pledge.id, payment_id, amount)
+            fund.debit(pledge.id, payment_id, amount, at)
             try:
                 self.save(pledge, fund)
             except ConcurrencyConflict:
