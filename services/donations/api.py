@@ -156,7 +156,7 @@ def register_donor(body: DonorIn, donations: Donations) -> DonorOut:
 @router.get("/donors/{donor_id}")
 def get_donor(donor_id: UUID, donations: Donations) -> DonorOut:
     """One donor's kind and name (unless erased)."""
-    view = donations.donor(donor_id)
+    view = donations.donor(donor_id, fields=("name",))  # only what DonorOut shows is read (and recorded)
     return DonorOut(id=view.id, kind=view.kind, name=view.details.get("name"), erased=view.erased)
 
 
