@@ -15,7 +15,7 @@ from services.kernel.access_trail import SOURCE
 from services.kernel.clock import FixedClock
 from services.kernel.feed import EventFeed
 from services.main import Product
-from tests.campaigns.conftest import clock_in, launched
+from tests.campaigns.conftest import call_ended, clock_in, launched
 from tests.donations.conftest import catch_up_ledger
 
 GIULIA = {"name": "Giulia Rossi", "email": "giulia.rossi@example.org", "phone": "+39 333 123 4567",
@@ -120,3 +120,20 @@ def test_the_subject_export_records_every_field_it_shows(client: TestClient, pro
     donor = client.post("/donors", json={"kind": "person", **GIULIA}).json()["id"]
     answer, recorded = recorded_by(product, lambda: client.get(f"/privacy/persons/{donor}/export"))
     assert [sorted(r["fields"]) for r in recorded] == [shown(GIULIA, answer)] == [sorted(GIULIA)]
+
+
+def test_the_campaign_dashboard_records_only_the_volunteer_names_it_shows(
+    client: TestClient, product: Product, clock: FixedClock,
+) -> None:
+    # Given volunteer Anna called the one contact of "Natale 2026"
+    anna = {"full_name": "Anna Verdi", "phone": "+39 347 765 4321", "email": "anna.verdi@example.org"}
+    volunteer = UUID(client.post("/volunteers", json={**anna, "roles": ["outreach"]}).json()["id"])
+    natale = launched(client, rows="telefono\n02 1234 5678\n")
+    clock_in(product, volunteer, clock.now())
+    offer = client.post(f"/campaigns/{natale}/dialer/next", json={"volunteer_id": str(volunteer)}).json()["offer"]
+    call_ended(product, volunteer, natale, offer["contact_id"], "pledged", clock.now())
+    product.catch_up()
+    # When the dashboard asks for the campaign's volunteers, the trail names her name alone
+    answer, recorded = recorded_by(product, lambda: client.get(f"/console/api/campaigns/{natale}/volunteers"))
+    assert [(r["person_id"], sorted(r["fields"])) for r in recorded] == [(str(volunteer), shown(anna, answer))]
+    assert shown(anna, answer) == ["full_name"]
