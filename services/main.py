@@ -289,6 +289,7 @@ def create_api_for(product: Product) -> FastAPI:
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores
     api.state.vault = product.vault
+    api.state.subject_records = {name: s.subject_records for name, s in product.services.items() if s.subject_records}
     api.state.identity = product.identity
     api.state.product = product
     return api

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -15,6 +15,7 @@ from services.campaigns.application import CampaignsApplication, ImportReport
 from services.campaigns.calendar import ITALY_2024
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, parse_window
+from services.kernel.auth import CurrentUser
 from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["campaigns"])
@@ -315,18 +316,29 @@ class Consent(PersonRef):
     given_at: AwareInstant | None = None
 
 
+class ChoiceOut(BaseModel):
+    kind: Literal["opted_out", "consented"]
+    at: datetime
+    source: str = Field(description="how it came: the channel or document")
+    given_by: str = Field(description="who expressed it, as recorded (empty for an opt-out said on a call)")
+    recorded_by: str = Field(description="the account, key or volunteer that recorded it")
+    contact_id: str = Field(description="the campaign contact whose call it came from, or empty")
+
+
 class PersonOut(BaseModel):
     person_id: UUID
     suppressed: str
     opted_out_at: datetime | None
     consent_at: datetime | None
     register_listed_on: str | None
+    choices: list[ChoiceOut] = Field(description="every opt-out and consent, oldest first; none is ever dropped")
 
 
 def person_out(app: CampaignsApplication, person_id: UUID) -> PersonOut:
     p = app.person(person_id)
     return PersonOut(person_id=person_id, suppressed=p.suppression(), opted_out_at=p.opted_out_at,
-                     consent_at=p.consent_at, register_listed_on=p.register_listed_on)
+                     consent_at=p.consent_at, register_listed_on=p.register_listed_on,
+                     choices=[ChoiceOut.model_validate(c.record()) for c in p.choices])
 
 
 def _person_id(app: CampaignsApplication, ref: PersonRef) -> UUID:
@@ -334,18 +346,18 @@ def _person_id(app: CampaignsApplication, ref: PersonRef) -> UUID:
 
 
 @router.post("/suppression/opt-outs", status_code=201, tags=["suppression"])
-def opt_out(body: PersonRef, app: Campaigns) -> PersonOut:
+def opt_out(body: PersonRef, app: Campaigns, user: CurrentUser) -> PersonOut:
     """Put a person on the do-not-call list at once, for every campaign."""
     person_id = _person_id(app, body)
-    app.opt_out(person_id, body.source)
+    app.opt_out(person_id, body.source, recorded_by=user.label)
     return person_out(app, person_id)
 
 
 @router.post("/suppression/consents", status_code=201, tags=["suppression"])
-def reconsent(body: Consent, app: Campaigns) -> PersonOut:
-    """Record a person's renewed consent (who recorded it, when, from which source)."""
+def reconsent(body: Consent, app: Campaigns, user: CurrentUser) -> PersonOut:
+    """Record a person's renewed consent (who gave it, when, from which source); earlier opt-outs stay on record."""
     person_id = _person_id(app, body)
-    app.reconsent(person_id, body.given_by, body.source, body.given_at)
+    app.reconsent(person_id, body.given_by, body.source, body.given_at, recorded_by=user.label)
     return person_out(app, person_id)
 
 

@@ -21,6 +21,7 @@ from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
 from services.campaigns.domain.suppression import Person, RegisterCheck
 from services.campaigns.eligibility import Eligibility, explain
 from services.campaigns.phones import PersonIds, normalise
+from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
@@ -284,18 +285,28 @@ class CampaignsApplication(ServiceApplication):
         except NotFound:
             return Person(person_id, self.clock.now())
 
-    def opt_out(self, person_id: UUID, source: str, contact_id: str = "") -> None:
+    def opt_out(self, person_id: UUID, source: str, contact_id: str = "", recorded_by: str = SYSTEM.label) -> None:
         person = self.person(person_id)
-        person.opt_out(self.clock.now(), source, contact_id)
+        person.opt_out(self.clock.now(), source, contact_id, recorded_by)
         self.save_persons([person])
 
-    def reconsent(self, person_id: UUID, given_by: str, source: str, given_at: datetime | None) -> None:
+    def reconsent(self, person_id: UUID, given_by: str, source: str, given_at: datetime | None,
+                  recorded_by: str = SYSTEM.label) -> None:
         at = given_at or self.clock.now()
         if at > self.clock.now():
             raise InvalidInput(f"consent cannot be given in the future, got {at.isoformat()}")
         person = self.person(person_id)
-        person.reconsent(at, given_by, source)
+        person.reconsent(at, given_by, source, recorded_by)
         self.save_persons([person])
+
+    def subject_records(self, person_id: UUID) -> dict[str, Any]:
+        """What campaigns hold about a person, for the subject-access export: every opt-out and consent."""
+        try:
+            person = self.get(person_id, Person)
+        except NotFound:
+            return {}
+        return {"suppression": {"suppressed": person.suppression(), "register_listed_on": person.register_listed_on,
+                                "choices": [c.record() for c in person.choices]}}
 
     def save_persons(self, persons: Sequence[Person], tracking: Tracking | None = None,
                      contacts: Sequence[Contact] = ()) -> None:
@@ -422,7 +433,7 @@ class CampaignsApplication(ServiceApplication):
         at = datetime.fromisoformat(data["ended_at"])
         person.log_attempt(campaign.id, contact.id, disposition, at, campaign.policy)
         if disposition == "do_not_call":
-            person.opt_out(at, "call", str(contact.id))
+            person.opt_out(at, "call", str(contact.id), f"volunteer:{data['volunteer_id']}")
         callback = datetime.fromisoformat(data["callback_at"]) if data.get("callback_at") else None
         plan = plan_after(disposition, contact.attempts + 1, at, callback, campaign.rules(contact.reach),
                           campaign.retry, person.rest_until)

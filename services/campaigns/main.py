@@ -27,4 +27,5 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     reaction = Reaction("campaigns.calls", application, ("calls",), application.on_calls_message)
     return Service(name=SOURCE, application=application, router=router, reactions=(reaction,),
                    jobs=(*jobs(application, Dialer(application)),
-                         unsaved_people_job(SOURCE, application.vault, application.people_with_records)))
+                         unsaved_people_job(SOURCE, application.vault, application.people_with_records)),
+                   subject_records=application.subject_records)

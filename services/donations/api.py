@@ -156,7 +156,7 @@ def register_donor(body: DonorIn, donations: Donations) -> DonorOut:
 @router.get("/donors/{donor_id}")
 def get_donor(donor_id: UUID, donations: Donations) -> DonorOut:
     """One donor's kind and name (unless erased)."""
-    view = donations.donor(donor_id)
+    view = donations.donor(donor_id, fields=("name",))  # only what DonorOut shows is read (and recorded)
     return DonorOut(id=view.id, kind=view.kind, name=view.details.get("name"), erased=view.erased)
 
 
@@ -190,7 +190,7 @@ def close_fund(fund_id: UUID, donations: Donations) -> FundOut:
 
 @router.post("/funds/{fund_id}/disbursements", status_code=201)
 def disburse(fund_id: UUID, body: DisbursementIn, donations: Donations) -> Created:
-    """Record what the fund's money was spent on; never more than the fund holds."""
+    """Record what the fund's money was spent on; never more than the fund holds on its day and every later day."""
     disbursement_id = donations.disburse(
         fund_id, body.amount, body.purpose, body.document, body.currency, body.disbursed_at)
     return Created(id=disbursement_id)
@@ -229,7 +229,7 @@ def receive_payment(pledge_id: UUID, body: PaymentIn, donations: Donations) -> P
 
 @router.post("/pledges/{pledge_id}/payments/{payment_id}/reversals", status_code=201)
 def reverse_payment(pledge_id: UUID, payment_id: UUID, body: ReversalIn, donations: Donations) -> PledgeOut:
-    """Record a chargeback or refund of (part of) a payment."""
+    """Record a chargeback or refund of (part of) a payment, dated on or after the payment."""
     donations.reverse_payment(pledge_id, payment_id, body.amount, body.reason, body.currency, body.reversed_at)
     return pledge_out(donations.pledge(pledge_id))
 

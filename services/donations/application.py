@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -220,7 +220,7 @@ class DonationsApplication(ServiceApplication):
             fund = self.get(pledge.fund_id, Fund)
             claim = self._pay(pledge, amount, method, reference, at)
             payment_id = claim.payment_id
-            fund.credit(pledge.id, payment_id, claim.amount)
+            fund.credit(pledge.id, payment_id, claim.amount, at)
             try:
                 self.save(pledge, fund, claim)
             except ConcurrencyConflict:
@@ -345,7 +345,8 @@ class DonationsApplication(ServiceApplication):
                 funds = {fund_id: self.get(fund_id, Fund) for fund_id in fund_ids}
                 versions = {fund_id: fund.version for fund_id, fund in funds.items()}
                 for item in prepared:
-                    funds[item.gift.fund_id].credit(item.pledge_id, item.payment_id, item.gift.amount)
+                    gift = item.gift
+                    funds[gift.fund_id].credit(item.pledge_id, item.payment_id, gift.amount, gift.received_at)
                 try:
                     self.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values())
                 except ConcurrencyConflict:
@@ -361,7 +362,7 @@ class DonationsApplication(ServiceApplication):
     def _save_gift(self, item: _ImportedGift, report: GiftImportReport) -> None:
         for _ in range(_PAYMENT_ATTEMPTS):
             fund = self.get(item.gift.fund_id, Fund)
-            fund.credit(item.pledge_id, item.payment_id, item.gift.amount)
+            fund.credit(item.pledge_id, item.payment_id, item.gift.amount, item.gift.received_at)
             try:
                 self.save(_PendingEvents(list(item.events)), fund)
             except ConcurrencyConflict:
@@ -415,7 +416,7 @@ class DonationsApplication(ServiceApplication):
             pledge = self.get(pledge_id, Pledge)
             fund = self.get(pledge.fund_id, Fund)
             pledge.reverse_payment(payment_id, amount, at, reason)
-            fund.debit(pledge.id, payment_id, amount)
+            fund.debit(pledge.id, payment_id, amount, at)
             try:
                 self.save(pledge, fund)
             except ConcurrencyConflict:
@@ -448,10 +449,12 @@ class DonationsApplication(ServiceApplication):
         f = self.get(fund_id, Fund)
         return FundView(f.id, f.name, f.closed, f.balance, f.disbursed, f.version)
 
-    def donor(self, donor_id: UUID) -> DonorView:
+    def donor(self, donor_id: UUID, fields: Collection[str] | None = None) -> DonorView:
+        """The donor with the personal `fields` the caller will show (all when None): the access trail names
+        exactly those, so a caller asks only for what it shows."""
         d = self.get(donor_id, Donor)
         try:
-            return DonorView(d.id, d.kind.value, self.vault.get(d.id), erased=False)
+            return DonorView(d.id, d.kind.value, self.vault.get(d.id, fields=fields), erased=False)
         except PersonErased:
             return DonorView(d.id, d.kind.value, {}, erased=True)
 

@@ -3,6 +3,7 @@ and the "privacy" service that puts the access trail's events on the feed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,6 +39,14 @@ def _access_log(request: Request) -> ReadStore:
 
 
 AccessLog = Annotated[ReadStore, Depends(_access_log)]
+
+
+def _subject_records(request: Request) -> dict[str, Callable[[UUID], dict[str, Any]]]:
+    records: dict[str, Callable[[UUID], dict[str, Any]]] = getattr(request.app.state, "subject_records", {})
+    return records
+
+
+SubjectRecords = Annotated[dict[str, Callable[[UUID], dict[str, Any]]], Depends(_subject_records)]
 
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
@@ -94,9 +103,12 @@ def access_log(_admin: Administrator, log: AccessLog, person_id: UUID | None = N
 
 
 @router.get("/persons/{person_id}/export")
-def export_person(person_id: UUID, _admin: Administrator, vault: Vault, log: AccessLog) -> dict[str, Any]:
+def export_person(person_id: UUID, _admin: Administrator, vault: Vault, log: AccessLog,
+                  services: SubjectRecords) -> dict[str, Any]:
     """Everything held about a person, for an access or portability request, with who read their data."""
-    return {**vault.export(person_id), "accesses": access_trail.accesses(log, person_id, limit=10_000)}
+    held = {name: records for name, read in services.items() if (records := read(person_id))}
+    return {**vault.export(person_id), "services": held,
+            "accesses": access_trail.accesses(log, person_id, limit=10_000)}
 
 
 @router.post("/persons/{person_id}/consents", status_code=201)

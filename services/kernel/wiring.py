@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter
 
@@ -19,3 +21,5 @@ class Service:
     router: APIRouter
     reactions: Sequence[Reaction] = field(default_factory=tuple)
     jobs: Sequence[Job] = field(default_factory=tuple)
+    # What the service holds about a person (by id), for the subject-access export; None when it holds nothing.
+    subject_records: Callable[[UUID], dict[str, Any]] | None = None

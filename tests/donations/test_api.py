@@ -91,7 +91,7 @@ def test_disbursement_over_the_balance_is_409_and_within_is_recorded(api: Api) -
     api.pay(api.pledge(api.donor(), fund, "80.00"), "80.00", "ch_1")
     over = api.post(f"/funds/{fund}/disbursements",
                     {"amount": "80.01", "purpose": "Coperte", "document": "FATT-1"}, 409)
-    assert "holds 80.00" in over["detail"]
+    assert "it held 80.00 EUR then" in over["detail"]
     api.post(f"/funds/{fund}/disbursements", {"amount": "30.00", "purpose": "Coperte", "document": "FATT-1"})
     api.post(f"/funds/{fund}/disbursements", {"amount": "1", "purpose": "x", "document": "y", "currency": "USD"}, 422)
     assert api.get(f"/funds/{fund}")["balance"] == "50.00"

@@ -6,11 +6,18 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.donations.application import DonationsApplication, DonorErased, PaymentReferenceTaken, TimeNotValid
-from services.donations.domain.fund import DisbursementNotValid, FundClosed, FundNameNotValid, InsufficientFunds
+from services.donations.domain.fund import (
+    DisbursementNotValid,
+    Fund,
+    FundClosed,
+    FundNameNotValid,
+    InsufficientFunds,
+)
 from services.donations.domain.money import AmountNotValid, CurrencyNotAccepted
 from services.donations.domain.pledge import (
     GoodsExceedPledge,
@@ -184,12 +191,14 @@ def test_fund_is_renamed_and_names_are_checked(donations: DonationsApplication, 
 
 
 def test_disbursement_cannot_exceed_what_the_fund_holds(
-    donations: DonationsApplication, giulia: UUID, famiglie: UUID
+    donations: DonationsApplication, giulia: UUID, famiglie: UUID, clock: FixedClock
 ) -> None:
     pledge = money(donations, giulia, famiglie, "100.00")
     payment = donations.receive_payment(pledge, D("100.00"), "card", "ch_1").payment_id
     donations.disburse(famiglie, D("60.00"), "Spesa per 12 famiglie", "FATT-2026-118")
-    with pytest.raises(InsufficientFunds, match=re.escape("holds 40.00, cannot disburse 40.01")):
+    today = clock.now().astimezone(ZoneInfo("Europe/Rome")).date()
+    refusal = f"disbursing 40.01 EUR on {today} would leave fund Fondo famiglie at -0.01 EUR on {today}; it held 40.00"
+    with pytest.raises(InsufficientFunds, match=re.escape(refusal)):
         donations.disburse(famiglie, D("40.01"), "Bollette", "FATT-2026-119")
     with pytest.raises(DisbursementNotValid, match="document"):
         donations.disburse(famiglie, D("1.00"), "Bollette", " ")
@@ -250,3 +259,28 @@ def test_personal_data_stays_in_the_vault_and_erased_donors_pledge_no_more(
     assert donations.donor(giulia).erased
     with pytest.raises(DonorErased):
         money(donations, giulia, famiglie, "10.00")
+
+
+def test_a_fund_loaded_from_its_snapshot_still_knows_the_day_its_money_arrived(
+    donations: DonationsApplication, giulia: UUID, famiglie: UUID, clock: FixedClock
+) -> None:
+    # Given 10.00 paid a month ago and 90.00 paid a week ago, then the fund snapshotted and loaded again
+    month_ago, week_ago = clock.now() - timedelta(days=30), clock.now() - timedelta(days=7)
+    donations.receive_payment(money(donations, giulia, famiglie, "10.00"), D("10.00"), "card", "ch_1",
+                              received_at=month_ago)
+    donations.receive_payment(money(donations, giulia, famiglie, "90.00"), D("90.00"), "card", "ch_2",
+                              received_at=week_ago)
+    donations.take_snapshot(famiglie)
+    # Then a disbursement dated a month ago is still judged by what the fund held then
+    with pytest.raises(InsufficientFunds, match=re.escape("it held 10.00 EUR then")):
+        donations.disburse(famiglie, D("100.00"), "Bollette", "FATT-2026-119", disbursed_at=month_ago)
+    donations.disburse(famiglie, D("100.00"), "Bollette", "FATT-2026-119", disbursed_at=week_ago)
+
+
+def test_a_snapshot_taken_before_movements_were_dated_counts_its_balance_from_the_funds_first_day() -> None:
+    # Given the state of a fund snapshotted before its movements carried their day (class version 1)
+    state = {"name": "Fondo famiglie", "closed": False, "balance": D("70.00"), "disbursed": D("30.00")}
+    # When it is upcast
+    Fund.upcast_v1_v2(state)
+    # Then its whole balance is undated money, held on every day
+    assert state["undated"] == D("70.00") and state["days"] == {}

@@ -38,6 +38,24 @@ class Hold:
 FREE = Hold(None, "")
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What the person said about being called, kept for good: an opt-out or a consent, when, who and how.
+    A later consent ends an opt-out's effect, never its record (a regulator asks for both)."""
+
+    kind: str  # "opted_out" or "consented"
+    at: datetime
+    source: str  # how: the channel or document it came through, e.g. "call" or "modulo web"
+    given_by: str  # who expressed it, as recorded ("" for an opt-out said on a call: the person called)
+    recorded_by: str  # who recorded it ("" on events older than this field)
+    contact_id: str = ""  # the campaign contact whose call it came from, if any
+
+    def record(self) -> dict[str, str]:
+        """As JSON-ready text, for the person's record and the subject-access export."""
+        return {"kind": self.kind, "at": self.at.isoformat(), "source": self.source, "given_by": self.given_by,
+                "recorded_by": self.recorded_by, "contact_id": self.contact_id}
+
+
 class Person(Aggregate):
     """A reachable person; the phone number itself lives in the privacy vault under this id."""
 
@@ -45,6 +63,7 @@ class Person(Aggregate):
     def __init__(self, person_id: UUID, at: datetime) -> None:
         self.opted_out_at: datetime | None = None
         self.consent_at: datetime | None = None
+        self.choices: list[Choice] = []
         self.register_listed_on: str | None = None
         self.register_first_listed_on: str | None = None
         self.attempts: list[datetime] = []
@@ -59,13 +78,15 @@ class Person(Aggregate):
         return person_id
 
     @event("OptedOut")
-    def opt_out(self, at: datetime, source: str, contact_id: str) -> None:
+    def opt_out(self, at: datetime, source: str, contact_id: str, recorded_by: str = "") -> None:
         self.opted_out_at = at
+        self.choices.append(Choice("opted_out", at, source, "", recorded_by, contact_id))
 
     @event("ReConsented")
-    def reconsent(self, at: datetime, given_by: str, source: str) -> None:
+    def reconsent(self, at: datetime, given_by: str, source: str, recorded_by: str = "") -> None:
         self.consent_at = at
         self.opted_out_at = None
+        self.choices.append(Choice("consented", at, source, given_by, recorded_by))
 
     def list_on_register(self, checked_on: date) -> None:
         if self.register_listed_on != checked_on.isoformat():

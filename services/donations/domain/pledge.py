@@ -72,6 +72,10 @@ class ReversalExceedsPayment(DomainError):
     pass
 
 
+class ReversalBeforePayment(DomainError):
+    pass
+
+
 class GoodsExceedPledge(DomainError):
     pass
 
@@ -106,6 +110,7 @@ class Payment:
     amount: Decimal
     method: str
     reference: str
+    received_at: datetime
     reversed: Decimal = ZERO
 
 
@@ -170,7 +175,7 @@ class Pledge(Aggregate):
     def _receive_payment(
         self, payment_id: UUID, amount: Decimal, method: str, reference: str, received_at: datetime
     ) -> None:
-        self.payments[payment_id] = Payment(amount, method, reference)
+        self.payments[payment_id] = Payment(amount, method, reference, received_at)
         self.paid += amount
 
     def reverse_payment(self, payment_id: UUID, amount: Decimal, reversed_at: datetime, reason: str) -> None:
@@ -181,6 +186,11 @@ class Pledge(Aggregate):
         reason = " ".join(reason.split())
         if not 1 <= len(reason) <= 500:
             raise PledgeNotValid(f"reason must be 1 to 500 characters, got {len(reason)}")
+        if reversed_at < payment.received_at:
+            raise ReversalBeforePayment(
+                f"a reversal dated {reversed_at.isoformat()} cannot precede payment {payment_id}, received "
+                f"{payment.received_at.isoformat()}; date the reversal on or after the payment"
+            )
         left = payment.amount - payment.reversed
         if amount > left:
             raise ReversalExceedsPayment(

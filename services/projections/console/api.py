@@ -118,7 +118,7 @@ def hours_overview(stores: Stores, vault: Vault, period: Period = "week") -> Hou
 @router.get("/hours.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def hours_csv(stores: Stores, vault: Vault, period: Period = "week") -> Response:
     """The same hours as a CSV file safe to open in a spreadsheet."""
-    overview = _overview(stores, vault, period)
+    overview = _overview(stores, vault, period, idle=False)  # an idle volunteer has no row: no name is read
     rows = [("centre", "", h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
             for h in overview.centre]
     rows += [(str(v.volunteer_id), v.name, h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
@@ -128,11 +128,14 @@ def hours_csv(stores: Stores, vault: Vault, period: Period = "week") -> Response
                     headers={"Content-Disposition": f'attachment; filename="angeli-hours-{period}.csv"'})
 
 
-def _overview(stores: Stores, vault: PrivacyVault, period: Period) -> HoursOverview:
+def _overview(stores: Stores, vault: PrivacyVault, period: Period, idle: bool = True) -> HoursOverview:
+    """Hours per period; `idle` keeps the volunteers with no hours in any period (their names are read too)."""
     hours = stores["volunteer_hours"]
     volunteers = []
     for entry in roster.volunteers(stores["roster"], limit=10_000):
         periods = [_hours(r) for r in volunteer_hours.by_volunteer(hours, entry["volunteer_id"], period)]
+        if not periods and not idle:
+            continue
         name = _name(vault, entry["volunteer_id"], "volunteer hours report")
         volunteers.append(VolunteerHours(volunteer_id=entry["volunteer_id"], name=name,
                                          total_hours=round(sum(p.shift_hours for p in periods), 2), periods=periods))
