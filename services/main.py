@@ -18,7 +18,7 @@ from services.access import POLICY
 from services.calls import main as calls
 from services.campaigns import main as campaigns
 from services.donations import main as donations
-from services.kernel import auth_api, privacy_api
+from services.kernel import auth_api, logs, privacy_api
 from services.kernel.auth import enforce
 from services.kernel.catalog import ReadStores
 from services.kernel.clock import Clock, ShiftedClock, SystemClock
@@ -277,6 +277,9 @@ def create_api_for(product: Product) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         product.start()
+        settings = product.settings
+        log.info("angeli started: %s mode, data in %s; feeds %s, jobs %s", settings.mode, settings.data_dir,
+                 "on" if settings.run_feeds else "off", "on" if settings.run_jobs else "off")
         try:
             yield
         finally:
@@ -304,7 +307,7 @@ def create_api_for(product: Product) -> FastAPI:
 
 def create_app() -> FastAPI:
     """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     try:
         product = build(Settings.from_env())
     except MasterKeyMismatch as mismatch:
