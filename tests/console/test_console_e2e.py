@@ -108,12 +108,12 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     public = browser.new_page(base_url=server.url, locale="it-IT")
     for _ in range(40):
         public.goto("/")
-        if "€ 50.00" in public.locator("section.fund").first.inner_text(timeout=2000) if public.locator(
+        if "50,00\xa0€" in public.locator("section.fund").first.inner_text(timeout=2000) if public.locator(
                 "section.fund").count() else False:
             break
         public.wait_for_timeout(250)
     expect(public.locator("section.fund").first).to_contain_text("Pacchi di Natale")
-    expect(public.locator("section.fund").first).to_contain_text("€ 50.00")
+    expect(public.locator("section.fund").first).to_contain_text("50,00\xa0€")
     body = public.locator("body").inner_text()
     assert "Maria" not in body and "Luca" not in body and "Anna" not in body and "Giulia" not in body
     public.screenshot(path=str(artifacts / "transparency.png"), full_page=True)
