@@ -145,11 +145,11 @@ def _unreadable_body(content_type: str | None, error: RequestValidationError) ->
     as the field "" missing, and invalid JSON by its character offset only.
     """
     problems = error.errors()
-    if any(p.get("type") == "json_invalid" for p in problems):
-        where = next(p for p in problems if p.get("type") == "json_invalid")
+    invalid = next((p for p in problems if p.get("type") == "json_invalid"), None)
+    if invalid is not None:
         # The standard library's own error turns the offset into a line and column.
-        located = json.JSONDecodeError(where.get("ctx", {}).get("error", "invalid"), str(error.body),
-                                       int(where["loc"][-1]))
+        located = json.JSONDecodeError(invalid.get("ctx", {}).get("error", "invalid"), str(error.body),
+                                       int(invalid["loc"][-1]))
         return 422, (f"the request body is not valid JSON: {located.msg.lower()} at line {located.lineno}, "
                      f"column {located.colno}")
     if any(tuple(p.get("loc", ())) == ("body",) and p.get("type") == "missing" for p in problems):
@@ -161,7 +161,7 @@ def _unreadable_body(content_type: str | None, error: RequestValidationError) ->
 
 
 def _describe(problem: Any) -> str:
-    where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body")
+    where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "request body"
     message = str(problem.get("msg", "invalid"))
     if "input" in problem and problem.get("type") != "missing":
         given = repr(problem["input"])

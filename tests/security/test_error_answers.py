@@ -56,3 +56,10 @@ def test_a_multipart_import_still_reads_its_file(client: TestClient) -> None:
 
     assert response.status_code in (200, 201), response.text
     assert response.json()["listed"] == 1
+
+
+def test_a_json_body_that_is_not_an_object_says_so_about_the_request_body(client: TestClient) -> None:
+    response = client.post("/volunteers", json=["Giulia Rossi"])
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("request body: Input should be a valid dictionary")
