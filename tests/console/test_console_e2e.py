@@ -56,7 +56,7 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     manager.get_by_label("Registro delle opposizioni (CSV)").set_input_files(register)
     manager.get_by_label("Registro consultato il").fill("2026-11-20")
     manager.locator("#register").get_by_role("button", name="Importa").click()
-    expect(manager.locator("#flash")).to_contain_text("2026-11-20")
+    expect(manager.locator("#flash")).to_contain_text("20/11/2026")  # the day as Italians write it
     manager.get_by_label("Elenco contatti (CSV)").set_input_files(contacts)
     manager.locator("#contacts").get_by_role("button", name="Importa").click()
     expect(manager.locator("#flash")).to_contain_text("3 / 3")
