@@ -59,15 +59,16 @@ export function fillRows(tbody, rows) {
       : el("td", /^[\d.,]+\s?%$/.test(cell) ? { class: "num" } : {}, cell)))));
 }
 
-const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR" });
+// Grouping always, as Babel on the server does: ICU alone writes 1420,00 € in Italian but 14.200,00 €.
+const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR", useGrouping: "always" });
 export function euro(amount) {
   return money.format(Number(amount));
 }
 
 // `decimals` decimals; with exact = false, only as many of them as the value needs.
 export function number(value, decimals = 0, exact = true) {
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: exact ? decimals : 0, maximumFractionDigits: decimals })
-    .format(value);
+  return new Intl.NumberFormat(locale, {
+    minimumFractionDigits: exact ? decimals : 0, maximumFractionDigits: decimals, useGrouping: "always" }).format(value);
 }
 
 export function percent(share) {
