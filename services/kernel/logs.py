@@ -6,10 +6,11 @@ import logging
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-# Libraries that narrate routine work at INFO on every start ("Adding job tentatively", "Added job …",
-# "Scheduler started", a pool's every connection); their warnings and errors still show. The HTTP server's
-# own lines (the address it listens on, the access log) are configured by uvicorn and stay.
-QUIET_LIBRARIES = ("apscheduler", "psycopg.pool", "eventsourcing", "httpx", "multipart")
+# Libraries that narrate routine work at INFO: APScheduler on every start and every run of a job ("Adding job
+# tentatively", "Added job …", "Running job …"), psycopg's pool on every connection it lends (distributed).
+# Their warnings and errors still show. The HTTP server's own lines (the address it listens on, the access
+# log) are configured by uvicorn and stay.
+QUIET_LIBRARIES = ("apscheduler", "psycopg.pool")
 
 
 def configure() -> None:
