@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,7 +18,7 @@ from services.access import POLICY
 from services.calls import main as calls
 from services.campaigns import main as campaigns
 from services.donations import main as donations
-from services.kernel import auth_api, privacy_api
+from services.kernel import auth_api, logs, privacy_api
 from services.kernel.auth import enforce
 from services.kernel.catalog import ReadStores
 from services.kernel.clock import Clock, ShiftedClock, SystemClock
@@ -69,7 +70,7 @@ class Product:
     _threads: list[threading.Thread] = field(default_factory=list)
     failed: threading.Event = field(default_factory=threading.Event)
     _closed: bool = False
-    _by_version: dict[str, ProjectionSubscriber] = field(default_factory=dict)
+    _live: dict[str, ProjectionSubscriber] = field(default_factory=dict)  # projection -> its live version's
 
     @property
     def subscribers(self) -> list[Subscriber]:
@@ -77,10 +78,15 @@ class Product:
         return [*(self._projection_subscriber(p) for p in projections.PROJECTIONS), *self.reactions]
 
     def _projection_subscriber(self, projection: Projection) -> ProjectionSubscriber:
-        version, store = self.read_stores.live(projection.name)
-        if version not in self._by_version:
-            self._by_version[version] = ProjectionSubscriber(projection, store)
-        return self._by_version[version]
+        """The subscriber of the live version; after a rebuild's switch, a new one on the new version."""
+        _version, store = self.read_stores.live(projection.name)
+        current = self._live.get(projection.name)
+        if current is None or current.store is not store:
+            current = self._live[projection.name] = ProjectionSubscriber(projection, store)
+        return current
+
+    def _subscriber(self, name: str) -> Subscriber:
+        return next(s for s in self.subscribers if s.name == name)
 
     def start(self) -> None:
         """Start what the settings ask this process to run beside its API: feeds and jobs."""
@@ -204,14 +210,15 @@ class Product:
             self.identity.store.close()
 
     def health(self) -> dict[str, HealthCheck]:
+        """The checks of `/health`; each looks up the live version when it runs, so a rebuild's switch shows."""
         checks: dict[str, HealthCheck] = {}
         for name, feed in self.feeds.items():
             checks[f"event_store.{name}"] = _event_store_check(feed)
-        for name, store in self.read_stores.items():
-            checks[f"projection.{name}"] = _positions_check(store)
+        for name in self.read_stores:
+            checks[f"projection.{name}"] = _positions_check(partial(self.read_stores.__getitem__, name))
         if not self.settings.distributed:
             for subscriber in self.subscribers:
-                checks[f"feed.{subscriber.name}"] = _lag_check(subscriber, self.feeds)
+                checks[f"feed.{subscriber.name}"] = _lag_check(partial(self._subscriber, subscriber.name), self.feeds)
         if self.settings.run_jobs:
             checks["scheduler"] = lambda: {"running": bool(self.scheduler and self.scheduler.running)}
         return checks
@@ -241,13 +248,14 @@ def _event_store_check(feed: EventFeed) -> HealthCheck:
     return lambda: {"head": feed.head()}
 
 
-def _positions_check(store: ReadStore) -> HealthCheck:
-    return lambda: {"positions": {f"{source}#{part}": pos for (source, part), pos in store.positions().items()}}
+def _positions_check(live: Callable[[], ReadStore]) -> HealthCheck:
+    return lambda: {"positions": {f"{source}#{part}": pos for (source, part), pos in live().positions().items()}}
 
 
-def _lag_check(subscriber: Subscriber, feeds: dict[str, EventFeed]) -> HealthCheck:
+def _lag_check(live: Callable[[], Subscriber], feeds: dict[str, EventFeed]) -> HealthCheck:
     # Embedded positions are the sources' own notification ids, so head minus position is the lag.
     def check() -> dict[str, Any]:
+        subscriber = live()
         return {"lag": {s: max(0, feeds[s].head() - subscriber.position(s, 0))
                         for s in subscriber.sources if s in feeds}}
     return check
@@ -269,6 +277,9 @@ def create_api_for(product: Product) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         product.start()
+        settings = product.settings
+        log.info("angeli started: %s mode, data in %s; feeds %s, jobs %s", settings.mode, settings.data_dir,
+                 "on" if settings.run_feeds else "off", "on" if settings.run_jobs else "off")
         try:
             yield
         finally:
@@ -297,7 +308,7 @@ def create_api_for(product: Product) -> FastAPI:
 
 def create_app() -> FastAPI:
     """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     try:
         product = build(Settings.from_env())
     except MasterKeyMismatch as mismatch:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from services.kernel import logs
 from services.kernel.kafka import ensure_topics
 from services.kernel.log_redaction import redact_access_log
 from services.kernel.settings import Settings
@@ -127,7 +128,7 @@ def _serve(settings: Settings, start: Callable[[Product], None]) -> int:
     if not settings.distributed:
         print("angeli: this process role needs ANGELI_MODE=distributed (embedded mode runs all in `angeli run`)")
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     product = build(settings)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -16,6 +16,9 @@ _SCHEMA = (
     " projection TEXT PRIMARY KEY, store TEXT NOT NULL, switched_at TEXT NOT NULL)",
 )
 _REFRESH_SECONDS = 1.0
+# A switched-away version stays open this long for the requests already reading it, then is closed: a rebuild
+# drops its files after SWITCH_GRACE_SECONDS, and a deleted SQLite file gives its space back only once closed.
+RETIRED_GRACE_SECONDS = 5.0
 
 
 def first_version(projection: str) -> str:
@@ -44,7 +47,7 @@ class Catalog:
 
 class ReadStores(Mapping[str, ReadStore]):
     """The live store of each projection, looked up in the catalog at most once a second; a switched-away
-    store stays open until `close` so requests already reading it finish."""
+    store stays open for RETIRED_GRACE_SECONDS so requests already reading it finish, then is closed."""
 
     def __init__(self, settings: Settings, projections: Iterable[Projection]) -> None:
         self.settings = settings
@@ -52,7 +55,7 @@ class ReadStores(Mapping[str, ReadStore]):
         self._schemas = {p.name: p.schema for p in projections}
         self._names = {name: first_version(name) for name in self._schemas}
         self._open: dict[str, ReadStore] = {}
-        self._retired: list[ReadStore] = []
+        self._retired: list[tuple[float, ReadStore]] = []  # (retired at, store)
         self._checked = 0.0
         self._lock = threading.Lock()
         self._refresh(force=True)
@@ -83,15 +86,22 @@ class ReadStores(Mapping[str, ReadStore]):
                 if projection in self._open and wanted == self._names[projection]:
                     continue
                 if projection in self._open:
-                    self._retired.append(self._open[projection])
+                    self._retired.append((time.monotonic(), self._open[projection]))
                 self._names[projection] = wanted
                 self._open[projection] = open_store(self.settings, wanted)
                 self._open[projection].create(self._schemas[projection])
+            self._close_retired(before=time.monotonic() - RETIRED_GRACE_SECONDS)
             self._checked = time.monotonic()
 
-    def close(self) -> None:
-        for store in (*self._open.values(), *self._retired):
+    def _close_retired(self, before: float) -> None:
+        for retired_at, store in [r for r in self._retired if r[0] <= before]:
             store.close()
+            self._retired.remove((retired_at, store))
+
+    def close(self) -> None:
+        for store in self._open.values():
+            store.close()
+        self._close_retired(before=float("inf"))
         self.catalog.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "a business rule or a concurrent change refused the command"),
         (410, "the person was erased"),
         (413, "body too large"),
+        (415, "the body was not sent as application/json"),
         (429, "too many sign-in attempts"),
     )
 }
@@ -95,7 +97,11 @@ def _install_errors(api: FastAPI) -> None:
         )
 
     @api.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        unreadable = _unreadable_body(request.headers.get("content-type"), error)
+        if unreadable is not None:
+            status, detail = unreadable
+            return JSONResponse({"detail": detail, "errors": [detail]}, status_code=status)
         problems = [_describe(problem) for problem in error.errors()]
         return JSONResponse({"detail": "; ".join(problems), "errors": problems}, status_code=422)
 
@@ -132,8 +138,30 @@ def _document_errors(api: FastAPI) -> None:
     api.openapi = openapi  # type: ignore[method-assign]
 
 
+def _unreadable_body(content_type: str | None, error: RequestValidationError) -> tuple[int, str] | None:
+    """The status and words for a JSON body that could not be read at all; None when its fields were read.
+
+    FastAPI hands a JSON route the raw bytes when the Content-Type is not JSON, reports an absent body
+    as the field "" missing, and invalid JSON by its character offset only.
+    """
+    problems = error.errors()
+    invalid = next((p for p in problems if p.get("type") == "json_invalid"), None)
+    if invalid is not None:
+        # The standard library's own error turns the offset into a line and column.
+        located = json.JSONDecodeError(invalid.get("ctx", {}).get("error", "invalid"), str(error.body),
+                                       int(invalid["loc"][-1]))
+        return 422, (f"the request body is not valid JSON: {located.msg.lower()} at line {located.lineno}, "
+                     f"column {located.colno}")
+    if any(tuple(p.get("loc", ())) == ("body",) and p.get("type") == "missing" for p in problems):
+        return 422, "the request body is missing: send a JSON object with Content-Type: application/json"
+    if isinstance(error.body, bytes) and any(p.get("loc", ())[:1] == ("body",) for p in problems):
+        sent = f"Content-Type: {content_type[:80]}" if content_type else "no Content-Type"
+        return 415, f"this route reads JSON: send the body with Content-Type: application/json (it came with {sent})"
+    return None
+
+
 def _describe(problem: Any) -> str:
-    where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body")
+    where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "request body"
     message = str(problem.get("msg", "invalid"))
     if "input" in problem and problem.get("type") != "missing":
         given = repr(problem["input"])

@@ -156,18 +156,33 @@ class SqliteStore(ReadStore):
         self.path = path
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._opening = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []  # every thread's connection, so `close` reaches them all
+        self._closed = False
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            with self._opening:
+                if self._closed:  # connecting again would create an empty file where a dropped one was
+                    raise sqlite3.ProgrammingError(f"read store {self.path} is closed")
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                self._opened.append(conn)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
+
+    def close(self) -> None:
+        """Close every thread's connection, so a deleted file's disk space is given back."""
+        with self._write_lock, self._opening:  # a write under way finishes first
+            self._closed = True
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
 
     @contextmanager
     def transaction(self) -> Iterator[_SqliteTx]:

@@ -56,7 +56,7 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     manager.get_by_label("Registro delle opposizioni (CSV)").set_input_files(register)
     manager.get_by_label("Registro consultato il").fill("2026-11-20")
     manager.locator("#register").get_by_role("button", name="Importa").click()
-    expect(manager.locator("#flash")).to_contain_text("2026-11-20")
+    expect(manager.locator("#flash")).to_contain_text("20/11/2026")  # the day as Italians write it
     manager.get_by_label("Elenco contatti (CSV)").set_input_files(contacts)
     manager.locator("#contacts").get_by_role("button", name="Importa").click()
     expect(manager.locator("#flash")).to_contain_text("3 / 3")
@@ -108,12 +108,12 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     public = browser.new_page(base_url=server.url, locale="it-IT")
     for _ in range(40):
         public.goto("/")
-        if "€ 50.00" in public.locator("section.fund").first.inner_text(timeout=2000) if public.locator(
+        if "50,00\xa0€" in public.locator("section.fund").first.inner_text(timeout=2000) if public.locator(
                 "section.fund").count() else False:
             break
         public.wait_for_timeout(250)
     expect(public.locator("section.fund").first).to_contain_text("Pacchi di Natale")
-    expect(public.locator("section.fund").first).to_contain_text("€ 50.00")
+    expect(public.locator("section.fund").first).to_contain_text("50,00\xa0€")
     body = public.locator("body").inner_text()
     assert "Maria" not in body and "Luca" not in body and "Anna" not in body and "Giulia" not in body
     public.screenshot(path=str(artifacts / "transparency.png"), full_page=True)

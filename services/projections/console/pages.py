@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.kernel.readmodel import ReadStore
 from services.projections import ledger, transparency
-from services.projections.console import catalogue, i18n
+from services.projections.console import catalogue, figures, i18n
 from services.projections.ledger_api import Context
 
 HERE = Path(__file__).parent
@@ -32,8 +32,8 @@ def _page(request: Request, template: str, lang: str | None, title: str, **value
     language = i18n.choose(lang, request.headers.get("accept-language"))
     labels = i18n.labels(language)
     html = _templates.get_template(template).render(
-        t=labels, lang=language, title=labels[title], labels_json=json.dumps(labels), path=request.url.path,
-        **values)
+        t=labels, lang=language, f=figures.for_language(language), title=labels[title],
+        labels_json=json.dumps(labels), path=request.url.path, **values)
     return HTMLResponse(html, headers={"Content-Language": language, "Cache-Control": "no-store"})
 
 
@@ -44,7 +44,7 @@ def transparency_page(request: Request, ctx: Annotated[Context, Depends(Context)
     funds = []
     for row in transparency.funds(ctx.transparency):
         months = transparency.fund_months(ctx.transparency, row["fund_id"])
-        spent = [{"date": d["disbursed_at"][:10], "amount": ledger.euro(int(d["amount_cents"])),
+        spent = [{"date": d["disbursed_at"], "amount": ledger.euro(int(d["amount_cents"])),
                   "purpose": d["purpose"]} for d in catalogue.disbursements(console, row["fund_id"])]
         funds.append({"name": row["name"], "months": months, "spent": spent,
                       "totals": months[-1] if months else None, **_sums(months)})

@@ -1,5 +1,5 @@
 // The auditor runs the ledger verification and reads the result.
-import { api, el, flash, t } from "./common.js";
+import { api, el, euro, flash, number, t } from "./common.js";
 
 document.getElementById("verify").addEventListener("click", async () => {
   const result = document.getElementById("result");
@@ -10,9 +10,9 @@ document.getElementById("verify").addEventListener("click", async () => {
     result.replaceChildren(
       el("p", { class: `verdict ${report.ok ? "ok" : "bad"}` }, report.ok ? `✔ ${t.verified_ok}` : `✘ ${t.verified_bad}`),
       el("dl", { class: "figures" },
-        el("div", {}, el("dt", {}, t.checked), el("dd", {}, report.checked)),
-        el("div", {}, el("dt", {}, t.raised), el("dd", {}, `€ ${report.head.totals.raised}`)),
-        el("div", {}, el("dt", {}, t.balance), el("dd", {}, `€ ${report.head.totals.balance}`)),
+        el("div", {}, el("dt", {}, t.checked), el("dd", {}, number(report.checked))),
+        el("div", {}, el("dt", {}, t.raised), el("dd", {}, euro(report.head.totals.raised))),
+        el("div", {}, el("dt", {}, t.balance), el("dd", {}, euro(report.head.totals.balance))),
         el("div", { class: "wide" }, el("dt", {}, t.hash), el("dd", {}, el("code", {}, report.head.hash)))),
       ...(rows.length ? [el("table", {}, el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t.sequence),
         el("th", { scope: "col" }, t.problem), el("th", { scope: "col" }, t.detail))), el("tbody", {}, ...rows))] : []));

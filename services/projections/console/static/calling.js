@@ -1,5 +1,5 @@
 // The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
-import { api, el, flash, lang, me, t, ZONE } from "./common.js";
+import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, offer = null, call = null, connected = false, campaign = null;
@@ -8,7 +8,7 @@ const campaigns = new Map();
 function showPresence(presence) {
   const on = presence.clocked_in;
   $("presence").textContent = on
-    ? `${t.clocked_in} ${new Date(presence.clocked_in_at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: ZONE })}`
+    ? `${t.clocked_in} ${new Date(presence.clocked_in_at).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE })}`
     : t.clocked_out;
   $("clock-in").hidden = on;
   $("clock-out").hidden = !on;
@@ -41,11 +41,11 @@ async function showOffer(answer) {
   $("dial").href = `tel:${offer.phone}`;
   $("contact-kind").textContent = offer.kind;
   $("contact-attempts").textContent = offer.attempts;
-  $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
+  $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
   $("script").textContent = fillScript(offer.script);
   const slots = (await api("GET", `/console/api/campaigns/${campaign.campaign_id}/callback-slots`)).slots;
   $("callback-at").replaceChildren(...slots.map((s) => el("option", { value: s },
-    new Date(s).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: ZONE }))));
+    new Date(s).toLocaleString(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: ZONE }))));
   $("contact-name").setAttribute("tabindex", "-1");
   $("contact-name").focus();
 }

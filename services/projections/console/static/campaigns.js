@@ -1,5 +1,5 @@
 // Campaign managers: list, create (with its fund), import the opposition register and contacts, launch.
-import { api, el, flash, lang, t } from "./common.js";
+import { api, day, el, flash, lang, number, t } from "./common.js";
 
 const known = new Map();
 const select = document.getElementById("k-campaign");
@@ -9,7 +9,7 @@ function render(list) {
   for (const c of list) known.set(c.campaign_id, c);
   const rows = [...known.values()].map((c) => el("tr", {},
     el("td", {}, c.name), el("td", {}, el("span", { class: `badge ${c.status}` }, c.status)),
-    el("td", {}, c.starts_on), el("td", {}, c.ends_on),
+    el("td", {}, day(c.starts_on)), el("td", {}, day(c.ends_on)),
     el("td", {}, el("a", { href: `/console/campaigns/${c.campaign_id}?lang=${lang}` }, `${t.dashboard}: ${c.name}`))));
   document.querySelector("#campaigns tbody").replaceChildren(
     ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "5" }, t.no_campaigns))]));
@@ -54,7 +54,7 @@ document.getElementById("register").addEventListener("submit", async (event) => 
   event.preventDefault();
   try {
     const report = await api("POST", "/suppression/register", new FormData(event.target));
-    flash(`${t.done}: ${t.register_checked_on} ${report.checked_on} (${report.listed})`, "ok");
+    flash(`${t.done}: ${t.register_checked_on} ${day(report.checked_on)} (${number(report.listed)})`, "ok");
   } catch (error) {
     flash(error.message, "error");
   }
@@ -66,7 +66,7 @@ document.getElementById("contacts").addEventListener("submit", async (event) => 
   form.append("file", document.getElementById("k-file").files[0]);
   try {
     const report = await api("POST", `/campaigns/${select.value}/contacts/import`, form);
-    flash(`${t.done}: ${report.imported} / ${report.rows}`, "ok");
+    flash(`${t.done}: ${number(report.imported)} / ${number(report.rows)}`, "ok");
   } catch (error) {
     flash(error.message, "error");
   }

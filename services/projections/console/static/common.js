@@ -1,6 +1,8 @@
 // Shared console code: labels, API calls with the session cookie, the signed-in user, messages, charts.
 export const t = JSON.parse(document.getElementById("labels").textContent);
 export const lang = document.documentElement.lang;
+// Figures are written in the page's locale, the one the server formats its own figures in (figures.py).
+export const locale = document.body.dataset.locale || lang;
 // Times are the centre's (Europe/Rome), whatever the zone of the computer showing them.
 export const ZONE = "Europe/Rome";
 
@@ -53,12 +55,30 @@ export function el(tag, attrs = {}, ...children) {
 
 export function fillRows(tbody, rows) {
   tbody.replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((cell) =>
-    el("td", typeof cell === "number" || /^[\d.,]+%$/.test(cell) ? { class: "num" } : {}, cell)))));
+    typeof cell === "number" ? el("td", { class: "num" }, number(cell))
+      : el("td", /^[\d.,]+\s?%$/.test(cell) ? { class: "num" } : {}, cell)))));
 }
 
+// Grouping always, as Babel on the server does: ICU alone writes 1420,00 € in Italian but 14.200,00 €.
+const money = new Intl.NumberFormat(locale, { style: "currency", currency: "EUR", useGrouping: "always" });
 export function euro(amount) {
-  return new Intl.NumberFormat(lang === "en" ? "en-GB" : "it-IT", { style: "currency", currency: "EUR" })
-    .format(Number(amount));
+  return money.format(Number(amount));
+}
+
+// `decimals` decimals; with exact = false, only as many of them as the value needs.
+export function number(value, decimals = 0, exact = true) {
+  return new Intl.NumberFormat(locale, {
+    minimumFractionDigits: exact ? decimals : 0, maximumFractionDigits: decimals, useGrouping: "always" }).format(value);
+}
+
+export function percent(share) {
+  return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(share);
+}
+
+// A day (2026-11-23) or an instant, as the centre's day: 23/11/2026.
+export function day(iso) {
+  return new Intl.DateTimeFormat(locale, { year: "numeric", month: "numeric", day: "numeric", timeZone: ZONE })
+    .format(new Date(iso));
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -78,7 +98,7 @@ export function barChart(container, labels, series, title) {
     const y = base - fraction * 170;
     root.append(svg("line", { x1: left, x2: width, y1: y, y2: y, class: "grid" }));
     root.append(Object.assign(svg("text", { x: left - 4, y: y + 4, class: "axis", "text-anchor": "end" }),
-      { textContent: Math.round(max * fraction * 10) / 10 }));
+      { textContent: number(max * fraction, 1, false) }));
   }
   const group = series.length * 10 + 8;
   labels.forEach((label, i) => {
@@ -86,7 +106,7 @@ export function barChart(container, labels, series, title) {
     series.forEach((s, j) => {
       const h = (s.values[i] / max) * 170;
       const bar = svg("rect", { x: x0 + j * 10, y: base - h, width: 9, height: Math.max(h, 0), class: s.class });
-      bar.append(Object.assign(svg("title", {}), { textContent: `${label} · ${s.name}: ${s.values[i]}` }));
+      bar.append(Object.assign(svg("title", {}), { textContent: `${label} · ${s.name}: ${number(s.values[i], 1, false)}` }));
       root.append(bar);
     });
     if (labels.length <= 26 || i % Math.ceil(labels.length / 20) === 0) {

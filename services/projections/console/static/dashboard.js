@@ -1,8 +1,9 @@
 // A campaign's dashboard, refreshed every few seconds from the progress and eligibility read models.
-import { api, barChart, euro, fillRows, flash, lang, t } from "./common.js";
+import { api, barChart, euro, fillRows, flash, locale, number, percent as share, t, ZONE } from "./common.js";
 
 const id = document.getElementById("dashboard").dataset.campaign;
-const percent = (share) => `${Math.min(100, Math.round(share * 1000) / 10)}%`;
+const percent = (part) => share(Math.min(1, part));
+const width = (part) => `${Math.min(100, part * 100)}%`; // CSS, not for reading
 const names = new Map(); // volunteer id -> name: each read is in the access log, so asked once per volunteer
 
 async function learnNames(volunteers) {
@@ -15,15 +16,15 @@ function showProgress(p) {
   document.getElementById("goal").textContent = euro(p.goal);
   document.getElementById("pledged").textContent = `${euro(p.pledged)} (${percent(p.pledged_share_of_goal)} ${t.of_goal})`;
   document.getElementById("paid").textContent = `${euro(p.paid)} (${percent(p.paid_share_of_goal)} ${t.of_goal})`;
-  for (const key of ["pledges", "attempts", "reached"]) document.getElementById(key).textContent = p[key];
-  document.getElementById("bar-pledged").style.width = percent(p.pledged_share_of_goal);
-  document.getElementById("bar-paid").style.width = percent(p.paid_share_of_goal);
+  for (const key of ["pledges", "attempts", "reached"]) document.getElementById(key).textContent = number(p[key]);
+  document.getElementById("bar-pledged").style.width = width(p.pledged_share_of_goal);
+  document.getElementById("bar-paid").style.width = width(p.paid_share_of_goal);
   document.getElementById("progress").setAttribute("aria-label",
     `${t.pledged} ${percent(p.pledged_share_of_goal)}, ${t.paid} ${percent(p.paid_share_of_goal)} ${t.of_goal}`);
   fillRows(document.querySelector("#states tbody"),
     Object.entries(p.contacts_by_state).sort((a, b) => b[1] - a[1]).map(([state, n]) => [state, n]));
   fillRows(document.querySelector("#volunteers tbody"), p.per_volunteer.map((v) =>
-    [names.get(v.key) || v.key.slice(0, 8), v.attempts, v.reached, v.pledges, `${Math.round(v.conversion * 1000) / 10}%`]));
+    [names.get(v.key) || v.key.slice(0, 8), v.attempts, v.reached, v.pledges, share(v.conversion)]));
   const hours = Array.from({ length: 13 }, (_, i) => String(i + 8).padStart(2, "0"));
   const at = (key, field) => (p.per_hour.find((h) => h.key === key) || { [field]: 0 })[field];
   barChart(document.getElementById("hour-chart"), hours, [
@@ -34,7 +35,7 @@ function showProgress(p) {
 }
 
 function showWhy(why) {
-  document.getElementById("callable").textContent = `${why.callable_now} / ${why.total}`;
+  document.getElementById("callable").textContent = `${number(why.callable_now)} / ${number(why.total)}`;
   document.getElementById("blocked").replaceChildren(...why.campaign_blocked.map((reason) => {
     const item = document.createElement("li");
     item.textContent = reason;
@@ -53,7 +54,7 @@ async function refresh() {
     await learnNames(progress.per_volunteer);
     showProgress(progress);
     showWhy(why);
-    document.getElementById("updated").textContent = new Date().toLocaleTimeString(lang);
+    document.getElementById("updated").textContent = new Date().toLocaleTimeString(locale, { timeZone: ZONE });
     document.getElementById("flash").hidden = true;
   } catch (error) {
     flash(error.message, "error");

@@ -1,10 +1,10 @@
 // Volunteer hours week by week: the centre's chart and every volunteer's (or only mine, for a volunteer).
-import { api, barChart, el, flash, me, t } from "./common.js";
+import { api, barChart, el, flash, me, number, t } from "./common.js";
 
 function table(rows) {
   document.querySelector("#hours-table tbody").replaceChildren(...rows.map((v) => el("tr", {},
-    el("td", {}, v.name || v.volunteer_id.slice(0, 8)), el("td", { class: "num" }, v.total_hours.toFixed(1)),
-    el("td", { class: "spark" }, v.periods.slice(-8).map((p) => `${p.period}: ${p.shift_hours.toFixed(1)}`).join(" · ")))));
+    el("td", {}, v.name || v.volunteer_id.slice(0, 8)), el("td", { class: "num" }, number(v.total_hours, 1)),
+    el("td", { class: "spark" }, v.periods.slice(-8).map((p) => `${p.period}: ${number(p.shift_hours, 1)}`).join(" · ")))));
 }
 
 function chart(periods) {
