@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
-from services.campaigns.application import CampaignsApplication, ImportReport
+from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
 from services.campaigns.calendar import ITALY_2024
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, parse_window
@@ -26,7 +26,7 @@ def _campaigns(request: Request) -> CampaignsApplication:
 
 
 def _dialer(request: Request) -> Dialer:
-    return Dialer(_campaigns(request))
+    return Dialer(_campaigns(request), calls=request.app.state.unhandled.get((CALLS_REACTION, "calls")))
 
 
 Campaigns = Annotated[CampaignsApplication, Depends(_campaigns)]

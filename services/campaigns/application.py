@@ -64,6 +64,8 @@ class Forecast:
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
+CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
+PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
 CAMPAIGN_CACHE_SECONDS = 1.0
 IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 KEYS_CACHE_SECONDS = 5.0
@@ -390,9 +392,8 @@ class CampaignsApplication(ServiceApplication):
 
     # Reactions to the calls service.
     def on_calls_message(self, message: Message, tracking: Tracking) -> bool:
-        if message.type in ("Presence.ClockedIn", "Presence.ClockedOut"):
-            at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
-            queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
+        if message.type in PRESENCE:
+            self.note_presence(message)
             return False
         contact_id = message.data.get("contact_id") if message.type in ("Call.Started", "Call.Ended") else None
         if not contact_id or not self.exists(UUID(contact_id)):
@@ -400,6 +401,11 @@ class CampaignsApplication(ServiceApplication):
         if message.type == "Call.Started":
             return self._call_started(UUID(contact_id), message, tracking)
         return self._call_ended(UUID(contact_id), message, tracking)
+
+    def note_presence(self, message: Message) -> None:
+        """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
+        at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
+        queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
 
     def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
         contact = self.get(contact_id, Contact)
