@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
 from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
-from services.campaigns.calendar import ITALY_2024
+from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
 from services.campaigns.dialer.leasing import Dialer, Offer
-from services.campaigns.domain.campaign import KINDS, parse_window
+from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
 from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["campaigns"])
@@ -76,7 +76,10 @@ class CampaignOut(BaseModel):
 
 
 def campaign_out(app: CampaignsApplication, campaign_id: UUID) -> CampaignOut:
-    c = app.campaign(campaign_id)
+    return campaign_value(app.campaign(campaign_id))
+
+
+def campaign_value(c: Campaign) -> CampaignOut:
     return CampaignOut(id=c.id, name=c.name, status=str(c.status), fund_id=c.fund_id, goal=c.goal,
                        starts_on=date.fromisoformat(c.starts_on), ends_on=date.fromisoformat(c.ends_on),
                        policy=c.policy.label, script_version=len(c.scripts), version=c.version)
@@ -91,6 +94,12 @@ def create_campaign(body: NewCampaign, app: Campaigns) -> CampaignOut:
         parse_window(w.weekdays, w.start, w.end, w.timezone), (body.policy, body.policy_version), body.priority,
         (body.script.text, body.script.privacy_notice), body.max_attempts)
     return campaign_out(app, campaign_id)
+
+
+@router.get("/campaigns")
+def list_campaigns(app: Campaigns, status: Annotated[Status | None, Query()] = None) -> list[CampaignOut]:
+    """Every campaign with its state, newest first (of one status when given)."""
+    return [campaign_value(c) for c in app.campaigns(str(status) if status else None)]
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -139,9 +148,69 @@ def complete(campaign_id: UUID, body: Reason, app: Campaigns) -> CampaignOut:
     return campaign_out(app, campaign_id)
 
 
+class WindowOut(BaseModel):
+    weekdays: list[str]
+    hours: str
+    # the window is read where the donor is (see the calling window in the README)
+    in_: str = Field(serialization_alias="in")
+
+
+class PatronDayOut(BaseModel):
+    municipality: str
+    month: int
+    day: int
+
+
+class PolicyOut(BaseModel):
+    policy: str
+    name: str
+    version: int
+    country: str
+    governs_numbers_in: list[str]
+    hours_by_weekday: dict[str, str | None]
+    eve_of_a_public_holiday_ends_at: str
+    public_holidays: str
+    patron_saint_days: list[PatronDayOut]
+    attempts_per_person_per_week: int
+    rest_days_after_a_conversation: int
+    rest_days_after_an_abandoned_call: int
+    register_max_age_days: int
+    campaign_window: WindowOut
+
+
+def policy_out(policy: Policy, campaign: Campaign) -> PolicyOut:
+    window = campaign.window
+    hours = {name: weekday_hours(policy, day) for day, name in enumerate(WEEKDAY_NAMES)}
+    return PolicyOut(
+        policy=policy.label, name=policy.name, version=policy.version, country=policy.country,
+        governs_numbers_in=sorted(policy.timezones),
+        hours_by_weekday={name: str(h) if h else None for name, h in hours.items()},
+        eve_of_a_public_holiday_ends_at=f"{policy.short_day_end:%H:%M}",
+        public_holidays=f"closed on the public holidays of {policy.country} and on a municipality's patron saint's day",
+        patron_saint_days=[PatronDayOut(municipality=t, month=m, day=d) for t, m, d in policy.patron_days],
+        attempts_per_person_per_week=policy.weekly_attempts,
+        rest_days_after_a_conversation=policy.conversation_rest_days,
+        rest_days_after_an_abandoned_call=policy.abandoned_rest_days,
+        register_max_age_days=policy.register_max_age_days,
+        campaign_window=WindowOut(weekdays=[WEEKDAY_NAMES[d] for d in sorted(window.weekdays)],
+                                  hours=str(window.hours), in_="the contact's local time"))
+
+
+@router.get("/campaigns/{campaign_id}/policy", response_model_by_alias=True)
+def campaign_policy(campaign_id: UUID, app: Campaigns) -> PolicyOut:
+    """The campaign's calling policy with its numbers: hours by weekday, caps, pauses, register age."""
+    campaign = app.campaign(campaign_id)
+    return policy_out(campaign.policy, campaign)
+
+
 class ProblemOut(BaseModel):
     line: int
     reason: str
+
+
+class ImportedContactOut(BaseModel):
+    line: int
+    contact_id: UUID
 
 
 class ImportOut(BaseModel):
@@ -152,12 +221,14 @@ class ImportOut(BaseModel):
     invalid: int
     problems: list[ProblemOut]
     sha256: str
+    contacts: list[ImportedContactOut]
 
 
 def import_out(report: ImportReport) -> ImportOut:
     return ImportOut(import_id=report.import_id, rows=report.rows, imported=report.imported, merged=report.merged,
                      invalid=report.invalid, problems=[ProblemOut(line=p.line, reason=p.reason)
-                                                       for p in report.problems], sha256=report.sha256)
+                                                       for p in report.problems], sha256=report.sha256,
+                     contacts=[ImportedContactOut(line=line, contact_id=c) for line, c in report.contacts])
 
 
 @router.post("/campaigns/{campaign_id}/contacts/import", status_code=201)
@@ -181,6 +252,37 @@ def list_imports(campaign_id: UUID, app: Campaigns) -> list[ImportProgressOut]:
     """Imports of this campaign with their progress (running ones included)."""
     rows = app.queue.query("SELECT * FROM imports WHERE campaign_id = ? ORDER BY started_at", (str(campaign_id),))
     return [ImportProgressOut(**{**r, "done": bool(r["done"])}) for r in rows]
+
+
+class ContactOut(BaseModel):
+    contact_id: UUID
+    person_id: UUID
+    state: str
+    attempts: int
+    due_at: datetime
+    held_until: datetime | None
+    hold_reason: str
+    closed_reason: str
+    volunteer_id: str
+    lease_until: datetime | None
+
+
+class ContactsPage(BaseModel):
+    contacts: list[ContactOut]
+    next_after: UUID | None  # pass as `after` for the next page; null on the last one
+
+
+State = Literal["fresh", "retry", "callback", "leased", "closed"]
+
+
+@router.get("/campaigns/{campaign_id}/contacts")
+def list_contacts(campaign_id: UUID, app: Campaigns, state: Annotated[State | None, Query()] = None,
+                  after: Annotated[UUID | None, Query(description="the last contact id of the previous page")] = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ContactsPage:
+    """A campaign's contacts with their state, a page at a time, optionally of one state."""
+    found = app.contacts(campaign_id, state, after, limit)
+    return ContactsPage(contacts=[ContactOut(**vars(c)) for c in found],
+                        next_after=found[-1].contact_id if len(found) == limit else None)
 
 
 class EligibilityOut(BaseModel):

@@ -44,6 +44,7 @@ class ImportReport:
     invalid: int
     problems: tuple[importing.Problem, ...]
     sha256: str
+    contacts: tuple[tuple[int, UUID], ...]  # (line of the file, contact id) of every contact the import stored
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,20 @@ class RegisterReport:
     cleared: int
     invalid: int
     problems: tuple[importing.Problem, ...]
+
+
+@dataclass(frozen=True)
+class ContactState:
+    contact_id: UUID
+    person_id: UUID
+    state: str
+    attempts: int
+    due_at: datetime
+    held_until: datetime | None
+    hold_reason: str
+    closed_reason: str
+    volunteer_id: str
+    lease_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -132,6 +147,24 @@ class CampaignsApplication(ServiceApplication):
     def campaign(self, campaign_id: UUID) -> Campaign:
         return self.get(campaign_id, Campaign)
 
+    def campaigns(self, status: str | None) -> list[Campaign]:
+        """Every campaign (of one status when given), newest first."""
+        found = [self.get(UUID(i), Campaign) for i in queue.campaign_ids(self.queue, status)]
+        return sorted(found, key=lambda c: c.created_on, reverse=True)
+
+    def contacts(self, campaign_id: UUID, state: str | None, after: UUID | None, limit: int) -> list[ContactState]:
+        """A page of the campaign's contacts with their state, in id order after `after`."""
+        self.get(campaign_id, Campaign)  # an unknown campaign is "not found", not an empty page
+        rows = queue.contacts_page(self.queue, str(campaign_id), state, str(after or ""), limit)
+        now = queue.ms(self.clock.now())
+        return [ContactState(
+            contact_id=UUID(r["contact_id"]), person_id=UUID(r["person_id"]), state=r["kind"],
+            attempts=int(r["attempts"]), due_at=queue.from_ms(int(r["due_at"])),
+            held_until=queue.from_ms(int(r["hold_until"])) if int(r["hold_until"]) > now else None,
+            hold_reason=r["hold_reason"] if int(r["hold_until"]) > now else "", closed_reason=r["closed_reason"],
+            volunteer_id=r["volunteer_id"],
+            lease_until=queue.from_ms(int(r["lease_until"])) if r["kind"] == "leased" else None) for r in rows]
+
     def _save_campaign(self, campaign: Campaign) -> None:
         self.save(campaign)
         self._campaigns.pop(str(campaign.id), None)
@@ -181,12 +214,13 @@ class CampaignsApplication(ServiceApplication):
         import_id, now = uuid4(), self.clock.now()
         totals = {"rows": 0, "imported": 0, "merged": 0, "invalid": 0}
         problems: list[importing.Problem] = []
+        contacts: list[tuple[int, UUID]] = []
         with self.queue.transaction() as tx:
             tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
                        " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
                                                                         now.isoformat()))
         for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
-            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now)
+            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now, contacts)
             problems.extend(batch.problems + refused)
             totals["rows"] += batch.lines_read
             totals["imported"] += imported
@@ -201,10 +235,11 @@ class CampaignsApplication(ServiceApplication):
         self._save_campaign(campaign)
         self._import_progress(import_id, totals, done=True)
         return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
-                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256)
+                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
 
     def _import_batch(self, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
-                      now: datetime) -> tuple[int, int, list[importing.Problem]]:
+                      now: datetime, stored: list[tuple[int, UUID]]) -> tuple[int, int, list[importing.Problem]]:
+        """Store one batch; `stored` gets (line, contact id) of each contact it stored or merged into."""
         by_person: dict[UUID, importing.Row] = {}
         merged = 0
         for row in rows:
@@ -225,6 +260,7 @@ class CampaignsApplication(ServiceApplication):
         refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
                    for p in erased]
         ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}
+        stored.extend((by_person[pid].line, cid) for cid, pid in ids.items())
         with self.queue.transaction() as tx:
             known = queue.existing(tx, [str(i) for i in ids])
         fresh = [Contact(campaign_id, pid, by_person[pid].timezones, by_person[pid].municipality,

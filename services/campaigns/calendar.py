@@ -157,15 +157,25 @@ def holiday_name(policy: Policy, day: date, municipality: str) -> str:
     return ""
 
 
+def weekday_hours(policy: Policy, weekday: int) -> Hours | None:
+    """The policy's hours on a weekday that is no holiday nor its eve (None: never called that weekday)."""
+    if weekday in policy.closed_weekdays:
+        return None
+    if weekday == 5:  # Saturdays end early, like the eve of a public holiday
+        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end))
+    return policy.hours
+
+
 def policy_day(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, str]:
     """The policy's hours for a local day (None when closed) and why it is closed or shortened."""
-    if day.weekday() in policy.closed_weekdays:
+    hours = weekday_hours(policy, day.weekday())
+    if hours is None:
         return None, WEEKDAY_NAMES[day.weekday()]
     holiday = holiday_name(policy, day, municipality)
     if holiday:
         return None, f"holiday ({holiday})"
-    if day.weekday() == 5:
-        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), "saturday"
+    if hours != policy.hours:
+        return hours, WEEKDAY_NAMES[day.weekday()]
     eve = holiday_name(policy, day + timedelta(days=1), municipality)
     if eve:
         return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), f"eve of {eve}"

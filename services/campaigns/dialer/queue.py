@@ -125,6 +125,24 @@ def index_campaign(tx: Tx, campaign: Campaign) -> None:
     )
 
 
+STATES = ("fresh", "retry", "callback", "leased", "closed")  # a contact's state in the index, as listed
+
+
+def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int) -> list[Row]:
+    """A campaign's contacts in id order after `after` (keyset paging), optionally of one state."""
+    where = " AND kind = ?" if state else ""
+    return store.query(
+        "SELECT contact_id, person_id, kind, due_at, hold_until, hold_reason, closed_reason, volunteer_id,"
+        " lease_until, attempts FROM queue_contacts WHERE campaign_id = ? AND contact_id > ?" + where +
+        " ORDER BY contact_id LIMIT ?", (campaign_id, after, *((state,) if state else ()), limit))
+
+
+def campaign_ids(store: ReadStore, status: str | None) -> list[str]:
+    rows = store.query("SELECT campaign_id FROM campaigns" + (" WHERE status = ?" if status else ""),
+                       (status,) if status else ())
+    return [r["campaign_id"] for r in rows]
+
+
 def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str],
                limit: int) -> list[str]:
     """Up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest due first within a
