@@ -317,21 +317,22 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
 
 
 class ForecastOut(BaseModel):
+    basis: str
     open_contacts: int
     handle_seconds: int
+    volunteer_hours: Decimal
+    scheduled_contacts: int | None
     contacts_per_day: int
     exhausted_on: date | None
 
 
 @router.get("/campaigns/{campaign_id}/forecast")
 def forecast(campaign_id: UUID, app: Campaigns,
-             volunteers: Annotated[int, Query(ge=1, le=10000, description="volunteers on shift per day")],
-             hours_per_day: Annotated[Decimal, Query(gt=0, le=24, description="shift hours per volunteer")],
+             volunteers: Annotated[int | None, Query(ge=1, le=10000, description="what-if: volunteers a day")] = None,
+             hours_per_day: Annotated[Decimal | None, Query(gt=0, le=24, description="what-if: hours each")] = None,
              handle_seconds: Annotated[int | None, Query(ge=10, le=7200)] = None) -> ForecastOut:
-    """Contacts reachable per day from shifts and handle time, and when the list will be exhausted."""
-    f = app.forecast(campaign_id, volunteers, hours_per_day, handle_seconds)
-    return ForecastOut(open_contacts=f.open_contacts, handle_seconds=f.handle_seconds,
-                       contacts_per_day=f.contacts_per_day, exhausted_on=f.exhausted_on)
+    """When the callable contacts run out: from the scheduled outreach shifts, or a what-if of volunteers x hours."""
+    return ForecastOut(**vars(app.forecast(campaign_id, volunteers, hours_per_day, handle_seconds)))
 
 
 class VolunteerRequest(BaseModel):

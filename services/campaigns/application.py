@@ -13,8 +13,9 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Tracking
 
+from services.campaigns import forecast as forecasting
 from services.campaigns import importing
-from services.campaigns.calendar import Policy, Reach, calling_days, policy_named, zone
+from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
@@ -70,17 +71,10 @@ class ContactState:
     lease_until: datetime | None
 
 
-@dataclass(frozen=True)
-class Forecast:
-    open_contacts: int
-    handle_seconds: int
-    contacts_per_day: int
-    exhausted_on: date | None
-
-
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
 PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
+CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CAMPAIGN_CACHE_SECONDS = 1.0
 IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 KEYS_CACHE_SECONDS = 5.0
@@ -408,28 +402,39 @@ class CampaignsApplication(ServiceApplication):
         person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
         return explain(campaign, contact, person, self.register_checked_on(), self.clock.now())
 
-    def forecast(self, campaign_id: UUID, volunteers: int, hours_per_day: Decimal,
-                 handle_seconds: int | None) -> Forecast:
+    def forecast(self, campaign_id: UUID, volunteers: int | None, hours_per_day: Decimal | None,
+                 handle_seconds: int | None) -> forecasting.Forecast:
+        """Contacts the scheduled outreach shifts reach (or a what-if: volunteers x hours on each calling day), and
+        when the contacts still callable run out."""
+        if (volunteers is None) != (hours_per_day is None):
+            raise InvalidInput("give both volunteers and hours_per_day for a what-if, or neither to forecast from the "
+                               "shifts already scheduled")
         campaign = self.get(campaign_id, Campaign)
         stats = queue.handle_stats(self.queue, str(campaign_id)) or {}
         attempts, talk = int(stats.get("attempts") or 0), int(stats.get("talk") or 0)
         handle = handle_seconds or (max(60, talk // attempts) if attempts else 300)
-        row = self.queue.one("SELECT COUNT(*) AS n FROM queue_contacts WHERE campaign_id = ? AND kind <> 'closed'",
-                             (str(campaign_id),))
-        open_contacts = int(row["n"]) if row else 0
-        per_day = int(Decimal(volunteers) * hours_per_day * 3600 / handle)
-        if per_day == 0 or open_contacts == 0:
-            return Forecast(open_contacts, handle, per_day, None if per_day == 0 else self.clock.now().date())
-        needed = -(-open_contacts // per_day)
-        rules = campaign.rules(Reach((campaign.window.timezone,)))
-        today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
-        days = calling_days(rules, today, needed) if needed <= 366 else []
-        return Forecast(open_contacts, handle, per_day, days[-1] if len(days) == needed else None)
+        open_contacts = sum(int(r["n"]) for r in queue.callable_keys_count(self.queue, str(campaign_id))
+                            if governs(campaign.policy, reach_from_key(r["calendar_key"])))
+        now, home = self.clock.now(), zone(campaign.window.timezone)
+        if volunteers is not None and hours_per_day is not None:
+            rules, today = campaign.rules(Reach((campaign.window.timezone,))), now.astimezone(home).date()
+            return forecasting.what_if(open_contacts, handle, volunteers, hours_per_day, today,
+                                       lambda n: calling_days(rules, today, n))
+        after = campaign.window.last_day + timedelta(days=1)
+        until = datetime(after.year, after.month, after.day, tzinfo=home)
+        slots = [forecasting.Slot(queue.from_ms(int(r["starts_at"])), queue.from_ms(int(r["ends_at"])),
+                                  int(r["volunteers"]))
+                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, now, until)]
+        return forecasting.from_schedule(open_contacts, handle, slots, now, until, home)
 
     # Reactions to the calls service.
     def on_calls_message(self, message: Message, tracking: Tracking) -> bool:
         if message.type in PRESENCE:
             self.note_presence(message)
+            return False
+        if message.type in queue.SHIFT_MESSAGES:
+            with self.queue.transaction() as tx:
+                queue.note_shift(tx, message.aggregate_id, message.type, message.data)
             return False
         contact_id = message.data.get("contact_id") if message.type in ("Call.Started", "Call.Ended") else None
         if not contact_id or not self.exists(UUID(contact_id)):
