@@ -38,7 +38,9 @@ class Window(BaseModel):
     weekdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5], min_length=1, max_length=7)
     start: str = Field(default="10:00", max_length=5)
     end: str = Field(default="20:00", max_length=5)
-    timezone: str = Field(default="Europe/Rome", max_length=64)
+    timezone: str = Field(default="Europe/Rome", max_length=64,
+                          description="the campaign's home zone (where its dates end); the hours are read in each "
+                                      "donor's local time")
 
 
 class Script(BaseModel):
