@@ -417,15 +417,24 @@ class CampaignsApplication(ServiceApplication):
                             if governs(campaign.policy, reach_from_key(r["calendar_key"])))
         now, home = self.clock.now(), zone(campaign.window.timezone)
         if volunteers is not None and hours_per_day is not None:
-            rules, today = campaign.rules(Reach((campaign.window.timezone,))), now.astimezone(home).date()
+            # The calling days of a number of the campaign's home, or of the policy's own country.
+            local = campaign.window.timezone if campaign.window.timezone in campaign.policy.timezones else \
+                min(campaign.policy.timezones)
+            rules, today = campaign.rules(Reach((local,))), now.astimezone(home).date()
             return forecasting.what_if(open_contacts, handle, volunteers, hours_per_day, today,
                                        lambda n: calling_days(rules, today, n))
-        after = campaign.window.last_day + timedelta(days=1)
+        return forecasting.from_schedule(open_contacts, handle, *self._scheduled(campaign, now), home)
+
+    def _scheduled(self, campaign: Campaign, now: datetime) -> tuple[list[forecasting.Slot], datetime, datetime]:
+        """The outreach shifts inside the campaign's dates from now on, and the span they were read for."""
+        home, window = zone(campaign.window.timezone), campaign.window
+        first, after = window.first_day, window.last_day + timedelta(days=1)
+        since = max(now, datetime(first.year, first.month, first.day, tzinfo=home))
         until = datetime(after.year, after.month, after.day, tzinfo=home)
         slots = [forecasting.Slot(queue.from_ms(int(r["starts_at"])), queue.from_ms(int(r["ends_at"])),
                                   int(r["volunteers"]))
-                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, now, until)]
-        return forecasting.from_schedule(open_contacts, handle, slots, now, until, home)
+                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, since, until)]
+        return slots, since, until
 
     # Reactions to the calls service.
     def on_calls_message(self, message: Message, tracking: Tracking) -> bool:

@@ -12,7 +12,7 @@ from services.campaigns.dialer.queue import SHIFT_MESSAGES
 from services.campaigns.dialer.rebuild import CALLS_TABLES, rebuild_queue
 from services.campaigns.forecast import Slot, from_schedule
 from services.main import Product
-from tests.campaigns.conftest import app_of, launched
+from tests.campaigns.conftest import app_of, campaign_body, csv_file, launched
 
 ROWS = "nome;telefono;comune\nGiulia;02 1234 5678;Milano\nMarco;06 9876 5432;Roma\nAnna;011 555 1234;Torino\n"
 ROME = ZoneInfo("Europe/Rome")
@@ -108,3 +108,14 @@ def test_the_scheduled_shifts_are_rebuilt_with_the_due_queue(client: TestClient,
     # Then the forecast reads the same shifts
     assert client.get(f"/campaigns/{campaign_id}/forecast", params={"handle_seconds": 7200}).json() == before
     assert before["volunteer_hours"] == "4.00"
+
+
+def test_shifts_before_the_campaign_starts_are_not_counted(client: TestClient, product: Product) -> None:
+    # Given a campaign starting on Wednesday 25 November, and Tuesday's outreach shift
+    campaign_id = client.post("/campaigns", json=campaign_body("Avvento", starts_on="2026-11-25")).json()["id"]
+    client.post(f"/campaigns/{campaign_id}/contacts/import", files=csv_file(ROWS))
+    schedule_tuesday_morning(client, product)
+    # When the forecast is asked
+    body = client.get(f"/campaigns/{campaign_id}/forecast", params={"handle_seconds": 7200}).json()
+    # Then no scheduled hour serves it yet
+    assert (body["volunteer_hours"], body["scheduled_contacts"], body["exhausted_on"]) == ("0.00", 0, None)
