@@ -274,7 +274,7 @@ class ContactsPage(BaseModel):
     next_after: UUID | None  # pass as `after` for the next page; null on the last one
 
 
-State = Literal["fresh", "retry", "callback", "leased", "closed"]
+State = Literal["fresh", "retry", "callback", "leased", "closed"]  # the due-queue's kinds (queue.contact_row)
 
 
 @router.get("/campaigns/{campaign_id}/contacts")

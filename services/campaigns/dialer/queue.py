@@ -129,9 +129,6 @@ def index_campaign(tx: Tx, campaign: Campaign) -> None:
     )
 
 
-STATES = ("fresh", "retry", "callback", "leased", "closed")  # a contact's state in the index, as listed
-
-
 def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int) -> list[Row]:
     """A campaign's contacts in id order after `after` (keyset paging), optionally of one state."""
     where = " AND kind = ?" if state else ""
