@@ -73,6 +73,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/donations/import"): (CM, None),
     # campaigns, dialer, suppression
     ("POST", "/campaigns"): (CM, None),
+    ("GET", "/campaigns"): (f"{CM} {CO} {V} {VI}", None),
+    ("GET", "/campaigns/{campaign_id}/policy"): (f"{CM} {CO} {V} {VI}", None),
+    ("GET", "/campaigns/{campaign_id}/contacts"): (f"{CM} {CO}", None),
     ("GET", "/campaigns/{campaign_id}"): (f"{CM} {CO} {V} {VI}", None),
     ("POST", "/campaigns/{campaign_id}/script"): (CM, None),
     ("POST", "/campaigns/{campaign_id}/launch"): (CM, None),

@@ -25,6 +25,7 @@ from services.kernel.clock import Clock, ShiftedClock, SystemClock
 from services.kernel.consumer import FeedConsumer
 from services.kernel.feed import EventFeed
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber, ReactionSubscriber, Subscriber
+from services.kernel.freshness import Unhandled
 from services.kernel.http import HealthCheck, create_api
 from services.kernel.identity import Identity
 from services.kernel.identity_cli import HINT
@@ -209,6 +210,12 @@ class Product:
         if self.identity is not None:
             self.identity.store.close()
 
+    def unhandled(self) -> dict[tuple[str, str], Unhandled]:
+        """Per (reaction, source): what the reaction has not handled yet (read-your-writes across services)."""
+        partitions = self.settings.kafka_partitions if self.settings.distributed else 1
+        return {(r.name, source): Unhandled(self.feeds[source], r, partitions)
+                for r in self.reactions for source in r.sources if source in self.feeds}
+
     def health(self) -> dict[str, HealthCheck]:
         """The checks of `/health`; each looks up the live version when it runs, so a rebuild's switch shows."""
         checks: dict[str, HealthCheck] = {}
@@ -299,6 +306,7 @@ def create_api_for(product: Product) -> FastAPI:
     install_metrics(api, product.gauges())
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores
+    api.state.unhandled = product.unhandled()
     api.state.vault = product.vault
     api.state.subject_records = {name: s.subject_records for name, s in product.services.items() if s.subject_records}
     api.state.identity = product.identity

@@ -168,7 +168,8 @@ def _rebuild_queue(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         campaigns = product.services["campaigns"].application
         assert isinstance(campaigns, CampaignsApplication)
-        presence = product.feeds["calls"].messages(types={"Presence.ClockedIn", "Presence.ClockedOut"})
+        presence = product.feeds["calls"].messages(types={"Presence.ClockedIn", "Presence.ClockedOut",
+                                                          "Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled"})
         report = rebuild_queue(campaigns, presence=presence)
     finally:
         product.stop()

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
-from services.campaigns.application import CampaignsApplication, ImportReport
-from services.campaigns.calendar import ITALY_2024
+from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
+from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
 from services.campaigns.dialer.leasing import Dialer, Offer
-from services.campaigns.domain.campaign import KINDS, parse_window
+from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
 from services.kernel.auth import CurrentUser
 from services.kernel.clock import AwareInstant, Day
 
@@ -27,7 +27,7 @@ def _campaigns(request: Request) -> CampaignsApplication:
 
 
 def _dialer(request: Request) -> Dialer:
-    return Dialer(_campaigns(request))
+    return Dialer(_campaigns(request), calls=request.app.state.unhandled.get((CALLS_REACTION, "calls")))
 
 
 Campaigns = Annotated[CampaignsApplication, Depends(_campaigns)]
@@ -39,7 +39,9 @@ class Window(BaseModel):
     weekdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5], min_length=1, max_length=7)
     start: str = Field(default="10:00", max_length=5)
     end: str = Field(default="20:00", max_length=5)
-    timezone: str = Field(default="Europe/Rome", max_length=64)
+    timezone: str = Field(default="Europe/Rome", max_length=64,
+                          description="the campaign's home zone (where its dates end); the hours are read in each "
+                                      "donor's local time")
 
 
 class Script(BaseModel):
@@ -77,7 +79,10 @@ class CampaignOut(BaseModel):
 
 
 def campaign_out(app: CampaignsApplication, campaign_id: UUID) -> CampaignOut:
-    c = app.campaign(campaign_id)
+    return campaign_value(app.campaign(campaign_id))
+
+
+def campaign_value(c: Campaign) -> CampaignOut:
     return CampaignOut(id=c.id, name=c.name, status=str(c.status), fund_id=c.fund_id, goal=c.goal,
                        starts_on=date.fromisoformat(c.starts_on), ends_on=date.fromisoformat(c.ends_on),
                        policy=c.policy.label, script_version=len(c.scripts), version=c.version)
@@ -92,6 +97,12 @@ def create_campaign(body: NewCampaign, app: Campaigns) -> CampaignOut:
         parse_window(w.weekdays, w.start, w.end, w.timezone), (body.policy, body.policy_version), body.priority,
         (body.script.text, body.script.privacy_notice), body.max_attempts)
     return campaign_out(app, campaign_id)
+
+
+@router.get("/campaigns")
+def list_campaigns(app: Campaigns, status: Annotated[Status | None, Query()] = None) -> list[CampaignOut]:
+    """Every campaign with its state, newest first (of one status when given)."""
+    return [campaign_value(c) for c in app.campaigns(str(status) if status else None)]
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -140,9 +151,69 @@ def complete(campaign_id: UUID, body: Reason, app: Campaigns) -> CampaignOut:
     return campaign_out(app, campaign_id)
 
 
+class WindowOut(BaseModel):
+    weekdays: list[str]
+    hours: str
+    # the window is read where the donor is (see the calling window in the README)
+    in_: str = Field(serialization_alias="in")
+
+
+class PatronDayOut(BaseModel):
+    municipality: str
+    month: int
+    day: int
+
+
+class PolicyOut(BaseModel):
+    policy: str
+    name: str
+    version: int
+    country: str
+    governs_numbers_in: list[str]
+    hours_by_weekday: dict[str, str | None]
+    eve_of_a_public_holiday_ends_at: str
+    public_holidays: str
+    patron_saint_days: list[PatronDayOut]
+    attempts_per_person_per_week: int
+    rest_days_after_a_conversation: int
+    rest_days_after_an_abandoned_call: int
+    register_max_age_days: int
+    campaign_window: WindowOut
+
+
+def policy_out(policy: Policy, campaign: Campaign) -> PolicyOut:
+    window = campaign.window
+    hours = {name: weekday_hours(policy, day) for day, name in enumerate(WEEKDAY_NAMES)}
+    return PolicyOut(
+        policy=policy.label, name=policy.name, version=policy.version, country=policy.country,
+        governs_numbers_in=sorted(policy.timezones),
+        hours_by_weekday={name: str(h) if h else None for name, h in hours.items()},
+        eve_of_a_public_holiday_ends_at=f"{policy.short_day_end:%H:%M}",
+        public_holidays=f"closed on the public holidays of {policy.country} and on a municipality's patron saint's day",
+        patron_saint_days=[PatronDayOut(municipality=t, month=m, day=d) for t, m, d in policy.patron_days],
+        attempts_per_person_per_week=policy.weekly_attempts,
+        rest_days_after_a_conversation=policy.conversation_rest_days,
+        rest_days_after_an_abandoned_call=policy.abandoned_rest_days,
+        register_max_age_days=policy.register_max_age_days,
+        campaign_window=WindowOut(weekdays=[WEEKDAY_NAMES[d] for d in sorted(window.weekdays)],
+                                  hours=str(window.hours), in_="the contact's local time"))
+
+
+@router.get("/campaigns/{campaign_id}/policy", response_model_by_alias=True)
+def campaign_policy(campaign_id: UUID, app: Campaigns) -> PolicyOut:
+    """The campaign's calling policy with its numbers: hours by weekday, caps, pauses, register age."""
+    campaign = app.campaign(campaign_id)
+    return policy_out(campaign.policy, campaign)
+
+
 class ProblemOut(BaseModel):
     line: int
     reason: str
+
+
+class ImportedContactOut(BaseModel):
+    line: int
+    contact_id: UUID
 
 
 class ImportOut(BaseModel):
@@ -153,12 +224,14 @@ class ImportOut(BaseModel):
     invalid: int
     problems: list[ProblemOut]
     sha256: str
+    contacts: list[ImportedContactOut]
 
 
 def import_out(report: ImportReport) -> ImportOut:
     return ImportOut(import_id=report.import_id, rows=report.rows, imported=report.imported, merged=report.merged,
                      invalid=report.invalid, problems=[ProblemOut(line=p.line, reason=p.reason)
-                                                       for p in report.problems], sha256=report.sha256)
+                                                       for p in report.problems], sha256=report.sha256,
+                     contacts=[ImportedContactOut(line=line, contact_id=c) for line, c in report.contacts])
 
 
 @router.post("/campaigns/{campaign_id}/contacts/import", status_code=201)
@@ -182,6 +255,37 @@ def list_imports(campaign_id: UUID, app: Campaigns) -> list[ImportProgressOut]:
     """Imports of this campaign with their progress (running ones included)."""
     rows = app.queue.query("SELECT * FROM imports WHERE campaign_id = ? ORDER BY started_at", (str(campaign_id),))
     return [ImportProgressOut(**{**r, "done": bool(r["done"])}) for r in rows]
+
+
+class ContactOut(BaseModel):
+    contact_id: UUID
+    person_id: UUID
+    state: str
+    attempts: int
+    due_at: datetime
+    held_until: datetime | None
+    hold_reason: str
+    closed_reason: str
+    volunteer_id: str
+    lease_until: datetime | None
+
+
+class ContactsPage(BaseModel):
+    contacts: list[ContactOut]
+    next_after: UUID | None  # pass as `after` for the next page; null on the last one
+
+
+State = Literal["fresh", "retry", "callback", "leased", "closed"]  # the due-queue's kinds (queue.contact_row)
+
+
+@router.get("/campaigns/{campaign_id}/contacts")
+def list_contacts(campaign_id: UUID, app: Campaigns, state: Annotated[State | None, Query()] = None,
+                  after: Annotated[UUID | None, Query(description="the last contact id of the previous page")] = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ContactsPage:
+    """A campaign's contacts with their state, a page at a time, optionally of one state."""
+    found = app.contacts(campaign_id, state, after, limit)
+    return ContactsPage(contacts=[ContactOut(**vars(c)) for c in found],
+                        next_after=found[-1].contact_id if len(found) == limit else None)
 
 
 class EligibilityOut(BaseModel):
@@ -216,21 +320,22 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
 
 
 class ForecastOut(BaseModel):
+    basis: str
     open_contacts: int
     handle_seconds: int
+    volunteer_hours: Decimal
+    scheduled_contacts: int | None
     contacts_per_day: int
     exhausted_on: date | None
 
 
 @router.get("/campaigns/{campaign_id}/forecast")
 def forecast(campaign_id: UUID, app: Campaigns,
-             volunteers: Annotated[int, Query(ge=1, le=10000, description="volunteers on shift per day")],
-             hours_per_day: Annotated[Decimal, Query(gt=0, le=24, description="shift hours per volunteer")],
+             volunteers: Annotated[int | None, Query(ge=1, le=10000, description="what-if: volunteers a day")] = None,
+             hours_per_day: Annotated[Decimal | None, Query(gt=0, le=24, description="what-if: hours each")] = None,
              handle_seconds: Annotated[int | None, Query(ge=10, le=7200)] = None) -> ForecastOut:
-    """Contacts reachable per day from shifts and handle time, and when the list will be exhausted."""
-    f = app.forecast(campaign_id, volunteers, hours_per_day, handle_seconds)
-    return ForecastOut(open_contacts=f.open_contacts, handle_seconds=f.handle_seconds,
-                       contacts_per_day=f.contacts_per_day, exhausted_on=f.exhausted_on)
+    """When the callable contacts run out: from the scheduled outreach shifts, or a what-if of volunteers x hours."""
+    return ForecastOut(**vars(app.forecast(campaign_id, volunteers, hours_per_day, handle_seconds)))
 
 
 class VolunteerRequest(BaseModel):

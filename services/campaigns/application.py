@@ -13,8 +13,9 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Tracking
 
+from services.campaigns import forecast as forecasting
 from services.campaigns import importing
-from services.campaigns.calendar import Policy, Reach, calling_days, policy_named, zone
+from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
@@ -45,6 +46,7 @@ class ImportReport:
     invalid: int
     problems: tuple[importing.Problem, ...]
     sha256: str
+    contacts: tuple[tuple[int, UUID], ...]  # (line of the file, contact id) of every contact the import stored
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,23 @@ class RegisterReport:
 
 
 @dataclass(frozen=True)
-class Forecast:
-    open_contacts: int
-    handle_seconds: int
-    contacts_per_day: int
-    exhausted_on: date | None
+class ContactState:
+    contact_id: UUID
+    person_id: UUID
+    state: str
+    attempts: int
+    due_at: datetime
+    held_until: datetime | None
+    hold_reason: str
+    closed_reason: str
+    volunteer_id: str
+    lease_until: datetime | None
 
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
+CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
+PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
+CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CAMPAIGN_CACHE_SECONDS = 1.0
 IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 KEYS_CACHE_SECONDS = 5.0
@@ -131,6 +142,24 @@ class CampaignsApplication(ServiceApplication):
     def campaign(self, campaign_id: UUID) -> Campaign:
         return self.get(campaign_id, Campaign)
 
+    def campaigns(self, status: str | None) -> list[Campaign]:
+        """Every campaign (of one status when given), newest first."""
+        found = [self.get(UUID(i), Campaign) for i in queue.campaign_ids(self.queue, status)]
+        return sorted(found, key=lambda c: c.created_on, reverse=True)
+
+    def contacts(self, campaign_id: UUID, state: str | None, after: UUID | None, limit: int) -> list[ContactState]:
+        """A page of the campaign's contacts with their state, in id order after `after`."""
+        self.get(campaign_id, Campaign)  # an unknown campaign is "not found", not an empty page
+        rows = queue.contacts_page(self.queue, str(campaign_id), state, str(after or ""), limit)
+        now = queue.ms(self.clock.now())
+        return [ContactState(
+            contact_id=UUID(r["contact_id"]), person_id=UUID(r["person_id"]), state=r["kind"],
+            attempts=int(r["attempts"]), due_at=queue.from_ms(int(r["due_at"])),
+            held_until=queue.from_ms(int(r["hold_until"])) if int(r["hold_until"]) > now else None,
+            hold_reason=r["hold_reason"] if int(r["hold_until"]) > now else "", closed_reason=r["closed_reason"],
+            volunteer_id=r["volunteer_id"],
+            lease_until=queue.from_ms(int(r["lease_until"])) if r["kind"] == "leased" else None) for r in rows]
+
     def _save_campaign(self, campaign: Campaign) -> None:
         self.save(campaign)
         self._campaigns.pop(str(campaign.id), None)
@@ -180,12 +209,13 @@ class CampaignsApplication(ServiceApplication):
         import_id, now = uuid4(), self.clock.now()
         totals = {"rows": 0, "imported": 0, "merged": 0, "invalid": 0}
         problems: list[importing.Problem] = []
+        contacts: list[tuple[int, UUID]] = []
         with self.queue.transaction() as tx:
             tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
                        " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
                                                                         now.isoformat()))
         for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
-            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now)
+            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now, contacts)
             problems.extend(batch.problems + refused)
             totals["rows"] += batch.lines_read
             totals["imported"] += imported
@@ -200,10 +230,11 @@ class CampaignsApplication(ServiceApplication):
         self._save_campaign(campaign)
         self._import_progress(import_id, totals, done=True)
         return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
-                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256)
+                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
 
     def _import_batch(self, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
-                      now: datetime) -> tuple[int, int, list[importing.Problem]]:
+                      now: datetime, stored: list[tuple[int, UUID]]) -> tuple[int, int, list[importing.Problem]]:
+        """Store one batch; `stored` gets (line, contact id) of each contact it stored or merged into."""
         by_person: dict[UUID, importing.Row] = {}
         merged = 0
         for row in rows:
@@ -224,6 +255,7 @@ class CampaignsApplication(ServiceApplication):
         refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
                    for p in erased]
         ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}
+        stored.extend((by_person[pid].line, cid) for cid, pid in ids.items())
         with self.queue.transaction() as tx:
             known = queue.existing(tx, [str(i) for i in ids])
         fresh = [Contact(campaign_id, pid, by_person[pid].timezones, by_person[pid].municipality,
@@ -381,29 +413,48 @@ class CampaignsApplication(ServiceApplication):
         person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
         return explain(campaign, contact, person, self.register_checked_on(), self.clock.now())
 
-    def forecast(self, campaign_id: UUID, volunteers: int, hours_per_day: Decimal,
-                 handle_seconds: int | None) -> Forecast:
+    def forecast(self, campaign_id: UUID, volunteers: int | None, hours_per_day: Decimal | None,
+                 handle_seconds: int | None) -> forecasting.Forecast:
+        """Contacts the scheduled outreach shifts reach (or a what-if: volunteers x hours on each calling day), and
+        when the contacts still callable run out."""
+        if (volunteers is None) != (hours_per_day is None):
+            raise InvalidInput("give both volunteers and hours_per_day for a what-if, or neither to forecast from the "
+                               "shifts already scheduled")
         campaign = self.get(campaign_id, Campaign)
         stats = queue.handle_stats(self.queue, str(campaign_id)) or {}
         attempts, talk = int(stats.get("attempts") or 0), int(stats.get("talk") or 0)
         handle = handle_seconds or (max(60, talk // attempts) if attempts else 300)
-        row = self.queue.one("SELECT COUNT(*) AS n FROM queue_contacts WHERE campaign_id = ? AND kind <> 'closed'",
-                             (str(campaign_id),))
-        open_contacts = int(row["n"]) if row else 0
-        per_day = int(Decimal(volunteers) * hours_per_day * 3600 / handle)
-        if per_day == 0 or open_contacts == 0:
-            return Forecast(open_contacts, handle, per_day, None if per_day == 0 else self.clock.now().date())
-        needed = -(-open_contacts // per_day)
-        rules = campaign.rules(Reach((campaign.window.timezone,)))
-        today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
-        days = calling_days(rules, today, needed) if needed <= 366 else []
-        return Forecast(open_contacts, handle, per_day, days[-1] if len(days) == needed else None)
+        open_contacts = sum(int(r["n"]) for r in queue.callable_keys_count(self.queue, str(campaign_id))
+                            if governs(campaign.policy, reach_from_key(r["calendar_key"])))
+        now, home = self.clock.now(), zone(campaign.window.timezone)
+        if volunteers is not None and hours_per_day is not None:
+            # The calling days of a number of the campaign's home, or of the policy's own country.
+            local = campaign.window.timezone if campaign.window.timezone in campaign.policy.timezones else \
+                min(campaign.policy.timezones)
+            rules, today = campaign.rules(Reach((local,))), now.astimezone(home).date()
+            return forecasting.what_if(open_contacts, handle, volunteers, hours_per_day, today,
+                                       lambda n: calling_days(rules, today, n))
+        return forecasting.from_schedule(open_contacts, handle, *self._scheduled(campaign, now), home)
+
+    def _scheduled(self, campaign: Campaign, now: datetime) -> tuple[list[forecasting.Slot], datetime, datetime]:
+        """The outreach shifts inside the campaign's dates from now on, and the span they were read for."""
+        home, window = zone(campaign.window.timezone), campaign.window
+        first, after = window.first_day, window.last_day + timedelta(days=1)
+        since = max(now, datetime(first.year, first.month, first.day, tzinfo=home))
+        until = datetime(after.year, after.month, after.day, tzinfo=home)
+        slots = [forecasting.Slot(queue.from_ms(int(r["starts_at"])), queue.from_ms(int(r["ends_at"])),
+                                  int(r["volunteers"]))
+                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, since, until)]
+        return slots, since, until
 
     # Reactions to the calls service.
     def on_calls_message(self, message: Message, tracking: Tracking) -> bool:
-        if message.type in ("Presence.ClockedIn", "Presence.ClockedOut"):
-            at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
-            queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
+        if message.type in PRESENCE:
+            self.note_presence(message)
+            return False
+        if message.type in queue.SHIFT_MESSAGES:
+            with self.queue.transaction() as tx:
+                queue.note_shift(tx, message.aggregate_id, message.type, message.data)
             return False
         contact_id = message.data.get("contact_id") if message.type in ("Call.Started", "Call.Ended") else None
         if not contact_id or not self.exists(UUID(contact_id)):
@@ -411,6 +462,11 @@ class CampaignsApplication(ServiceApplication):
         if message.type == "Call.Started":
             return self._call_started(UUID(contact_id), message, tracking)
         return self._call_ended(UUID(contact_id), message, tracking)
+
+    def note_presence(self, message: Message) -> None:
+        """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
+        at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
+        queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
 
     def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
         contact = self.get(contact_id, Contact)

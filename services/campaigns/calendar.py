@@ -1,7 +1,9 @@
 """The calling-window engine: when a contact may be dialled. Pure functions over UTC instants (zoneinfo, DST-safe).
 
-Allowed = campaign window (campaign time zone, campaign dates) ∩ regulatory policy (contact's local time,
-every time zone the number may be in) ∩ the contact's preferred times (local). Results are cached per
+Allowed = campaign window ∩ regulatory policy ∩ the contact's preferred times, all three in the contact's local
+time, in every time zone the number may be in: a campaign open 10:00-20:00 calls a donor 10:00-20:00 where the
+donor is. A policy governs the numbers of the time zones it lists (the Italian one: Italian numbers); a number
+outside them has no policy saying when it may be called, so it is never callable. Results are cached per
 (rules, day), so a queue of 100,000 contacts sharing a few calendars costs a few hundred computations.
 """
 
@@ -74,7 +76,8 @@ def zone(name: str) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class CampaignWindow:
-    """When the call centre calls for this campaign: weekdays and hours in its own time zone, between dates."""
+    """When the campaign calls: weekdays and hours in the contact's local time, between dates. `timezone` is the
+    campaign's home (where its dates end and "today" is for its reports), not the time of the calls."""
 
     weekdays: frozenset[int] = frozenset(range(6))
     hours: Hours = Hours(time(10), time(20))
@@ -85,11 +88,13 @@ class CampaignWindow:
 
 @dataclass(frozen=True)
 class Policy:
-    """A named, versioned regulatory calendar and contact-frequency rules, in the contact's local time."""
+    """A named, versioned regulatory calendar and contact-frequency rules, in the contact's local time, for the
+    numbers whose every time zone is in `timezones`."""
 
     name: str
     version: int
     country: str
+    timezones: frozenset[str]
     hours: Hours
     short_day_end: time
     closed_weekdays: frozenset[int]
@@ -125,6 +130,11 @@ class Rules:
     reach: Reach
 
 
+def governs(policy: Policy, reach: Reach) -> bool:
+    """Whether `policy` says when this number may be called: every zone the number may be in is one of its own."""
+    return bool(reach.timezones) and set(reach.timezones) <= policy.timezones
+
+
 def municipality_key(name: str) -> str:
     """'  MILANO ' and 'Milano' are the same place for patron-day purposes."""
     return " ".join(name.split()).casefold()
@@ -147,15 +157,25 @@ def holiday_name(policy: Policy, day: date, municipality: str) -> str:
     return ""
 
 
+def weekday_hours(policy: Policy, weekday: int) -> Hours | None:
+    """The policy's hours on a weekday that is no holiday nor its eve (None: never called that weekday)."""
+    if weekday in policy.closed_weekdays:
+        return None
+    if weekday == 5:  # Saturdays end early, like the eve of a public holiday
+        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end))
+    return policy.hours
+
+
 def policy_day(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, str]:
     """The policy's hours for a local day (None when closed) and why it is closed or shortened."""
-    if day.weekday() in policy.closed_weekdays:
+    hours = weekday_hours(policy, day.weekday())
+    if hours is None:
         return None, WEEKDAY_NAMES[day.weekday()]
     holiday = holiday_name(policy, day, municipality)
     if holiday:
         return None, f"holiday ({holiday})"
-    if day.weekday() == 5:
-        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), "saturday"
+    if hours != policy.hours:
+        return hours, WEEKDAY_NAMES[day.weekday()]
     eve = holiday_name(policy, day + timedelta(days=1), municipality)
     if eve:
         return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), f"eve of {eve}"
@@ -167,10 +187,10 @@ def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 
 @lru_cache(maxsize=65536)
-def _window_on(window: CampaignWindow, day: date) -> tuple[Interval, ...]:
+def _window_on(window: CampaignWindow, timezone: str, day: date) -> tuple[Interval, ...]:
     if day.weekday() not in window.weekdays or not window.first_day <= day <= window.last_day:
         return ()
-    tz = zone(window.timezone)
+    tz = zone(timezone)
     return (Interval(_to_utc(day, window.hours.start, tz), _to_utc(day, window.hours.end, tz)),)
 
 
@@ -212,14 +232,16 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
 
 def allowed_intervals(rules: Rules, start: datetime, end: datetime) -> list[Interval]:
     """Every instant in [start, end) at which the contact may be dialled, as sorted intervals."""
-    window_tz = zone(rules.window.timezone)
-    allowed = [i for d in _days(start, end, window_tz) for i in _window_on(rules.window, d)]
+    if not governs(rules.policy, rules.reach):
+        return []
+    allowed = [Interval(start, end)]
     for name in rules.reach.timezones:
-        tz = zone(name)
-        local = [i for d in _days(start, end, tz)
+        days = list(_days(start, end, zone(name)))
+        window = [i for d in days for i in _window_on(rules.window, name, d)]
+        local = [i for d in days
                  for i in _contact_on(rules.policy, name, rules.reach.municipality, rules.reach.preferred, d)]
-        allowed = intersect(allowed, local)
-    return intersect(allowed, [Interval(start, end)])
+        allowed = intersect(allowed, intersect(window, local))
+    return allowed
 
 
 def interval_at(rules: Rules, at: datetime) -> Interval | None:
@@ -287,29 +309,32 @@ def why_closed(rules: Rules, at: datetime) -> str:
     """Why `at` is outside every allowed interval, in words a campaign manager understands ('' if open)."""
     if interval_at(rules, at) is not None:
         return ""
-    window = rules.window
-    local = at.astimezone(zone(window.timezone))
-    if local.date() < window.first_day:
+    window, policy, reach = rules.window, rules.policy, rules.reach
+    if not governs(policy, reach):
+        return (f"no calling policy for numbers in {', '.join(reach.timezones)}: {policy.label} governs numbers in "
+                f"{', '.join(sorted(policy.timezones))}")
+    local = {name: at.astimezone(zone(name)) for name in reach.timezones}
+    if any(t.date() < window.first_day for t in local.values()):
         return "campaign not started"
-    if local.date() > window.last_day:
+    if any(t.date() > window.last_day for t in local.values()):
         return "campaign ended"
-    for name in rules.reach.timezones:
-        contact_local = at.astimezone(zone(name))
-        hours, reason = policy_day(rules.policy, contact_local.date(), rules.reach.municipality)
+    days = {name: policy_day(policy, t.date(), reach.municipality) for name, t in local.items()}
+    for hours, reason in days.values():
         if hours is None:
             return reason
-    if local.weekday() not in window.weekdays:
-        return f"campaign does not call on {WEEKDAY_NAMES[local.weekday()]}"
-    for name in rules.reach.timezones:
-        contact_local = at.astimezone(zone(name))
-        hours, reason = policy_day(rules.policy, contact_local.date(), rules.reach.municipality)
+    for t in local.values():
+        if t.weekday() not in window.weekdays:
+            return f"campaign does not call on {WEEKDAY_NAMES[t.weekday()]}"
+    for name, t in local.items():
+        hours, reason = days[name]
         assert hours is not None
-        if not hours.start <= contact_local.time() < hours.end:
-            return f"outside {rules.policy.label} hours {hours} ({reason or 'weekday'}) in {name}"
-        if rules.reach.preferred and band_of(contact_local.time(), rules.reach.preferred) is None:
+        if not hours.start <= t.time() < hours.end:
+            return f"outside {policy.label} hours {hours} ({reason or 'weekday'}) in {name}"
+        if reach.preferred and band_of(t.time(), reach.preferred) is None:
             return f"outside the contact's preferred times in {name}"
-    if not window.hours.start <= local.time() < window.hours.end:
-        return f"campaign window {window.hours} ({window.timezone}) closed"
+    for name, t in local.items():
+        if not window.hours.start <= t.time() < window.hours.end:
+            return f"campaign window {window.hours} ({name}) closed"
     return "no allowed interval in common"
 
 
@@ -333,6 +358,7 @@ ITALY_2024 = Policy(
     name="it-telemarketing-2024",
     version=1,
     country="IT",
+    timezones=frozenset({"Europe/Rome", "Europe/Vatican"}),  # Italian numbers (the Vatican's are in its plan)
     hours=Hours(time(9), time(21)),
     short_day_end=time(19),
     closed_weekdays=frozenset({6}),

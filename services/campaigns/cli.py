@@ -22,9 +22,10 @@ def add_commands(commands: Any) -> None:
     load = contacts.add_parser(
         "import", help="import a donor CSV into a campaign, printing progress",
         description="Import donors (UTF-8 with or without BOM, ',' or ';', a header naming at least a phone "
-        "column: telefono/phone; optional nome, cognome, email, comune, orari). Invalid rows are printed "
-        "with line and reason and skipped; duplicates are merged. Exit 0 when all rows were valid, 1 when "
-        "some were reported, 2 when the file or campaign was refused (nothing stored).")
+        "column: telefono/phone; optional nome, cognome, email, comune, orari). Each stored contact's id is "
+        "printed with its line; invalid rows are printed with line and reason and skipped; duplicates are "
+        "merged. Exit 0 when all rows were valid, 1 when some were reported, 2 when the file or campaign was "
+        "refused (nothing stored).")
     load.add_argument("campaign_id", type=UUID, help="the campaign's id")
     load.add_argument("file", type=Path, help="the CSV file")
     load.set_defaults(command=_import_contacts)
@@ -59,6 +60,8 @@ def _import_contacts(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         application.close()
     print(f"\n{report.imported} imported, {report.merged} merged, {report.invalid} invalid of {report.rows} rows")
+    for line, contact_id in report.contacts:
+        print(f"line {line}: contact {contact_id}")
     for problem in report.problems:
         print(f"line {problem.line}: {problem.reason}")
     return 1 if report.invalid else 0

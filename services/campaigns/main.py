@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.campaigns.api import router
-from services.campaigns.application import CampaignsApplication
+from services.campaigns.application import CALLS_REACTION, CampaignsApplication
 from services.campaigns.dialer.leasing import Dialer
 from services.campaigns.jobs import jobs
 from services.campaigns.phones import PersonIds
@@ -24,7 +24,7 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
         event_store_env(settings, SOURCE), vault=vault, queue_store=open_store(settings, "campaigns_queue"),
         person_ids=PersonIds(secret(settings, "person_key")), clock=clock,
     )
-    reaction = Reaction("campaigns.calls", application, ("calls",), application.on_calls_message)
+    reaction = Reaction(CALLS_REACTION, application, ("calls",), application.on_calls_message)
     return Service(name=SOURCE, application=application, router=router, reactions=(reaction,),
                    jobs=(*jobs(application, Dialer(application)),
                          unsaved_people_job(SOURCE, application.vault, application.people_with_records)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -104,20 +105,53 @@ def test_fall_back_keeps_ten_o_clock_local() -> None:
     assert monday.start == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
 
 
-def test_contact_in_new_york_is_called_only_inside_both_windows() -> None:
-    # 10-20 Rome is 04:00-14:00 in New York; the policy's 09:00 local start leaves 15:00-20:00 Rome.
+def test_a_number_in_new_york_is_never_called_under_the_italian_policy() -> None:
+    # 15:30 in Rome is 09:30 in New York: inside both windows as Rome reads them, yet no Italian rule governs John.
     john = Rules(WINDOW, ITALY_2024, Reach(("America/New_York",)))
-    assert not allowed(john, rome(2026, 11, 23, 14, 59))
-    assert "America/New_York" in why_closed(john, rome(2026, 11, 23, 14, 59))
-    assert allowed(john, rome(2026, 11, 23, 15, 0))
-    assert not allowed(john, rome(2026, 11, 23, 20, 0))
+    assert not allowed(john, rome(2026, 11, 23, 15, 30))
+    assert why_closed(john, rome(2026, 11, 23, 15, 30)) == (
+        "no calling policy for numbers in America/New_York: it-telemarketing-2024@v1 governs numbers in "
+        "Europe/Rome, Europe/Vatican")
+    assert next_allowed(john, rome(2026, 11, 23, 15, 30)) is None
 
 
-def test_between_the_two_daylight_saving_changes_new_york_is_one_hour_nearer() -> None:
-    # US clocks moved on 14 March 2027, European ones on 28 March: 09:00 New York is 14:00 Rome.
-    john = Rules(WINDOW, ITALY_2024, Reach(("America/New_York",)))
-    assert allowed(john, rome(2027, 3, 16, 14, 0))
-    assert not allowed(john, rome(2027, 3, 16, 13, 59))
+def test_an_italian_mobile_number_keeps_rome_time_and_the_italian_calendar() -> None:
+    maria = Rules(WINDOW, ITALY_2024, Reach(("Europe/Rome", "Europe/Vatican"), "Roma"))
+    assert allowed(maria, rome(2026, 11, 23, 10, 0))
+    assert not allowed(maria, rome(2026, 11, 23, 9, 59))
+    assert not allowed(maria, rome(2026, 12, 8, 11, 0))  # Immacolata
+
+
+# A policy written for the United States: the Italian numbers' rules, for New York's numbers and calendar.
+NEW_YORK_POLICY = replace(ITALY_2024, name="us-example", country="US", timezones=frozenset({"America/New_York"}),
+                          patron_days=())
+JOHN_IN_NEW_YORK = Rules(WINDOW, NEW_YORK_POLICY, Reach(("America/New_York",)))
+
+
+def new_york(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=ZoneInfo("America/New_York"))
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    (new_york(2026, 11, 23, 9, 59), False), (new_york(2026, 11, 23, 10, 0), True),
+    (new_york(2026, 11, 23, 19, 59), True), (new_york(2026, 11, 23, 20, 0), False),
+])
+def test_a_campaign_open_ten_to_eight_calls_a_new_york_donor_ten_to_eight_new_york_time(
+        at: datetime, expected: bool) -> None:
+    # 20:00 Rome is 14:00 in New York: the window is the donor's, not the call centre's.
+    assert allowed(JOHN_IN_NEW_YORK, at) is expected
+
+
+def test_a_new_york_donor_is_never_offered_at_nine_his_time() -> None:
+    # 09:00 in New York is inside the policy's hours but before the campaign opens where John is.
+    assert why_closed(JOHN_IN_NEW_YORK, new_york(2026, 11, 23, 9, 0)) == (
+        "campaign window 10:00-20:00 (America/New_York) closed")
+
+
+def test_a_foreign_number_follows_its_own_countrys_calendar() -> None:
+    assert not allowed(JOHN_IN_NEW_YORK, new_york(2026, 11, 26, 12, 0))  # Thanksgiving
+    assert why_closed(JOHN_IN_NEW_YORK, new_york(2026, 11, 26, 12, 0)) == "holiday (Thanksgiving Day)"
+    assert allowed(JOHN_IN_NEW_YORK, new_york(2026, 12, 8, 12, 0))  # an Italian holiday, a working day in New York
 
 
 def test_preferred_times_narrow_the_window() -> None:

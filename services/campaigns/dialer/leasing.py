@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from services.campaigns.application import CampaignsApplication
+from services.campaigns.application import PRESENCE, CampaignsApplication
 from services.campaigns.calendar import Interval, interval_at, reach_from_key, zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, check_register
 from services.campaigns.domain.contact import Contact
 from services.campaigns.eligibility import explain
 from services.kernel.errors import ConcurrencyConflict, DomainError
+from services.kernel.freshness import Unhandled
 from services.kernel.readmodel import Tx
 from services.kernel.vault import PersonErased
 
@@ -52,15 +53,18 @@ class Offer:
 
 
 class Dialer:
-    def __init__(self, application: CampaignsApplication) -> None:
+    def __init__(self, application: CampaignsApplication, calls: Unhandled | None = None) -> None:
+        """`calls`: the calls messages not yet handled here, for a volunteer's own presence (read-your-writes);
+        without it presence is what the calls feed has delivered so far (the sweeps need no more)."""
         self.app = application
+        self.calls = calls
 
     def next_contact(self, campaign_id: UUID, volunteer_id: UUID) -> Offer | None:
         """The best due contact, leased to this volunteer; None when nobody is callable now."""
         app, now = self.app, self.app.clock.now()
         campaign = app.dialing_campaign(campaign_id)
         state = queue.dialer_state(app.queue, str(campaign_id), str(volunteer_id))
-        if not state.clocked_in:
+        if not state.clocked_in and not self._just_clocked_in(volunteer_id):
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in to a shift first")
         status = campaign.status if not campaign.running else state.campaign_status or campaign.status
         if status != "launched":
@@ -81,6 +85,17 @@ class Dialer:
             # Due rows exist but other requests hold them right now: let them commit, then look again.
             time.sleep(random.uniform(0.001, 0.004) * (1 + attempt))
         return None
+
+    def _just_clocked_in(self, volunteer_id: UUID) -> bool:
+        """A clock-in stored a moment ago that the calls feed has not delivered here yet: a volunteer is never told
+        to do what they just did. Only asked when this side's view says "not clocked in"."""
+        if self.calls is None:
+            return False
+        latest = self.calls.latest(PRESENCE, lambda m: m.data.get("volunteer_id") == str(volunteer_id))
+        if latest is None:
+            return False
+        self.app.note_presence(latest)  # the feed's own delivery of it later changes nothing
+        return latest.type == "Presence.ClockedIn"
 
     def _round(self, campaign: Campaign, keys: list[str], volunteer_id: UUID,
                now: datetime, register: date | None) -> tuple[bool, Offer | None]:

@@ -14,7 +14,7 @@ from typing import Any
 from services.campaigns.calendar import Policy
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import CALL_GRACE, Contact
-from services.campaigns.domain.suppression import Person
+from services.campaigns.domain.suppression import FOREVER, Person
 from services.kernel.readmodel import ReadStore, Row, Tx
 
 SCHEMA = (
@@ -35,6 +35,10 @@ SCHEMA = (
     " campaign_id TEXT PRIMARY KEY, status TEXT NOT NULL, ends_on TEXT NOT NULL, policy TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS presence ("
     " volunteer_id TEXT PRIMARY KEY, clocked_in INTEGER NOT NULL, at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS shifts ("
+    " shift_id TEXT PRIMARY KEY, role TEXT NOT NULL, starts_at BIGINT NOT NULL, ends_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS shift_volunteers ("
+    " shift_id TEXT NOT NULL, volunteer_id TEXT NOT NULL, PRIMARY KEY (shift_id, volunteer_id))",
     "CREATE TABLE IF NOT EXISTS imports ("
     " import_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, rows_read BIGINT NOT NULL, imported BIGINT NOT NULL,"
     " merged BIGINT NOT NULL, invalid BIGINT NOT NULL, done INTEGER NOT NULL, started_at TEXT NOT NULL)",
@@ -123,6 +127,21 @@ def index_campaign(tx: Tx, campaign: Campaign) -> None:
         " policy = excluded.policy",
         (str(campaign.id), str(campaign.status), campaign.ends_on, campaign.policy.label),
     )
+
+
+def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int) -> list[Row]:
+    """A campaign's contacts in id order after `after` (keyset paging), optionally of one state."""
+    where = " AND kind = ?" if state else ""
+    return store.query(
+        "SELECT contact_id, person_id, kind, due_at, hold_until, hold_reason, closed_reason, volunteer_id,"
+        " lease_until, attempts FROM queue_contacts WHERE campaign_id = ? AND contact_id > ?" + where +
+        " ORDER BY contact_id LIMIT ?", (campaign_id, after, *((state,) if state else ()), limit))
+
+
+def campaign_ids(store: ReadStore, status: str | None) -> list[str]:
+    rows = store.query("SELECT campaign_id FROM campaigns" + (" WHERE status = ?" if status else ""),
+                       (status,) if status else ())
+    return [r["campaign_id"] for r in rows]
 
 
 def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str],
@@ -263,6 +282,39 @@ def set_presence(store: ReadStore, volunteer_id: str, clocked_in: bool, at: str)
             "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
             " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
             (volunteer_id, 1 if clocked_in else 0, at))
+
+
+SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")
+
+
+def note_shift(tx: Tx, shift_id: str, type_: str, data: dict[str, Any]) -> None:
+    """Scheduled shifts and who signed up, from the calls service's Shift messages (idempotent: replays change
+    nothing, and one shift's messages arrive in order)."""
+    if type_ == "Shift.Scheduled":
+        tx.execute("INSERT INTO shifts (shift_id, role, starts_at, ends_at) VALUES (?, ?, ?, ?)"
+                   " ON CONFLICT (shift_id) DO NOTHING", (shift_id, data["role"],
+                                                         ms(datetime.fromisoformat(data["starts_at"])),
+                                                         ms(datetime.fromisoformat(data["ends_at"]))))
+    elif type_ == "Shift.SignedUp":
+        tx.execute("INSERT INTO shift_volunteers (shift_id, volunteer_id) VALUES (?, ?)"
+                   " ON CONFLICT (shift_id, volunteer_id) DO NOTHING", (shift_id, data["volunteer_id"]))
+    elif type_ == "Shift.SignUpCancelled":
+        tx.execute("DELETE FROM shift_volunteers WHERE shift_id = ? AND volunteer_id = ?",
+                   (shift_id, data["volunteer_id"]))
+
+
+def scheduled_slots(store: ReadStore, role: str, start: datetime, end: datetime) -> list[Row]:
+    """Shifts of `role` overlapping [start, end) with their signed-up volunteers, by start."""
+    return store.query(
+        "SELECT s.starts_at, s.ends_at, COUNT(*) AS volunteers FROM shifts s"
+        " JOIN shift_volunteers v ON v.shift_id = s.shift_id WHERE s.role = ? AND s.ends_at > ? AND s.starts_at < ?"
+        " GROUP BY s.shift_id, s.starts_at, s.ends_at ORDER BY s.starts_at", (role, ms(start), ms(end)))
+
+
+def callable_keys_count(store: ReadStore, campaign_id: str) -> list[Row]:
+    """Contacts that may still be called (not closed, not held for good), counted by calendar key."""
+    return store.query("SELECT calendar_key, COUNT(*) AS n FROM queue_contacts WHERE campaign_id = ?"
+                       " AND kind <> 'closed' AND hold_until < ? GROUP BY calendar_key", (campaign_id, ms(FOREVER)))
 
 
 def clocked_in(store: ReadStore, volunteer_id: str) -> bool:

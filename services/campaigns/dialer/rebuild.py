@@ -26,6 +26,7 @@ from services.campaigns.domain.suppression import Person
 from services.kernel.messages import Message
 
 DERIVED_TABLES = ("queue_contacts", "queue_keys", "persons", "register_checks", "campaigns", "imports")
+CALLS_TABLES = ("presence", "shifts", "shift_volunteers")  # from the calls service's messages
 _CHUNK = 1000
 
 
@@ -41,8 +42,8 @@ class RebuildReport:
 
 def rebuild_queue(application: CampaignsApplication, presence: Iterable[Message] | None = None,
                   batch: int = 2000) -> RebuildReport:
-    """Replace the queue index with rows recomputed from events. `presence`: the calls service's
-    Presence.ClockedIn/ClockedOut messages, to rebuild who is clocked in (None keeps the presence rows)."""
+    """Replace the queue index with rows recomputed from events. `presence`: the calls service's Presence and
+    Shift messages, to rebuild who is clocked in and the scheduled shifts (None keeps those rows)."""
     aggregates: dict[UUID, Aggregate] = {}
     talk: dict[UUID, int] = {}
     imports: list[tuple[Any, ...]] = []
@@ -76,10 +77,14 @@ def rebuild_queue(application: CampaignsApplication, presence: Iterable[Message]
     persons = {a.id: a for a in aggregates.values() if isinstance(a, Person)}
     contacts = [a for a in aggregates.values() if isinstance(a, Contact)]
     rows = [_row(c, persons.get(c.person_id), campaigns[c.campaign_id], talk.get(c.id, 0), now) for c in contacts]
-    clocked = _presence(presence) if presence is not None else None
+    calls = list(presence) if presence is not None else None
+    clocked = _presence(calls) if calls is not None else None
     with application.queue.transaction() as tx:
-        for table in DERIVED_TABLES + (("presence",) if clocked is not None else ()):
+        for table in DERIVED_TABLES + (CALLS_TABLES if calls is not None else ()):
             tx.execute(f"DELETE FROM {table}")
+        for message in calls or ():
+            if message.type in queue.SHIFT_MESSAGES:
+                queue.note_shift(tx, message.aggregate_id, message.type, message.data)
         for campaign in campaigns.values():
             queue.index_campaign(tx, campaign)
         tx.executemany("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
