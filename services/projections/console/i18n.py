@@ -92,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
     "volunteer": {"it": "Volontario", "en": "Volunteer"},
     "why_nobody": {"it": "Perché nessuno viene chiamato?", "en": "Why is nobody being dialled?"},
     "callable_now": {"it": "Chiamabili ora", "en": "Callable now"},
+    "next_window": {"it": "La finestra di chiamata si riapre", "en": "The calling window next opens"},
     "reason": {"it": "Motivo", "en": "Reason"},
     "count": {"it": "Numero", "en": "Count"},
     "updated": {"it": "Aggiornato alle", "en": "Updated at"},

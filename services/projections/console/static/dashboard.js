@@ -1,5 +1,5 @@
 // A campaign's dashboard, refreshed every few seconds from the progress and eligibility read models.
-import { api, barChart, euro, fillRows, flash, lang, t } from "./common.js";
+import { api, barChart, euro, fillRows, flash, lang, t, ZONE } from "./common.js";
 
 const id = document.getElementById("dashboard").dataset.campaign;
 const percent = (share) => `${Math.min(100, Math.round(share * 1000) / 10)}%`;
@@ -42,6 +42,13 @@ function showWhy(why) {
   }));
   fillRows(document.querySelector("#reasons tbody"),
     Object.entries(why.by_reason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason, n]));
+  const opens = document.getElementById("next-window");
+  document.getElementById("next-window-line").hidden = !why.next_window;
+  if (why.next_window) {
+    opens.dateTime = why.next_window;
+    opens.textContent = new Date(why.next_window).toLocaleString(lang, { weekday: "long", day: "numeric",
+      month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: ZONE, timeZoneName: "short" });
+  }
 }
 
 async function refresh() {
