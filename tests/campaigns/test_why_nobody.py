@@ -69,7 +69,8 @@ def test_outside_the_window_the_campaign_says_why_nobody_is_dialled_and_when_the
     assert answer["offer"] is None
     assert why["callable_now"] == 0 and why["by_reason"] == {closed: 2}
     assert datetime.fromisoformat(why["next_window"]) == opens
-    assert answer["why_none"] == why["why_none"] == f"nobody is callable now: 2 {closed}; the calling window next opens {in_words}"
+    sentence = f"nobody is callable now: 2 {closed}; the calling window next opens {in_words}"
+    assert answer["why_none"] == why["why_none"] == sentence
 
 
 def test_inside_the_window_nothing_is_said_about_the_next_one(client: TestClient, clock: FixedClock) -> None:

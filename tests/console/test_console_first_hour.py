@@ -74,6 +74,7 @@ def test_the_calling_screen_tells_an_account_that_cannot_call_what_is_wrong_and_
     message = page.locator("#wrong-role-text")
     expect(message).to_contain_text(says)
     expect(message).to_contain_text("administrator")
-    expect(page.get_by_role("link", name=link)).to_have_attribute("href", re.compile(r"/console/login\?.*next=/console/calling"))
+    login = re.compile(r"/console/login\?.*next=/console/calling")
+    expect(page.get_by_role("link", name=link)).to_have_attribute("href", login)
     expect(page.locator("#calling")).to_be_hidden()  # no clock-in button that could only fail
     expect(page.locator("#flash")).to_be_hidden()
