@@ -3,6 +3,9 @@ window, and outside it says why and when the window opens. Made small (scale) wi
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -19,6 +22,7 @@ from services.kernel.settings import Settings
 from services.main import build, create_api_for
 
 ROME = ZoneInfo("Europe/Rome")
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -92,3 +96,15 @@ def test_outside_the_window_the_demo_says_why_nobody_is_dialled_and_when_the_win
         assert why["campaign_blocked"] == [] and why["callable_now"] == 0 and closed in why["by_reason"]
         assert datetime.fromisoformat(why["next_window"]) == opens
         assert f"the calling window next opens {opens:%A} {opens.day} {opens:%B %Y at %H:%M}" in answer["why_none"]
+
+
+@pytest.mark.parametrize("scale", ["0", "1.5", "half"])
+def test_a_demo_scale_outside_zero_to_one_is_refused_saying_what_it_must_be(tmp_path: Path, scale: str) -> None:
+    # When the demo is asked for at a scale that is not above 0 and at most 1
+    env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(tmp_path / "var")}
+    made = subprocess.run([sys.executable, "-m", "services.cli", "demo", "--scale", scale], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    # Then it is refused with what the scale must be, and nothing is written
+    assert made.returncode == 2
+    assert "scale must be" in made.stderr and "above 0 and at most 1" in made.stderr and scale in made.stderr
+    assert not (tmp_path / "var").exists()
