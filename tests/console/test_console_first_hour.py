@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.kernel.auth import SESSION_COOKIE
+from tests.campaigns.conftest import SCRIPT
 from tests.console.conftest import ADMIN, Server
 
 pytestmark = pytest.mark.slow
@@ -78,3 +79,28 @@ def test_the_calling_screen_tells_an_account_that_cannot_call_what_is_wrong_and_
     expect(page.get_by_role("link", name=link)).to_have_attribute("href", login)
     expect(page.locator("#calling")).to_be_hidden()  # no clock-in button that could only fail
     expect(page.locator("#flash")).to_be_hidden()
+
+
+def test_the_dashboard_of_a_campaign_not_yet_launched_shows_nobody_callable_in_the_headline_and_the_table(
+        browser: Browser, server: Server) -> None:
+    # Given "Pasqua", with three donors imported but not launched
+    fund = server.api.post("/funds", json={"name": "Uova di Pasqua"}).json()["id"]
+    today = date.today()
+    created = server.api.post("/campaigns", json={
+        "name": "Pasqua", "fund_id": fund, "goal": "5000", "starts_on": (today - timedelta(days=400)).isoformat(),
+        "ends_on": (today + timedelta(days=400)).isoformat(),
+        "script": {"text": "Buongiorno {first_name}. {privacy_notice}", "privacy_notice": SCRIPT["privacy_notice"]}})
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    donors = b"nome;telefono\nMaria;02 1234 5678\nLuca;06 9876 5432\nAnna;011 555 1234\n"
+    imported = server.api.post(f"/campaigns/{campaign['id']}/contacts/import",
+                               files={"file": ("donatori.csv", donors, "text/csv")})
+    assert imported.status_code == 201, imported.text
+    # When the manager opens its dashboard
+    page = signed_in_page(browser, server, "en-GB")
+    page.goto(f"/console/campaigns/{campaign['id']}?lang=en")
+    # Then the headline and the reasons table agree that nobody is callable, and say why
+    expect(page.locator("#callable")).to_have_text("0 / 3")
+    expect(page.locator("#blocked")).to_contain_text("campaign is draft")
+    expect(page.locator("#reasons tbody tr").first).to_contain_text("3")
+    assert "callable now" not in page.locator("#reasons").inner_text()
