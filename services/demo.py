@@ -1,8 +1,11 @@
 """`angeli demo`: a realistic centre in the embedded store, made through the applications' own commands.
 
-Five months of a Milan centre: ~50 volunteers in two daily shifts (Monday to Saturday), a helpline, two
-campaigns with a few thousand contacts called through the dialer, pledges of money and goods, payments and a
-disbursement. A standing clock is moved through the days, so every event carries the time it would have had.
+The five months of a Milan centre that end at the moment the demo is made: ~50 volunteers in two daily shifts
+(Monday to Saturday), a helpline, a campaign that ended during those months and one running now (it ends weeks
+after today), a few thousand contacts called through the dialer, pledges of money and goods, payments and
+disbursements, and the opposition register checked today. So whenever it is made, the centre is alive: inside
+the calling window a volunteer who clocks in gets a contact at once. A standing clock is moved through the
+days, so every event carries the time it would have had, and none lies after the moment of making.
 It lives beside the composition root because it drives every service, which the services themselves never do.
 """
 
@@ -13,7 +16,8 @@ import io
 import random
 import secrets
 import time as timer
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -26,7 +30,7 @@ from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialer.leasing import Dialer
 from services.donations.application import DonationsApplication
 from services.kernel.actor import SYSTEM
-from services.kernel.clock import FixedClock
+from services.kernel.clock import Clock, FixedClock, ShiftedClock, SystemClock
 from services.kernel.settings import Settings
 from services.main import Product, build
 
@@ -40,124 +44,192 @@ OUTCOMES = [("no_answer", 34), ("busy", 8), ("voicemail", 12), ("answered", 14),
 SCRIPT = ("Buongiorno {first_name}, sono una volontaria di Angeli e la chiamo per {campaign}. {privacy_notice}",
           "I suoi dati sono trattati da Angeli ETS; può chiedere in ogni momento di non essere più chiamato.")
 ADMIN_EMAIL = "admin@angeli.example"
+VOLUNTEER_EMAIL = "volontaria@angeli.example"
+HISTORY = timedelta(weeks=22)
+# The running campaign started a month ago and ends six weeks after the day the demo is made.
+RUNNING_SINCE, RUNNING_UNTIL = timedelta(days=30), timedelta(days=45)
+SEASONS = {1: "Inverno solidale", 2: "Inverno solidale", 3: "Primavera solidale", 4: "Primavera solidale",
+           5: "Primavera solidale", 6: "Estate solidale", 7: "Estate solidale", 8: "Estate solidale",
+           9: "Autunno solidale", 10: "Autunno solidale", 11: "Natale", 12: "Natale"}
+
+
+def campaign_name(starts: date) -> str:
+    """A campaign named for the season it starts in: 'Natale 2026', 'Estate solidale 2031'."""
+    return f"{SEASONS[starts.month]} {starts.year}"
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo = commands.add_parser(
-        "demo", help="fill an empty embedded store with a realistic centre and create a demo administrator",
-        description="Fill ANGELI_DATA_DIR (embedded mode, empty) with five months of a volunteer centre, made "
-        "through the same commands the API runs, and print the demo administrator's credentials.")
+        "demo", help="fill an empty embedded store with a realistic centre and create demo accounts",
+        description="Fill ANGELI_DATA_DIR (embedded mode, empty) with the five months of a volunteer centre that "
+        "end now, made through the same commands the API runs, and print the credentials of a demo "
+        "administrator and of a demo volunteer.")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--scale", type=_scale, default=1.0,
+                      help="share of the volunteers and contacts to make, above 0 and at most 1 (default 1)")
     demo.set_defaults(command=run_demo)
 
 
-def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+def _scale(text: str) -> float:
+    try:
+        scale = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"scale must be a number above 0 and at most 1, got {text!r}") from None
+    if not 0 < scale <= 1:
+        raise argparse.ArgumentTypeError(f"scale must be above 0 and at most 1, got {text}")
+    return scale
+
+
+def run_demo(settings: Settings, args: argparse.Namespace, clock: Clock | None = None) -> int:
+    """The command: the demo ends at `clock`'s now (the product's own clock when not given)."""
     if settings.distributed:
         print("angeli demo: fills the embedded store only; unset ANGELI_MODE=distributed")
         return 2
+    if clock is None:
+        clock = ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
     started = timer.monotonic()
-    end = datetime(2026, 11, 21, 20, 0, tzinfo=ROME)
-    clock = FixedClock(end - timedelta(weeks=22))
-    product = build(settings, clock)
-    try:
-        if any(feed.head() for feed in product.feeds.values()):
-            print(f"angeli demo: {settings.data_dir} already holds events; demo data goes into an empty folder")
-            return 1
-        password = secrets.token_urlsafe(12)
-        assert product.identity is not None
-        product.identity.create_account(ADMIN_EMAIL, password, "administrator", SYSTEM)
-        figures = Centre(product, clock, random.Random(args.seed)).live_until(end)
-    finally:
-        product.stop()
-    print(f"angeli demo: {figures} in {timer.monotonic() - started:.0f} s into {settings.data_dir}")
+    made = make_demo(settings, clock.now(), args.seed, args.scale)
+    if made is None:
+        print(f"angeli demo: {settings.data_dir} already holds events; demo data goes into an empty folder")
+        return 1
+    print(f"angeli demo: {made.figures} in {timer.monotonic() - started:.0f} s into {settings.data_dir}")
     print(f"Start it with `make run` (or `angeli run`), open http://127.0.0.1:8000/console/login and sign in as "
-          f"{ADMIN_EMAIL} with password {password}")
+          f"{ADMIN_EMAIL} with password {made.admin_password}")
+    print(f"The calling screen is for volunteers: sign in as {VOLUNTEER_EMAIL} with password "
+          f"{made.volunteer_password}")
     return 0
 
 
+@dataclass(frozen=True)
+class Demo:
+    figures: str
+    admin_password: str
+    volunteer_password: str
+
+
+def make_demo(settings: Settings, end: datetime, seed: int = 7, scale: float = 1.0) -> Demo | None:
+    """The centre whose history ends at `end`, or None when the store already holds events (nothing written)."""
+    end = end.astimezone(UTC)  # the clock speaks UTC, as every clock of the product does
+    clock = FixedClock(end - HISTORY)
+    product = build(settings, clock)
+    try:
+        if any(feed.head() for feed in product.feeds.values()):
+            return None
+        centre = Centre(product, clock, random.Random(seed), scale)
+        figures = centre.live_until(end)
+        admin, volunteer = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+        assert product.identity is not None
+        product.identity.create_account(ADMIN_EMAIL, admin, "administrator", SYSTEM)
+        product.identity.create_account(VOLUNTEER_EMAIL, volunteer, "volunteer", SYSTEM, centre.volunteers[0])
+    finally:
+        product.stop()
+    return Demo(figures, admin, volunteer)
+
+
 class Centre:
-    def __init__(self, product: Product, clock: FixedClock, rng: random.Random) -> None:
-        self.product, self.clock, self.rng = product, clock, rng
+    def __init__(self, product: Product, clock: FixedClock, rng: random.Random, scale: float = 1.0) -> None:
+        self.product, self.clock, self.rng, self.scale = product, clock, rng, scale
         self.calls: CallsApplication = product.services["calls"].application  # type: ignore[assignment]
         self.campaigns: CampaignsApplication = product.services["campaigns"].application  # type: ignore[assignment]
         self.donations: DonationsApplication = product.services["donations"].application  # type: ignore[assignment]
         self.dialer = Dialer(self.campaigns)
-        self.feasts = holidays.country_holidays("IT", years=[2026])
         self.pending: list[tuple[datetime, UUID, Decimal]] = []
         self.count = {"volunteers": 0, "shifts": 0, "helpline calls": 0, "campaign calls": 0, "pledges": 0,
                       "payments": 0}
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         moment = datetime.combine(day, time(hour, minute), ROME)
-        self.clock.set(moment)
+        self.clock.set(moment.astimezone(UTC))
         return moment
 
     def live_until(self, end: datetime) -> str:
-        start = self.clock.now().date()
+        start, today = self.clock.now().astimezone(ROME).date(), end.astimezone(ROME).date()
+        self.feasts = holidays.country_holidays("IT", years=range(start.year, today.year + 1))
         self.volunteers = self._volunteers(start)
         self.funds = {name: self.donations.create_fund(name) for name in ("Pacchi di Natale", "Emergenza freddo")}
         self.active: list[tuple[UUID, UUID]] = []
-        summer = self._campaign("Estate solidale 2026", "Emergenza freddo", start + timedelta(days=21),
-                                start + timedelta(days=100), "347", 1800)
-        christmas = self._campaign("Natale 2026", "Pacchi di Natale", date(2026, 11, 2), date(2026, 12, 31),
-                                   "348", 1700)
+        ended = self._campaign("Emergenza freddo", start + timedelta(days=21), start + timedelta(days=100),
+                               "347 {:07d}", "", 1800)
+        running = self._campaign("Pacchi di Natale", today - RUNNING_SINCE, today + RUNNING_UNTIL,
+                                 "02 {:08d}", "Milano", 1700)
         day = start
-        while day <= end.date():
-            if day == summer[1]:
-                self._launch(summer[0], day)
-            if day == christmas[1]:
-                self._launch(christmas[0], day)
+        while day <= today:
+            for campaign_id, starts, ends in (ended, running):
+                if day == starts:
+                    self._launch(campaign_id, day)
+                if day == ends + timedelta(days=1):
+                    self._complete(campaign_id, day)
             if day.weekday() != 6 and day not in self.feasts:
-                self._day(day)
+                self._day(day, end)
             day += timedelta(days=1)
-        self._settle(end)
-        self.at(end.date() - timedelta(days=1), 12)
-        self.donations.disburse(self.funds["Emergenza freddo"], Decimal("2400.00"),
-                                "Coperte e sacchi a pelo per il dormitorio di via Ortles", "Fattura 2026/318")
-        self.donations.disburse(self.funds["Pacchi di Natale"], Decimal("1500.00"),
-                                "Primi 60 pacchi alimentari per famiglie seguite dai servizi sociali",
-                                "Fattura 2026/342")
-        self.product.catch_up()
+        self._close(end)
         return ", ".join(f"{n} {k}" for k, n in self.count.items())
+
+    def _close(self, end: datetime) -> None:
+        """The last acts, at the moment of making: payments due by now, the register checked today, and what
+        the funds paid for (no more than each holds)."""
+        self.clock.set(end)
+        self._settle(end)
+        self.campaigns.import_register(io.BytesIO(b"phone\n+39 347 1000000\n"), end.astimezone(ROME).date())
+        for fund, amount, purpose, document in (
+                ("Emergenza freddo", Decimal("2400.00"), "Coperte e sacchi a pelo per il dormitorio di via Ortles",
+                 "Fattura 318"),
+                ("Pacchi di Natale", Decimal("1500.00"),
+                 "Primi 60 pacchi alimentari per famiglie seguite dai servizi sociali", "Fattura 342")):
+            amount = min(amount, self.donations.fund(self.funds[fund]).balance)
+            if amount > 0:
+                self.donations.disburse(self.funds[fund], amount, purpose, document)
+        self.product.catch_up()
 
     def _volunteers(self, day: date) -> list[UUID]:
         self.at(day - timedelta(days=7), 9)
         ids = []
-        for i in range(50):
+        for i in range(max(4, round(50 * self.scale))):
             name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
-            roles = ["coordinator", "helpline"] if i < 3 else ["helpline", "outreach"]
+            roles = ["coordinator", "helpline"] if i in (1, 2, 3) else ["helpline", "outreach"]
             vid = self.calls.register_volunteer(name, f"+39 02 555{i:05d}", f"volontario{i}@angeli.example", roles)
             self.calls.record_training(vid, "Formazione iniziale", Decimal(6), day - timedelta(days=10))
             ids.append(vid)
         self.count["volunteers"] = len(ids)
         return ids
 
-    def _campaign(self, name: str, fund: str, starts: date, ends: date, prefix: str,
-                  contacts: int) -> tuple[UUID, date]:
+    def _campaign(self, fund: str, starts: date, ends: date, phone: str, town: str,
+                  contacts: int) -> tuple[UUID, date, date]:
         self.at(starts - timedelta(days=3), 9)
         campaign_id = self.campaigns.create_campaign(
-            name, self.funds[fund], Decimal("15000.00"), starts, ends,
+            campaign_name(starts), self.funds[fund], Decimal("15000.00"), starts, ends,
             {"weekdays": [0, 1, 2, 3, 4, 5], "start": "10:00", "end": "20:00", "timezone": "Europe/Rome"},
             ("it-telemarketing-2024", 1), ["callback", "retry", "fresh"], SCRIPT, 4)
         pick = self.rng.choice
-        rows = ["nome;cognome;telefono"] + [f"{pick(FIRST)};{pick(LAST)};{prefix} {1000000 + i * 37:07d}"
-                                            for i in range(contacts)]
+        rows = ["nome;cognome;telefono;comune"] + [
+            f"{pick(FIRST)};{pick(LAST)};{phone.format(1000000 + i * 37)};{town}"
+            for i in range(max(20, round(contacts * self.scale)))]
         self.campaigns.import_contacts(campaign_id, io.BytesIO("\n".join(rows).encode()))
-        return campaign_id, starts
+        return campaign_id, starts, ends
 
     def _launch(self, campaign_id: UUID, day: date) -> None:
         self._register(day)
         self.campaigns.launch(campaign_id)
         self.active.append((campaign_id, self.campaigns.campaign(campaign_id).fund_id))
 
+    def _complete(self, campaign_id: UUID, day: date) -> None:
+        """The day after its end date the campaign completes, as the scheduled sweep would have done then."""
+        self.at(day, 0, 5)
+        self.product.catch_up()
+        self.campaigns.complete_ended_campaigns()
+        self.active = [pair for pair in self.active if pair[0] != campaign_id]
+
     def _register(self, day: date) -> None:
         self.at(day, 9)
         self.campaigns.import_register(io.BytesIO(b"phone\n+39 347 1000000\n"), day)
 
-    def _day(self, day: date) -> None:
-        if day.weekday() == 0 and self.active:
+    def _day(self, day: date, end: datetime) -> None:
+        if day.weekday() == 0 and self.active and self.at(day, 9) <= end:
             self._register(day)
-        for hour, end_hour in ((10, 15), (15, 19 if day.weekday() == 5 else 20)):
+        shifts = ((10, 15), (15, 19 if day.weekday() == 5 else 20))
+        for hour, end_hour in shifts if self.scale >= 0.5 else shifts[:1]:  # a small demo has mornings only
+            if datetime.combine(day, time(end_hour), ROME) > end:
+                continue  # a shift still to come, or under way, when the demo is made
             self.at(day - timedelta(days=7), 9)
             shift = self.calls.schedule_shift(datetime.combine(day, time(hour), ROME),
                                               datetime.combine(day, time(end_hour), ROME), "helpline", 4)
@@ -177,9 +249,9 @@ class Centre:
         for slot in range(1, (end_hour - hour) * 2):
             self.at(day, hour + slot // 2, 30 * (slot % 2))
             for vid in team:
-                if self.rng.random() < 0.3:
+                if self.rng.random() < 0.3 * self.scale:
                     self._helpline(vid)
-                elif self.active and self.rng.random() < 0.5:
+                elif self.active and self.rng.random() < 0.5 * self.scale:
                     self._outbound(vid, *self.rng.choice(self.active))
         self.at(day, end_hour - 1, 58)
         for vid in team:

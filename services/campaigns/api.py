@@ -307,8 +307,12 @@ class WhyOut(BaseModel):
     campaign_id: UUID
     total: int
     callable_now: int
-    campaign_blocked: list[str]
+    campaign_blocked: list[str] = Field(description="what stops every contact; each is also a row of by_reason")
     by_reason: dict[str, int]
+    next_window: datetime | None = Field(
+        description="when contacts that wait only for the calling window may next be dialled (none if nobody waits "
+        "for it, or the campaign is blocked)")
+    why_none: str = Field(description="in one sentence, why nobody is callable now ('' when somebody is)")
 
 
 @router.get("/campaigns/{campaign_id}/eligibility")
@@ -316,7 +320,8 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
     """Contacts counted by why they are (not) callable now: 'why is nobody being dialled?'."""
     summary = reasons.summarise(app, campaign_id)
     return WhyOut(campaign_id=campaign_id, total=summary.total, callable_now=summary.callable_now,
-                  campaign_blocked=list(summary.campaign_blocked), by_reason=summary.by_reason)
+                  campaign_blocked=list(summary.campaign_blocked), by_reason=summary.by_reason,
+                  next_window=summary.next_window, why_none="" if summary.callable_now else summary.sentence())
 
 
 class ForecastOut(BaseModel):

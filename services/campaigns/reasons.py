@@ -1,13 +1,19 @@
-"""'Why is nobody being dialled?': a campaign's contacts counted by the first reason each is not callable now."""
+"""'Why is nobody being dialled?': a campaign's contacts counted by the first reason each is not callable now,
+and when the calling window next opens for those that wait only for it.
+
+A campaign-level block (not running, a stale opposition register) stops every contact: the contacts that would
+otherwise be callable are counted under the block, so the table never shows 'callable now' while the headline
+says nobody is."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from services.campaigns.application import CampaignsApplication
-from services.campaigns.calendar import reach_from_key, why_closed, zone
+from services.campaigns.calendar import next_allowed, reach_from_key, why_closed, zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, RegisterCheckStale, check_register
 
@@ -20,6 +26,8 @@ class Summary:
     callable_now: int
     campaign_blocked: tuple[str, ...]
     by_reason: dict[str, int]
+    next_window: datetime | None  # when contacts waiting only for the calling window may next be dialled
+    timezone: str
 
     def sentence(self) -> str:
         if self.campaign_blocked:
@@ -27,7 +35,11 @@ class Summary:
         if self.total == 0:
             return "the campaign has no contacts; import a list"
         parts = [f"{n} {reason}" for reason, n in sorted(self.by_reason.items(), key=lambda kv: -kv[1])]
-        return "nobody is callable now: " + ", ".join(parts)
+        opens = ""
+        if self.next_window is not None:
+            local = self.next_window.astimezone(zone(self.timezone))
+            opens = f"; the calling window next opens {local:%A} {local.day} {local:%B %Y at %H:%M} ({self.timezone})"
+        return "nobody is callable now: " + ", ".join(parts) + opens
 
 
 def summarise(app: CampaignsApplication, campaign_id: UUID) -> Summary:
@@ -43,13 +55,22 @@ def summarise(app: CampaignsApplication, campaign_id: UUID) -> Summary:
         blocked.append(stale.message)
     closed_keys: dict[str, str] = {}
     by_reason: Counter[str] = Counter()
+    opens: dict[str, datetime | None] = {}
     for row in queue.counts(app.queue, str(campaign_id), now):
         key = row["calendar_key"]
         if key not in closed_keys:
             closed_keys[key] = why_closed(campaign.rules(reach_from_key(key)), now)
-        by_reason[_reason(row, closed_keys[key])] += int(row["n"])
+        reason = _reason(row, closed_keys[key])
+        if reason == closed_keys[key] and key not in opens:  # due and free, waiting only for the window
+            upcoming = next_allowed(campaign.rules(reach_from_key(key)), now)
+            opens[key] = None if upcoming is None else upcoming.start
+        by_reason[reason] += int(row["n"])
+    if blocked and CALLABLE in by_reason:
+        by_reason["; ".join(blocked)] += by_reason.pop(CALLABLE)
     total = sum(by_reason.values())
-    return Summary(total, 0 if blocked else by_reason[CALLABLE], tuple(blocked), dict(by_reason))
+    next_window = None if blocked else min((at for at in opens.values() if at is not None), default=None)
+    return Summary(total, by_reason[CALLABLE], tuple(blocked), dict(by_reason), next_window,
+                   campaign.window.timezone)
 
 
 def _reason(row: dict[str, object], calendar_closed: str) -> str:

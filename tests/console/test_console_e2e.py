@@ -47,7 +47,9 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
     # When the manager creates "Natale 2026", imports the register and the contacts, and launches it
     manager = sign_in(browser, server, "marco@angeli.example")
     manager.get_by_label("Nome").fill("Natale 2026")
-    manager.get_by_label("Fondo").fill("Pacchi di Natale")
+    manager.get_by_label("Nuovo fondo").fill("Pacchi di Natale")
+    manager.get_by_role("button", name="Aggiungi fondo").click()
+    expect(manager.get_by_label("Fondo", exact=True)).to_have_value(re.compile("[0-9a-f-]{36}"))  # chosen
     manager.get_by_label("Obiettivo (EUR)").fill("10000")
     manager.get_by_label("Inizio").fill("2026-11-01")
     manager.get_by_label("Fine").fill("2026-12-31")

@@ -42,6 +42,11 @@ LABELS: dict[str, dict[str, str]] = {
     "amount": {"it": "Importo", "en": "Amount"},
     "purpose": {"it": "Scopo", "en": "Purpose"},
     "no_funds": {"it": "Nessun fondo ancora.", "en": "No funds yet."},
+    "no_open_funds": {
+        "it": "Nessun fondo aperto: una campagna raccoglie per un fondo. Creane uno qui sotto, in «Nuovo fondo».",
+        "en": "No open fund: a campaign raises money for a fund. Create one below, under \u201cNew fund\u201d."},
+    "new_fund": {"it": "Nuovo fondo", "en": "New fund"},
+    "create_fund": {"it": "Aggiungi fondo", "en": "Add fund"},
     "no_disbursements": {"it": "Nessuna spesa ancora.", "en": "Nothing disbursed yet."},
     "ledger_head": {"it": "Registro firmato delle donazioni", "en": "Signed donation ledger"},
     "entries": {"it": "Movimenti", "en": "Entries"},
@@ -92,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
     "volunteer": {"it": "Volontario", "en": "Volunteer"},
     "why_nobody": {"it": "Perché nessuno viene chiamato?", "en": "Why is nobody being dialled?"},
     "callable_now": {"it": "Chiamabili ora", "en": "Callable now"},
+    "next_window": {"it": "La finestra di chiamata si riapre", "en": "The calling window next opens"},
     "reason": {"it": "Motivo", "en": "Reason"},
     "count": {"it": "Numero", "en": "Count"},
     "updated": {"it": "Aggiornato alle", "en": "Updated at"},
@@ -120,6 +126,14 @@ LABELS: dict[str, dict[str, str]] = {
     "callback_at": {"it": "Orario di richiamata", "en": "Callback time"},
     "opt_out": {"it": "Non chiamare più", "en": "Never call again"},
     "no_contact": {"it": "Nessun contatto disponibile", "en": "No contact available"},
+    "not_a_volunteer": {
+        "it": "La schermata di chiamata è per gli account dei volontari, e questo account ha il ruolo «{role}», che "
+              "non chiama i donatori. Accedi con un account da volontario, oppure chiedi a un amministratore di "
+              "crearne uno collegato alla tua scheda di volontario.",
+        "en": "The calling screen is for volunteers' accounts, and this account has the role \u201c{role}\u201d, "
+              "which does not call donors. Sign in with a volunteer account, or ask an administrator to create one "
+              "linked to your volunteer record."},
+    "sign_in_as_volunteer": {"it": "Accedi come volontario", "en": "Sign in as a volunteer"},
     "done": {"it": "Fatto", "en": "Done"},
     "shortcuts": {"it": "Scorciatoie da tastiera: Alt+tasto indicato (Ctrl+Alt su Mac)",
                   "en": "Keyboard shortcuts: Alt+the key shown (Ctrl+Option on a Mac)"},

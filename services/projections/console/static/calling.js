@@ -141,8 +141,10 @@ async function start() {
     return;
   }
   volunteerId = who.volunteer_id;
-  if (!volunteerId) {
-    flash(t.error + ": " + who.role, "error");
+  if (!volunteerId) {  // an administrator, manager… is not a volunteer: say so and how to call instead
+    $("wrong-role-text").textContent = t.not_a_volunteer.replace("{role}", who.role);
+    $("wrong-role").hidden = false;
+    $("calling").hidden = true;
     return;
   }
   await loadCampaigns();

@@ -1,9 +1,9 @@
-// Campaign managers: list, create (with its fund), import the opposition register and contacts, launch.
+// Campaign managers: list, create a fund and a campaign for an open fund, import the register and contacts, launch.
 import { api, day, el, flash, lang, number, t } from "./common.js";
 
 const known = new Map();
 const select = document.getElementById("k-campaign");
-let funds = [];
+const fundSelect = document.getElementById("c-fund");
 
 function render(list) {
   for (const c of list) known.set(c.campaign_id, c);
@@ -21,23 +21,25 @@ function render(list) {
 async function refresh() {
   try {
     render(await api("GET", "/console/api/campaigns"));
-    funds = (await api("GET", "/transparency/funds")).funds;
-    document.getElementById("funds").replaceChildren(...funds.map((f) => el("option", { value: f.name })));
+    showFunds((await api("GET", "/transparency/funds")).funds);
   } catch (error) {
     flash(error.message, "error");
   }
 }
 
-async function fundId(name) {
-  const found = funds.find((f) => f.name === name && !f.closed);
-  return found ? found.fund_id : (await api("POST", "/funds", { name })).id;
+// A campaign raises money for an open fund: the manager picks one, or creates one first.
+function showFunds(funds, chosen = fundSelect.value) {
+  const open = funds.filter((f) => !f.closed).sort((a, b) => a.name.localeCompare(b.name, lang));
+  fundSelect.replaceChildren(...open.map((f) => el("option", { value: f.fund_id }, f.name)));
+  if (open.some((f) => f.fund_id === chosen)) fundSelect.value = chosen;
+  document.getElementById("no-open-funds").hidden = open.length > 0;
 }
 
 document.getElementById("new-campaign").addEventListener("submit", async (event) => {
   event.preventDefault();
   const f = new FormData(event.target);
   try {
-    const body = { name: f.get("name"), fund_id: await fundId(f.get("fund")), goal: f.get("goal"),
+    const body = { name: f.get("name"), fund_id: f.get("fund_id"), goal: f.get("goal"),
       starts_on: f.get("starts_on"), ends_on: f.get("ends_on"),
       script: { text: f.get("script"), privacy_notice: f.get("privacy_notice") } };
     const created = await api("POST", "/campaigns", body);
@@ -45,6 +47,20 @@ document.getElementById("new-campaign").addEventListener("submit", async (event)
       ends_on: created.ends_on }]);
     select.value = created.id;
     flash(`${t.done}: ${created.name}`, "ok");
+  } catch (error) {
+    flash(error.message, "error");
+  }
+});
+
+document.getElementById("new-fund").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const created = await api("POST", "/funds", { name: new FormData(event.target).get("name") });
+    const funds = (await api("GET", "/transparency/funds")).funds;  // a read model: may not list it yet
+    if (!funds.some((f) => f.fund_id === created.id)) funds.push({ fund_id: created.id, name: created.name, closed: false });
+    showFunds(funds, created.id);
+    event.target.reset();
+    flash(`${t.done}: ${t.fund} ${created.name}`, "ok");
   } catch (error) {
     flash(error.message, "error");
   }

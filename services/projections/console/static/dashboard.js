@@ -43,6 +43,13 @@ function showWhy(why) {
   }));
   fillRows(document.querySelector("#reasons tbody"),
     Object.entries(why.by_reason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason, n]));
+  const opens = document.getElementById("next-window");
+  document.getElementById("next-window-line").hidden = !why.next_window;
+  if (why.next_window) {
+    opens.dateTime = why.next_window;
+    opens.textContent = new Date(why.next_window).toLocaleString(locale, { weekday: "long", day: "numeric",
+      month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: ZONE, timeZoneName: "short" });
+  }
 }
 
 async function refresh() {
