@@ -10,7 +10,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -53,7 +53,7 @@ def calling_morning(after: date | None = None) -> datetime:
     places = ["", *(town for town, _month, _day in ITALY_2024.patron_days)]
     while any(policy_day(ITALY_2024, day, place) != (ITALY_2024.hours, "") for place in places):
         day += timedelta(days=1)
-    return datetime.combine(day, clock_time(10), tzinfo=ROME).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=ROME).astimezone(UTC)
 
 
 @pytest.fixture
