@@ -10,9 +10,10 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -33,8 +34,26 @@ MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 @pytest.fixture
 def clock() -> FixedClock:
-    """Monday 23 November 2026, 10:00 in Rome (09:00 UTC)."""
+    """Monday 23 November 2026, 10:00 in Rome (09:00 UTC): a frozen calendar for the product's own logic only.
+    Where a real client judges the product's instants by its wall clock (a browser, a cookie jar, Kafka,
+    PostgreSQL), the product starts at `calling_morning()` instead."""
     return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def calling_morning(after: date | None = None) -> datetime:
+    """10:00 in Rome (as UTC) on the first day after `after` (by default the real today in Rome) on which the
+    Italian calling policy allows calls all day everywhere it names: a weekday that is no holiday, patron
+    saint's day or eve of one. A product served to real clients starts there, whatever the real date is."""
+    from services.campaigns.calendar import ITALY_2024, policy_day
+
+    day = (after or datetime.now(ROME).date()) + timedelta(days=1)
+    places = ["", *(town for town, _month, _day in ITALY_2024.patron_days)]
+    while any(policy_day(ITALY_2024, day, place) != (ITALY_2024.hours, "") for place in places):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=ROME).astimezone(UTC)
 
 
 @pytest.fixture

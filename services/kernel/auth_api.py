@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from ipaddress import ip_address
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -104,18 +104,25 @@ def sign_in(body: SignIn, request: Request, response: Response, identity: Identi
     peer = request.client.host if request.client else None
     ip = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
     session = identity.sign_in(body.email, body.password.get_secret_value(), ip)
-    response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", expires=session.expires_at)
+    # Max-Age, not Expires: the browser counts the lifetime from now on its own clock, so a product whose clock
+    # differs from the user's (a training clock, a laptop set to another day) never hands it a cookie already dead.
+    response.set_cookie(SESSION_COOKIE, session.token, max_age=int(session.lifetime.total_seconds()),
+                        **_cookie_attributes(request))
     return SessionOut(token=session.token, expires_at=session.expires_at, account=_account(session.account))
 
 
 @router.post("/sign-out", status_code=204)
 def sign_out(_user: CurrentUser, token: Annotated[str | None, Depends(session_token)],
-             identity: IdentityStore, response: Response) -> None:
+             identity: IdentityStore, request: Request, response: Response) -> None:
     """End this session: its token is refused from now on."""
     if token is not None:
         identity.sign_out(token)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, **_cookie_attributes(request))  # Max-Age=0: gone on any clock
+
+
+def _cookie_attributes(request: Request) -> dict[str, Any]:
+    """The session cookie's attributes, the same when it is set and when it is deleted."""
+    return {"httponly": True, "samesite": "strict", "secure": request.url.scheme == "https"}
 
 
 @router.get("/me")

@@ -119,7 +119,13 @@ class ApiKey:
 class Session:
     token: str  # shown once, to the client; only its sha256 is stored
     account: Account
+    issued_at: datetime
     expires_at: datetime
+
+    @property
+    def lifetime(self) -> timedelta:
+        """How long the session lives from its issue, in the product's own time."""
+        return self.expires_at - self.issued_at
 
 
 class Identity:
@@ -212,7 +218,7 @@ class Identity:
             tx.execute("DELETE FROM sign_in_failures WHERE email = ? AND ip = ?", (email, ip))
             tx.execute("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                        (_sha256(token), row["account_id"], _iso(now), _iso(expires)))
-        return Session(token, _account(row), expires)
+        return Session(token, _account(row), now, expires)
 
     def sign_out(self, token: str) -> None:
         """Revoke the session: the same token is refused from now on."""

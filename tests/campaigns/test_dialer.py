@@ -29,8 +29,10 @@ def test_a_clocked_in_volunteer_gets_a_leased_contact_with_its_proof_of_complian
     clock_in(product, giulia, clock.now())
     offer = next_for(client, campaign_id, giulia)["offer"]
     assert offer["policy"] == "it-telemarketing-2024@v1"
-    assert offer["allowed_from"] <= clock.now().isoformat().replace("+00:00", "Z") or offer["allowed_from"]
-    assert datetime.fromisoformat(offer["allowed_until"]) == datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
+    # the proof: the allowed interval it was offered in, from the campaign window's 10:00 to its 20:00 in Rome
+    allowed = datetime.fromisoformat(offer["allowed_from"]), datetime.fromisoformat(offer["allowed_until"])
+    assert allowed == (datetime(2026, 11, 23, 9, 0, tzinfo=UTC), datetime(2026, 11, 23, 19, 0, tzinfo=UTC))
+    assert allowed[0] <= clock.now() < allowed[1]
     assert offer["phone"].startswith("+39") and offer["first_name"] in ("Giulia", "Marco", "Anna")
     assert "può chiedere di non essere più chiamato" in offer["script"]
     assert datetime.fromisoformat(offer["lease_until"]) == clock.now() + timedelta(minutes=5)

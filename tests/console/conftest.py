@@ -1,5 +1,6 @@
-"""The product served by uvicorn in a subprocess (embedded, temporary data, Monday 23 November 2026 10:00 Rome)
-and Debian's Chromium driven by Playwright — no browser is downloaded."""
+"""The product served by uvicorn in a subprocess (embedded, temporary data, its clock starting at the next
+calling morning after the real today: the browser judges its cookies by the real date) and Debian's Chromium
+driven by Playwright — no browser is downloaded."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.conftest import free_port
+from tests.conftest import calling_morning, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -29,13 +32,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 class Server:
     url: str
     api: httpx.Client  # signed in as the administrator
+    started_at: datetime  # the product's clock when it started (it runs on from there)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("console") / "var"
+    with served(tmp_path_factory.mktemp("console") / "var", calling_morning()) as running:
+        yield running
+
+
+@contextmanager
+def served(data: Path, clock_start: datetime) -> Iterator[Server]:
+    """The product on empty data in `data`, its clock starting at `clock_start`, with the administrator ADMIN."""
     env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(data),
-           "ANGELI_CLOCK_START": "2026-11-23T09:00:00+00:00", "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
+           "ANGELI_CLOCK_START": clock_start.isoformat(), "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
     subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
                     "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
@@ -50,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         token = api.post("/auth/sign-in", json=ADMIN).json()["token"]
         api.cookies.clear()
         api.headers["Authorization"] = f"Bearer {token}"
-        yield Server(url, api)
+        yield Server(url, api, clock_start)
     finally:
         api.close()
         process.terminate()

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,19 +16,18 @@ import pytest
 
 from services.kernel.settings import Settings
 from tests.campaigns.conftest import campaign_body, csv_file, register_file
+from tests.conftest import ROME, calling_morning
 from tests.distributed.load import Accepted, DialerLoad, PledgeLoad, double_leases
 from tests.distributed.stack import ROOT, Stack, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka, pytest.mark.slow]
 
 
-# Every process runs a training clock set to a Monday morning in Rome, inside the calling window.
-MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
 @pytest.fixture
 def stack(pg_settings: Settings, tmp_path: Path) -> Iterator[Stack]:
-    running = Stack(pg_settings, tmp_path / "logs", clock_start=MONDAY_MORNING)
+    """Every process runs a training clock started at the next calling morning in Rome after the real today:
+    they talk to a real Kafka and PostgreSQL, which live by the real date."""
+    running = Stack(pg_settings, tmp_path / "logs", clock_start=calling_morning())
     yield running
     running.stop()
 
@@ -41,13 +40,17 @@ def start_load(stack: Stack, apis: list[httpx.Client]) -> PledgeLoad:
     return load
 
 
-def start_dialling(apis: list[httpx.Client], headers: dict[str, str]) -> DialerLoad:
+def start_dialling(stack: Stack, apis: list[httpx.Client]) -> DialerLoad:
     """A launched campaign of 60 donors and five volunteers clocked in through the calls service; the
     campaigns service learns who is clocked in from the calls events, through Kafka."""
     api = apis[0]
-    register = api.post("/suppression/register", **register_file([], "2026-11-20"))
+    assert stack.clock_start is not None
+    today = stack.clock_start.astimezone(ROME).date()  # the register was checked 3 days before; the campaign runs on
+    register = api.post("/suppression/register", **register_file([], str(today - timedelta(days=3))))
     assert register.status_code == 201, register.text
-    campaign_id = api.post("/campaigns", json=campaign_body("Natale 2026")).json()["id"]
+    campaign = campaign_body("Natale 2026", starts_on=str(today - timedelta(days=22)),
+                             ends_on=str(today + timedelta(days=38)))
+    campaign_id = api.post("/campaigns", json=campaign).json()["id"]
     rows = "telefono\n" + "".join(f"02 1234 {5600 + n:04d}\n" for n in range(60))
     assert api.post(f"/campaigns/{campaign_id}/contacts/import", files=csv_file(rows)).status_code == 201
     assert api.post(f"/campaigns/{campaign_id}/launch").status_code == 200
@@ -57,7 +60,7 @@ def start_dialling(apis: list[httpx.Client], headers: dict[str, str]) -> DialerL
                                                   "email": f"v{n}@angeli.example", "roles": ["outreach"]})
         volunteers.append(volunteer.json()["id"])
         assert api.post(f"/volunteers/{volunteers[-1]}/clock-in").status_code == 200
-    dialler = DialerLoad([str(a.base_url) for a in apis], campaign_id, volunteers, headers)
+    dialler = DialerLoad([str(a.base_url) for a in apis], campaign_id, volunteers, stack.headers)
     dialler.start()
     dialler.wait_for_offers(5, timeout=90)  # clock-ins reached campaigns through Kafka
     return dialler
@@ -91,7 +94,7 @@ def test_killing_each_process_and_restarting_the_broker_loses_and_doubles_nothin
     for name, args in (("relay", ["relay"]), ("consume", ["consume"]), ("scheduler", ["scheduler"])):
         stack.start(name, *args)
     load = start_load(stack, apis)
-    dialler = start_dialling(apis, stack.headers)
+    dialler = start_dialling(stack, apis)
     try:
         for victim, args in (("relay", ["relay"]), ("consume", ["consume"]), ("scheduler", ["scheduler"])):
             time.sleep(3)

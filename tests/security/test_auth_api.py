@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.kernel.auth import SESSION_COOKIE
+from services.kernel.clock import FixedClock
 from services.kernel.identity import Identity
 from tests.security.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GIULIA, client_as, signed_in
 
@@ -47,13 +52,36 @@ def test_sign_in_then_me_then_sign_out_and_the_replayed_token_is_refused(anonymo
     assert replayed.status_code == 401
 
 
-def test_the_web_console_signs_in_with_an_httponly_cookie(anonymous: TestClient) -> None:
+# The product's clock against the client's: a cookie jar judges a cookie's life by its own wall clock.
+YEAR = timedelta(days=365)
+SKEWS = pytest.mark.parametrize("skew", [-YEAR, timedelta(0), YEAR],
+                                ids=["product a year behind", "product on the real date", "product a year ahead"])
+
+
+@SKEWS
+def test_the_web_console_signs_in_with_an_httponly_cookie(anonymous: TestClient, clock: FixedClock,
+                                                          skew: timedelta) -> None:
+    # Given a product whose clock may be a year away from the client's
+    clock.set(datetime.now(UTC) + skew)
+    # When the console signs in, the cookie it gets is kept: its session works until it signs out
     signed = anonymous.post("/auth/sign-in", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     cookie = signed.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert anonymous.get("/auth/me").json()["role"] == "administrator"
     anonymous.post("/auth/sign-out")
     assert anonymous.get("/auth/me").status_code == 401
+    assert SESSION_COOKIE not in anonymous.cookies
+
+
+def test_the_session_cookie_says_it_lasts_twelve_hours_not_until_a_date_of_the_products_calendar(
+        anonymous: TestClient, clock: FixedClock) -> None:
+    # When the console signs in on a product whose calendar stands still on 23 November 2026
+    signed = anonymous.post("/auth/sign-in", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    # Then the cookie lives twelve hours from when the client gets it (Max-Age), with no Expires date; the
+    # session ends twelve hours later in the product's own time
+    cookie = signed.headers["set-cookie"].lower()
+    assert "max-age=43200" in cookie and "expires=" not in cookie
+    assert datetime.fromisoformat(signed.json()["expires_at"]) == clock.now() + timedelta(hours=12)
 
 
 def test_repeated_wrong_passwords_get_429_with_retry_after(anonymous: TestClient) -> None:
