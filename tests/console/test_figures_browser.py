@@ -1,51 +1,28 @@
 """Figures written by the pages' scripts read like the server's: the browser's Intl in the page's locale, the
-same as Babel's on the server. Driven in Chromium against a product on the real clock (its session cookie
-must be valid for the browser today)."""
+same as Babel's on the server. Driven in Chromium against a product whose clock starts on the next calling
+morning after the real date."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from services.projections.console.figures import for_language
-from tests.conftest import free_port
-from tests.console.conftest import ADMIN, ROOT, Server, _wait_healthy
+from tests.conftest import calling_morning
+from tests.console.conftest import ADMIN, Server, served
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def today_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("figures") / "var"
-    env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(data),
-           "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
-    env.pop("ANGELI_CLOCK_START", None)
-    subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
-                    "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
-    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    try:
-        _wait_healthy(api, process)
-        api.headers["Authorization"] = f"Bearer {api.post('/auth/sign-in', json=ADMIN).json()['token']}"
-        api.cookies.clear()
-        yield Server(f"http://127.0.0.1:{port}", api)
-    finally:
-        api.close()
-        process.terminate()
-        process.wait(timeout=30)
+    with served(tmp_path_factory.mktemp("figures") / "var", calling_morning()) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +38,7 @@ def natale(today_server: Server) -> dict[str, str]:
     donor = post("/donors", {"kind": "company", "name": "Fondazione Cariplo"})["id"]
     pledge = post("/pledges", {"donor_id": donor, "fund_id": fund, "amount": "142000.00"})["id"]
     post(f"/pledges/{pledge}/payments", {"amount": "142000.00", "method": "bank_transfer", "reference": "CRO 142"})
-    today = datetime.now(ZoneInfo("Europe/Rome")).date()
+    today = today_server.started_at.astimezone(ZoneInfo("Europe/Rome")).date()
     campaign = post("/campaigns", {
         "name": "Natale", "fund_id": fund, "goal": "150000.00", "starts_on": today.isoformat(),
         "ends_on": (today + timedelta(days=30)).isoformat(),
