@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
-from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
+from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ContactState, ImportReport
 from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
@@ -257,21 +257,8 @@ def list_imports(campaign_id: UUID, app: Campaigns) -> list[ImportProgressOut]:
     return [ImportProgressOut(**{**r, "done": bool(r["done"])}) for r in rows]
 
 
-class ContactOut(BaseModel):
-    contact_id: UUID
-    person_id: UUID
-    state: str
-    attempts: int
-    due_at: datetime
-    held_until: datetime | None
-    hold_reason: str
-    closed_reason: str
-    volunteer_id: str
-    lease_until: datetime | None
-
-
 class ContactsPage(BaseModel):
-    contacts: list[ContactOut]
+    contacts: list[ContactState]  # the application's immutable values, as they are
     next_after: UUID | None  # pass as `after` for the next page; null on the last one
 
 
@@ -284,7 +271,7 @@ def list_contacts(campaign_id: UUID, app: Campaigns, state: Annotated[State | No
                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ContactsPage:
     """A campaign's contacts with their state, a page at a time, optionally of one state."""
     found = app.contacts(campaign_id, state, after, limit)
-    return ContactsPage(contacts=[ContactOut(**vars(c)) for c in found],
+    return ContactsPage(contacts=list(found),
                         next_after=found[-1].contact_id if len(found) == limit else None)
 
 
