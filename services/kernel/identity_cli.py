@@ -17,8 +17,9 @@ from services.kernel.settings import Settings
 
 CLI = Actor(kind="cli", id="cli", name=f"angeli admin create (uid {os.getuid()})", role=Role.ADMINISTRATOR)
 
-HINT = ("no administrator exists yet, so nobody can sign in: create one with "
-        "`ANGELI_ADMIN_PASSWORD=... angeli admin create --email you@example.org --password-env ANGELI_ADMIN_PASSWORD`")
+HINT = ("no administrator exists yet, so nobody can sign in: create one with `make admin EMAIL=you@example.org` "
+        "from the project folder, or `ANGELI_ADMIN_PASSWORD=... angeli admin create --email you@example.org "
+        "--password-env ANGELI_ADMIN_PASSWORD` with this process's ANGELI_DATA_DIR")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
