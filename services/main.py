@@ -285,7 +285,10 @@ def create_api_for(product: Product) -> FastAPI:
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         product.start()
         settings = product.settings
-        log.info("angeli started: %s mode, data in %s; feeds %s, jobs %s", settings.mode, settings.data_dir,
+        pg = settings.postgres
+        where = (settings.data_dir.resolve() if settings.mode == "embedded"
+                 else f"PostgreSQL {pg.host}:{pg.port}/{pg.dbname}, Kafka {settings.kafka_bootstrap}")
+        log.info("angeli started: %s mode, data in %s; feeds %s, jobs %s", settings.mode, where,
                  "on" if settings.run_feeds else "off", "on" if settings.run_jobs else "off")
         try:
             yield

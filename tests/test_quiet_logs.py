@@ -41,7 +41,7 @@ def start_and_stop_angeli_run(data_dir: Path) -> str:
 def test_starting_the_product_logs_its_own_start_line_and_no_library_chatter(tmp_path: Path) -> None:
     logged = start_and_stop_angeli_run(tmp_path / "var")
 
-    assert "angeli started: embedded mode" in logged, logged
+    assert f"angeli started: embedded mode, data in {(tmp_path / 'var').resolve()};" in logged, logged
     assert "scheduler started; jobs: " in logged and "campaigns.sweep every" in logged, logged
     assert "Adding job tentatively" not in logged, logged
     assert not [line for line in logged.splitlines() if " INFO apscheduler" in line], logged
