@@ -317,11 +317,12 @@ def create_api_for(product: Product) -> FastAPI:
     return api
 
 
-def create_app() -> FastAPI:
-    """uvicorn factory: `uvicorn --factory services.main:create_app`. Nothing connects at import."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """uvicorn factory: `uvicorn --factory services.main:create_app` (settings from the environment), or the
+    app of the settings a process role was given. Nothing connects at import."""
     logs.configure()
     try:
-        product = build(Settings.from_env())
+        product = build(settings or Settings.from_env())
     except MasterKeyMismatch as mismatch:
         log.error("cannot open the privacy vault: %s", mismatch)
         raise SystemExit(2) from None

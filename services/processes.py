@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from services.kernel import logs
@@ -72,12 +72,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def serve_http(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the product's API with uvicorn (the factory builds the product from the environment)."""
+    """Serve the product built from `settings` with uvicorn."""
     import uvicorn
+
+    from services.main import create_app
 
     redact_access_log()
     uvicorn.run(
-        "services.main:create_app", factory=True,
+        create_app(settings),
         host=args.host or settings.host, port=args.port or settings.port, log_level="info",
         # The client's address is decided in one place, from ANGELI_TRUSTED_PROXIES (auth_api.client_address);
         # uvicorn's own X-Forwarded-For rewriting would trust any local peer by default.
@@ -87,9 +89,7 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _api(settings: Settings, args: argparse.Namespace) -> int:
-    os.environ["ANGELI_RUN_FEEDS"] = "false"
-    os.environ["ANGELI_RUN_JOBS"] = "false"
-    return serve_http(settings, args)
+    return serve_http(replace(settings, run_feeds=False, run_jobs=False), args)
 
 
 def _relay(settings: Settings, args: argparse.Namespace) -> int:
