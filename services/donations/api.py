@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.donations.application import DonationsApplication, GiftImportReport, PledgeView
+from services.donations.application import DonationsApplication, PledgeView
+from services.donations.gift_import import GiftImportReport
 from services.donations.gifts import DonorDetails
 from services.kernel.clock import Day, Instant
 

@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.donations import gifts
-from services.donations.application import DonationsApplication, GiftImportReport
+from services.donations.application import DonationsApplication
 from services.donations.domain.fund import Fund
+from services.donations.gift_import import GiftImport, GiftImportReport
 from services.kernel.clock import FixedClock
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.readmodel import SqliteStore
@@ -267,8 +268,8 @@ def test_a_line_raced_while_its_fund_stays_busy_leaves_no_personal_data_either(
 
     monkeypatch.setattr(donations, "existing", lambda ids: set())
     monkeypatch.setattr(donations, "save", busy_for_batches)
-    monkeypatch.setattr(donations, "_version", lambda aggregate_id: -1)  # line by line, and PAYID-1 is taken
-    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    moving = GiftImport(donations, fund_version=lambda fund_id: -1)  # line by line, and PAYID-1 is taken
+    report = moving.run(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
     assert counts(report) == (2, 1, 1, 0)
     assert vault_people(donations) == set(_donors(donations)) and len(_donors(donations)) == 2
 
@@ -302,8 +303,8 @@ def test_a_fund_that_stays_busy_falls_back_to_one_line_per_save(
         return original(*objs, **kwargs)
 
     monkeypatch.setattr(donations, "save", busy_for_batches)
-    monkeypatch.setattr(donations, "_version", lambda aggregate_id: -1)  # as if the fund moved every time
-    report = donations.import_gifts(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
+    moving = GiftImport(donations, fund_version=lambda fund_id: -1)  # as if the fund moved every time
+    report = moving.run(export(gift(famiglie, "25.00", "PAYID-1"), gift(famiglie, "10.00", "PAYID-2")))
     assert counts(report) == (2, 2, 0, 0)
     assert donations.fund(famiglie).balance == Decimal("35.00")
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -276,3 +276,10 @@ class PaymentReference(Aggregate):
     def __init__(self, method: str, reference: str, pledge_id: UUID, payment_id: UUID, amount: Decimal) -> None:
         self.method, self.reference = method, reference
         self.pledge_id, self.payment_id, self.amount = pledge_id, payment_id, amount
+
+
+def pay(pledge: Pledge, amount: Decimal, method: str, reference: str, at: datetime) -> PaymentReference:
+    """The payment on the pledge and the claim on its reference; the caller credits the fund."""
+    payment_id = uuid4()
+    pledge.receive_payment(payment_id, amount, method, reference, at)
+    return PaymentReference(method, reference, pledge.id, payment_id, pledge.payments[payment_id].amount)
