@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.campaigns import reasons
-from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ContactState, ImportReport
+from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ContactState
 from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
+from services.campaigns.contact_import import ImportReport
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
 from services.kernel.auth import CurrentUser

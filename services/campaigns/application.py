@@ -4,58 +4,34 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
+from services.campaigns import contact_import
 from services.campaigns import forecast as forecasting
-from services.campaigns import importing
 from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
+from services.campaigns.contact_import import ImportReport, Progress, RegisterReport
 from services.campaigns.dialer import queue
-from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, default_retry, parse_priority
+from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
-from services.campaigns.domain.suppression import Person, RegisterCheck
+from services.campaigns.domain.suppression import Person
 from services.campaigns.eligibility import Eligibility, explain
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
-from services.kernel.errors import DomainError, InvalidInput, NotFound
+from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PrivacyVault
 
 log = logging.getLogger(__name__)
-
-
-class RegisterCheckOutdated(DomainError):
-    pass
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    import_id: UUID
-    rows: int
-    imported: int
-    merged: int
-    invalid: int
-    problems: tuple[importing.Problem, ...]
-    sha256: str
-    contacts: tuple[tuple[int, UUID], ...]  # (line of the file, contact id) of every contact the import stored
-
-
-@dataclass(frozen=True)
-class RegisterReport:
-    checked_on: date
-    listed: int
-    cleared: int
-    invalid: int
-    problems: tuple[importing.Problem, ...]
 
 
 @dataclass(frozen=True)
@@ -72,12 +48,10 @@ class ContactState:
     lease_until: datetime | None
 
 
-Progress = Callable[[int, int], None]  # (rows done, rows total)
 CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
 PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CAMPAIGN_CACHE_SECONDS = 1.0
-IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 KEYS_CACHE_SECONDS = 5.0
 
 
@@ -111,33 +85,33 @@ class CampaignsApplication(ServiceApplication):
                             policy[1], retry, parse_priority(priority), created_at=self.clock.now())
         if script is not None:
             campaign.revise_script(script[0], script[1], self.clock.now())
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
         return campaign.id
 
     def revise_script(self, campaign_id: UUID, text: str, privacy_notice: str) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.revise_script(text, privacy_notice, self.clock.now())
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
 
     def launch(self, campaign_id: UUID) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.launch(self.clock.now(), self.register_checked_on())
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
 
     def pause(self, campaign_id: UUID, reason: str) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.pause(self.clock.now(), reason)
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
 
     def resume(self, campaign_id: UUID) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.resume(self.clock.now(), self.register_checked_on())
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
 
     def complete(self, campaign_id: UUID, reason: str) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.complete(self.clock.now(), reason)
-        self._save_campaign(campaign)
+        self.save_campaign(campaign)
 
     def campaign(self, campaign_id: UUID) -> Campaign:
         return self.get(campaign_id, Campaign)
@@ -160,7 +134,8 @@ class CampaignsApplication(ServiceApplication):
             volunteer_id=r["volunteer_id"],
             lease_until=queue.from_ms(int(r["lease_until"])) if r["kind"] == "leased" else None) for r in rows]
 
-    def _save_campaign(self, campaign: Campaign) -> None:
+    def save_campaign(self, campaign: Campaign) -> None:
+        """Save the campaign and index it; this process's dialer reads it again at once."""
         self.save(campaign)
         self._campaigns.pop(str(campaign.id), None)
         with self.queue.transaction() as tx:
@@ -192,6 +167,10 @@ class CampaignsApplication(ServiceApplication):
             self._keys[campaign_id] = cached
         return cached[1]
 
+    def forget_reaches(self, campaign_id: str) -> None:
+        """Read the campaign's reaches again at the next offer (its contacts were just imported here)."""
+        self._keys.pop(campaign_id, None)
+
     def policy_of(self, campaign_id: str) -> Policy:
         """The campaign's calling policy, read from its events (never from the queue store: callers may hold
         a queue transaction, and a second queue connection per request could exhaust the pool)."""
@@ -202,70 +181,8 @@ class CampaignsApplication(ServiceApplication):
     # Contact import.
     def import_contacts(self, campaign_id: UUID, binary: BinaryIO, progress: Progress | None = None,
                         region: str = "IT") -> ImportReport:
-        campaign = self.get(campaign_id, Campaign)
-        if campaign.status == "completed":
-            raise CampaignNotRunnable(f"campaign {campaign.name!r} is completed; it takes no more contacts")
-        plan = importing.inspect(binary)  # a file-level problem raises here: nothing stored
-        import_id, now = uuid4(), self.clock.now()
-        totals = {"rows": 0, "imported": 0, "merged": 0, "invalid": 0}
-        problems: list[importing.Problem] = []
-        contacts: list[tuple[int, UUID]] = []
-        with self.queue.transaction() as tx:
-            tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
-                       " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
-                                                                        now.isoformat()))
-        for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
-            imported, merged, refused = self._import_batch(campaign_id, import_id, batch.items, now, contacts)
-            problems.extend(batch.problems + refused)
-            totals["rows"] += batch.lines_read
-            totals["imported"] += imported
-            totals["merged"] += merged
-            totals["invalid"] += len(batch.problems) + len(refused)
-            self._import_progress(import_id, totals, done=False)
-            if progress is not None:
-                progress(totals["rows"], plan.rows)
-        campaign = self.get(campaign_id, Campaign)
-        campaign.record_import(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
-                               plan.sha256, now)
-        self._save_campaign(campaign)
-        self._import_progress(import_id, totals, done=True)
-        return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
-                            tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
-
-    def _import_batch(self, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
-                      now: datetime, stored: list[tuple[int, UUID]]) -> tuple[int, int, list[importing.Problem]]:
-        """Store one batch; `stored` gets (line, contact id) of each contact it stored or merged into."""
-        by_person: dict[UUID, importing.Row] = {}
-        merged = 0
-        for row in rows:
-            person_id = self.person_ids.of(row.phone)
-            if person_id in by_person:
-                first = by_person[person_id]
-                by_person[person_id] = importing.Row(first.line, first.phone, first.timezones,
-                                                     {**row.fields, **first.fields},
-                                                     first.municipality or row.municipality,
-                                                     first.preferred_times or row.preferred_times)
-                merged += 1
-            else:
-                by_person[person_id] = row
-        # People new to the vault are noted unsaved until their contacts are: a stop in between leaves their data
-        # to the `campaigns.unsaved_people` sweep, not in the vault for good.
-        erased = self.vault.put_many({pid: row.fields for pid, row in by_person.items()}, merge=True,
-                                     unsaved_by=self.name)
-        refused = [importing.Problem(by_person[p].line, "this person's data was erased; they cannot be imported")
-                   for p in erased]
-        ids = {Contact.create_id(campaign_id, pid): pid for pid in by_person if pid not in erased}
-        stored.extend((by_person[pid].line, cid) for cid, pid in ids.items())
-        with self.queue.transaction() as tx:
-            known = queue.existing(tx, [str(i) for i in ids])
-        fresh = [Contact(campaign_id, pid, by_person[pid].timezones, by_person[pid].municipality,
-                         by_person[pid].preferred_times, import_id, now)
-                 for cid, pid in ids.items() if str(cid) not in known]
-        updated = [c for c in (self._merge(UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
-        self.save(*fresh, *updated)
-        self.vault.saved(by_person)
-        self._index_contacts([*fresh, *updated], now)
-        return len(fresh), merged + len(known), refused
+        """A donor list (CSV) into the campaign's contacts; bad lines are reported and skipped."""
+        return contact_import.import_contacts(self, campaign_id, binary, progress, region)
 
     def people_with_records(self, person_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these people this service holds a record of: their Person, or a contact in any campaign."""
@@ -273,38 +190,6 @@ class CampaignsApplication(ServiceApplication):
         contacts = {Contact.create_id(campaign, person): person for campaign in campaigns for person in person_ids}
         found = self.existing([*person_ids, *contacts])
         return {person for person in person_ids if person in found} | {contacts[c] for c in found if c in contacts}
-
-    def _merge(self, contact_id: UUID, row: importing.Row, import_id: UUID) -> Contact | None:
-        contact = self.get(contact_id, Contact)
-        municipality = row.municipality if row.municipality != contact.municipality else ""
-        preferred = row.preferred_times if row.preferred_times != contact.preferred_times else []
-        if not municipality and not preferred:
-            return None
-        contact.merge_details(municipality, preferred, import_id)
-        return contact
-
-    def _import_progress(self, import_id: UUID, totals: dict[str, int], done: bool) -> None:
-        with self.queue.transaction() as tx:
-            tx.execute("UPDATE imports SET rows_read = ?, imported = ?, merged = ?, invalid = ?, done = ?"
-                       " WHERE import_id = ?", (totals["rows"], totals["imported"], totals["merged"],
-                                                totals["invalid"], 1 if done else 0, str(import_id)))
-
-    def _index_contacts(self, contacts: Sequence[Contact], now: datetime) -> None:
-        """Index contacts with their persons' holds (persons that exist already, e.g. opted out earlier)."""
-        persons = self._existing_persons([c.person_id for c in contacts])
-        with self.queue.transaction() as tx:
-            queue.index_contacts(tx, [queue.contact_row(c, persons.get(c.person_id),
-                                                        self.policy_of(str(c.campaign_id)), now) for c in contacts])
-        for campaign_id in {str(c.campaign_id) for c in contacts}:
-            self._keys.pop(campaign_id, None)  # after the commit, so a new reach is offered at once
-
-    def _existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
-        if not person_ids:
-            return {}
-        marks = ", ".join("?" for _ in person_ids)
-        rows = self.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
-                                [str(p) for p in person_ids])
-        return {UUID(r["person_id"]): self.get(UUID(r["person_id"]), Person) for r in rows}
 
     # Suppression.
     def person_id(self, phone: str) -> UUID:
@@ -361,48 +246,7 @@ class CampaignsApplication(ServiceApplication):
 
     def import_register(self, binary: BinaryIO, checked_on: date, progress: Progress | None = None) -> RegisterReport:
         """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
-        today = self.clock.now().astimezone(zone("Europe/Rome")).date()
-        if checked_on > today:
-            raise InvalidInput(f"checked_on {checked_on} is in the future; give the date the register was checked")
-        latest = self.register_checked_on()
-        if latest is not None and checked_on < latest:
-            raise RegisterCheckOutdated(f"a newer register check ({latest}) was already imported")
-        plan = importing.inspect(binary, require_rows=False)  # a check that matched nobody is still a check
-        listed, invalid, done = 0, 0, 0
-        problems: list[importing.Problem] = []
-        for batch in importing.batches(binary, plan):
-            persons = [self.person(self.person_ids.of(row.phone)) for row in batch.items]
-            for person in persons:
-                person.list_on_register(checked_on)
-            self.save_persons([p for p in persons if p.pending_events])
-            listed += len(batch.items)
-            invalid += len(batch.problems)
-            problems.extend(batch.problems)
-            done += batch.lines_read
-            if progress is not None:
-                progress(done, plan.rows)
-        cleared = self._clear_unlisted(checked_on)
-        at = self.clock.now()
-        check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, at)
-        self.save(check)
-        with self.queue.transaction() as tx:  # the same row rebuild_queue derives from the event
-            tx.execute("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
-                       " (checked_on) DO UPDATE SET imported_at = excluded.imported_at",
-                       (checked_on.isoformat(), at.isoformat()))
-        return RegisterReport(checked_on, listed, cleared, invalid, tuple(problems[: importing.MAX_PROBLEMS_SHOWN]))
-
-    def _clear_unlisted(self, checked_on: date) -> int:
-        cleared = 0
-        while True:
-            rows = self.queue.query("SELECT person_id FROM persons WHERE register_listed_on <> ''"
-                                    " AND register_listed_on < ? LIMIT 500", (checked_on.isoformat(),))
-            if not rows:
-                return cleared
-            persons = [self.get(UUID(r["person_id"]), Person) for r in rows]
-            for person in persons:
-                person.clear_from_register(checked_on)
-            self.save_persons(persons)
-            cleared += len(persons)
+        return contact_import.import_register(self, binary, checked_on, progress)
 
     # Eligibility, explained.
     def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Eligibility:
@@ -507,6 +351,6 @@ class CampaignsApplication(ServiceApplication):
             today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
             if today > campaign.window.last_day:
                 campaign.complete(self.clock.now(), "end date reached")
-                self._save_campaign(campaign)
+                self.save_campaign(campaign)
                 completed += 1
         return completed
