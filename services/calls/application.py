@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from services.calls.directory import DirectoryRow, RowError, read_directory_csv
+from services.calls import directory
+from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
-from services.calls.domain.directory import Municipality, municipality_id, search_key
+from services.calls.domain.directory import Municipality, municipality_id
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
@@ -75,14 +76,6 @@ class MunicipalityView:
     istat_code: str
     name: str
     numbers: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    numbers_added: int
-    already_listed: int
-    municipalities_listed: int
-    errors: tuple[RowError, ...]
 
 
 class CallsApplication(ServiceApplication):
@@ -257,32 +250,7 @@ class CallsApplication(ServiceApplication):
 
     def import_directory(self, raw: bytes) -> ImportReport:
         """Add every valid row in one save; rows with errors are reported by line and not imported."""
-        rows, errors = read_directory_csv(raw)
-        touched: dict[str, Municipality] = {}
-        created: set[str] = set()
-        added = already = 0
-        for row in rows:
-            municipality = touched.get(row.istat_code) or self._listed_or_new(row, created)
-            if search_key(municipality.name) != search_key(row.municipality):
-                errors.append(RowError(row.line, f"ISTAT code {row.istat_code} is {municipality.name!r} "
-                                                 f"in the directory, not {row.municipality!r}"))
-                continue
-            touched[row.istat_code] = municipality
-            if municipality.add_number(row.category, row.number, added_at=self.clock.now()):
-                added += 1
-            else:
-                already += 1
-        changed = [m for m in touched.values() if m.pending_events]
-        if changed:
-            self.save(*changed)
-        return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)))
-
-    def _listed_or_new(self, row: DirectoryRow, created: set[str]) -> Municipality:
-        try:
-            return self.get(municipality_id(row.istat_code), Municipality)
-        except NotFound:
-            created.add(row.istat_code)
-            return Municipality(row.istat_code, row.municipality, listed_at=self.clock.now())
+        return directory.import_directory(self, raw)
 
     def municipality(self, istat_code: str) -> MunicipalityView:
         m = self._municipality(istat_code)

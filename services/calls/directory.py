@@ -1,17 +1,25 @@
-"""Directory CSV: read and validate rows of ISTAT code, municipality, category, number; report bad lines."""
+"""Directory import: a CSV of ISTAT code, municipality, category, number (read by the kernel's CSV reader)
+into the municipalities' useful numbers, every valid row in one save; bad lines are reported by number."""
 
 from __future__ import annotations
 
-import csv
+import codecs
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from services.calls.domain.directory import search_key
-from services.kernel.errors import InvalidInput
+from services.calls.domain.directory import Municipality, municipality_id, search_key
+from services.kernel import csvfile
+from services.kernel.csvfile import Problem, UnreadableCsv
+from services.kernel.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from services.calls.application import CallsApplication
 
 MAX_BYTES = 5_000_000
 _ISTAT = re.compile(r"^\d{6}$")
@@ -37,60 +45,94 @@ class DirectoryRow:
 
 
 @dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
+class ImportReport:
+    numbers_added: int
+    already_listed: int
+    municipalities_listed: int
+    errors: tuple[Problem, ...]
 
 
-def read_directory_csv(raw: bytes) -> tuple[list[DirectoryRow], list[RowError]]:
+def import_directory(calls: CallsApplication, raw: bytes) -> ImportReport:
+    """Add every valid row in one save; rows with errors are reported by line and not imported."""
+    rows, errors = read_directory_csv(raw)
+    touched: dict[str, Municipality] = {}
+    created: set[str] = set()
+    added = already = 0
+    for row in rows:
+        municipality = touched.get(row.istat_code) or _listed_or_new(calls, row, created)
+        if search_key(municipality.name) != search_key(row.municipality):
+            errors.append(Problem(row.line, f"ISTAT code {row.istat_code} is {municipality.name!r} "
+                                            f"in the directory, not {row.municipality!r}"))
+            continue
+        touched[row.istat_code] = municipality
+        if municipality.add_number(row.category, row.number, added_at=calls.clock.now()):
+            added += 1
+        else:
+            already += 1
+    changed = [m for m in touched.values() if m.pending_events]
+    if changed:
+        calls.save(*changed)
+    return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)))
+
+
+def _listed_or_new(calls: CallsApplication, row: DirectoryRow, created: set[str]) -> Municipality:
+    try:
+        return calls.get(municipality_id(row.istat_code), Municipality)
+    except NotFound:
+        created.add(row.istat_code)
+        return Municipality(row.istat_code, row.municipality, listed_at=calls.clock.now())
+
+
+def read_directory_csv(raw: bytes) -> tuple[list[DirectoryRow], list[Problem]]:
     """Valid rows and, for every other row, its line number and what is wrong with it.
 
     UTF-8 with or without BOM; comma or semicolon separated; the first line names the columns.
     """
     if len(raw) > MAX_BYTES:
         raise UnreadableDirectory(f"the file is {len(raw)} bytes; split it into files of at most {MAX_BYTES}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UnreadableDirectory(f"the file must be UTF-8 text; byte {error.start} is not") from None
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    order = _column_order(next(reader, []))
+    if not raw.removeprefix(codecs.BOM_UTF8).strip():
+        raise UnreadableDirectory(_name_the_columns("istat_code", []))  # an empty file names none of them
+    binary = io.BytesIO(raw)
+    try:  # every line is at least a byte: MAX_BYTES bounds the rows
+        plan = csvfile.inspect(binary, _columns, MAX_BYTES, ",".join(_COLUMNS), nothing=None)
+    except UnreadableCsv as error:  # this import's own error, as it has always answered
+        raise UnreadableDirectory(error.message) from None
     rows: list[DirectoryRow] = []
-    errors: list[RowError] = []
-    names: dict[str, str] = {}
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        try:
-            row = _row(reader.line_num, cells, order)
-            _same_name(row, names)
-        except InvalidInput as error:
-            errors.append(RowError(reader.line_num, error.message))
-            continue
-        rows.append(row)
+    errors: list[Problem] = []
+    names: dict[str, str] = {}  # ISTAT code → the municipality's name where the file first gives it
+    for batch in csvfile.batches(binary, plan, lambda line, cell: _parse(line, cell, names), size=MAX_BYTES,
+                                 whole_lines=True):  # one batch: the rows are saved together
+        rows.extend(batch.items)
+        errors.extend(batch.problems)
     return rows, errors
 
 
-def _column_order(header: list[str]) -> list[int]:
+def _columns(header: list[str]) -> dict[str, int]:
     names = [cell.strip().lower().replace(" ", "_") for cell in header]
-    order = []
+    found: dict[str, int] = {}
     for column, aliases in _COLUMNS.items():
-        found = [i for i, name in enumerate(names) if name in aliases]
-        if not found:
-            raise UnreadableDirectory(
-                f"the first line must name the columns istat_code, municipality, category, number; "
-                f"{column} is missing (got {header})"
-            )
-        order.append(found[0])
-    return order
+        indexes = [i for i, name in enumerate(names) if name in aliases]
+        if not indexes:
+            raise UnreadableCsv(_name_the_columns(column, header))
+        found[column] = indexes[0]
+    return found
 
 
-def _row(line: int, cells: list[str], order: list[int]) -> DirectoryRow:
-    if len(cells) <= max(order):
-        raise InvalidInput(f"expected 4 columns, got {len(cells)}")
-    istat, municipality, category, number = (cells[i].strip() for i in order)
+def _name_the_columns(missing: str, header: list[str]) -> str:
+    return f"the first line must name the columns {', '.join(_COLUMNS)}; {missing} is missing (got {header})"
+
+
+def _parse(line: int, cell: Callable[[str], str], names: dict[str, str]) -> DirectoryRow | Problem:
+    try:
+        row = _row(line, cell)
+        _same_name(row, names)
+    except InvalidInput as error:
+        return Problem(line, error.message)
+    return row
+
+
+def _row(line: int, cell: Callable[[str], str]) -> DirectoryRow:
+    istat, municipality, category, number = (cell(column) for column in _COLUMNS)
     if not _ISTAT.match(istat):
         raise InvalidInput(f"ISTAT code must be 6 digits, got {istat!r}")
     if not 1 <= len(municipality) <= 120:

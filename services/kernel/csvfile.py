@@ -83,9 +83,12 @@ def inspect(binary: BinaryIO, columns: Callable[[list[str]], dict[str, int]], ma
 
 
 def batches(binary: BinaryIO, plan: CsvPlan, parse: Callable[[int, Callable[[str], str]], T | Problem],
-            size: int) -> Iterator[Batch[T]]:
+            size: int, whole_lines: bool = False) -> Iterator[Batch[T]]:
     """Pass 2: `parse(line number, cell)` for every non-blank line, where `cell(field)` is that field's
-    stripped text ("" when the file has no such column); its results and problems `size` lines at a time."""
+    stripped text ("" when the file has no such column); its results and problems `size` lines at a time.
+    With `whole_lines`, a line too short to reach every column the header named is a problem ("expected 4
+    columns, got 3") rather than a line whose last cells are empty."""
+    reach = max(plan.columns.values(), default=-1)
     text = _text(binary)
     try:
         reader = csv.reader(text, delimiter=plan.delimiter)
@@ -95,7 +98,11 @@ def batches(binary: BinaryIO, plan: CsvPlan, parse: Callable[[int, Callable[[str
             if not any(c.strip() for c in record):
                 continue
             batch.lines_read += 1
-            parsed = parse(reader.line_num, _cells(record, plan.columns))
+            if whole_lines and len(record) <= reach:
+                parsed: T | Problem = Problem(reader.line_num,
+                                              f"expected {len(plan.columns)} columns, got {len(record)}")
+            else:
+                parsed = parse(reader.line_num, _cells(record, plan.columns))
             if isinstance(parsed, Problem):
                 batch.problems.append(parsed)
             else:

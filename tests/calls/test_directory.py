@@ -57,3 +57,11 @@ def test_unreadable_files_are_refused_whole(calls: CallsApplication, raw: bytes,
     with pytest.raises(UnreadableDirectory, match=reason):
         calls.import_directory(raw)
     assert messages(calls, "Municipality.Listed") == []
+
+
+def test_a_file_that_is_not_valid_csv_is_refused_whole_with_the_reason(calls: CallsApplication) -> None:
+    """Given a Milano line whose quoted municipality runs on past the CSV reader's field limit."""
+    raw = b'istat_code;municipality;category;number\n015146;"Milano' + b" e dintorni" * 20_000 + b'";health;02 1\n'
+    with pytest.raises(UnreadableDirectory, match="file is not valid CSV: field larger than field limit"):
+        calls.import_directory(raw)
+    assert messages(calls, "Municipality.Listed") == []
