@@ -1,5 +1,6 @@
-"""CSV import of donor lists, streamed (kernel.csvfile): a first pass proves the file readable, a second
-yields rows in batches. This module says which columns a list has and what one of its lines means.
+"""The phone lists contact_import reads (donor lists, register checks), streamed by kernel.csvfile: a first pass
+proves the file readable, a second yields rows in batches. This module says which columns a list has and what one
+of its lines means.
 """
 
 from __future__ import annotations
