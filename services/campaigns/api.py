@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.campaigns import calendar as calendar_rules
 from services.campaigns import reasons
 from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
 from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
@@ -303,12 +304,26 @@ def contact_eligibility(campaign_id: UUID, contact_id: UUID, app: Campaigns) -> 
                           next_at=verdict.next_at)
 
 
+class ReasonOut(BaseModel):
+    code: str = Field(description="stable, for a reader's language: e.g. closed_weekday, holiday, closed, weekly_cap")
+    params: dict[str, Any] = Field(description="what the words depend on: days as ISO dates, times as HH:MM, "
+                                   "weekdays 0 (Monday) to 6, holiday names by language")
+    text: str = Field(description="in English")
+
+
+class ReasonCountOut(ReasonOut):
+    count: int
+
+
 class WhyOut(BaseModel):
     campaign_id: UUID
     total: int
     callable_now: int
     campaign_blocked: list[str] = Field(description="what stops every contact; each is also a row of by_reason")
+    campaign_blocks: list[ReasonOut] = Field(description="campaign_blocked, each with its code and parameters")
     by_reason: dict[str, int]
+    reasons: list[ReasonCountOut] = Field(description="the rows of by_reason with their codes and parameters, "
+                                          "most contacts first")
     next_window: datetime | None = Field(
         description="when contacts that wait only for the calling window may next be dialled (none if nobody waits "
         "for it, or the campaign is blocked)")
@@ -321,7 +336,14 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
     summary = reasons.summarise(app, campaign_id)
     return WhyOut(campaign_id=campaign_id, total=summary.total, callable_now=summary.callable_now,
                   campaign_blocked=list(summary.campaign_blocked), by_reason=summary.by_reason,
+                  campaign_blocks=[_reason_out(block) for block in summary.blocks],
+                  reasons=[ReasonCountOut(code=c.reason.code, params=c.reason.params, text=c.reason.text, count=c.count)
+                           for c in summary.reasons],
                   next_window=summary.next_window, why_none="" if summary.callable_now else summary.sentence())
+
+
+def _reason_out(reason: calendar_rules.Reason) -> ReasonOut:
+    return ReasonOut(code=reason.code, params=reason.params, text=reason.text)
 
 
 class ForecastOut(BaseModel):
