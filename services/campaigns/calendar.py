@@ -187,8 +187,14 @@ def weekday_hours(policy: Policy, weekday: int) -> Hours | None:
     return policy.hours
 
 
-def policy_day(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, Reason | None]:
-    """The policy's hours for a local day (None when closed) and why it is closed or shortened."""
+def policy_day(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, str]:
+    """The policy's hours for a local day (None when closed) and why it is closed or shortened ('' if neither)."""
+    hours, why = policy_day_reason(policy, day, municipality)
+    return hours, why.text if why else ""
+
+
+def policy_day_reason(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, Reason | None]:
+    """The policy's hours for a local day (None when closed) and why it is closed or shortened (None if neither)."""
     hours = weekday_hours(policy, day.weekday())
     if hours is None:
         return None, Reason(WEEKDAY_NAMES[day.weekday()], "closed_weekday", {"weekday": day.weekday()})
@@ -219,7 +225,7 @@ def _window_on(window: CampaignWindow, timezone: str, day: date) -> tuple[Interv
 @lru_cache(maxsize=65536)
 def _contact_on(policy: Policy, timezone: str, municipality: str, preferred: tuple[Hours, ...],
                 day: date) -> tuple[Interval, ...]:
-    hours, _ = policy_day(policy, day, municipality)
+    hours, _ = policy_day_reason(policy, day, municipality)
     if hours is None:
         return ()
     tz = zone(timezone)
@@ -347,7 +353,7 @@ def closed_because(rules: Rules, at: datetime) -> Reason | None:
         return Reason("campaign not started", "campaign_not_started", {"first_day": window.first_day.isoformat()})
     if any(t.date() > window.last_day for t in local.values()):
         return Reason("campaign ended", "campaign_ended", {"last_day": window.last_day.isoformat()})
-    days = {name: policy_day(policy, t.date(), reach.municipality) for name, t in local.items()}
+    days = {name: policy_day_reason(policy, t.date(), reach.municipality) for name, t in local.items()}
     for hours, why in days.values():
         if hours is None:
             assert why is not None

@@ -39,7 +39,7 @@ async function showOffer(answer) {
   $("contact-name").textContent = offer.first_name || offer.phone;
   $("phone").textContent = offer.phone;
   $("dial").href = `tel:${offer.phone}`;
-  $("contact-kind").textContent = offer.kind;
+  $("contact-kind").textContent = t[`kind_${offer.kind}`] || offer.kind;
   $("contact-attempts").textContent = offer.attempts;
   $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
   $("script").textContent = fillScript(offer.script);

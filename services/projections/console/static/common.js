@@ -122,7 +122,7 @@ async function showAccount() {
   const who = await me();
   const login = document.getElementById("login-link"), logout = document.getElementById("logout");
   if (who) {
-    document.getElementById("who").textContent = `${t.signed_in_as} ${who.name} (${who.role})`;
+    document.getElementById("who").textContent = `${t.signed_in_as} ${who.name} (${t[`role_${who.role}`] || who.role})`;
     login.hidden = true;
     logout.hidden = false;
     logout.addEventListener("click", async () => {
