@@ -224,6 +224,8 @@ LABELS: dict[str, dict[str, str]] = {
     "export_csv": {"it": "Esporta CSV", "en": "Export CSV"},
     "total_hours": {"it": "Ore totali", "en": "Total hours"},
     "my_hours": {"it": "Le mie ore", "en": "My hours"},
+    "hours_by_volunteer": {"it": "Ore per volontario", "en": "Hours by volunteer"},
+    "weeks_from": {"it": "Ore di turno per settimana (dal lunedì)", "en": "Shift hours by week (from Monday)"},
     # auditor
     "auditor_title": {"it": "Verifica del registro", "en": "Ledger verification"},
     "auditor_intro": {

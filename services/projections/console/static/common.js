@@ -81,6 +81,17 @@ export function day(iso) {
     .format(new Date(iso));
 }
 
+// An ISO week (2026-W48) as the day it starts, as the reader writes a day and month: 23/11 (it), 23/11 (en-GB);
+// with `long`, 23 nov / 23 Nov. Anything else is returned as it came.
+export function week(period, long = false) {
+  const match = /^(\d{4})-W(\d{2})$/.exec(period);
+  if (!match) return period;
+  const jan4 = new Date(Date.UTC(Number(match[1]), 0, 4)); // always in week 1
+  const monday = new Date(jan4.getTime() + ((Number(match[2]) - 1) * 7 - ((jan4.getUTCDay() + 6) % 7)) * 86400000);
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: long ? "short" : "numeric", timeZone: "UTC" })
+    .format(monday);
+}
+
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
