@@ -10,7 +10,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.campaigns import calendar as calendar_rules
 from services.campaigns import reasons
 from services.campaigns.application import CALLS_REACTION, CampaignsApplication, ImportReport
 from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
@@ -336,14 +335,15 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
     summary = reasons.summarise(app, campaign_id)
     return WhyOut(campaign_id=campaign_id, total=summary.total, callable_now=summary.callable_now,
                   campaign_blocked=list(summary.campaign_blocked), by_reason=summary.by_reason,
-                  campaign_blocks=[_reason_out(block) for block in summary.blocks],
-                  reasons=[ReasonCountOut(code=c.reason.code, params=c.reason.params, text=c.reason.text, count=c.count)
-                           for c in summary.reasons],
-                  next_window=summary.next_window, why_none="" if summary.callable_now else summary.sentence())
+                  why_none="" if summary.callable_now else summary.sentence(), **_why(summary))
 
 
-def _reason_out(reason: calendar_rules.Reason) -> ReasonOut:
-    return ReasonOut(code=reason.code, params=reason.params, text=reason.text)
+def _why(summary: reasons.Summary) -> dict[str, Any]:
+    """The structured half of a 'why is nobody dialled' answer, shared by the eligibility and the dialer."""
+    return {"campaign_blocks": [ReasonOut(code=b.code, params=b.params, text=b.text) for b in summary.blocks],
+            "reasons": [ReasonCountOut(code=c.reason.code, params=c.reason.params, text=c.reason.text, count=c.count)
+                        for c in summary.reasons],
+            "next_window": summary.next_window}
 
 
 class ForecastOut(BaseModel):
@@ -394,6 +394,10 @@ class OfferOut(BaseModel):
 class NextContactOut(BaseModel):
     offer: OfferOut | None
     why_none: str
+    campaign_blocks: list[ReasonOut] = Field(default=[], description="with no offer: what stops every contact")
+    reasons: list[ReasonCountOut] = Field(default=[], description="with no offer: the contacts counted by why they "
+                                          "are not callable, with codes and parameters as in the eligibility answer")
+    next_window: datetime | None = Field(default=None, description="with no offer: when the calling window opens")
 
 
 def offer_out(offer: Offer) -> OfferOut:
@@ -410,7 +414,8 @@ def next_contact(campaign_id: UUID, body: VolunteerRequest, dialer: Dialling, ap
     offer = dialer.next_contact(campaign_id, body.volunteer_id)
     if offer is not None:
         return NextContactOut(offer=offer_out(offer), why_none="")
-    return NextContactOut(offer=None, why_none=reasons.summarise(app, campaign_id).sentence())
+    summary = reasons.summarise(app, campaign_id)
+    return NextContactOut(offer=None, why_none=summary.sentence(), **_why(summary))
 
 
 class LeaseOut(BaseModel):

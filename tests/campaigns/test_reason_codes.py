@@ -98,3 +98,19 @@ def test_answered_leased_and_opted_out_contacts_have_their_own_codes(
     assert client.post("/suppression/opt-outs", json={"phone": second["phone"], "source": "letter"}).status_code == 201
     call_ended(product, giulia, campaign_id, second["contact_id"], "no_answer", now + timedelta(minutes=6))
     assert {"code": "opted_out", "params": {}, "count": 1} in reasons_of(client, campaign_id)
+
+
+def test_the_dialer_offering_nobody_says_why_with_the_same_codes_as_the_dashboard(
+        client: TestClient, product: Product, clock: FixedClock, giulia: UUID) -> None:
+    # Given "Natale" on Sunday 6 December 2026, Giulia clocked in
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=ROME)
+    clock.set(now)
+    campaign_id = running_since_last_week(client, clock)
+    clock_in(product, giulia, now)
+    # When she asks for a contact
+    answer = client.post(f"/campaigns/{campaign_id}/dialer/next", json={"volunteer_id": str(giulia)}).json()
+    # Then nobody is offered, for the reason the dashboard gives, and the window's reopening comes with it
+    assert answer["offer"] is None and answer["campaign_blocks"] == []
+    assert [{k: r[k] for k in ("code", "params", "count")} for r in answer["reasons"]] == \
+        [{"code": "closed_weekday", "params": {"weekday": 6}, "count": 2}]
+    assert datetime.fromisoformat(answer["next_window"]) == datetime(2026, 12, 9, 10, 0, tzinfo=ROME)

@@ -190,6 +190,8 @@ LABELS: dict[str, dict[str, str]] = {
     "callback_at": {"it": "Orario di richiamata", "en": "Callback time"},
     "opt_out": {"it": "Non chiamare più", "en": "Never call again"},
     "no_contact": {"it": "Nessun contatto disponibile", "en": "No contact available"},
+    "campaign_has_no_contacts": {"it": "la campagna non ha contatti; importa un elenco",
+                                 "en": "the campaign has no contacts; import a list"},
     "not_a_volunteer": {
         "it": "La schermata di chiamata è per gli account dei volontari, e questo account ha il ruolo «{role}», che "
               "non chiama i donatori. Accedi con un account da volontario, oppure chiedi a un amministratore di "

@@ -1,6 +1,6 @@
 // A campaign's dashboard, refreshed every few seconds from the progress and eligibility read models.
 import { api, barChart, euro, fillRows, flash, locale, number, percent as share, t, ZONE } from "./common.js";
-import { reasonText, stateText } from "./reasons.js";
+import { opensText, reasonText, stateText } from "./reasons.js";
 
 const id = document.getElementById("dashboard").dataset.campaign;
 const percent = (part) => share(Math.min(1, part));
@@ -47,8 +47,7 @@ function showWhy(why) {
   document.getElementById("next-window-line").hidden = !why.next_window;
   if (why.next_window) {
     opens.dateTime = why.next_window;
-    opens.textContent = new Date(why.next_window).toLocaleString(locale, { weekday: "long", day: "numeric",
-      month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: ZONE, timeZoneName: "short" });
+    opens.textContent = opensText(why.next_window);
   }
 }
 

@@ -1,6 +1,6 @@
 // Why a contact is not dialled, in the page's language: a reason's code picks a label, its parameters fill it
 // in (days and times in the reader's format); a code this console does not know keeps the server's English text.
-import { day, lang, locale, t } from "./common.js";
+import { day, lang, locale, number, t, ZONE } from "./common.js";
 
 // 0 = Monday, as the server counts weekdays; 1 January 2024 was a Monday.
 const weekday = (n) => new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" })
@@ -69,4 +69,18 @@ export function stateText(state) {
   const closed = /^closed: (.+)$/.exec(state);
   if (closed) return reasonText({ code: "closed", params: { disposition: closed[1] }, text: state });
   return t[`kind_${state.replace(" ", "_")}`] || state;
+}
+
+// When the calling window next opens, in full: mercoledì 9 dicembre 2026, 10:00 CET.
+export function opensText(iso) {
+  return new Date(iso).toLocaleString(locale, { weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZone: ZONE, timeZoneName: "short" });
+}
+
+// Why the dialer offered nobody, in one sentence of the page's language, from its answer's codes.
+export function whyNoneText(answer) {
+  if (answer.campaign_blocks.length) return answer.campaign_blocks.map(reasonText).join("; ");
+  if (!answer.reasons.length) return answer.why_none ? t.campaign_has_no_contacts : "";
+  const counted = answer.reasons.map((r) => `${number(r.count)} ${reasonText(r)}`).join(", ");
+  return answer.next_window ? `${counted}. ${t.next_window}: ${opensText(answer.next_window)}` : counted;
 }
