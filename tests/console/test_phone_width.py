@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -57,3 +58,26 @@ def test_no_console_page_is_wider_than_a_phone(
         .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`).slice(0, 8)""")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, f"wider than the screen: {wide}"
     page.close()
+
+
+def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart_on_a_phone(
+        browser: Browser, server: Server) -> None:
+    # Given the hours page on a phone 390 px wide
+    page = signed_in_page(browser, server, "it-IT", width=PHONE)
+    page.goto("/console/hours?lang=it")
+    # When the console draws 26 weeks, each named by its Monday (23/11), in a card of the phone's width
+    boxes = page.evaluate("""async () => {
+        const { barChart } = await import('/console/static/common.js');
+        const card = document.createElement('div');
+        card.className = 'chart';
+        card.style.width = '320px';
+        document.querySelector('main').append(card);
+        const labels = Array.from({ length: 26 }, (_, i) => `${(i % 28) + 1}/11`);
+        barChart(card, labels, [{ name: 'a', class: 's1', values: labels.map(() => 3) },
+                                { name: 'b', class: 's2', values: labels.map(() => 1) }], 'ore');
+        return [...card.querySelectorAll('text.axis[text-anchor=middle]')].map((t) => {
+            const r = t.getBoundingClientRect(); return [r.left, r.right]; });
+    }""")
+    # Then some days are named, and no two labels touch
+    assert len(boxes) >= 4
+    assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes

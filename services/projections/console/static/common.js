@@ -112,6 +112,9 @@ export function barChart(container, labels, series, title) {
       { textContent: number(max * fraction, 1, false) }));
   }
   const group = series.length * 10 + 8;
+  // As many labels along x as fit the drawn width (about 40 px each), so that none overlaps on a phone.
+  const fit = Math.max(4, Math.floor((container.clientWidth || width) / 40));
+  const every = Math.ceil(labels.length / Math.min(fit, 26));
   labels.forEach((label, i) => {
     const x0 = left + 4 + i * group;
     series.forEach((s, j) => {
@@ -120,7 +123,7 @@ export function barChart(container, labels, series, title) {
       bar.append(Object.assign(svg("title", {}), { textContent: `${label} · ${s.name}: ${number(s.values[i], 1, false)}` }));
       root.append(bar);
     });
-    if (labels.length <= 26 || i % Math.ceil(labels.length / 20) === 0) {
+    if (i % every === 0) {
       root.append(Object.assign(svg("text", { x: x0 + group / 2 - 4, y: base + 16, class: "axis", "text-anchor": "middle" }),
         { textContent: label }));
     }
