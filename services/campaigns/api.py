@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -291,12 +291,26 @@ def contact_eligibility(campaign_id: UUID, contact_id: UUID, app: Campaigns) -> 
                           next_at=verdict.next_at)
 
 
+class ReasonOut(BaseModel):
+    code: str = Field(description="stable, for a reader's language: e.g. closed_weekday, holiday, closed, weekly_cap")
+    params: dict[str, Any] = Field(description="what the words depend on: days as ISO dates, times as HH:MM, "
+                                   "weekdays 0 (Monday) to 6, holiday names by language")
+    text: str = Field(description="in English")
+
+
+class ReasonCountOut(ReasonOut):
+    count: int
+
+
 class WhyOut(BaseModel):
     campaign_id: UUID
     total: int
     callable_now: int
     campaign_blocked: list[str] = Field(description="what stops every contact; each is also a row of by_reason")
+    campaign_blocks: list[ReasonOut] = Field(description="campaign_blocked, each with its code and parameters")
     by_reason: dict[str, int]
+    reasons: list[ReasonCountOut] = Field(description="the rows of by_reason with their codes and parameters, "
+                                          "most contacts first")
     next_window: datetime | None = Field(
         description="when contacts that wait only for the calling window may next be dialled (none if nobody waits "
         "for it, or the campaign is blocked)")
@@ -309,7 +323,15 @@ def campaign_eligibility(campaign_id: UUID, app: Campaigns) -> WhyOut:
     summary = reasons.summarise(app, campaign_id)
     return WhyOut(campaign_id=campaign_id, total=summary.total, callable_now=summary.callable_now,
                   campaign_blocked=list(summary.campaign_blocked), by_reason=summary.by_reason,
-                  next_window=summary.next_window, why_none="" if summary.callable_now else summary.sentence())
+                  why_none="" if summary.callable_now else summary.sentence(), **_why(summary))
+
+
+def _why(summary: reasons.Summary) -> dict[str, Any]:
+    """The structured half of a 'why is nobody dialled' answer, shared by the eligibility and the dialer."""
+    return {"campaign_blocks": [ReasonOut(code=b.code, params=b.params, text=b.text) for b in summary.blocks],
+            "reasons": [ReasonCountOut(code=c.reason.code, params=c.reason.params, text=c.reason.text, count=c.count)
+                        for c in summary.reasons],
+            "next_window": summary.next_window}
 
 
 class ForecastOut(BaseModel):
@@ -360,6 +382,10 @@ class OfferOut(BaseModel):
 class NextContactOut(BaseModel):
     offer: OfferOut | None
     why_none: str
+    campaign_blocks: list[ReasonOut] = Field(default=[], description="with no offer: what stops every contact")
+    reasons: list[ReasonCountOut] = Field(default=[], description="with no offer: the contacts counted by why they "
+                                          "are not callable, with codes and parameters as in the eligibility answer")
+    next_window: datetime | None = Field(default=None, description="with no offer: when the calling window opens")
 
 
 def offer_out(offer: Offer) -> OfferOut:
@@ -376,7 +402,8 @@ def next_contact(campaign_id: UUID, body: VolunteerRequest, dialer: Dialling, ap
     offer = dialer.next_contact(campaign_id, body.volunteer_id)
     if offer is not None:
         return NextContactOut(offer=offer_out(offer), why_none="")
-    return NextContactOut(offer=None, why_none=reasons.summarise(app, campaign_id).sentence())
+    summary = reasons.summarise(app, campaign_id)
+    return NextContactOut(offer=None, why_none=summary.sentence(), **_why(summary))
 
 
 class LeaseOut(BaseModel):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -21,6 +22,16 @@ import holidays
 from services.kernel.errors import InvalidInput
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something cannot happen: in English words, and as a stable code with its parameters (days as ISO
+    dates, times as HH:MM), from which a reader's console writes it in the reader's language and formats."""
+
+    text: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 class InvalidCalendar(InvalidInput):
@@ -141,20 +152,30 @@ def municipality_key(name: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _national_holidays(country: str, year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays(country, years=year).items())
+def _national_holidays(country: str, year: int, language: str | None = None) -> dict[date, str]:
+    try:
+        return dict(holidays.country_holidays(country, years=year, language=language).items())
+    except NotImplementedError:  # a country whose names the library has in no other language
+        return dict(holidays.country_holidays(country, years=year).items())
 
 
-def holiday_name(policy: Policy, day: date, municipality: str) -> str:
-    """The holiday on `day` for a contact in `municipality` under `policy`, or ''."""
+# The languages the console is read in, as the holidays library names them.
+HOLIDAY_LANGUAGES = {"en": "en_US", "it": "it_IT"}
+
+
+def holiday_reason(policy: Policy, day: date, municipality: str) -> Reason | None:
+    """The holiday on `day` for a contact in `municipality`: a national one with its name in each console
+    language (params `names`), or the patron saint's day of the contact's town (params `town`)."""
     national = _national_holidays(policy.country, day.year).get(day)
     if national:
-        return national
+        names = {language: _national_holidays(policy.country, day.year, code).get(day, national)
+                 for language, code in HOLIDAY_LANGUAGES.items()}
+        return Reason(national, "holiday", {"date": day.isoformat(), "names": names})
     place = municipality_key(municipality)
     for town, month, mday in policy.patron_days:
         if place and municipality_key(town) == place and (day.month, day.day) == (month, mday):
-            return f"patron saint's day of {town}"
-    return ""
+            return Reason(f"patron saint's day of {town}", "patron_day", {"date": day.isoformat(), "town": town})
+    return None
 
 
 def weekday_hours(policy: Policy, weekday: int) -> Hours | None:
@@ -167,19 +188,26 @@ def weekday_hours(policy: Policy, weekday: int) -> Hours | None:
 
 
 def policy_day(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, str]:
-    """The policy's hours for a local day (None when closed) and why it is closed or shortened."""
+    """The policy's hours for a local day (None when closed) and why it is closed or shortened ('' if neither)."""
+    hours, why = policy_day_reason(policy, day, municipality)
+    return hours, why.text if why else ""
+
+
+def policy_day_reason(policy: Policy, day: date, municipality: str) -> tuple[Hours | None, Reason | None]:
+    """The policy's hours for a local day (None when closed) and why it is closed or shortened (None if neither)."""
     hours = weekday_hours(policy, day.weekday())
     if hours is None:
-        return None, WEEKDAY_NAMES[day.weekday()]
-    holiday = holiday_name(policy, day, municipality)
+        return None, Reason(WEEKDAY_NAMES[day.weekday()], "closed_weekday", {"weekday": day.weekday()})
+    holiday = holiday_reason(policy, day, municipality)
     if holiday:
-        return None, f"holiday ({holiday})"
+        return None, Reason(f"holiday ({holiday.text})", holiday.code, holiday.params)
     if hours != policy.hours:
-        return hours, WEEKDAY_NAMES[day.weekday()]
-    eve = holiday_name(policy, day + timedelta(days=1), municipality)
+        return hours, Reason(WEEKDAY_NAMES[day.weekday()], "short_weekday", {"weekday": day.weekday()})
+    eve = holiday_reason(policy, day + timedelta(days=1), municipality)
     if eve:
-        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), f"eve of {eve}"
-    return policy.hours, ""
+        return Hours(policy.hours.start, min(policy.hours.end, policy.short_day_end)), \
+            Reason(f"eve of {eve.text}", "eve", eve.params)
+    return policy.hours, None
 
 
 def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -197,7 +225,7 @@ def _window_on(window: CampaignWindow, timezone: str, day: date) -> tuple[Interv
 @lru_cache(maxsize=65536)
 def _contact_on(policy: Policy, timezone: str, municipality: str, preferred: tuple[Hours, ...],
                 day: date) -> tuple[Interval, ...]:
-    hours, _reason = policy_day(policy, day, municipality)
+    hours, _ = policy_day_reason(policy, day, municipality)
     if hours is None:
         return ()
     tz = zone(timezone)
@@ -307,35 +335,48 @@ def _split_by_bands(interval: Interval, tz: ZoneInfo, bands: Sequence[Hours]) ->
 
 def why_closed(rules: Rules, at: datetime) -> str:
     """Why `at` is outside every allowed interval, in words a campaign manager understands ('' if open)."""
+    reason = closed_because(rules, at)
+    return reason.text if reason else ""
+
+
+def closed_because(rules: Rules, at: datetime) -> Reason | None:
+    """Why `at` is outside every allowed interval (None if open), in words and as a code with parameters."""
     if interval_at(rules, at) is not None:
-        return ""
+        return None
     window, policy, reach = rules.window, rules.policy, rules.reach
     if not governs(policy, reach):
-        return (f"no calling policy for numbers in {', '.join(reach.timezones)}: {policy.label} governs numbers in "
-                f"{', '.join(sorted(policy.timezones))}")
+        return Reason(f"no calling policy for numbers in {', '.join(reach.timezones)}: {policy.label} governs "
+                      f"numbers in {', '.join(sorted(policy.timezones))}", "no_policy",
+                      {"zones": list(reach.timezones), "policy": policy.label, "governs": sorted(policy.timezones)})
     local = {name: at.astimezone(zone(name)) for name in reach.timezones}
     if any(t.date() < window.first_day for t in local.values()):
-        return "campaign not started"
+        return Reason("campaign not started", "campaign_not_started", {"first_day": window.first_day.isoformat()})
     if any(t.date() > window.last_day for t in local.values()):
-        return "campaign ended"
-    days = {name: policy_day(policy, t.date(), reach.municipality) for name, t in local.items()}
-    for hours, reason in days.values():
+        return Reason("campaign ended", "campaign_ended", {"last_day": window.last_day.isoformat()})
+    days = {name: policy_day_reason(policy, t.date(), reach.municipality) for name, t in local.items()}
+    for hours, why in days.values():
         if hours is None:
-            return reason
+            assert why is not None
+            return why
     for t in local.values():
         if t.weekday() not in window.weekdays:
-            return f"campaign does not call on {WEEKDAY_NAMES[t.weekday()]}"
+            return Reason(f"campaign does not call on {WEEKDAY_NAMES[t.weekday()]}", "campaign_weekday",
+                          {"weekday": t.weekday()})
     for name, t in local.items():
-        hours, reason = days[name]
+        hours, why = days[name]
         assert hours is not None
         if not hours.start <= t.time() < hours.end:
-            return f"outside {policy.label} hours {hours} ({reason or 'weekday'}) in {name}"
+            day = {"code": why.code, "params": why.params} if why else {"code": "weekday", "params": {}}
+            return Reason(f"outside {policy.label} hours {hours} ({why.text if why else 'weekday'}) in {name}",
+                          "outside_policy_hours", {"policy": policy.label, "from": f"{hours.start:%H:%M}",
+                                                   "until": f"{hours.end:%H:%M}", "zone": name, "day": day})
         if reach.preferred and band_of(t.time(), reach.preferred) is None:
-            return f"outside the contact's preferred times in {name}"
+            return Reason(f"outside the contact's preferred times in {name}", "outside_preferred", {"zone": name})
     for name, t in local.items():
         if not window.hours.start <= t.time() < window.hours.end:
-            return f"campaign window {window.hours} ({name}) closed"
-    return "no allowed interval in common"
+            return Reason(f"campaign window {window.hours} ({name}) closed", "campaign_window_closed",
+                          {"from": f"{window.hours.start:%H:%M}", "until": f"{window.hours.end:%H:%M}", "zone": name})
+    return Reason("no allowed interval in common", "no_common_interval")
 
 
 def calling_days(rules: Rules, first: date, count: int) -> list[date]:

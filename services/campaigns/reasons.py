@@ -13,24 +13,39 @@ from datetime import datetime
 from uuid import UUID
 
 from services.campaigns.application import CampaignsApplication
-from services.campaigns.calendar import next_allowed, reach_from_key, why_closed, zone
+from services.campaigns.calendar import Reason, closed_because, next_allowed, reach_from_key, zone
 from services.campaigns.dialer import queue
-from services.campaigns.domain.campaign import Campaign, RegisterCheckStale, check_register
+from services.campaigns.domain.campaign import Campaign, register_stale
+from services.campaigns.domain.suppression import hold_reason
 
 CALLABLE = "callable now"
+
+
+@dataclass(frozen=True)
+class Counted:
+    reason: Reason
+    count: int
 
 
 @dataclass(frozen=True)
 class Summary:
     total: int
     callable_now: int
-    campaign_blocked: tuple[str, ...]
-    by_reason: dict[str, int]
+    blocks: tuple[Reason, ...]  # what stops every contact of the campaign
+    reasons: tuple[Counted, ...]  # the rows of by_reason with their codes and parameters, most contacts first
     next_window: datetime | None  # when contacts waiting only for the calling window may next be dialled
     timezone: str
 
+    @property
+    def campaign_blocked(self) -> tuple[str, ...]:
+        return tuple(block.text for block in self.blocks)
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        return {counted.reason.text: counted.count for counted in self.reasons}
+
     def sentence(self) -> str:
-        if self.campaign_blocked:
+        if self.blocks:
             return "; ".join(self.campaign_blocked)
         if self.total == 0:
             return "the campaign has no contacts; import a list"
@@ -45,43 +60,53 @@ class Summary:
 def summarise(app: CampaignsApplication, campaign_id: UUID) -> Summary:
     now = app.clock.now()
     campaign = app.get(campaign_id, Campaign)
-    blocked: list[str] = []
+    blocks: list[Reason] = []
     if not campaign.running:
-        blocked.append(f"campaign is {campaign.status}")
-    try:
-        check_register(campaign.policy, app.register_checked_on(),
-                       now.astimezone(zone(campaign.window.timezone)).date())
-    except RegisterCheckStale as stale:
-        blocked.append(stale.message)
-    closed_keys: dict[str, str] = {}
-    by_reason: Counter[str] = Counter()
+        blocks.append(Reason(f"campaign is {campaign.status}", "campaign_status", {"status": str(campaign.status)}))
+    stale = register_stale(campaign.policy, app.register_checked_on(),
+                           now.astimezone(zone(campaign.window.timezone)).date())
+    if stale:
+        blocks.append(stale)
+    closed_keys: dict[str, Reason | None] = {}
+    by_reason: Counter[Reason] = Counter()
     opens: dict[str, datetime | None] = {}
     for row in queue.counts(app.queue, str(campaign_id), now):
         key = row["calendar_key"]
         if key not in closed_keys:
-            closed_keys[key] = why_closed(campaign.rules(reach_from_key(key)), now)
+            closed_keys[key] = closed_because(campaign.rules(reach_from_key(key)), now)
         reason = _reason(row, closed_keys[key])
-        if reason == closed_keys[key] and key not in opens:  # due and free, waiting only for the window
+        if reason is closed_keys[key] and key not in opens:  # due and free, waiting only for the window
             upcoming = next_allowed(campaign.rules(reach_from_key(key)), now)
             opens[key] = None if upcoming is None else upcoming.start
         by_reason[reason] += int(row["n"])
-    if blocked and CALLABLE in by_reason:
-        by_reason["; ".join(blocked)] += by_reason.pop(CALLABLE)
+    callable_reason = Reason(CALLABLE, "callable")
+    if blocks and callable_reason in by_reason:
+        by_reason[_blocked(blocks)] += by_reason.pop(callable_reason)
     total = sum(by_reason.values())
-    next_window = None if blocked else min((at for at in opens.values() if at is not None), default=None)
-    return Summary(total, by_reason[CALLABLE], tuple(blocked), dict(by_reason), next_window,
-                   campaign.window.timezone)
+    next_window = None if blocks else min((at for at in opens.values() if at is not None), default=None)
+    ranked = tuple(Counted(reason, n) for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1]))
+    return Summary(total, by_reason[callable_reason], tuple(blocks), ranked, next_window, campaign.window.timezone)
 
 
-def _reason(row: dict[str, object], calendar_closed: str) -> str:
+def _blocked(blocks: list[Reason]) -> Reason:
+    if len(blocks) == 1:
+        return blocks[0]
+    return Reason("; ".join(block.text for block in blocks), "campaign_blocked",
+                  {"reasons": [{"code": b.code, "params": b.params, "text": b.text} for b in blocks]})
+
+
+def _reason(row: dict[str, object], calendar_closed: Reason | None) -> Reason:
+    # Reasons are equal when their texts are: the text carries every parameter.
     if row["kind"] == "closed":
-        return f"closed: {row['closed_reason']}"
+        return Reason(f"closed: {row['closed_reason']}", "closed", {"disposition": row["closed_reason"]})
     if row["kind"] == "leased":
-        return "leased to a volunteer" if row["leased_now"] else "lease lapsed, back at the next sweep"
+        if row["leased_now"]:
+            return Reason("leased to a volunteer", "leased")
+        return Reason("lease lapsed, back at the next sweep", "lease_lapsed")
     if not row["free"]:
-        return str(row["hold_reason"])
+        return hold_reason(str(row["hold_reason"]))
     if not row["due"]:
-        return f"{row['kind']} scheduled for later"
+        return Reason(f"{row['kind']} scheduled for later", "scheduled", {"kind": row["kind"]})
     if calendar_closed:
         return calendar_closed
-    return CALLABLE
+    return Reason(CALLABLE, "callable")

@@ -12,7 +12,17 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.campaigns.calendar import CampaignWindow, Hours, Policy, Reach, Rules, parse_time, policy_named, zone
+from services.campaigns.calendar import (
+    CampaignWindow,
+    Hours,
+    Policy,
+    Reach,
+    Reason,
+    Rules,
+    parse_time,
+    policy_named,
+    zone,
+)
 from services.kernel.errors import DomainError, InvalidInput
 
 MERGE_FIELDS = frozenset({"first_name", "last_name", "campaign", "volunteer_name", "privacy_notice"})
@@ -217,15 +227,24 @@ class Campaign(Aggregate):
 
 def check_register(policy: Policy, checked_on: date | None, today: date) -> None:
     """Nobody is called when the opposition register check is older than the policy allows."""
+    stale = register_stale(policy, checked_on, today)
+    if stale:
+        raise RegisterCheckStale(stale.text)
+
+
+def register_stale(policy: Policy, checked_on: date | None, today: date) -> Reason | None:
+    """Why the opposition register check is too old to call anyone (None when it is recent enough)."""
     limit = policy.register_max_age_days
     if checked_on is None:
-        raise RegisterCheckStale(
-            "the national opposition register was never checked; import a register file before calling")
+        return Reason("the national opposition register was never checked; import a register file before calling",
+                      "register_never_checked")
     age = (today - checked_on).days
     if age > limit:
-        raise RegisterCheckStale(
-            f"the opposition register was last checked on {checked_on} ({age} days ago); {policy.label} allows "
-            f"{limit} days: import a fresh register file")
+        return Reason(f"the opposition register was last checked on {checked_on} ({age} days ago); {policy.label} "
+                      f"allows {limit} days: import a fresh register file", "register_stale",
+                      {"checked_on": checked_on.isoformat(), "age_days": age, "policy": policy.label,
+                       "limit_days": limit})
+    return None
 
 
 def default_retry() -> dict[str, Any]:

@@ -7,13 +7,14 @@ at once, and leasing a contact also engages its person: two campaigns can never 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.campaigns.calendar import Policy
+from services.campaigns.calendar import Policy, Reason
 from services.kernel.errors import DomainError
 
 CONVERSATIONS = frozenset({"answered", "pledged", "not_interested", "callback_requested", "do_not_call"})
@@ -36,6 +37,32 @@ class Hold:
 
 
 FREE = Hold(None, "")
+
+# Why a person is held: the English text the dialer's queue stores, by the code a console translates it with.
+HOLD_TEXTS = {
+    "opted_out": "opted out",
+    "on_register": "on the opposition register (checked {checked_on}) without later consent",
+    "engaged_elsewhere": "being called in another campaign",
+    "resting": "resting after an abandoned or silent call",
+    "weekly_cap": "weekly cap of {attempts} attempts reached",
+    "conversation_rest": "spoke with us in the last {days} days",
+}
+_HOLD_PATTERNS = {code: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(text)) + "$")
+                  for code, text in HOLD_TEXTS.items()}
+
+
+def hold_text(code: str, **params: object) -> str:
+    return HOLD_TEXTS[code].format(**params)
+
+
+def hold_reason(text: str) -> Reason:
+    """A stored hold's text read back as its code and parameters (code 'hold' for a text of another kind)."""
+    for code, pattern in _HOLD_PATTERNS.items():
+        match = pattern.match(text)
+        if match:
+            params: dict[str, object] = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
+            return Reason(text, code, params)
+    return Reason(text, "hold")
 
 
 @dataclass(frozen=True)
@@ -149,11 +176,11 @@ class Person(Aggregate):
     def suppression(self) -> str:
         """Why this person may never be called until something changes ('' when not suppressed)."""
         if self.opted_out_at is not None:
-            return "opted out"
+            return hold_text("opted_out")
         if self.register_listed_on is not None:
             first = date.fromisoformat(self.register_first_listed_on or self.register_listed_on)
             if self.consent_at is None or self.consent_at.date() <= first:
-                return f"on the opposition register (checked {self.register_listed_on}) without later consent"
+                return hold_text("on_register", checked_on=self.register_listed_on)
         return ""
 
     def hold(self, campaign_id: str, contact_id: str, now: datetime, policy: Policy) -> Hold:
@@ -164,17 +191,17 @@ class Person(Aggregate):
         holds = [FREE]
         if self.engaged_contact and self.engaged_contact != contact_id and self.engaged_until and \
                 self.engaged_until > now:
-            holds.append(Hold(self.engaged_until, "being called in another campaign"))
+            holds.append(Hold(self.engaged_until, hold_text("engaged_elsewhere")))
         if self.rest_until and self.rest_until > now:
-            holds.append(Hold(self.rest_until, "resting after an abandoned or silent call"))
+            holds.append(Hold(self.rest_until, hold_text("resting")))
         week = [a for a in self.attempts if a > now - timedelta(days=7)]
         if len(week) >= policy.weekly_attempts:
             until = week[-policy.weekly_attempts] + timedelta(days=7)
-            holds.append(Hold(until, f"weekly cap of {policy.weekly_attempts} attempts reached"))
+            holds.append(Hold(until, hold_text("weekly_cap", attempts=policy.weekly_attempts)))
         if self.conversation_at and self.conversation_campaign != campaign_id:
             until = self.conversation_at + timedelta(days=policy.conversation_rest_days)
             if until > now:
-                holds.append(Hold(until, f"spoke with us in the last {policy.conversation_rest_days} days"))
+                holds.append(Hold(until, hold_text("conversation_rest", days=policy.conversation_rest_days)))
         return max(holds, key=lambda h: h.until or datetime.min.replace(tzinfo=now.tzinfo))
 
 

@@ -1,5 +1,6 @@
 // The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
 import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
+import { whyNoneText } from "./reasons.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, offer = null, call = null, connected = false, campaign = null;
@@ -33,13 +34,13 @@ async function showOffer(answer) {
   $("contact").hidden = !offer;
   $("none").hidden = !!offer;
   if (!offer) {
-    $("none").textContent = `${t.no_contact}: ${answer.why_none}`;
+    $("none").textContent = `${t.no_contact}: ${whyNoneText(answer)}`;
     return;
   }
   $("contact-name").textContent = offer.first_name || offer.phone;
   $("phone").textContent = offer.phone;
   $("dial").href = `tel:${offer.phone}`;
-  $("contact-kind").textContent = offer.kind;
+  $("contact-kind").textContent = t[`kind_${offer.kind}`] || offer.kind;
   $("contact-attempts").textContent = offer.attempts;
   $("contact-until").textContent = new Date(offer.allowed_until).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
   $("script").textContent = fillScript(offer.script);

@@ -8,7 +8,7 @@ const fundSelect = document.getElementById("c-fund");
 function render(list) {
   for (const c of list) known.set(c.campaign_id, c);
   const rows = [...known.values()].map((c) => el("tr", {},
-    el("td", {}, c.name), el("td", {}, el("span", { class: `badge ${c.status}` }, c.status)),
+    el("td", {}, c.name), el("td", {}, el("span", { class: `badge ${c.status}` }, t[`status_${c.status}`] || c.status)),
     el("td", {}, day(c.starts_on)), el("td", {}, day(c.ends_on)),
     el("td", {}, el("a", { href: `/console/campaigns/${c.campaign_id}?lang=${lang}` }, `${t.dashboard}: ${c.name}`))));
   document.querySelector("#campaigns tbody").replaceChildren(

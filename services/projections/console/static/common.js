@@ -81,6 +81,17 @@ export function day(iso) {
     .format(new Date(iso));
 }
 
+// An ISO week (2026-W48) as the day it starts, as the reader writes a day and month: 23/11 (it), 23/11 (en-GB);
+// with `long`, 23 nov / 23 Nov. Anything else is returned as it came.
+export function week(period, long = false) {
+  const match = /^(\d{4})-W(\d{2})$/.exec(period);
+  if (!match) return period;
+  const jan4 = new Date(Date.UTC(Number(match[1]), 0, 4)); // always in week 1
+  const monday = new Date(jan4.getTime() + ((Number(match[2]) - 1) * 7 - ((jan4.getUTCDay() + 6) % 7)) * 86400000);
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: long ? "short" : "numeric", timeZone: "UTC" })
+    .format(monday);
+}
+
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
@@ -101,6 +112,9 @@ export function barChart(container, labels, series, title) {
       { textContent: number(max * fraction, 1, false) }));
   }
   const group = series.length * 10 + 8;
+  // As many labels along x as fit the drawn width (about 40 px each), so that none overlaps on a phone.
+  const fit = Math.max(4, Math.floor((container.clientWidth || width) / 40));
+  const every = Math.ceil(labels.length / Math.min(fit, 26));
   labels.forEach((label, i) => {
     const x0 = left + 4 + i * group;
     series.forEach((s, j) => {
@@ -109,7 +123,7 @@ export function barChart(container, labels, series, title) {
       bar.append(Object.assign(svg("title", {}), { textContent: `${label} · ${s.name}: ${number(s.values[i], 1, false)}` }));
       root.append(bar);
     });
-    if (labels.length <= 26 || i % Math.ceil(labels.length / 20) === 0) {
+    if (i % every === 0) {
       root.append(Object.assign(svg("text", { x: x0 + group / 2 - 4, y: base + 16, class: "axis", "text-anchor": "middle" }),
         { textContent: label }));
     }
@@ -122,7 +136,7 @@ async function showAccount() {
   const who = await me();
   const login = document.getElementById("login-link"), logout = document.getElementById("logout");
   if (who) {
-    document.getElementById("who").textContent = `${t.signed_in_as} ${who.name} (${who.role})`;
+    document.getElementById("who").textContent = `${t.signed_in_as} ${who.name} (${t[`role_${who.role}`] || who.role})`;
     login.hidden = true;
     logout.hidden = false;
     logout.addEventListener("click", async () => {

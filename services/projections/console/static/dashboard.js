@@ -1,5 +1,6 @@
 // A campaign's dashboard, refreshed every few seconds from the progress and eligibility read models.
 import { api, barChart, euro, fillRows, flash, locale, number, percent as share, t, ZONE } from "./common.js";
+import { opensText, reasonText, stateText } from "./reasons.js";
 
 const id = document.getElementById("dashboard").dataset.campaign;
 const percent = (part) => share(Math.min(1, part));
@@ -22,7 +23,7 @@ function showProgress(p) {
   document.getElementById("progress").setAttribute("aria-label",
     `${t.pledged} ${percent(p.pledged_share_of_goal)}, ${t.paid} ${percent(p.paid_share_of_goal)} ${t.of_goal}`);
   fillRows(document.querySelector("#states tbody"),
-    Object.entries(p.contacts_by_state).sort((a, b) => b[1] - a[1]).map(([state, n]) => [state, n]));
+    Object.entries(p.contacts_by_state).sort((a, b) => b[1] - a[1]).map(([state, n]) => [stateText(state), n]));
   fillRows(document.querySelector("#volunteers tbody"), p.per_volunteer.map((v) =>
     [names.get(v.key) || v.key.slice(0, 8), v.attempts, v.reached, v.pledges, share(v.conversion)]));
   const hours = Array.from({ length: 13 }, (_, i) => String(i + 8).padStart(2, "0"));
@@ -36,19 +37,17 @@ function showProgress(p) {
 
 function showWhy(why) {
   document.getElementById("callable").textContent = `${number(why.callable_now)} / ${number(why.total)}`;
-  document.getElementById("blocked").replaceChildren(...why.campaign_blocked.map((reason) => {
+  document.getElementById("blocked").replaceChildren(...why.campaign_blocks.map((reason) => {
     const item = document.createElement("li");
-    item.textContent = reason;
+    item.textContent = reasonText(reason);
     return item;
   }));
-  fillRows(document.querySelector("#reasons tbody"),
-    Object.entries(why.by_reason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason, n]));
+  fillRows(document.querySelector("#reasons tbody"), why.reasons.map((reason) => [reasonText(reason), reason.count]));
   const opens = document.getElementById("next-window");
   document.getElementById("next-window-line").hidden = !why.next_window;
   if (why.next_window) {
     opens.dateTime = why.next_window;
-    opens.textContent = new Date(why.next_window).toLocaleString(locale, { weekday: "long", day: "numeric",
-      month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: ZONE, timeZoneName: "short" });
+    opens.textContent = opensText(why.next_window);
   }
 }
 
@@ -57,7 +56,7 @@ async function refresh() {
     const [campaign, progress, why] = await Promise.all([
       api("GET", `/campaigns/${id}`), api("GET", `/stats/campaigns/${id}/progress`),
       api("GET", `/campaigns/${id}/eligibility`)]);
-    document.getElementById("campaign-status").textContent = campaign.status;
+    document.getElementById("campaign-status").textContent = t[`status_${campaign.status}`] || campaign.status;
     await learnNames(progress.per_volunteer);
     showProgress(progress);
     showWhy(why);
