@@ -33,13 +33,14 @@ def imports_of(path: Path) -> set[str]:
 
 def modules_of(path: Path) -> set[str]:
     """Like `imports_of`, but `from services.projections import ledger` names the module it brings in."""
-    names = imports_of(path)
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             package = SERVICES.parent / node.module.replace(".", "/")
-            submodules = {f"{node.module}.{a.name}" for a in node.names
-                          if (package / f"{a.name}.py").exists() or (package / a.name).is_dir()}
-            names = (names - {node.module} | submodules) if submodules else names
+            names.update(f"{node.module}.{a.name}" if (package / f"{a.name}.py").exists() or (package / a.name).is_dir()
+                         else node.module for a in node.names)
     return names
 
 
