@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from services.access import POLICY
 from services.calls import main as calls
 from services.campaigns import main as campaigns
+from services.console import main as console
 from services.donations import main as donations
 from services.kernel import auth_api, logs, privacy_api
 from services.kernel.auth import enforce
@@ -39,10 +40,8 @@ from services.kernel.scheduling import start_scheduler
 from services.kernel.settings import Settings
 from services.kernel.vault import MasterKeyMismatch, PrivacyVault, open_vault
 from services.kernel.wiring import Service
-from services.projections import campaigns_api, hours_api, ledger_api
+from services.projections import campaigns_api, console_api, hours_api, ledger_api
 from services.projections import main as projections
-from services.projections.console import api as console_api
-from services.projections.console import pages as console_pages
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +297,14 @@ def create_api_for(product: Product) -> FastAPI:
     api = create_api(
         "Angeli",
         [*(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router,
-         campaigns_api.router, auth_api.router, console_api.router, console_pages.router],
+         campaigns_api.router, auth_api.router, console_api.router, *console.ROUTERS],
         product.health(),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,
         dependencies=[Depends(enforce(POLICY))],
     )
     api.router.lifespan_context = lifespan
-    api.mount("/console/static", StaticFiles(directory=console_pages.STATIC), name="console-static")
+    api.mount("/console/static", StaticFiles(directory=console.STATIC), name="console-static")
     install_metrics(api, product.gauges())
     api.state.applications = {name: s.application for name, s in product.services.items()}
     api.state.read_stores = product.read_stores

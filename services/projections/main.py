@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from services.kernel import access_trail
 from services.kernel.readmodel import Projection
-from services.projections import call_stats, campaign_progress, directory, ledger, roster, transparency, volunteer_hours
+from services.projections import (
+    call_stats,
+    campaign_progress,
+    catalogue,
+    directory,
+    ledger,
+    roster,
+    transparency,
+    volunteer_hours,
+)
 from services.projections.api import router
-from services.projections.console import catalogue
 
 PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,

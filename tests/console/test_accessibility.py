@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from services.projections.console.pages import STATIC
+from services.console.pages import STATIC
 
 PALETTE = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", (STATIC / "console.css").read_text()))
 TEXT = 4.5  # WCAG 2.1 AA, normal text

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.calls.application import CallsApplication
+from services.console.figures import for_language
 from services.kernel.clock import FixedClock
 from services.main import Product
-from services.projections.console.figures import for_language
 from tests.calls.conftest import register, rome
 
 

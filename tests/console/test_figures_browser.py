@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.projections.console.figures import for_language
+from services.console.figures import for_language
 from tests.conftest import calling_morning
 from tests.console.conftest import ADMIN, Server, served
 

@@ -1,6 +1,5 @@
-"""Console data routes the service APIs do not offer: the campaign list, allowed callback times, the names
-of a campaign's volunteers, and the hours of every volunteer (as JSON for the chart, as CSV for a
-program or for a person's spreadsheet)."""
+"""Query routes the console's pages read and the service APIs do not offer: the campaign list, allowed callback
+times, the names of a campaign's volunteers, and the hours of every volunteer (for the chart and the CSV)."""
 
 from __future__ import annotations
 
@@ -8,23 +7,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.kernel.clock import Clock
-from services.kernel.csvsafe import to_csv
 from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PersonErased, PrivacyVault
-from services.projections import campaign_progress, roster, volunteer_hours
-from services.projections.console import catalogue, figures, i18n
+from services.projections import campaign_progress, catalogue, roster, volunteer_hours
 
+# Under /console/api, where the pages have always read them; the console's CSV export shares the prefix.
 router = APIRouter(prefix="/console/api", tags=["console"])
 Period = Literal["week", "month"]
-Language = Literal["it", "en"]
-_CSV_LANG = ("without it, a CSV for programs and re-import (`.` decimals, `,` between cells, English headings); "
-             "with it, a CSV for a person's spreadsheet in that language (it: `,` decimals and `;` between cells)")
 
 
 def _stores(request: Request) -> dict[str, ReadStore]:
@@ -115,37 +109,10 @@ def campaign_volunteers(campaign_id: UUID, stores: Stores, vault: Vault) -> list
 @router.get("/hours")
 def hours_overview(stores: Stores, vault: Vault, period: Period = "week") -> HoursOverview:
     """The centre's hours and every volunteer's, per ISO week or month, with volunteers' names."""
-    return _overview(stores, vault, period)
+    return overview(stores, vault, period)
 
 
-@router.get("/hours.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def hours_csv(stores: Stores, vault: Vault, period: Period = "week",
-              lang: Annotated[Language | None, Query(description=_CSV_LANG)] = None) -> Response:
-    """The same hours as a CSV file safe to open in a spreadsheet: plain, or in a reader's language."""
-    overview = _overview(stores, vault, period, idle=False)  # an idle volunteer has no row: no name is read
-    rows = [("centre", "", h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
-            for h in overview.centre]
-    rows += [(str(v.volunteer_id), v.name, h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
-             for v in overview.volunteers for h in v.periods]
-    header = ("volunteer_id", "name", period, "shift_hours", "talk_hours", "calls", "training_hours")
-    body, name = to_csv(header, rows), f"angeli-hours-{period}.csv"
-    if lang is not None:
-        body, name = _for_a_reader(lang, period, rows), f"angeli-hours-{period}-{lang}.csv"
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _for_a_reader(lang: Language, period: Period, rows: list[tuple[str, str, str, float, float, int, float]]) -> str:
-    """The hours for a person's spreadsheet: headings in their language, the locale's decimal mark (then `;`
-    between cells, as spreadsheets of those locales expect), and a BOM so accented names open right."""
-    t, f = i18n.labels(lang), figures.for_language(lang)
-    header = ("ID", t["name"], t[period], t["shift_hours"], t["talk_hours"], t["calls"], t["training_hours"])
-    local = [(t["centre"] if who == "centre" else who, name, when, *(f.plain_number(n) for n in numbers))
-             for who, name, when, *numbers in rows]
-    return "\ufeff" + to_csv(header, local, delimiter=";" if f.decimal_comma else ",")
-
-
-def _overview(stores: Stores, vault: PrivacyVault, period: Period, idle: bool = True) -> HoursOverview:
+def overview(stores: dict[str, ReadStore], vault: PrivacyVault, period: Period, idle: bool = True) -> HoursOverview:
     """Hours per period; `idle` keeps the volunteers with no hours in any period (their names are read too)."""
     hours = stores["volunteer_hours"]
     volunteers = []

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.console import figures, i18n
 from services.kernel.readmodel import ReadStore
-from services.projections import ledger, transparency
-from services.projections.console import catalogue, figures, i18n
+from services.projections import catalogue, ledger, transparency
 from services.projections.ledger_api import Context
 
 HERE = Path(__file__).parent
