@@ -1,0 +1,72 @@
+"""One encoder, three paths: the writer's outbox column, the relay's rendering of what the column does not hold,
+and the in-process feed give the same bytes for the same events."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from services.kernel.eventstore import event_store_env
+from services.kernel.feed import EventFeed
+from services.kernel.messages import from_event
+from services.kernel.relay_reader import RelayReader
+from services.kernel.rendering import message_parts
+from services.kernel.settings import Settings
+from tests.conftest import MEMORY
+from tests.kernel.sample import SampleApplication
+from tests.kernel.test_messages import some_events
+
+
+def test_the_writer_the_relay_and_the_feed_encode_the_same_events_to_the_same_bytes() -> None:
+    """Given a counter created, ticked and noted and a gift with every kind of value, saved in memory."""
+    app = SampleApplication(MEMORY)
+    some_events(app)
+    notifications = app.recorder.select_notifications(start=None, limit=10)
+    feed = EventFeed("sample", app)
+
+    # When each path encodes them.
+    heads, tails = message_parts("sample", notifications)
+    writer = [b"%s%d%s" % (head, n.id, tail) for head, tail, n in zip(heads, tails, notifications, strict=True)]
+    relay = [value for _, value in feed.encoded(0)[0]]
+    in_process = [message.to_json() for message in feed.read(0)[0]]
+    domain = [from_event("sample", n.id, app.mapper.to_domain_event(n)).to_json() for n in notifications]
+
+    # Then the four are the same bytes, one message per event.
+    assert len(domain) == 4
+    assert writer == relay == in_process == domain
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_outbox_the_relay_reader_and_the_feed_hold_the_same_bytes(pg_settings: Settings) -> None:
+    """Given the same events saved on PostgreSQL, where the writer fills the outbox column."""
+    app = SampleApplication(event_store_env(pg_settings, "sample"))
+    some_events(app)
+    notifications = app.recorder.select_notifications(start=None, limit=10)
+    feed = EventFeed("sample", app)
+    table = f'"{app.recorder.datastore.schema}"."{app.recorder.events_table_name}"'
+
+    # When the relay reader reads the column as written, and again once the column is emptied (rendered through
+    # the feed), and the in-process feed reads the same log.
+    with psycopg.connect(pg_settings.postgres.conninfo()) as conn:
+        outbox = [row[0] for row in conn.execute(f"SELECT message FROM {table} ORDER BY notification_id")]
+    stored = relay_page(app, pg_settings)
+    with psycopg.connect(pg_settings.postgres.conninfo()) as conn:
+        conn.execute(f"UPDATE {table} SET message = NULL")
+    rendered = relay_page(app, pg_settings)
+    in_process = [message.to_json() for message in feed.read(0)[0]]
+    domain = [from_event("sample", n.id, app.mapper.to_domain_event(n)).to_json() for n in notifications]
+
+    # Then every path holds the same bytes.
+    assert len(domain) == 4
+    assert outbox == stored == rendered == in_process == domain
+
+
+def relay_page(app: SampleApplication, settings: Settings) -> list[bytes]:
+    reader = RelayReader(EventFeed("sample", app), settings.postgres.conninfo(), limit=100)
+    try:
+        reader.start(0, idle_wait=0.05, partitions=3)
+        page = reader.next_page(timeout=30)
+    finally:
+        reader.close()
+    assert page is not None
+    return [value for _, _, value, _ in page[1]]
