@@ -8,9 +8,8 @@ import pytest
 
 from services.kernel.eventstore import event_store_env
 from services.kernel.feed import EventFeed
-from services.kernel.messages import from_event
+from services.kernel.messages import encoded_parts, from_event
 from services.kernel.relay_reader import RelayReader
-from services.kernel.rendering import message_parts
 from services.kernel.settings import Settings
 from tests.conftest import MEMORY
 from tests.kernel.sample import SampleApplication
@@ -24,9 +23,9 @@ def test_the_writer_the_relay_and_the_feed_encode_the_same_events_to_the_same_by
     notifications = app.recorder.select_notifications(start=None, limit=10)
     feed = EventFeed("sample", app)
 
-    # When each path encodes them.
-    heads, tails = message_parts("sample", notifications)
-    writer = [b"%s%d%s" % (head, n.id, tail) for head, tail, n in zip(heads, tails, notifications, strict=True)]
+    # When each path encodes them (the writer's parts joined around the id, as its statement does).
+    parts = [encoded_parts("sample", n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
+    writer = [b"%s%d%s" % (head, n.id, tail) for (head, tail), n in zip(parts, notifications, strict=True)]
     relay = [value for _, value in feed.encoded(0)[0]]
     in_process = [message.to_json() for message in feed.read(0)[0]]
     domain = [from_event("sample", n.id, app.mapper.to_domain_event(n)).to_json() for n in notifications]
