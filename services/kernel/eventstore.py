@@ -28,7 +28,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.messages import NeedsDecoding, encoded_parts, skipped
+from services.kernel.messages import NeedsDecoding, encoded_parts, reads_states_of, skipped
 from services.kernel.settings import Settings
 from services.kernel.transcoder import DateAsISO, FastJSONTranscoder
 
@@ -71,7 +71,7 @@ class ServiceApplication(Application[UUID]):
         with _schema_lock(env):
             super().__init__(env=env)
         self.clock: Clock = clock or SystemClock()
-        if isinstance(self.recorder, EventRecorder) and self.mapper.cipher is None and self.mapper.compressor is None:
+        if isinstance(self.recorder, EventRecorder) and reads_states_of(self.mapper):
             self.recorder.message_source = self.recorder.datastore.schema  # a service's schema is its source
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()

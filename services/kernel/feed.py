@@ -14,7 +14,16 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 
 from services.kernel.eventstore import EventRecorder
-from services.kernel.messages import Message, NeedsDecoding, encoded, from_event, from_state, message_type, skipped
+from services.kernel.messages import (
+    Message,
+    NeedsDecoding,
+    encoded,
+    from_event,
+    from_state,
+    message_type,
+    reads_states_of,
+    skipped,
+)
 
 _T = TypeVar("_T")
 Row = tuple[int, UUID | str, int, str, bytes]  # (notification id, originator id, version, topic, state)
@@ -26,8 +35,7 @@ class EventFeed:
     def __init__(self, source: str, application: Application) -> None:  # type: ignore[type-arg]
         self.source = source
         self.application = application
-        mapper = application.mapper
-        self._fast = mapper.cipher is None and mapper.compressor is None
+        self._fast = reads_states_of(application.mapper)
         recorder = application.recorder
         self._table: str | None = None
         self.channel: str | None = None  # PostgreSQL: notified at every commit of new events
@@ -98,7 +106,7 @@ class EventFeed:
             query += " AND notification_id <= %s"
             params.append(stop)
         if types is not None:
-            query += " AND split_part(topic, ':', 2) = ANY(%s)"
+            query += " AND split_part(topic, ':', 2) = ANY(%s)"  # messages.message_type, in SQL
             params.append(types)
         params.append(limit)
         datastore = self.application.recorder.datastore  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import TopicError, get_topic, resolve_topic
 
 FORMAT_VERSION = 1
@@ -79,6 +80,12 @@ class Message:
         if not isinstance(body["position"], int) or not isinstance(body["data"], dict):
             raise MessageFormatError("message position must be an integer and data an object")
         return cls(**{name: body[name] for name in _FIELDS}, aggregate_version=body.get("aggregate_version", 0))
+
+
+def reads_states_of(mapper: Mapper[Any]) -> bool:
+    """Whether this encoder can read the states this mapper stores: the library's JSON, neither enciphered
+    nor compressed."""
+    return mapper.cipher is None and mapper.compressor is None
 
 
 def skipped(topic: str) -> bool:
