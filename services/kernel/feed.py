@@ -89,7 +89,11 @@ class EventFeed:
         """(position, key, message JSON) of what `read` returns, rendered straight from the stored states (what
         the relay sends when the outbox column holds no message), and the position read up to."""
         rows = self._select(after, limit, None, None)
-        messages = [(row[0], str(row[1]).encode(), self._json(*row)) for row in rows if not skipped(row[3])]
+        messages = []
+        for id_, originator_id, version, topic, state in rows:
+            if not skipped(topic):
+                aggregate_id = str(originator_id)  # the key, and the message's aggregate_id
+                messages.append((id_, aggregate_id.encode(), self._json(id_, aggregate_id, version, topic, state)))
         return messages, (rows[-1][0] if rows else after)
 
     def _select(self, after: int, limit: int, stop: int | None, types: list[str] | None) -> list[Row]:

@@ -123,8 +123,7 @@ def from_state(source: str, position: int, originator_id: UUID | str, version: i
 def encoded(source: str, position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """Byte for byte `from_state(...).to_json()`, without building the message (the relay's hot path)."""
     occurred_at, data = _read_state(topic, state)
-    return (_head(str(originator_id), version, data, occurred_at) + orjson.dumps(position)
-            + _name_tail(source, message_type(topic), FORMAT_VERSION))
+    return b"%s%d%s" % (_head(str(originator_id), version, data, occurred_at), position, _topic_tail(source, topic))
 
 
 def encoded_parts(source: str, originator_id: UUID | str, version: int, topic: str,
@@ -132,27 +131,24 @@ def encoded_parts(source: str, originator_id: UUID | str, version: int, topic: s
     """The message of a stored state cut where its position goes, for a writer that learns the position only
     from the database; NeedsDecoding (or orjson.JSONDecodeError) if the state cannot be read here."""
     occurred_at, data = _read_state(topic, state)
-    tail = _name_tail(source, message_type(topic), FORMAT_VERSION)
-    return _head(str(originator_id), version, data, occurred_at), tail
+    return _head(str(originator_id), version, data, occurred_at), _topic_tail(source, topic)
 
 
-# The message's JSON with its keys in sorted order, every field written by orjson (strings escaped as it
-# escapes them): head + position + tail is byte for byte orjson.dumps of the whole message with sorted keys.
-_HEAD = b'{"aggregate_id":%s,"aggregate_version":%s,"data":%s,"occurred_at":%s,"position":'
-_TAIL = b',"source":%s,"type":%s,"version":%s}'
-
-
+# The message's bytes are orjson's for the whole message with sorted keys, cut where the position goes (the
+# fields before it sort before "position", the others after): a writer learns the position from the database.
 def _head(aggregate_id: str, aggregate_version: int, data: dict[str, Any], occurred_at: str) -> bytes:
-    dumps = orjson.dumps
-    return _HEAD % (dumps(aggregate_id), dumps(aggregate_version), dumps(data, option=orjson.OPT_SORT_KEYS),
-                    dumps(occurred_at))
+    before = {"aggregate_id": aggregate_id, "aggregate_version": aggregate_version, "data": data,
+              "occurred_at": occurred_at}
+    return orjson.dumps(before, option=orjson.OPT_SORT_KEYS)[:-1] + b',"position":'
 
 
 def _tail(source: str, type_: str, version: int) -> bytes:
-    return _TAIL % (orjson.dumps(source), orjson.dumps(type_), orjson.dumps(version))
+    return b"," + orjson.dumps({"source": source, "type": type_, "version": version})[1:]
 
 
-_name_tail = lru_cache(maxsize=4096)(_tail)  # a source's tails are few: one per event type
+@lru_cache(maxsize=4096)  # a source's tails are few: one per event type
+def _topic_tail(source: str, topic: str) -> bytes:
+    return _tail(source, message_type(topic), FORMAT_VERSION)
 
 
 def _plain(value: Any) -> Any:
