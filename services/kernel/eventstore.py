@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -276,7 +276,9 @@ class EventRecorder(PostgresProcessRecorder):
             if skipped(event.topic):
                 heads[index] = b""
                 continue
-            with suppress(NeedsDecoding, orjson.JSONDecodeError):
+            try:
                 heads[index], tails[index] = encoded_parts(
                     self.message_source, event.originator_id, event.originator_version, event.topic, event.state)
+            except (NeedsDecoding, orjson.JSONDecodeError):
+                continue  # left NULL (not `suppress`: its block costs ~0.4 µs an event, a tenth of the rendering)
         return heads, tails

@@ -122,8 +122,8 @@ def from_state(source: str, position: int, originator_id: UUID | str, version: i
 
 def encoded(source: str, position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """Byte for byte `from_state(...).to_json()`, without building the message (the relay's hot path)."""
-    occurred_at, data = _read_state(topic, state)
-    return b"%s%d%s" % (_head(str(originator_id), version, data, occurred_at), position, _topic_tail(source, topic))
+    head, tail = encoded_parts(source, originator_id, version, topic, state)
+    return b"%s%d%s" % (head, position, tail)
 
 
 def encoded_parts(source: str, originator_id: UUID | str, version: int, topic: str,
