@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
+import orjson
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, project_aggregate
 from eventsourcing.domain import Aggregate
@@ -27,7 +28,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.rendering import message_parts
+from services.kernel.messages import NeedsDecoding, encoded_parts, reads_states_of, skipped
 from services.kernel.settings import Settings
 from services.kernel.transcoder import DateAsISO, FastJSONTranscoder
 
@@ -70,7 +71,7 @@ class ServiceApplication(Application[UUID]):
         with _schema_lock(env):
             super().__init__(env=env)
         self.clock: Clock = clock or SystemClock()
-        if isinstance(self.recorder, EventRecorder) and self.mapper.cipher is None and self.mapper.compressor is None:
+        if isinstance(self.recorder, EventRecorder) and reads_states_of(self.mapper):
             self.recorder.message_source = self.recorder.datastore.schema  # a service's schema is its source
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
@@ -255,13 +256,29 @@ class EventRecorder(PostgresProcessRecorder):
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> None:
-        if self.message_source is not None:
-            heads, tails = message_parts(self.message_source, stored_events)
-        else:
-            heads = tails = [None] * len(stored_events)
+        heads, tails = self._outbox(stored_events)
         self._lock_table(curs)
         self._notify_channel(curs)
         curs.execute(self._insert_arrays, (
             [e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
             [e.topic for e in stored_events], [e.state for e in stored_events], heads, tails,
         ), binary=True)
+
+    def _outbox(self, events: Sequence[StoredEvent]) -> tuple[list[bytes | None], list[bytes | None]]:
+        """Each event's message cut at its position (head, tail), for the statement to join around the id it
+        takes. An event feeds skip gets (b"", None): an empty message; one that needs the application gets
+        (None, None), and the relay renders it through the application instead."""
+        heads: list[bytes | None] = [None] * len(events)
+        tails: list[bytes | None] = [None] * len(events)
+        if self.message_source is None:
+            return heads, tails
+        for index, event in enumerate(events):
+            if skipped(event.topic):
+                heads[index] = b""
+                continue
+            try:
+                heads[index], tails[index] = encoded_parts(
+                    self.message_source, event.originator_id, event.originator_version, event.topic, event.state)
+            except (NeedsDecoding, orjson.JSONDecodeError):
+                continue  # left NULL (not `suppress`: its block costs ~0.4 µs an event, a tenth of the rendering)
+        return heads, tails

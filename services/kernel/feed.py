@@ -14,10 +14,19 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
 
 from services.kernel.eventstore import EventRecorder
-from services.kernel.messages import Message, from_event
-from services.kernel.rendering import SKIPPED_PREFIXES, NeedsDecoding, Row, from_state, render
+from services.kernel.messages import (
+    Message,
+    NeedsDecoding,
+    encoded,
+    from_event,
+    from_state,
+    message_type,
+    reads_states_of,
+    skipped,
+)
 
 _T = TypeVar("_T")
+Row = tuple[int, UUID | str, int, str, bytes]  # (notification id, originator id, version, topic, state)
 
 
 class EventFeed:
@@ -26,8 +35,7 @@ class EventFeed:
     def __init__(self, source: str, application: Application) -> None:  # type: ignore[type-arg]
         self.source = source
         self.application = application
-        mapper = application.mapper
-        self._fast = mapper.cipher is None and mapper.compressor is None
+        self._fast = reads_states_of(application.mapper)
         recorder = application.recorder
         self._table: str | None = None
         self.channel: str | None = None  # PostgreSQL: notified at every commit of new events
@@ -65,9 +73,9 @@ class EventFeed:
         messages = []
         for row in rows:
             topic = row[3]
-            if topic.startswith(SKIPPED_PREFIXES):
+            if skipped(topic):
                 continue
-            if types is not None and topic.partition(":")[2] not in types:
+            if types is not None and message_type(topic) not in types:
                 continue
             messages.append(self._message(*row))
         return messages, (rows[-1][0] if rows else after)
@@ -81,10 +89,11 @@ class EventFeed:
         """(position, key, message JSON) of what `read` returns, rendered straight from the stored states (what
         the relay sends when the outbox column holds no message), and the position read up to."""
         rows = self._select(after, limit, None, None)
-        messages, undecoded = render(self.source, rows, self._fast)
-        for index, row in undecoded:
-            id_, key, _ = messages[index]
-            messages[index] = (id_, key, self._message(*row).to_json())
+        messages = []
+        for id_, originator_id, version, topic, state in rows:
+            if not skipped(topic):
+                aggregate_id = str(originator_id)  # the key, and the message's aggregate_id
+                messages.append((id_, aggregate_id.encode(), self._json(id_, aggregate_id, version, topic, state)))
         return messages, (rows[-1][0] if rows else after)
 
     def _select(self, after: int, limit: int, stop: int | None, types: list[str] | None) -> list[Row]:
@@ -101,7 +110,7 @@ class EventFeed:
             query += " AND notification_id <= %s"
             params.append(stop)
         if types is not None:
-            query += " AND split_part(topic, ':', 2) = ANY(%s)"
+            query += " AND split_part(topic, ':', 2) = ANY(%s)"  # messages.message_type, in SQL
             params.append(types)
         params.append(limit)
         datastore = self.application.recorder.datastore  # type: ignore[attr-defined]
@@ -145,12 +154,24 @@ class EventFeed:
 
     def _message(self, id_: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> Message:
         """Straight from the stored JSON when it holds only plain values and the library's default
-        transcodings (the relay's hot path), else through the domain event."""
+        transcodings, else through the domain event."""
         if self._fast:
             try:
                 return from_state(self.source, id_, originator_id, version, topic, state)
             except NeedsDecoding:
                 pass
+        return self._decoded(id_, originator_id, version, topic, state)
+
+    def _json(self, id_: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+        """`_message(...).to_json()`, written straight from the stored JSON when it can be (the relay's hot path)."""
+        if self._fast:
+            try:
+                return encoded(self.source, id_, originator_id, version, topic, state)
+            except NeedsDecoding:
+                pass
+        return self._decoded(id_, originator_id, version, topic, state).to_json()
+
+    def _decoded(self, id_: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> Message:
         notification = Notification(id=id_, originator_id=UUID(str(originator_id)), originator_version=version,
                                     topic=topic, state=bytes(state))
         event = self.application.mapper.to_domain_event(notification)
