@@ -19,10 +19,10 @@ from services.campaigns import forecast as forecasting
 from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
 from services.campaigns.contact_import import ImportReport, Progress, RegisterReport
 from services.campaigns.dialer import queue
+from services.campaigns.dialer.decision import Verdict, decide
 from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
 from services.campaigns.domain.suppression import Person
-from services.campaigns.eligibility import Eligibility, explain
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
@@ -254,14 +254,31 @@ class CampaignsApplication(ServiceApplication):
         """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
         return contact_import.import_register(self, binary, checked_on, progress)
 
-    # Eligibility, explained.
-    def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Eligibility:
+    # Eligibility, explained by the dialer's own decision.
+    def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Verdict:
         contact = self.get(contact_id, Contact)
         if contact.campaign_id != campaign_id:
             raise InvalidInput(f"contact {contact_id} belongs to another campaign")
         campaign = self.get(campaign_id, Campaign)
         person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
-        return explain(campaign, contact, person, self.register_checked_on(), self.clock.now())
+        return decide(contact, person, campaign, self.clock.now(), self.register_checked_on())
+
+    # Leases (the dialer's `next_contact` grants them).
+    def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
+        """Extend the volunteer's lease on a contact; the new end."""
+        contact = self.get(contact_id, Contact)
+        contact.renew(volunteer_id, self.clock.now(), self.clock.now() + self.lease)
+        self.save_and_index(contact)
+        assert contact.lease_until is not None
+        return contact.lease_until
+
+    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str) -> None:
+        """The contact goes back to the queue without an attempt; its person is free again."""
+        contact = self.get(contact_id, Contact)
+        contact.hand_back(volunteer_id, self.clock.now(), reason)
+        person = self.person(contact.person_id)
+        person.disengage(contact.id, self.clock.now())
+        self.save_and_index(contact, *([person] if person.pending_events else []))
 
     def forecast(self, campaign_id: UUID, volunteers: int | None, hours_per_day: Decimal | None,
                  handle_seconds: int | None) -> forecasting.Forecast:

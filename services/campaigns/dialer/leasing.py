@@ -17,9 +17,9 @@ from uuid import UUID, uuid4
 from services.campaigns.application import PRESENCE, CampaignsApplication
 from services.campaigns.calendar import Interval, interval_at, reach_from_key, zone
 from services.campaigns.dialer import queue
+from services.campaigns.dialer.decision import decide
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, check_register
 from services.campaigns.domain.contact import Contact
-from services.campaigns.eligibility import explain
 from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.freshness import Unhandled
 from services.kernel.readmodel import Tx
@@ -125,7 +125,7 @@ class Dialer:
         contact = app.get(contact_id, Contact)  # one read of its events
         person = app.person(contact.person_id)  # one read of its events
         policy = campaign.policy
-        verdict = explain(campaign, contact, person, register, now)
+        verdict = decide(contact, person, campaign, now, register)
         if not verdict.callable_now or verdict.interval is None:
             # A stale index row: correct it from the aggregates and move on; never offer it.
             queue.correct(tx, contact, person, policy, now)
@@ -170,22 +170,6 @@ class Dialer:
         )
 
     # Lease upkeep.
-    def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
-        app, now = self.app, self.app.clock.now()
-        contact = app.get(contact_id, Contact)
-        contact.renew(volunteer_id, now, now + app.lease)
-        app.save_and_index(contact)
-        assert contact.lease_until is not None
-        return contact.lease_until
-
-    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str) -> None:
-        app, now = self.app, self.app.clock.now()
-        contact = app.get(contact_id, Contact)
-        contact.hand_back(volunteer_id, now, reason)
-        person = app.person(contact.person_id)
-        person.disengage(contact.id, now)
-        app.save_and_index(contact, *([person] if person.pending_events else []))
-
     def expire_leases(self) -> int:
         """Sweep: lapsed leases go back to the queue (a volunteer who dropped off loses no contact)."""
         app, expired = self.app, 0
