@@ -50,7 +50,7 @@ class ContactState:
 
 
 CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
-PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
+PRESENCE = queue.PRESENCE_MESSAGES
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CAMPAIGN_CACHE_SECONDS = 1.0
 KEYS_CACHE_SECONDS = 5.0
@@ -332,8 +332,8 @@ class CampaignsApplication(ServiceApplication):
 
     def note_presence(self, message: Message) -> None:
         """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
-        at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
-        queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
+        with self.queue.transaction() as tx:
+            queue.note_presence(tx, message)
 
     def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
         contact = self.get(contact_id, Contact)

@@ -20,6 +20,7 @@ from services.campaigns.calendar import Policy
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import CALL_GRACE, Contact
 from services.campaigns.domain.suppression import FOREVER, Person
+from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore, Row, Tx
 
 SCHEMA = (
@@ -340,13 +341,27 @@ def latest_register_check(store: ReadStore) -> str | None:
     return row["checked_on"] if row and row["checked_on"] else None
 
 
+PRESENCE_MESSAGES = ("Presence.ClockedIn", "Presence.ClockedOut")
+
+
+def note_presence(tx: Tx, message: Message) -> None:
+    """Who is clocked in, from the calls service's Presence messages; the live reaction and the rebuild both write
+    it here. Idempotent and monotonic: a replayed or late message never moves presence backwards in time."""
+    at = datetime.fromisoformat(message.data["at"]).astimezone(UTC).isoformat()
+    _presence(tx, message.data["volunteer_id"], message.type.endswith("In"), at)
+
+
 def set_presence(store: ReadStore, volunteer_id: str, clocked_in: bool, at: str) -> None:
-    # Idempotent and monotonic: a replayed or late message never moves presence backwards in time.
+    """A volunteer's presence set directly (benchmarks and tests that skip the calls service)."""
     with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
-            " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
-            (volunteer_id, 1 if clocked_in else 0, at))
+        _presence(tx, volunteer_id, clocked_in, at)
+
+
+def _presence(tx: Tx, volunteer_id: str, clocked_in: bool, at: str) -> None:
+    tx.execute(
+        "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
+        " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
+        (volunteer_id, 1 if clocked_in else 0, at))
 
 
 SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")

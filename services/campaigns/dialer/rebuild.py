@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from services.campaigns.application import CampaignsApplication
-from services.campaigns.calendar import zone
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import Contact
@@ -58,34 +56,20 @@ def rebuild_queue(application: CampaignsApplication, presence: Iterable[Message]
         start = notifications[-1].id + 1
     campaigns = {str(a.id): a for a in aggregates.values() if isinstance(a, Campaign)}
     calls = list(presence) if presence is not None else None
-    clocked = _presence(calls) if calls is not None else None
     with application.queue.transaction() as tx:
         for table in DERIVED_TABLES + (CALLS_TABLES if calls is not None else ()):
             tx.execute(f"DELETE FROM {table}")
-        for message in calls or ():
+        for message in calls or ():  # through the same writes as the live reaction, in the feed's order
             if message.type in queue.SHIFT_MESSAGES:
                 queue.note_shift(tx, message.aggregate_id, message.type, message.data)
+            elif message.type in queue.PRESENCE_MESSAGES:
+                queue.note_presence(tx, message)
         # The very function each save runs, over every event at once.
         queue.apply(tx, application.queue.dialect, events, aggregates, application.clock.now(),
                     lambda campaign_id: campaigns[campaign_id].policy)
-        if clocked is not None:
-            tx.executemany("INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?)",
-                           [(v, 1 if inside else 0, at) for v, (inside, at) in clocked.items()])
     application.forget_cached()
+    clocked = {m.data["volunteer_id"] for m in calls or () if m.type in queue.PRESENCE_MESSAGES}
     return RebuildReport(
         len(events), len(campaigns), sum(isinstance(a, Contact) for a in aggregates.values()),
         sum(isinstance(a, Person) for a in aggregates.values()),
-        sum(isinstance(a, RegisterCheck) for a in aggregates.values()), len(clocked) if clocked is not None else 0)
-
-
-def _presence(messages: Iterable[Message]) -> dict[str, tuple[bool, str]]:
-    """The latest clock-in state per volunteer (later `at` wins, as the live reaction does)."""
-    latest: dict[str, tuple[bool, str]] = {}
-    for m in messages:
-        if m.type not in ("Presence.ClockedIn", "Presence.ClockedOut"):
-            continue
-        stamp = datetime.fromisoformat(m.data["at"]).astimezone(zone("UTC")).isoformat()  # as the reaction stores
-        volunteer = m.data["volunteer_id"]
-        if volunteer not in latest or latest[volunteer][1] <= stamp:
-            latest[volunteer] = (m.type.endswith("In"), stamp)
-    return latest
+        sum(isinstance(a, RegisterCheck) for a in aggregates.values()), len(clocked))
