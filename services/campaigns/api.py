@@ -412,15 +412,15 @@ class LeaseOut(BaseModel):
 
 
 @router.post("/campaigns/{campaign_id}/contacts/{contact_id}/lease/renew")
-def renew_lease(campaign_id: UUID, contact_id: UUID, body: VolunteerRequest, dialer: Dialling) -> LeaseOut:
+def renew_lease(campaign_id: UUID, contact_id: UUID, body: VolunteerRequest, app: Campaigns) -> LeaseOut:
     """Extend the volunteer's lease on a contact."""
-    return LeaseOut(contact_id=contact_id, lease_until=dialer.renew(contact_id, body.volunteer_id))
+    return LeaseOut(contact_id=contact_id, lease_until=app.renew(contact_id, body.volunteer_id))
 
 
 @router.post("/campaigns/{campaign_id}/contacts/{contact_id}/lease/release", status_code=204)
-def hand_back(campaign_id: UUID, contact_id: UUID, body: HandBack, dialer: Dialling) -> None:
+def hand_back(campaign_id: UUID, contact_id: UUID, body: HandBack, app: Campaigns) -> None:
     """Hand a leased contact back to the queue without an attempt."""
-    dialer.hand_back(contact_id, body.volunteer_id, body.reason)
+    app.hand_back(contact_id, body.volunteer_id, body.reason)
 
 
 class PersonRef(BaseModel):

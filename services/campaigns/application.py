@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from services.campaigns import contact_import
@@ -18,10 +19,10 @@ from services.campaigns import forecast as forecasting
 from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
 from services.campaigns.contact_import import ImportReport, Progress, RegisterReport
 from services.campaigns.dialer import queue
+from services.campaigns.dialer.decision import Verdict, decide
 from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
 from services.campaigns.domain.suppression import Person
-from services.campaigns.eligibility import Eligibility, explain
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
@@ -49,7 +50,7 @@ class ContactState:
 
 
 CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
-PRESENCE = ("Presence.ClockedIn", "Presence.ClockedOut")
+PRESENCE = queue.PRESENCE_MESSAGES
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CAMPAIGN_CACHE_SECONDS = 1.0
 KEYS_CACHE_SECONDS = 5.0
@@ -136,10 +137,8 @@ class CampaignsApplication(ServiceApplication):
 
     def save_campaign(self, campaign: Campaign) -> None:
         """Save the campaign and index it; this process's dialer reads it again at once."""
-        self.save(campaign)
+        self.save_and_index(campaign)
         self._campaigns.pop(str(campaign.id), None)
-        with self.queue.transaction() as tx:
-            queue.index_campaign(tx, campaign)
 
     def dialing_campaign(self, campaign_id: UUID) -> Campaign:
         """The campaign as the dialer reads it: from its events at most once per CAMPAIGN_CACHE_SECONDS in this
@@ -205,7 +204,7 @@ class CampaignsApplication(ServiceApplication):
     def opt_out(self, person_id: UUID, source: str, contact_id: str = "", recorded_by: str = SYSTEM.label) -> None:
         person = self.person(person_id)
         person.opt_out(self.clock.now(), source, contact_id, recorded_by)
-        self.save_persons([person])
+        self.save_and_index(person)
 
     def reconsent(self, person_id: UUID, given_by: str, source: str, given_at: datetime | None,
                   recorded_by: str = SYSTEM.label) -> None:
@@ -214,7 +213,7 @@ class CampaignsApplication(ServiceApplication):
             raise InvalidInput(f"consent cannot be given in the future, got {at.isoformat()}")
         person = self.person(person_id)
         person.reconsent(at, given_by, source, recorded_by)
-        self.save_persons([person])
+        self.save_and_index(person)
 
     def subject_records(self, person_id: UUID) -> dict[str, Any]:
         """What campaigns hold about a person, for the subject-access export: every opt-out and consent."""
@@ -225,20 +224,27 @@ class CampaignsApplication(ServiceApplication):
         return {"suppression": {"suppressed": person.suppression(), "register_listed_on": person.register_listed_on,
                                 "choices": [c.record() for c in person.choices]}}
 
-    def save_persons(self, persons: Sequence[Person], tracking: Tracking | None = None,
-                     contacts: Sequence[Contact] = ()) -> None:
-        self.save_tracked(*contacts, *persons, tracking=tracking)
-        self.index_after_save(contacts, persons)
+    def save_and_index(self, *aggregates: Aggregate, tracking: Tracking | None = None) -> None:
+        """Save the aggregates (with a reaction's tracking record), then bring the due queue up to date."""
+        recordings = self.save_tracked(*aggregates, tracking=tracking)
+        self.index([r.domain_event for r in recordings], aggregates)
 
-    def index_after_save(self, contacts: Sequence[Contact], persons: Sequence[Person]) -> None:
-        now = self.clock.now()
-        by_id = {p.id: p for p in persons}
+    def index(self, events: Sequence[DomainEventProtocol[UUID]], aggregates: Sequence[Aggregate]) -> None:
+        """The due queue after these saved events: the same `queue.apply` the rebuild runs over every event."""
+        state = {a.id: a for a in aggregates}
+        state.update(self.existing_persons([a.person_id for a in aggregates if isinstance(a, Contact)
+                                            and a.person_id not in state]))
         with self.queue.transaction() as tx:
-            queue.index_contacts(tx, [queue.contact_row(c, by_id.get(c.person_id), self.policy_of(str(c.campaign_id)),
-                                                        now) for c in contacts])
-        with self.queue.transaction() as tx:
-            for person in persons:
-                queue.index_person(tx, person, now, self.policy_of)
+            queue.apply(tx, self.queue.dialect, events, state, self.clock.now(), self.policy_of)
+
+    def existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
+        """The saved Person of each of these people that has one (the persons table knows which do)."""
+        if not person_ids:
+            return {}
+        marks = ", ".join("?" for _ in person_ids)
+        rows = self.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
+                                [str(p) for p in person_ids])
+        return {UUID(r["person_id"]): self.get(UUID(r["person_id"]), Person) for r in rows}
 
     def register_checked_on(self) -> date | None:
         latest = queue.latest_register_check(self.queue)
@@ -248,14 +254,31 @@ class CampaignsApplication(ServiceApplication):
         """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
         return contact_import.import_register(self, binary, checked_on, progress)
 
-    # Eligibility, explained.
-    def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Eligibility:
+    # Eligibility, explained by the dialer's own decision.
+    def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Verdict:
         contact = self.get(contact_id, Contact)
         if contact.campaign_id != campaign_id:
             raise InvalidInput(f"contact {contact_id} belongs to another campaign")
         campaign = self.get(campaign_id, Campaign)
         person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
-        return explain(campaign, contact, person, self.register_checked_on(), self.clock.now())
+        return decide(contact, person, campaign, self.clock.now(), self.register_checked_on())
+
+    # Leases (the dialer's `next_contact` grants them).
+    def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
+        """Extend the volunteer's lease on a contact; the new end."""
+        contact = self.get(contact_id, Contact)
+        contact.renew(volunteer_id, self.clock.now(), self.clock.now() + self.lease)
+        self.save_and_index(contact)
+        assert contact.lease_until is not None
+        return contact.lease_until
+
+    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str) -> None:
+        """The contact goes back to the queue without an attempt; its person is free again."""
+        contact = self.get(contact_id, Contact)
+        contact.hand_back(volunteer_id, self.clock.now(), reason)
+        person = self.person(contact.person_id)
+        person.disengage(contact.id, self.clock.now())
+        self.save_and_index(contact, *([person] if person.pending_events else []))
 
     def forecast(self, campaign_id: UUID, volunteers: int | None, hours_per_day: Decimal | None,
                  handle_seconds: int | None) -> forecasting.Forecast:
@@ -309,16 +332,15 @@ class CampaignsApplication(ServiceApplication):
 
     def note_presence(self, message: Message) -> None:
         """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
-        at = datetime.fromisoformat(message.data["at"]).astimezone(zone("UTC")).isoformat()
-        queue.set_presence(self.queue, message.data["volunteer_id"], message.type.endswith("In"), at)
+        with self.queue.transaction() as tx:
+            queue.note_presence(tx, message)
 
     def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
         contact = self.get(contact_id, Contact)
         if contact.volunteer_id != message.data["volunteer_id"]:
             return False
         contact.call_started(message.data["volunteer_id"], datetime.fromisoformat(message.data["started_at"]))
-        self.save_tracked(contact, tracking=tracking)
-        self.index_after_save([contact], [])
+        self.save_and_index(contact, tracking=tracking)
         return True
 
     def _call_ended(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
@@ -338,9 +360,7 @@ class CampaignsApplication(ServiceApplication):
         plan = plan_after(disposition, contact.attempts + 1, at, callback, campaign.rules(contact.reach),
                           campaign.retry, person.rest_until)
         contact.record_attempt(data["volunteer_id"], disposition, at, int(data.get("talk_seconds") or 0), plan)
-        self.save_persons([person], tracking=tracking, contacts=[contact])
-        with self.queue.transaction() as tx:
-            queue.add_talk_seconds(tx, str(contact.id), int(data.get("talk_seconds") or 0))
+        self.save_and_index(contact, person, tracking=tracking)
         return True
 
     # Scheduled sweeps.

@@ -64,9 +64,7 @@ def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: Binary
     problems: list[importing.Problem] = []
     contacts: list[tuple[int, UUID]] = []
     with app.queue.transaction() as tx:
-        tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
-                   " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (str(import_id), str(campaign_id),
-                                                                    now.isoformat()))
+        queue.start_import(tx, str(import_id), str(campaign_id), now.isoformat())
     for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
         imported, merged, refused = _import_batch(app, campaign_id, import_id, batch.items, now, contacts)
         problems.extend(batch.problems + refused)
@@ -74,14 +72,14 @@ def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: Binary
         totals["imported"] += imported
         totals["merged"] += merged
         totals["invalid"] += len(batch.problems) + len(refused)
-        _import_progress(app, import_id, totals, done=False)
+        with app.queue.transaction() as tx:
+            queue.import_progress(tx, str(import_id), totals)
         if progress is not None:
             progress(totals["rows"], plan.rows)
     campaign = app.get(campaign_id, Campaign)
     campaign.record_import(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
                            plan.sha256, now)
-    app.save_campaign(campaign)
-    _import_progress(app, import_id, totals, done=True)
+    app.save_campaign(campaign)  # the import's row is marked done from its ContactsImported event
     return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
                         tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
 
@@ -116,9 +114,11 @@ def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID,
                      by_person[pid].preferred_times, import_id, now)
              for cid, pid in ids.items() if str(cid) not in known]
     updated = [c for c in (_merge(app, UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
-    app.save(*fresh, *updated)
+    recordings = app.save(*fresh, *updated)
     app.vault.saved(by_person)
-    _index_contacts(app, [*fresh, *updated], now)
+    app.index([r.domain_event for r in recordings], [*fresh, *updated])
+    for campaign in {str(c.campaign_id) for c in [*fresh, *updated]}:
+        app.forget_reaches(campaign)  # after the commit, so a new reach is offered at once
     return len(fresh), merged + len(known), refused
 
 
@@ -130,32 +130,6 @@ def _merge(app: CampaignsApplication, contact_id: UUID, row: importing.Row, impo
         return None
     contact.merge_details(municipality, preferred, import_id)
     return contact
-
-
-def _import_progress(app: CampaignsApplication, import_id: UUID, totals: dict[str, int], done: bool) -> None:
-    with app.queue.transaction() as tx:
-        tx.execute("UPDATE imports SET rows_read = ?, imported = ?, merged = ?, invalid = ?, done = ?"
-                   " WHERE import_id = ?", (totals["rows"], totals["imported"], totals["merged"],
-                                            totals["invalid"], 1 if done else 0, str(import_id)))
-
-
-def _index_contacts(app: CampaignsApplication, contacts: Sequence[Contact], now: datetime) -> None:
-    """Index contacts with their persons' holds (persons that exist already, e.g. opted out earlier)."""
-    persons = _existing_persons(app, [c.person_id for c in contacts])
-    with app.queue.transaction() as tx:
-        queue.index_contacts(tx, [queue.contact_row(c, persons.get(c.person_id),
-                                                    app.policy_of(str(c.campaign_id)), now) for c in contacts])
-    for campaign_id in {str(c.campaign_id) for c in contacts}:
-        app.forget_reaches(campaign_id)  # after the commit, so a new reach is offered at once
-
-
-def _existing_persons(app: CampaignsApplication, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
-    if not person_ids:
-        return {}
-    marks = ", ".join("?" for _ in person_ids)
-    rows = app.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
-                           [str(p) for p in person_ids])
-    return {UUID(r["person_id"]): app.get(UUID(r["person_id"]), Person) for r in rows}
 
 
 def import_register(app: CampaignsApplication, binary: BinaryIO, checked_on: date,
@@ -174,7 +148,7 @@ def import_register(app: CampaignsApplication, binary: BinaryIO, checked_on: dat
         persons = [app.person(app.person_ids.of(row.phone)) for row in batch.items]
         for person in persons:
             person.list_on_register(checked_on)
-        app.save_persons([p for p in persons if p.pending_events])
+        app.save_and_index(*[p for p in persons if p.pending_events])
         listed += len(batch.items)
         invalid += len(batch.problems)
         problems.extend(batch.problems)
@@ -184,11 +158,7 @@ def import_register(app: CampaignsApplication, binary: BinaryIO, checked_on: dat
     cleared = _clear_unlisted(app, checked_on)
     at = app.clock.now()
     check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, at)
-    app.save(check)
-    with app.queue.transaction() as tx:  # the same row rebuild_queue derives from the event
-        tx.execute("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
-                   " (checked_on) DO UPDATE SET imported_at = excluded.imported_at",
-                   (checked_on.isoformat(), at.isoformat()))
+    app.save_and_index(check)
     return RegisterReport(checked_on, listed, cleared, invalid, tuple(problems[: importing.MAX_PROBLEMS_SHOWN]))
 
 
@@ -202,5 +172,5 @@ def _clear_unlisted(app: CampaignsApplication, checked_on: date) -> int:
         persons = [app.get(UUID(r["person_id"]), Person) for r in rows]
         for person in persons:
             person.clear_from_register(checked_on)
-        app.save_persons(persons)
+        app.save_and_index(*persons)
         cleared += len(persons)

@@ -17,9 +17,9 @@ from uuid import UUID, uuid4
 from services.campaigns.application import PRESENCE, CampaignsApplication
 from services.campaigns.calendar import Interval, interval_at, reach_from_key, zone
 from services.campaigns.dialer import queue
+from services.campaigns.dialer.decision import decide
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, check_register
 from services.campaigns.domain.contact import Contact
-from services.campaigns.eligibility import explain
 from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.freshness import Unhandled
 from services.kernel.readmodel import Tx
@@ -124,23 +124,22 @@ class Dialer:
         app = self.app
         contact = app.get(contact_id, Contact)  # one read of its events
         person = app.person(contact.person_id)  # one read of its events
-        new_person = bool(person.pending_events)  # first met now: its Recorded event is not saved yet
         policy = campaign.policy
-        verdict = explain(campaign, contact, person, register, now)
+        verdict = decide(contact, person, campaign, now, register)
         if not verdict.callable_now or verdict.interval is None:
             # A stale index row: correct it from the aggregates and move on; never offer it.
-            queue.index_contacts(tx, [queue.contact_row(contact, person, policy, now)])
+            queue.correct(tx, contact, person, policy, now)
             return None
         until = min(now + app.lease, verdict.interval.end)
         contact.lease(volunteer_id, uuid4(), now, until, policy.label, verdict.interval)
         person.engage(contact.id, campaign.id, until, now, policy)
         try:
-            app.save(contact, person)
+            recordings = app.save(contact, person)
         except ConcurrencyConflict:
             return None  # someone else leased this contact or this person first: next candidate
         # The lease and the person's engagement reach the index in this same transaction (one commit).
-        queue.index_contacts(tx, [queue.contact_row(contact, person, policy, now)], new_keys=False)
-        queue.index_engagement(tx, app.queue.dialect, person, str(contact.id), new_person)
+        queue.apply(tx, app.queue.dialect, [r.domain_event for r in recordings],
+                    {contact.id: contact, person.id: person}, now, app.policy_of)
         return contact
 
     def _held_by(self, campaign: Campaign, leases: tuple[str, ...], volunteer_id: UUID,
@@ -171,22 +170,6 @@ class Dialer:
         )
 
     # Lease upkeep.
-    def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
-        app, now = self.app, self.app.clock.now()
-        contact = app.get(contact_id, Contact)
-        contact.renew(volunteer_id, now, now + app.lease)
-        app.save_persons([], contacts=[contact])
-        assert contact.lease_until is not None
-        return contact.lease_until
-
-    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str) -> None:
-        app, now = self.app, self.app.clock.now()
-        contact = app.get(contact_id, Contact)
-        contact.hand_back(volunteer_id, now, reason)
-        person = app.person(contact.person_id)
-        person.disengage(contact.id, now)
-        app.save_persons([person] if person.pending_events else [], contacts=[contact])
-
     def expire_leases(self) -> int:
         """Sweep: lapsed leases go back to the queue (a volunteer who dropped off loses no contact)."""
         app, expired = self.app, 0
@@ -198,7 +181,7 @@ class Dialer:
                 person.disengage(contact.id, now)
                 expired += 1
             try:
-                app.save_persons([person] if person.pending_events else [], contacts=[contact])
+                app.save_and_index(contact, *([person] if person.pending_events else []))
             except ConcurrencyConflict:
                 continue  # the contact moved on meanwhile (an outcome arrived); the next sweep re-reads it
         return expired

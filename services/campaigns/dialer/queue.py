@@ -1,20 +1,26 @@
-"""The due-queue index: one row per contact, written right after each save, rebuildable from the aggregates.
+"""The due-queue index: one row per contact, derived from the saved events by ONE `apply`.
 
-The index only proposes candidates; the aggregates decide. A stale row (a crash between the event save and
-the index write, or a person's hold not yet copied) can cost a wasted candidate, never a wrong offer.
+`apply` runs after each save (with that save's events) and in the rebuild (with every stored event), so the
+live tables and a rebuilt copy cannot drift. The index only proposes candidates; the aggregates decide. A stale
+row (a crash between the event save and the index write, or a locked row whose hold was left) can cost a
+wasted candidate, never a wrong offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from services.campaigns.calendar import Policy
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import CALL_GRACE, Contact
 from services.campaigns.domain.suppression import FOREVER, Person
+from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore, Row, Tx
 
 SCHEMA = (
@@ -86,6 +92,51 @@ _UPSERT = (
 )
 
 
+def apply(tx: Tx, dialect: str, events: Sequence[DomainEventProtocol[UUID]], state: Mapping[UUID, Aggregate],
+          now: datetime, policy_of: Callable[[str], Policy]) -> None:
+    """Write what these saved events change: the rows of their campaigns, contacts, persons, register checks and
+    finished imports. `state` holds each aggregate as it stands after the events, and the Person of each contact
+    where one exists (a row's hold is its person's); other aggregates' events are ignored."""
+    changed: dict[UUID, set[str]] = {}
+    talk: dict[str, int] = {}
+    for event in events:
+        kind = type(event).__qualname__
+        changed.setdefault(event.originator_id, set()).add(kind)
+        if kind == "Contact.AttemptRecorded":
+            talk[str(event.originator_id)] = talk.get(str(event.originator_id), 0) + int(event.talk_seconds)  # type: ignore[attr-defined]
+        elif kind == "Campaign.ContactsImported":
+            _finished_import(tx, event)
+        elif kind == "RegisterCheck.Imported":
+            _register_checked(tx, event)
+    aggregates = [state[i] for i in changed if i in state]
+    for campaign in (a for a in aggregates if isinstance(a, Campaign)):
+        _write_campaign(tx, campaign)
+    contacts = [a for a in aggregates if isinstance(a, Contact)]
+    written = {str(c.id) for c in contacts}
+    for person in (a for a in aggregates if isinstance(a, Person)):
+        # A lease changes only the person's engagement; its suppression row stays as it was.
+        if changed[person.id] - ENGAGEMENT:
+            _write_person(tx, person)
+        _write_holds(tx, dialect, person, written, now, policy_of, skip_locked=not changed[person.id] - ENGAGEMENT)
+    if contacts:
+        rows = [contact_row(c, _person(state, c.person_id), policy_of(str(c.campaign_id)), now) for c in contacts]
+        index_contacts(tx, rows, new_keys=any(changed[c.id] - LEASING for c in contacts))
+    for contact_id, seconds in talk.items():
+        tx.execute("UPDATE queue_contacts SET talk_seconds = talk_seconds + ? WHERE contact_id = ?",
+                   (seconds, contact_id))
+
+
+# Events that change only who is engaged with whom, and a contact's lease: they never add a calendar key, and
+# the dialer writes them while other requests hold row locks (so rows locked elsewhere are skipped, not awaited).
+ENGAGEMENT = frozenset({"Person.Engaged", "Person.Disengaged"})
+LEASING = frozenset({"Contact.Leased", "Contact.LeaseRenewed", "Contact.CallStarted"})
+
+
+def _person(state: Mapping[UUID, Aggregate], person_id: UUID) -> Person | None:
+    person = state.get(person_id)
+    return person if isinstance(person, Person) else None
+
+
 def index_contacts(tx: Tx, rows: Sequence[tuple[Any, ...]], new_keys: bool = True) -> None:
     """Upsert contact rows; an older version never overwrites a newer one (two writers may race).
     `new_keys=False` when the rows' calendar keys are known already (a lease never changes a contact's reach)."""
@@ -100,33 +151,68 @@ def index_contacts(tx: Tx, rows: Sequence[tuple[Any, ...]], new_keys: bool = Tru
                    "ON CONFLICT (campaign_id, calendar_key) DO NOTHING", sorted(keys))
 
 
-def add_talk_seconds(tx: Tx, contact_id: str, seconds: int) -> None:
-    tx.execute("UPDATE queue_contacts SET talk_seconds = talk_seconds + ? WHERE contact_id = ?", (seconds, contact_id))
+def correct(tx: Tx, contact: Contact, person: Person | None, policy: Policy, now: datetime) -> None:
+    """Re-derive one contact's row from its aggregates (the dialer met a stale row; nothing was saved)."""
+    index_contacts(tx, [contact_row(contact, person, policy, now)], new_keys=False)
 
 
-def index_person(tx: Tx, person: Person, now: datetime, policy_of: Callable[[str], Policy]) -> None:
-    """Copy a person's holds onto every campaign row of that person (opt-outs reach all campaigns)."""
-    suppression = person.suppression()
+def _write_person(tx: Tx, person: Person) -> None:
     tx.execute(
         "INSERT INTO persons (person_id, suppression, register_listed_on) VALUES (?, ?, ?) "
         "ON CONFLICT (person_id) DO UPDATE SET suppression = excluded.suppression,"
         " register_listed_on = excluded.register_listed_on",
-        (str(person.id), suppression, person.register_listed_on or ""),
+        (str(person.id), person.suppression(), person.register_listed_on or ""),
     )
-    rows = tx.query("SELECT contact_id, campaign_id FROM queue_contacts WHERE person_id = ?", (str(person.id),))
+
+
+def _write_holds(tx: Tx, dialect: str, person: Person, written: set[str], now: datetime,
+                 policy_of: Callable[[str], Policy], skip_locked: bool) -> None:
+    """Copy a person's holds onto the person's other rows (an opt-out reaches every campaign). With `skip_locked`
+    a row another request holds keeps its old hold: it costs that request one re-check on the aggregates, never a
+    wrong offer, and no two leases ever wait on each other."""
+    locked = " FOR UPDATE SKIP LOCKED" if skip_locked and dialect == "postgres" else ""
+    rows = tx.query(f"SELECT contact_id, campaign_id FROM queue_contacts WHERE person_id = ?{locked}",
+                    (str(person.id),))
     for row in rows:
+        if row["contact_id"] in written:
+            continue  # its whole row follows in this same apply
         hold = person.hold(row["campaign_id"], row["contact_id"], now, policy_of(row["campaign_id"]))
         tx.execute("UPDATE queue_contacts SET hold_until = ?, hold_reason = ? WHERE contact_id = ?",
                    (ms(hold.until), hold.reason, row["contact_id"]))
 
 
-def index_campaign(tx: Tx, campaign: Campaign) -> None:
+def _write_campaign(tx: Tx, campaign: Campaign) -> None:
     tx.execute(
         "INSERT INTO campaigns (campaign_id, status, ends_on, policy) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (campaign_id) DO UPDATE SET status = excluded.status, ends_on = excluded.ends_on,"
         " policy = excluded.policy",
         (str(campaign.id), str(campaign.status), campaign.ends_on, campaign.policy.label),
     )
+
+
+def _register_checked(tx: Tx, event: Any) -> None:
+    tx.execute("INSERT INTO register_checks (checked_on, imported_at) VALUES (?, ?) ON CONFLICT"
+               " (checked_on) DO UPDATE SET imported_at = excluded.imported_at",
+               (event.checked_on, event.imported_at.isoformat()))
+
+
+def _finished_import(tx: Tx, event: Any) -> None:
+    """An import's final figures (its progress rows before the end are the import's own, not derived)."""
+    tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done, started_at)"
+               " VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (import_id) DO UPDATE SET rows_read = excluded.rows_read,"
+               " imported = excluded.imported, merged = excluded.merged, invalid = excluded.invalid, done = 1",
+               (str(event.import_id), str(event.originator_id), event.rows, event.imported, event.merged,
+                event.invalid, event.at.isoformat()))
+
+
+def start_import(tx: Tx, import_id: str, campaign_id: str, started_at: str) -> None:
+    tx.execute("INSERT INTO imports (import_id, campaign_id, rows_read, imported, merged, invalid, done,"
+               " started_at) VALUES (?, ?, 0, 0, 0, 0, 0, ?)", (import_id, campaign_id, started_at))
+
+
+def import_progress(tx: Tx, import_id: str, totals: dict[str, int]) -> None:
+    tx.execute("UPDATE imports SET rows_read = ?, imported = ?, merged = ?, invalid = ? WHERE import_id = ?",
+               (totals["rows"], totals["imported"], totals["merged"], totals["invalid"], import_id))
 
 
 def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int) -> list[Row]:
@@ -180,26 +266,6 @@ def any_due(tx: Tx, campaign_id: str, kinds: Sequence[str], now: datetime, keys:
         f"SELECT 1 AS x FROM queue_contacts WHERE campaign_id = ? AND kind IN ({', '.join('?' for _ in kinds)})"
         f" AND due_at <= ? AND hold_until <= ? AND calendar_key IN ({', '.join('?' for _ in keys)}) LIMIT 1",
         (campaign_id, *kinds, ms(now), ms(now), *keys)) is not None
-
-
-def index_engagement(tx: Tx, dialect: str, person: Person, contact_id: str, new_person: bool) -> None:
-    """A lease engages its person: hold the person's rows in other campaigns until the engagement ends
-    (`new_person`: the lease recorded the person for the first time, so the persons table learns of it).
-
-    Only rows nobody holds are written (a row another request has locked keeps its old hold: it costs that
-    request one re-check on the aggregates, never a wrong offer, and no two leases ever wait on each other)."""
-    if new_person:
-        tx.execute("INSERT INTO persons (person_id, suppression, register_listed_on) VALUES (?, ?, ?)"
-                   " ON CONFLICT (person_id) DO NOTHING", (str(person.id), person.suppression(),
-                                                          person.register_listed_on or ""))
-    if person.engaged_until is None:
-        return
-    until = ms(person.engaged_until)
-    locked = " FOR UPDATE SKIP LOCKED" if dialect == "postgres" else ""
-    tx.execute(
-        "UPDATE queue_contacts SET hold_until = ?, hold_reason = 'being called in another campaign'"
-        " WHERE contact_id IN (SELECT contact_id FROM queue_contacts WHERE person_id = ? AND contact_id <> ?"
-        f" AND hold_until < ?{locked})", (until, str(person.id), contact_id, until))
 
 
 @dataclass(frozen=True)
@@ -275,13 +341,27 @@ def latest_register_check(store: ReadStore) -> str | None:
     return row["checked_on"] if row and row["checked_on"] else None
 
 
+PRESENCE_MESSAGES = ("Presence.ClockedIn", "Presence.ClockedOut")
+
+
+def note_presence(tx: Tx, message: Message) -> None:
+    """Who is clocked in, from the calls service's Presence messages; the live reaction and the rebuild both write
+    it here. Idempotent and monotonic: a replayed or late message never moves presence backwards in time."""
+    at = datetime.fromisoformat(message.data["at"]).astimezone(UTC).isoformat()
+    _presence(tx, message.data["volunteer_id"], message.type.endswith("In"), at)
+
+
 def set_presence(store: ReadStore, volunteer_id: str, clocked_in: bool, at: str) -> None:
-    # Idempotent and monotonic: a replayed or late message never moves presence backwards in time.
+    """A volunteer's presence set directly (benchmarks and tests that skip the calls service)."""
     with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
-            " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
-            (volunteer_id, 1 if clocked_in else 0, at))
+        _presence(tx, volunteer_id, clocked_in, at)
+
+
+def _presence(tx: Tx, volunteer_id: str, clocked_in: bool, at: str) -> None:
+    tx.execute(
+        "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
+        " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
+        (volunteer_id, 1 if clocked_in else 0, at))
 
 
 SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")

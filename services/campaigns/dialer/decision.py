@@ -1,4 +1,5 @@
-"""The eligibility explainer: why a contact can or cannot be called now, and when it next can. Pure."""
+"""The dialer's decision, pure: may this contact be offered now, and if not, every reason why and when it next
+may be. The one verdict both gates a lease and answers "why not?" (the eligibility route)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from services.campaigns.domain.suppression import FOREVER, Person
 
 
 @dataclass(frozen=True)
-class Eligibility:
+class Verdict:
     callable_now: bool
     reasons: tuple[str, ...]
     next_at: datetime | None
     interval: Interval | None  # the allowed interval containing now, when callable
 
 
-def explain(campaign: Campaign, contact: Contact, person: Person | None, register_checked_on: date | None,
-            now: datetime) -> Eligibility:
+def decide(contact: Contact, person: Person | None, campaign: Campaign, now: datetime,
+           register_checked_on: date | None) -> Verdict:
+    """Callable now only when no rule refuses: the campaign runs, the register check is fresh, the contact is open,
+    free of leases, due, its person holds nothing against it, and the calendar allows this instant."""
     reasons: list[str] = []
     never = False
     earliest = now
@@ -55,7 +58,7 @@ def explain(campaign: Campaign, contact: Contact, person: Person | None, registe
     upcoming = None if never else next_allowed(rules, earliest)
     if upcoming is None and not never:
         reasons.append("no allowed calling time in the next two months")
-    return Eligibility(
+    return Verdict(
         callable_now=not reasons, reasons=tuple(reasons),
         next_at=None if upcoming is None else upcoming.start,
         interval=interval if not reasons else None,
