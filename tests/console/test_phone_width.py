@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.campaigns.conftest import SCRIPT
 from tests.conftest import ROME
-from tests.console.conftest import Server
+from tests.console.conftest import Server, launched_campaign
 from tests.console.test_console_first_hour import signed_in_page
 
 pytestmark = pytest.mark.slow
@@ -21,22 +19,9 @@ PHONE = 390
 def campaign_id(server: Server) -> str:
     """'Raccolta straordinaria per l'alluvione in Emilia-Romagna', launched with two donors, so that every table
     of the console has rows, and long ones."""
-    today = server.started_at.astimezone(ROME).date()
-    fund = server.api.post("/funds", json={"name": "Fondo emergenze alluvione Emilia-Romagna"}).json()["id"]
-    checked = server.api.post("/suppression/register", data={"checked_on": today.isoformat()},
-                              files={"file": ("rpo.csv", b"phone\n", "text/csv")})
-    assert checked.status_code == 201, checked.text
-    created = server.api.post("/campaigns", json={
-        "name": "Raccolta straordinaria per l'alluvione in Emilia-Romagna", "fund_id": fund, "goal": "142000",
-        "starts_on": (today - timedelta(days=3)).isoformat(), "ends_on": (today + timedelta(days=60)).isoformat(),
-        "script": {"text": "Buongiorno {first_name}. {privacy_notice}", "privacy_notice": SCRIPT["privacy_notice"]}})
-    assert created.status_code == 201, created.text
-    campaign: str = created.json()["id"]
-    donors = b"nome;telefono\nMaria;02 1234 5678\nLuca;06 9876 5432\n"
-    assert server.api.post(f"/campaigns/{campaign}/contacts/import",
-                           files={"file": ("donatori.csv", donors, "text/csv")}).status_code == 201
-    assert server.api.post(f"/campaigns/{campaign}/launch").status_code == 200
-    return campaign
+    return launched_campaign(server, "Raccolta straordinaria per l'alluvione in Emilia-Romagna",
+                             "Fondo emergenze alluvione Emilia-Romagna", server.started_at.astimezone(ROME).date(),
+                             goal="142000")
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])

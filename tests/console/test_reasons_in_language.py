@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.campaigns.conftest import SCRIPT
 from tests.conftest import ROME
-from tests.console.conftest import Server
+from tests.console.conftest import Server, launched_campaign
 from tests.console.test_console_e2e import PASSWORD, account
 from tests.console.test_console_first_hour import signed_in_page
 
@@ -68,21 +68,8 @@ def test_the_dashboard_says_why_nobody_is_dialled_in_its_own_language_with_days_
 def closed_today(server: Server) -> str:
     """'Epifania', launched with two donors, whose window leaves out the product's weekday; and Giulia's account."""
     today = server.started_at.astimezone(ROME).date()
-    checked = server.api.post("/suppression/register", data={"checked_on": today.isoformat()},
-                              files={"file": ("rpo.csv", b"phone\n", "text/csv")})
-    assert checked.status_code == 201, checked.text
-    fund = server.api.post("/funds", json={"name": "Calze dell'Epifania"}).json()["id"]
-    created = server.api.post("/campaigns", json={
-        "name": "Epifania", "fund_id": fund, "goal": "3000", "starts_on": (today - timedelta(days=3)).isoformat(),
-        "ends_on": (today + timedelta(days=30)).isoformat(),
-        "window": {"weekdays": [d for d in range(6) if d != today.weekday()]},
-        "script": {"text": "Buongiorno {first_name}. {privacy_notice}", "privacy_notice": SCRIPT["privacy_notice"]}})
-    assert created.status_code == 201, created.text
-    campaign: str = created.json()["id"]
-    donors = b"nome;telefono\nMaria;02 1234 5678\nLuca;06 9876 5432\n"
-    assert server.api.post(f"/campaigns/{campaign}/contacts/import",
-                           files={"file": ("donatori.csv", donors, "text/csv")}).status_code == 201
-    assert server.api.post(f"/campaigns/{campaign}/launch").status_code == 200
+    campaign = launched_campaign(server, "Epifania", "Calze dell'Epifania", today,
+                                 window={"weekdays": [d for d in range(6) if d != today.weekday()]})
     giulia = server.api.post("/volunteers", json={"full_name": "Giulia Rossi", "phone": "+39 02 5550 1234",
                                                   "email": "giulia@example.org", "roles": ["outreach"]}).json()["id"]
     account(server, "giulia@angeli.example", "volunteer", giulia)
