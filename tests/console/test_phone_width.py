@@ -66,3 +66,27 @@ def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart_on_a_phone(
     # Then some days are named, and no two labels touch
     assert len(boxes) >= 4
     assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes
+
+
+def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart_on_a_desktop(
+        browser: Browser, server: Server) -> None:
+    # Given the hours page on a desktop, its chart card 1,000 px wide
+    page = signed_in_page(browser, server, "it-IT", width=1280)
+    page.goto("/console/hours?lang=it")
+    # When the console draws 25 weeks named by their Monday (15/06 … 30/11), as the demo's hours page does
+    boxes = page.evaluate("""async () => {
+        const { barChart } = await import('/console/static/common.js');
+        const card = document.createElement('div');
+        card.className = 'chart';
+        card.style.width = '1000px';
+        document.querySelector('main').append(card);
+        const labels = Array.from({ length: 25 }, (_, i) => `${String(10 + (i % 18)).padStart(2, '0')}/0${1 + i % 9}`);
+        barChart(card, labels, [{ name: 'a', class: 's1', values: labels.map(() => 3) },
+                                { name: 'b', class: 's2', values: labels.map(() => 1) }], 'ore');
+        return [...card.querySelectorAll('text.axis[text-anchor=middle]')].map((t) => {
+            const r = t.getBoundingClientRect(); return [r.left, r.right]; });
+    }""")
+    # Then several weeks are named, and no two labels touch
+    assert len(boxes) >= 6
+    assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes
+    page.close()

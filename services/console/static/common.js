@@ -112,9 +112,11 @@ export function barChart(container, labels, series, title) {
       { textContent: number(max * fraction, 1, false) }));
   }
   const group = series.length * 10 + 8;
-  // As many labels along x as fit the drawn width (about 40 px each), so that none overlaps on a phone.
+  // As many labels along x as fit the drawn width (about 40 px each, so a phone's scaled-down chart stays
+  // readable), and never closer than a label's own width in the chart's units (about 6 per character at 10px).
   const fit = Math.max(4, Math.floor((container.clientWidth || width) / 40));
-  const every = Math.ceil(labels.length / Math.min(fit, 26));
+  const longest = Math.max(1, ...labels.map((label) => String(label).length));
+  const every = Math.max(Math.ceil(labels.length / Math.min(fit, 26)), Math.ceil((longest * 6 + 8) / group));
   labels.forEach((label, i) => {
     const x0 = left + 4 + i * group;
     series.forEach((s, j) => {
