@@ -153,10 +153,9 @@ def municipality_key(name: str) -> str:
 
 @lru_cache(maxsize=64)
 def _national_holidays(country: str, year: int, language: str | None = None) -> dict[date, str]:
-    try:
-        return dict(holidays.country_holidays(country, years=year, language=language).items())
-    except NotImplementedError:  # a country whose names the library has in no other language
-        return dict(holidays.country_holidays(country, years=year).items())
+    """The country's public holidays of `year`, named in `language` where the library has that language (in its
+    default language otherwise)."""
+    return dict(holidays.country_holidays(country, years=year, language=language).items())
 
 
 # The languages the console is read in, as the holidays library names them.
