@@ -45,48 +45,32 @@ def test_no_console_page_is_wider_than_a_phone(
     page.close()
 
 
-def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart_on_a_phone(
-        browser: Browser, server: Server) -> None:
-    # Given the hours page on a phone 390 px wide
-    page = signed_in_page(browser, server, "it-IT", width=PHONE)
+# Weeks named by their Monday: 26 of 'd/11' in a phone's card, 25 of 'dd/0m' (15/06 … 30/11, as the demo's
+# hours page has them) in a desktop's.
+PHONE_WEEKS = [f"{i % 28 + 1}/11" for i in range(26)]
+DESKTOP_WEEKS = [f"{10 + i % 18:02d}/0{1 + i % 9}" for i in range(25)]
+
+
+@pytest.mark.parametrize(("width", "card", "weeks", "named"), [
+    (PHONE, 320, PHONE_WEEKS, 4), (1280, 1000, DESKTOP_WEEKS, 6)], ids=["phone", "desktop"])
+def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart(
+        browser: Browser, server: Server, width: int, card: int, weeks: list[str], named: int) -> None:
+    # Given the hours page at this width
+    page = signed_in_page(browser, server, "it-IT", width=width)
     page.goto("/console/hours?lang=it")
-    # When the console draws 26 weeks, each named by its Monday (23/11), in a card of the phone's width
-    boxes = page.evaluate("""async () => {
+    # When the console draws half a year of weeks in a chart card of this width
+    boxes = page.evaluate("""async ([width, labels]) => {
         const { barChart } = await import('/console/static/common.js');
         const card = document.createElement('div');
         card.className = 'chart';
-        card.style.width = '320px';
+        card.style.width = `${width}px`;
         document.querySelector('main').append(card);
-        const labels = Array.from({ length: 26 }, (_, i) => `${(i % 28) + 1}/11`);
         barChart(card, labels, [{ name: 'a', class: 's1', values: labels.map(() => 3) },
                                 { name: 'b', class: 's2', values: labels.map(() => 1) }], 'ore');
         return [...card.querySelectorAll('text.axis[text-anchor=middle]')].map((t) => {
             const r = t.getBoundingClientRect(); return [r.left, r.right]; });
-    }""")
-    # Then some days are named, and no two labels touch
-    assert len(boxes) >= 4
-    assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes
-
-
-def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart_on_a_desktop(
-        browser: Browser, server: Server) -> None:
-    # Given the hours page on a desktop, its chart card 1,000 px wide
-    page = signed_in_page(browser, server, "it-IT", width=1280)
-    page.goto("/console/hours?lang=it")
-    # When the console draws 25 weeks named by their Monday (15/06 … 30/11), as the demo's hours page does
-    boxes = page.evaluate("""async () => {
-        const { barChart } = await import('/console/static/common.js');
-        const card = document.createElement('div');
-        card.className = 'chart';
-        card.style.width = '1000px';
-        document.querySelector('main').append(card);
-        const labels = Array.from({ length: 25 }, (_, i) => `${String(10 + (i % 18)).padStart(2, '0')}/0${1 + i % 9}`);
-        barChart(card, labels, [{ name: 'a', class: 's1', values: labels.map(() => 3) },
-                                { name: 'b', class: 's2', values: labels.map(() => 1) }], 'ore');
-        return [...card.querySelectorAll('text.axis[text-anchor=middle]')].map((t) => {
-            const r = t.getBoundingClientRect(); return [r.left, r.right]; });
-    }""")
+    }""", [card, weeks])
     # Then several weeks are named, and no two labels touch
-    assert len(boxes) >= 6
+    assert len(boxes) >= named
     assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes
     page.close()
