@@ -67,10 +67,8 @@ class ReadModel:
         self.follower = EmbeddedFollower(sources.feeds, [ProjectionSubscriber(projection, store)])
 
     def catch_up(self) -> int:
+        """Follow every source until nothing is new; how many messages (and skipped positions) were handled."""
         return self.follower.catch_up()
-
-    def rows(self, table: str, order: str) -> list[dict[str, Any]]:
-        return self.store.query(f"SELECT * FROM {table} ORDER BY {order}")
 
 
 @pytest.fixture

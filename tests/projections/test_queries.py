@@ -1,17 +1,22 @@
-"""The query functions behind the console's hours page and the hours routes, over read models fed from the calls
-aggregates: hours in hours, volunteers ordered by what they gave, names from the vault (empty once erased)."""
+"""The query functions behind the console's pages and the hours routes, over read models fed from the aggregates:
+hours in hours, volunteers ordered by what they gave, names from the vault (empty once erased), callback slots
+only for a campaign the catalogue knows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import uuid4
 
 import pytest
 
 from services.calls.domain.volunteer import Volunteer
+from services.campaigns.domain.contact import Plan
+from services.kernel.clock import FixedClock
+from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PrivacyVault
-from services.projections import console_api, hours_api, roster, volunteer_hours
-from tests.projections.conftest import Calls, ReadModelOf, rome
+from services.projections import campaign_progress, catalogue, console_api, hours_api, roster, volunteer_hours
+from tests.projections.conftest import Calls, Campaigns, ReadModelOf, rome
 
 
 @pytest.fixture
@@ -67,3 +72,35 @@ def test_a_volunteer_s_hours_report_gives_hours_not_seconds(
         ("2026-W48", 4.0, 0.2, 1, 0.0)]
     centre = hours_api.centre_hours(stores, "month")
     assert [(p.period, p.shift_hours) for p in centre.periods] == [("2026-11", 12.0), ("2026-12", 1.0)]
+
+
+def test_a_campaign_s_volunteers_are_named_from_the_vault_and_the_erased_stay_nameless(
+    read_model: ReadModelOf, campaigns: Campaigns, team: dict[str, Volunteer], vault: PrivacyVault
+) -> None:
+    # Given Natale 2026, where Giulia and Chiara (since erased) have called; Marco called for another campaign
+    natale, pasqua = (campaigns.campaign(name, rome("2026-11-01 09:00")) for name in ("Natale 2026", "Pasqua 2027"))
+    for campaign, name in ((natale, "Giulia"), (natale, "Chiara"), (pasqua, "Marco")):
+        contact = campaigns.contact(campaign, rome("2026-11-20 09:00"))
+        campaigns.attempt(contact, team[name].id, "no_answer", rome("2026-11-23 10:00"),
+                          Plan(rome("2026-11-23 14:00"), "retry", ""))
+    progress = read_model(campaign_progress.PROJECTION)
+    progress.catch_up()
+    # When the dashboard asks for the names of Natale's volunteers
+    named = console_api.campaign_volunteers(natale.id, {"campaign_progress": progress.store}, vault)
+    # Then it gets Giulia's name and an empty one for Chiara, and nobody from the other campaign
+    assert {str(v.volunteer_id): v.name for v in named} == {str(team["Giulia"].id): "Giulia Rossi",
+                                                            str(team["Chiara"].id): ""}
+
+
+def test_callback_slots_are_refused_for_a_campaign_the_catalogue_has_not_seen(
+    read_model: ReadModelOf, campaigns: Campaigns
+) -> None:
+    natale = campaigns.campaign("Natale 2026", rome("2026-11-01 09:00"))
+    console = read_model(catalogue.PROJECTION)
+    console.catch_up()
+    stores = {"console": console.store}
+    clock = FixedClock(rome("2026-11-23 10:00"))
+    assert [c.name for c in console_api.list_campaigns(stores)] == ["Natale 2026"]
+    assert console_api.callback_slots(natale.id, stores, clock).slots[0] == rome("2026-11-23 10:30")
+    with pytest.raises(NotFound):
+        console_api.callback_slots(uuid4(), stores, clock)
