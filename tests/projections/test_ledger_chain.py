@@ -1,8 +1,8 @@
 """The ledger read model fed from the donation aggregates: what tests/donations/test_ledger.py does not cover.
 
 The chain is recomputed here from the module docstring's definition with the standard library's json (not the
-module's own `seal`), every entry is dated by its day in Rome, and a failed batch leaves neither rows nor
-tracking behind.
+module's own `seal`), every entry is dated by its day in Rome, a failed batch leaves neither rows nor tracking
+behind, and the auditor's replay (ledger_audit) agrees with the read model on the in-memory store.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.kernel.readmodel import apply_batch
 from services.projections import ledger
+from services.projections.ledger_audit import SignedHead, verify
 from tests.projections.conftest import Donations, ReadModel, ReadModelOf, Sources, rome
 
 MONEY_TYPES = ("Pledge.PaymentReceived", "Pledge.PaymentReversed", "Fund.FundsDisbursed")
@@ -137,3 +139,21 @@ def test_a_payment_whose_pledge_was_never_seen_fails_the_batch_and_leaves_no_row
     # Then nothing of the batch was kept: the same batch is retried from the same position
     assert model.store.query("SELECT * FROM ledger_entries") == []
     assert model.store.positions() == {}
+
+
+def test_the_auditor_s_replay_agrees_with_the_read_model_and_locates_an_entry_moved_to_another_day(
+    book: ReadModel, sources: Sources
+) -> None:
+    # Given the ledger the read model built, and its head signed with the ledger key
+    key = Ed25519PrivateKey.generate()
+    head = ledger.head(book.store, sealed(book))
+    published = SignedHead(head, ledger.sign(head, key))
+    # Then replaying the donation event store gives the same four entries and head
+    report = verify(sources.feeds["donations"], book.store, key.public_key(), published=published)
+    assert (report.ok, report.checked, report.head) == (True, 4, head)
+    # And when Marco's payment is moved back to 31 October in the database, the replay says where and how
+    with book.store.transaction() as tx:
+        tx.execute("UPDATE ledger_entries SET entry_date = '2026-10-31' WHERE sequence = 2")
+    differences = verify(sources.feeds["donations"], book.store, key.public_key()).differences
+    assert [(d.sequence, d.problem, d.detail) for d in differences] == [
+        (2, "changed", "entry_date expected 2026-11-01 stored 2026-10-31")]
