@@ -98,7 +98,7 @@ def test_callback_slots_are_refused_for_a_campaign_the_catalogue_has_not_seen(
     natale = campaigns.campaign("Natale 2026", rome("2026-11-01 09:00"))
     console = read_model(catalogue.PROJECTION)
     console.catch_up()
-    stores = {"console": console.store}
+    stores: dict[str, ReadStore] = {"console": console.store}
     clock = FixedClock(rome("2026-11-23 10:00"))
     assert [c.name for c in console_api.list_campaigns(stores)] == ["Natale 2026"]
     assert console_api.callback_slots(natale.id, stores, clock).slots[0] == rome("2026-11-23 10:30")
