@@ -29,20 +29,15 @@ from services.campaigns.domain.suppression import Person
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
-from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
+from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.freshness import Unhandled
-from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PrivacyVault
 
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CANDIDATES_PER_ROUND = 2
 ROUNDS = 30
-
-
-class VolunteerNotClockedIn(DomainError):
-    pass
 
 
 class CampaignsApplication(ServiceApplication):
@@ -175,19 +170,11 @@ class CampaignsApplication(ServiceApplication):
     def index(self, events: Sequence[DomainEventProtocol[UUID]], aggregates: Sequence[Aggregate]) -> None:
         """The due queue after these saved events: the same `queue.apply` the rebuild runs over every event."""
         state = {a.id: a for a in aggregates}
-        state.update(self.existing_persons([a.person_id for a in aggregates if isinstance(a, Contact)
-                                            and a.person_id not in state]))
+        saved = queue.saved_persons(self.queue, [a.person_id for a in aggregates if isinstance(a, Contact)
+                                                 and a.person_id not in state])
+        state.update({person_id: self.get(person_id, Person) for person_id in saved})
         with self.queue.transaction() as tx:
             queue.apply(tx, self.queue.dialect, events, state, self.clock.now(), self.cache.policy_of)
-
-    def existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
-        """The saved Person of each of these people that has one (the persons table knows which do)."""
-        if not person_ids:
-            return {}
-        marks = ", ".join("?" for _ in person_ids)
-        rows = self.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
-                                [str(p) for p in person_ids])
-        return {UUID(r["person_id"]): self.get(UUID(r["person_id"]), Person) for r in rows}
 
     def register_checked_on(self) -> date | None:
         latest = queue.latest_register_check(self.queue)
@@ -213,12 +200,11 @@ class CampaignsApplication(ServiceApplication):
         now = self.clock.now()
         campaign = self.cache.campaign(campaign_id)
         state = queue.dialer_state(self.queue, str(campaign_id), str(volunteer_id))
-        if not state.clocked_in and not self._just_clocked_in(volunteer_id, calls):
-            raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in to a shift first")
+        clocked_in = state.clocked_in or self._just_clocked_in(volunteer_id, calls)
         # Another process may have paused it within the cache's second: the index's status is always current.
         status = str(campaign.status) if not campaign.running else state.campaign_status or str(campaign.status)
         register = date.fromisoformat(state.register_checked_on) if state.register_checked_on else None
-        gate(campaign, status, register, now)
+        gate(volunteer_id, clocked_in, campaign, status, register, now)
         for contact_id in state.leases:  # asked again while holding a live lease: the same contact
             held = self.get(UUID(contact_id), Contact)
             if held.volunteer_id == str(volunteer_id) and held.held(now):
@@ -238,12 +224,10 @@ class CampaignsApplication(ServiceApplication):
 
     def _lease_first_candidate(self, campaign: Campaign, keys: list[str], volunteer_id: UUID, now: datetime,
                                register: date | None) -> tuple[bool, Contact | None]:
-        """One queue transaction: the candidates (kinds in priority order; on PostgreSQL locked, rows held elsewhere
-        skipped), the first that `decide` allows leased and saved, and its index rows written before the commit
-        releases the locks. Optimistic concurrency on Contact and Person is the final arbiter: a second lease of the
-        contact (or of its person in another campaign) conflicts on save, and the next candidate is tried.
-        Returns (whether anything was due, the leased contact). No other queue-store query inside: its pool
-        could run dry."""
+        """(Anything due?, the contact leased) in one queue transaction: the candidates (locked on PostgreSQL), the
+        first that `decide` allows leased, saved, and indexed before the commit releases the locks. Optimistic
+        concurrency on Contact and Person is the final arbiter: a second lease of the contact (or of its person in
+        another campaign) conflicts on save. No other queue-store query inside: its pool could run dry."""
         with self.queue.transaction() as tx:
             ids = queue.candidates(tx, self.queue.dialect, str(campaign.id), campaign.priority, now, keys,
                                    CANDIDATES_PER_ROUND)
@@ -277,7 +261,8 @@ class CampaignsApplication(ServiceApplication):
             if calls is not None else None
         if latest is None:
             return False
-        self.note_presence(latest)  # the feed's own delivery of it later changes nothing
+        with self.queue.transaction() as tx:  # the feed's own delivery of it later changes nothing
+            queue.note_presence(tx, latest)
         return latest.type == CLOCKED_IN
 
     def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
@@ -337,8 +322,3 @@ class CampaignsApplication(ServiceApplication):
         contact.record_attempt(volunteer_id, disposition, ended_at, talk_seconds, plan)
         self.save_and_index(contact, person, tracking=tracking)
         return True
-
-    def note_presence(self, message: Message) -> None:
-        """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
-        with self.queue.transaction() as tx:
-            queue.note_presence(tx, message)

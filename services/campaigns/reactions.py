@@ -28,12 +28,12 @@ def calls_reaction(application: CampaignsApplication) -> Reaction:
 
 def on_calls_message(application: CampaignsApplication, message: Message, tracking: Tracking) -> bool:
     """True when the message changed an aggregate (its tracking record was saved with the events)."""
-    if message.type in PRESENCE_MESSAGES:
-        application.note_presence(message)
-        return False
-    if message.type in SHIFT_MESSAGES:
-        with application.queue.transaction() as tx:
-            queue.note_shift(tx, message.aggregate_id, message.type, message.data)
+    if message.type in PRESENCE_MESSAGES or message.type in SHIFT_MESSAGES:
+        with application.queue.transaction() as tx:  # idempotent; presence never moves backwards in time
+            if message.type in PRESENCE_MESSAGES:
+                queue.note_presence(tx, message)
+            else:
+                queue.note_shift(tx, message.aggregate_id, message.type, message.data)
         return False
     data = message.data
     contact_id = data.get("contact_id") if message.type in (CALL_STARTED, CALL_ENDED) else None

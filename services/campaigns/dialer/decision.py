@@ -3,6 +3,7 @@ may be. The one set of offer rules: it gates a lease, answers "why not?" for one
 and classifies the due-queue's rows for "why is nobody being dialled?" (`reasons`).
 
 The rules, in the order a refusal is ranked (the first one is a contact's row in the dashboard):
+  the request:   the volunteer asking is clocked in;
   campaign-wide: the campaign runs; the opposition register check is recent enough;
   per contact:   it is open; no volunteer holds it (nor a lapsed lease waits for the sweep); its person holds
                  nothing against it (opt-out, register, rests, weekly cap, another campaign's call); it is due;
@@ -16,13 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from services.campaigns.calendar import Interval, Reason, closed_because, interval_at, next_allowed, zone
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, RegisterCheckStale, register_stale
 from services.campaigns.domain.contact import Contact
 from services.campaigns.domain.suppression import FOREVER, Person, hold_reason
+from services.kernel.errors import DomainError
 
 CALLABLE = Reason("callable now", "callable")
+
+
+class VolunteerNotClockedIn(DomainError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Verdict:
     reasons: tuple[str, ...]
     next_at: datetime | None
     interval: Interval | None  # the allowed interval containing now, when callable
+    codes: tuple[str, ...] = ()  # each reason's stable code, as `row_reason` and the dashboard name them
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,12 @@ def campaign_blocks(campaign: Campaign, status: str, register_checked_on: date |
     return tuple(blocks)
 
 
-def gate(campaign: Campaign, status: str, register_checked_on: date | None, now: datetime) -> None:
-    """Refuse the whole request when a campaign-wide rule stops every contact (the volunteer is told which)."""
+def gate(volunteer_id: UUID, clocked_in: bool, campaign: Campaign, status: str, register_checked_on: date | None,
+         now: datetime) -> None:
+    """Refuse the whole request when the volunteer is not on a shift, or a campaign-wide rule stops every contact
+    (the volunteer is told which)."""
+    if not clocked_in:
+        raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in to a shift first")
     for block in campaign_blocks(campaign, status, register_checked_on, now):
         if block.code == "campaign_status":
             raise CampaignNotRunnable(f"campaign {campaign.name!r} is {status}; nobody is offered")
@@ -78,21 +90,23 @@ def decide(contact: Contact, person: Person | None, campaign: Campaign, now: dat
     standing = Standing(
         closed=Reason(f"closed: {contact.closed_reason}", "closed") if contact.closed_reason else None,
         lease=_lease(contact, now),
-        hold=Reason(hold.reason, "hold") if hold is not None and hold.until is not None else None,
+        hold=hold_reason(hold.reason) if hold is not None and hold.until is not None else None,
         scheduled=Reason(f"{contact.kind} scheduled for {contact.due_at.isoformat()}", "scheduled")
         if contact.due_at > now else None,
         calendar=closed_because(rules, now))
-    reasons = [r.text for r in (*blocks, *standing.refusals())]
+    refusals = [*blocks, *standing.refusals()]
+    reasons = [r.text for r in refusals]
     never = bool(blocks) or standing.closed is not None or (hold is not None and hold.until is not None
                                                             and hold.until >= FOREVER)
     earliest = max([now, contact.due_at, *([contact.lease_until] if standing.lease and contact.lease_until else []),
                     *([hold.until] if standing.hold and hold and hold.until else [])])
     upcoming = None if never else next_allowed(rules, earliest)
     if upcoming is None and not never:
-        reasons.append("no allowed calling time in the next two months")
+        refusals.append(Reason("no allowed calling time in the next two months", "no_calling_time"))
+        reasons.append(refusals[-1].text)
     return Verdict(callable_now=not reasons, reasons=tuple(reasons),
                    next_at=None if upcoming is None else upcoming.start,
-                   interval=interval_at(rules, now) if not reasons else None)
+                   interval=interval_at(rules, now) if not reasons else None, codes=tuple(r.code for r in refusals))
 
 
 def _lease(contact: Contact, now: datetime) -> Reason | None:

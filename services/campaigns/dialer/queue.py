@@ -216,9 +216,7 @@ def import_progress(tx: Tx, import_id: str, totals: dict[str, int]) -> None:
 
 
 @dataclass(frozen=True)
-class ContactState:
-    """One contact of a campaign as the contacts page shows it."""
-
+class ContactState:  # one contact of a campaign as the contacts page shows it (no docstring: it is an API schema)
     contact_id: UUID
     person_id: UUID
     state: str
@@ -251,6 +249,15 @@ def _held(row: Row, now: datetime) -> bool:
     return int(row["hold_until"]) > ms(now)
 
 
+def saved_persons(store: ReadStore, person_ids: Sequence[UUID]) -> list[UUID]:
+    """Which of these people have a saved Person (the persons table knows which do)."""
+    if not person_ids:
+        return []
+    marks = ", ".join("?" for _ in person_ids)
+    rows = store.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})", [str(p) for p in person_ids])
+    return [UUID(r["person_id"]) for r in rows]
+
+
 def campaign_ids(store: ReadStore, status: str | None) -> list[str]:
     rows = store.query("SELECT campaign_id FROM campaigns" + (" WHERE status = ?" if status else ""),
                        (status,) if status else ())
@@ -262,7 +269,11 @@ def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now
     """Up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest due first within a
     kind (each kind is a range scan of `queue_due`). On PostgreSQL the rows are locked until the transaction
     ends and rows another request holds are skipped; a lateral scan stops as soon as `limit` rows are found,
-    so a lower-priority kind is read only when the higher ones have fewer due rows."""
+    so a lower-priority kind is read only when the higher ones have fewer due rows.
+
+    A prefilter for speed only: each condition (an open kind, neither closed nor leased; due; no hold; a reach whose
+    calendar is open now) is one that `decision.decide` would refuse anyway, and decide still judges every candidate
+    on its aggregates before it is leased (a stale row is corrected, never offered)."""
     if not keys or not kinds:
         return []
     marks = ", ".join("?" for _ in keys)
