@@ -45,7 +45,8 @@ from services.campaigns import main as campaigns
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.calendar import ITALY_2024, CampaignWindow, Reach, Rules, next_allowed
 from services.campaigns.dialer import queue
-from services.campaigns.dialer.leasing import Dialer, Offer
+from services.campaigns.dialer.offer import Offer
+from services.campaigns.reactions import on_calls_message
 from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
 from services.kernel.settings import Settings
@@ -151,7 +152,7 @@ def no_answer(application: CampaignsApplication, offer: Offer, volunteer: uuid.U
     message = Message("calls", 0, "Call.Ended", 1, str(uuid.uuid4()), MONDAY_10_ROME.isoformat(), {
         "volunteer_id": str(volunteer), "campaign_id": None, "contact_id": str(offer.contact_id),
         "disposition": "no_answer", "talk_seconds": 0, "ended_at": MONDAY_10_ROME.isoformat(), "callback_at": None})
-    application.on_calls_message(message, None)  # type: ignore[arg-type]
+    on_calls_message(application, message, None)  # type: ignore[arg-type]
 
 
 def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volunteer: int, gate: Any,
@@ -161,7 +162,6 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
     seconds, each volunteer is on the call for an exponentially distributed time of that mean before asking
     again (a calling evening; volunteers start at random moments within one mean call)."""
     application = open_app(settings)
-    dialer = Dialer(application)
     ids = [uuid.uuid4() for _ in range(volunteers)]
     for volunteer in ids:
         queue.set_presence(application.queue, str(volunteer), True, MONDAY_10_ROME.isoformat())
@@ -178,7 +178,7 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
             if rounds:
                 local_gate.wait()  # the last thread to arrive waits for the other processes, then all go
             t = time.perf_counter()
-            offer = dialer.next_contact(uuid.UUID(campaign_id), volunteer)
+            offer = application.next_contact(uuid.UUID(campaign_id), volunteer)
             elapsed = time.perf_counter() - t
             assert offer is not None
             with lock:
@@ -228,10 +228,9 @@ def burst(settings: Settings, campaign_id: uuid.UUID, args: argparse.Namespace, 
 
 def sequential(settings: Settings, campaign_id: uuid.UUID, profile: bool) -> tuple[float, float]:
     application = open_app(settings)
-    dialer = Dialer(application)
     volunteer = uuid.uuid4()
     queue.set_presence(application.queue, str(volunteer), True, MONDAY_10_ROME.isoformat())
-    no_answer(application, _lease(dialer, campaign_id, volunteer), volunteer)  # warm the caches and pools
+    no_answer(application, _lease(application, campaign_id, volunteer), volunteer)  # warm the caches and pools
     single: list[float] = []
     trips: list[int] = []
     cpus: list[float] = []
@@ -241,7 +240,7 @@ def sequential(settings: Settings, campaign_id: uuid.UUID, profile: bool) -> tup
             if profiler is not None:
                 profiler.enable()
             t, cpu = time.perf_counter(), time.process_time()
-            offer = _lease(dialer, campaign_id, volunteer)
+            offer = _lease(application, campaign_id, volunteer)
             single.append((time.perf_counter() - t) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
             if profiler is not None:
@@ -259,8 +258,8 @@ def sequential(settings: Settings, campaign_id: uuid.UUID, profile: bool) -> tup
     return p50, p99
 
 
-def _lease(dialer: Dialer, campaign_id: uuid.UUID, volunteer: uuid.UUID) -> Offer:
-    offer = dialer.next_contact(campaign_id, volunteer)
+def _lease(application: CampaignsApplication, campaign_id: uuid.UUID, volunteer: uuid.UUID) -> Offer:
+    offer = application.next_contact(campaign_id, volunteer)
     assert offer is not None
     return offer
 

@@ -27,7 +27,7 @@ import holidays
 
 from services.calls.application import CallsApplication
 from services.campaigns.application import CampaignsApplication
-from services.campaigns.dialer.leasing import Dialer
+from services.campaigns.jobs import complete_ended_campaigns
 from services.donations.application import DonationsApplication
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock, FixedClock, ShiftedClock, SystemClock
@@ -132,7 +132,6 @@ class Centre:
         self.calls: CallsApplication = product.services["calls"].application  # type: ignore[assignment]
         self.campaigns: CampaignsApplication = product.services["campaigns"].application  # type: ignore[assignment]
         self.donations: DonationsApplication = product.services["donations"].application  # type: ignore[assignment]
-        self.dialer = Dialer(self.campaigns)
         self.pending: list[tuple[datetime, UUID, Decimal]] = []
         self.count = {"volunteers": 0, "shifts": 0, "helpline calls": 0, "campaign calls": 0, "pledges": 0,
                       "payments": 0}
@@ -218,7 +217,7 @@ class Centre:
         """The day after its end date the campaign completes, as the scheduled sweep would have done then."""
         self.at(day, 0, 5)
         self.product.catch_up()
-        self.campaigns.complete_ended_campaigns()
+        complete_ended_campaigns(self.campaigns)
         self.active = [pair for pair in self.active if pair[0] != campaign_id]
 
     def _register(self, day: date) -> None:
@@ -270,7 +269,7 @@ class Centre:
             self._pledge(vid, self.active[-1][1] if self.active else next(iter(self.funds.values())), {})
 
     def _outbound(self, vid: UUID, campaign_id: UUID, fund_id: UUID) -> None:
-        offer = self.dialer.next_contact(campaign_id, vid)
+        offer = self.campaigns.next_contact(campaign_id, vid)
         if offer is None:
             return
         call = self.calls.start_call(vid, "outbound", campaign_id, offer.contact_id)

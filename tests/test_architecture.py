@@ -1,4 +1,5 @@
-"""The architecture is a test: services import only themselves and the kernel; domains import no I/O."""
+"""The architecture is a test: services import only themselves, the kernel and each other's published `contract`;
+domains import no I/O."""
 
 from __future__ import annotations
 
@@ -49,14 +50,24 @@ def service_files(service: str) -> list[Path]:
 
 
 def test_each_service_imports_only_itself_and_the_kernel() -> None:
+    """Of another service, only its `contract` module: the published language of its messages."""
     offences = []
     for service in DOMAIN_SERVICES:
         for path in service_files(service):
             for name in modules_of(path):
                 parts = name.split(".")
-                allowed = service == "console" and name in CONSOLE_READS
+                allowed = (service == "console" and name in CONSOLE_READS) or parts[2:] == ["contract"]
                 if parts[0] == "services" and len(parts) > 1 and parts[1] not in (service, "kernel") and not allowed:
                     offences.append(f"{path.relative_to(SERVICES)} imports {name}")
+    assert offences == []
+
+
+def test_a_contract_imports_nothing_of_the_product() -> None:
+    """A published language stands alone: importing it brings in no other module of its service."""
+    contracts = sorted(SERVICES.glob("*/contract.py"))
+    assert contracts, "the calls service publishes its contract"
+    offences = [f"{path.relative_to(SERVICES)} imports {name}" for path in contracts for name in imports_of(path)
+                if name.split(".")[0] == "services"]
     assert offences == []
 
 

@@ -1,59 +1,43 @@
-"""Campaigns use cases: campaigns, contact import, suppression, call outcomes; get → act → save → index."""
+"""Campaigns use cases: campaigns, contact import, suppression, the next contact, call outcomes; get → act → save
+→ index (the due queue's one `apply`, in the save's own turn)."""
 
 from __future__ import annotations
 
-import logging
+import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
+from services.calls.contract import CLOCKED_IN, PRESENCE_MESSAGES, Disposition
 from services.campaigns import contact_import
 from services.campaigns import forecast as forecasting
-from services.campaigns.calendar import Policy, Reach, calling_days, governs, policy_named, reach_from_key, zone
+from services.campaigns.calendar import interval_at, policy_named, reach_from_key
 from services.campaigns.contact_import import ImportReport, Progress, RegisterReport
 from services.campaigns.dialer import queue
-from services.campaigns.dialer.decision import Verdict, decide
+from services.campaigns.dialer.cache import DialerCache
+from services.campaigns.dialer.decision import Verdict, decide, gate
+from services.campaigns.dialer.offer import Offer, offer
 from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
-from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
+from services.campaigns.domain.contact import Contact, plan_after
 from services.campaigns.domain.suppression import Person
 from services.campaigns.phones import PersonIds, normalise
 from services.kernel.actor import SYSTEM
 from services.kernel.clock import Clock
-from services.kernel.errors import InvalidInput, NotFound
+from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
-from services.kernel.messages import Message
+from services.kernel.freshness import Unhandled
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PrivacyVault
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ContactState:
-    contact_id: UUID
-    person_id: UUID
-    state: str
-    attempts: int
-    due_at: datetime
-    held_until: datetime | None
-    hold_reason: str
-    closed_reason: str
-    volunteer_id: str
-    lease_until: datetime | None
-
-
-CALLS_REACTION = "campaigns.calls"  # this service's reaction to the calls service's messages
-PRESENCE = queue.PRESENCE_MESSAGES
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
-CAMPAIGN_CACHE_SECONDS = 1.0
-KEYS_CACHE_SECONDS = 5.0
+CANDIDATES_PER_ROUND = 2
+ROUNDS = 30
 
 
 class CampaignsApplication(ServiceApplication):
@@ -66,9 +50,7 @@ class CampaignsApplication(ServiceApplication):
         self.queue = queue_store
         self.person_ids = person_ids
         self.lease = timedelta(seconds=lease_seconds)
-        self._policies: dict[str, Policy] = {}
-        self._campaigns: dict[str, tuple[float, Campaign]] = {}
-        self._keys: dict[str, tuple[float, list[str]]] = {}
+        self.cache = DialerCache(lambda campaign_id: self.get(campaign_id, Campaign), queue_store)
         queue_store.create(queue.SCHEMA)
 
     def close(self) -> None:
@@ -122,60 +104,16 @@ class CampaignsApplication(ServiceApplication):
         found = [self.get(UUID(i), Campaign) for i in queue.campaign_ids(self.queue, status)]
         return sorted(found, key=lambda c: c.created_on, reverse=True)
 
-    def contacts(self, campaign_id: UUID, state: str | None, after: UUID | None, limit: int) -> list[ContactState]:
+    def contacts(self, campaign_id: UUID, state: str | None, after: UUID | None,
+                 limit: int) -> list[queue.ContactState]:
         """A page of the campaign's contacts with their state, in id order after `after`."""
         self.get(campaign_id, Campaign)  # an unknown campaign is "not found", not an empty page
-        rows = queue.contacts_page(self.queue, str(campaign_id), state, str(after or ""), limit)
-        now = queue.ms(self.clock.now())
-        return [ContactState(
-            contact_id=UUID(r["contact_id"]), person_id=UUID(r["person_id"]), state=r["kind"],
-            attempts=int(r["attempts"]), due_at=queue.from_ms(int(r["due_at"])),
-            held_until=queue.from_ms(int(r["hold_until"])) if int(r["hold_until"]) > now else None,
-            hold_reason=r["hold_reason"] if int(r["hold_until"]) > now else "", closed_reason=r["closed_reason"],
-            volunteer_id=r["volunteer_id"],
-            lease_until=queue.from_ms(int(r["lease_until"])) if r["kind"] == "leased" else None) for r in rows]
+        return queue.contacts_page(self.queue, str(campaign_id), state, str(after or ""), limit, self.clock.now())
 
     def save_campaign(self, campaign: Campaign) -> None:
         """Save the campaign and index it; this process's dialer reads it again at once."""
         self.save_and_index(campaign)
-        self._campaigns.pop(str(campaign.id), None)
-
-    def dialing_campaign(self, campaign_id: UUID) -> Campaign:
-        """The campaign as the dialer reads it: from its events at most once per CAMPAIGN_CACHE_SECONDS in this
-        process (a change saved here is seen at once; the dialer also checks the status in the queue index,
-        which every process's change updates at once). Shared between requests: never change it."""
-        key, now = str(campaign_id), time.monotonic()
-        cached = self._campaigns.get(key)
-        if cached is None or now - cached[0] > CAMPAIGN_CACHE_SECONDS:
-            cached = (now, self.get(campaign_id, Campaign))
-            self._campaigns[key] = cached
-        return cached[1]
-
-    def forget_cached(self) -> None:
-        """Drop the dialer's cached campaigns and reaches (after the queue index was rebuilt)."""
-        self._campaigns.clear()
-        self._keys.clear()
-
-    def calendar_keys(self, campaign_id: str) -> list[str]:
-        """The campaign's distinct contact reaches, read at most once per KEYS_CACHE_SECONDS in this process
-        (an import here refreshes them at once; elsewhere a new reach waits a few seconds to be offered)."""
-        now = time.monotonic()
-        cached = self._keys.get(campaign_id)
-        if cached is None or now - cached[0] > KEYS_CACHE_SECONDS:
-            cached = (now, queue.calendar_keys(self.queue, campaign_id))
-            self._keys[campaign_id] = cached
-        return cached[1]
-
-    def forget_reaches(self, campaign_id: str) -> None:
-        """Read the campaign's reaches again at the next offer (its contacts were just imported here)."""
-        self._keys.pop(campaign_id, None)
-
-    def policy_of(self, campaign_id: str) -> Policy:
-        """The campaign's calling policy, read from its events (never from the queue store: callers may hold
-        a queue transaction, and a second queue connection per request could exhaust the pool)."""
-        if campaign_id not in self._policies:
-            self._policies[campaign_id] = self.get(UUID(campaign_id), Campaign).policy
-        return self._policies[campaign_id]
+        self.cache.saved(campaign.id)
 
     # Contact import.
     def import_contacts(self, campaign_id: UUID, binary: BinaryIO, progress: Progress | None = None,
@@ -232,19 +170,11 @@ class CampaignsApplication(ServiceApplication):
     def index(self, events: Sequence[DomainEventProtocol[UUID]], aggregates: Sequence[Aggregate]) -> None:
         """The due queue after these saved events: the same `queue.apply` the rebuild runs over every event."""
         state = {a.id: a for a in aggregates}
-        state.update(self.existing_persons([a.person_id for a in aggregates if isinstance(a, Contact)
-                                            and a.person_id not in state]))
+        saved = queue.saved_persons(self.queue, [a.person_id for a in aggregates if isinstance(a, Contact)
+                                                 and a.person_id not in state])
+        state.update({person_id: self.get(person_id, Person) for person_id in saved})
         with self.queue.transaction() as tx:
-            queue.apply(tx, self.queue.dialect, events, state, self.clock.now(), self.policy_of)
-
-    def existing_persons(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
-        """The saved Person of each of these people that has one (the persons table knows which do)."""
-        if not person_ids:
-            return {}
-        marks = ", ".join("?" for _ in person_ids)
-        rows = self.queue.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})",
-                                [str(p) for p in person_ids])
-        return {UUID(r["person_id"]): self.get(UUID(r["person_id"]), Person) for r in rows}
+            queue.apply(tx, self.queue.dialect, events, state, self.clock.now(), self.cache.policy_of)
 
     def register_checked_on(self) -> date | None:
         latest = queue.latest_register_check(self.queue)
@@ -263,7 +193,78 @@ class CampaignsApplication(ServiceApplication):
         person = self.get(contact.person_id, Person) if self.exists(contact.person_id) else None
         return decide(contact, person, campaign, self.clock.now(), self.register_checked_on())
 
-    # Leases (the dialer's `next_contact` grants them).
+    # The dialer: the next contact, its lease renewed or handed back.
+    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, calls: Unhandled | None = None) -> Offer | None:
+        """The best due contact, leased to this clocked-in volunteer; None when nobody is callable now. `calls`:
+        the calls messages not yet handled here, for the volunteer's own clock-in just stored (read-your-writes)."""
+        now = self.clock.now()
+        campaign = self.cache.campaign(campaign_id)
+        state = queue.dialer_state(self.queue, str(campaign_id), str(volunteer_id))
+        clocked_in = state.clocked_in or self._just_clocked_in(volunteer_id, calls)
+        # Another process may have paused it within the cache's second: the index's status is always current.
+        status = str(campaign.status) if not campaign.running else state.campaign_status or str(campaign.status)
+        register = date.fromisoformat(state.register_checked_on) if state.register_checked_on else None
+        gate(volunteer_id, clocked_in, campaign, status, register, now)
+        for contact_id in state.leases:  # asked again while holding a live lease: the same contact
+            held = self.get(UUID(contact_id), Contact)
+            if held.volunteer_id == str(volunteer_id) and held.held(now):
+                return offer(campaign, held, self.vault)
+        # A narrowing for speed only: reaches whose calendar is closed now are not even proposed (decide refuses them).
+        keys = [k for k in self.cache.calendar_keys(str(campaign_id))
+                if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
+        for attempt in range(ROUNDS):
+            due, leased = self._lease_first_candidate(campaign, keys, volunteer_id, now, register)
+            if leased is not None:
+                return offer(campaign, leased, self.vault)
+            if not due:
+                return None
+            # Due rows exist but other requests hold them right now: let them commit, then look again.
+            time.sleep(random.uniform(0.001, 0.004) * (1 + attempt))
+        return None
+
+    def _lease_first_candidate(self, campaign: Campaign, keys: list[str], volunteer_id: UUID, now: datetime,
+                               register: date | None) -> tuple[bool, Contact | None]:
+        """(Anything due?, the contact leased) in one queue transaction: the candidates (locked on PostgreSQL), the
+        first that `decide` allows leased, saved, and indexed before the commit releases the locks. Optimistic
+        concurrency on Contact and Person is the final arbiter: a second lease of the contact (or of its person in
+        another campaign) conflicts on save. No other queue-store query inside: its pool could run dry."""
+        with self.queue.transaction() as tx:
+            ids = queue.candidates(tx, self.queue.dialect, str(campaign.id), campaign.priority, now, keys,
+                                   CANDIDATES_PER_ROUND)
+            if not ids:
+                # PostgreSQL re-checks rows that another request just leased and drops them after LIMIT was
+                # applied: an empty answer means "nothing due" only if a plain read agrees.
+                return queue.any_due(tx, str(campaign.id), campaign.priority, now, keys), None
+            for contact_id in ids:
+                contact = self.get(UUID(contact_id), Contact)
+                person = self.person(contact.person_id)
+                verdict = decide(contact, person, campaign, now, register)
+                if not verdict.callable_now or verdict.interval is None:
+                    queue.correct(tx, contact, person, campaign.policy, now)  # a stale row: never offered
+                    continue
+                until = min(now + self.lease, verdict.interval.end)
+                contact.lease(volunteer_id, uuid4(), now, until, campaign.policy.label, verdict.interval)
+                person.engage(contact.id, campaign.id, until, now, campaign.policy)
+                try:
+                    recordings = self.save(contact, person)
+                except ConcurrencyConflict:
+                    continue  # someone else leased this contact or this person first
+                queue.apply(tx, self.queue.dialect, [r.domain_event for r in recordings],
+                            {contact.id: contact, person.id: person}, now, self.cache.policy_of)
+                return True, contact
+        return True, None
+
+    def _just_clocked_in(self, volunteer_id: UUID, calls: Unhandled | None) -> bool:
+        """A clock-in stored a moment ago that the calls feed has not delivered here yet: a volunteer is never told
+        to do what they just did. Only asked when this side's view says "not clocked in"."""
+        latest = calls.latest(PRESENCE_MESSAGES, lambda m: m.data.get("volunteer_id") == str(volunteer_id)) \
+            if calls is not None else None
+        if latest is None:
+            return False
+        with self.queue.transaction() as tx:  # the feed's own delivery of it later changes nothing
+            queue.note_presence(tx, latest)
+        return latest.type == CLOCKED_IN
+
     def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
         """Extend the volunteer's lease on a contact; the new end."""
         contact = self.get(contact_id, Contact)
@@ -287,90 +288,37 @@ class CampaignsApplication(ServiceApplication):
         if (volunteers is None) != (hours_per_day is None):
             raise InvalidInput("give both volunteers and hours_per_day for a what-if, or neither to forecast from the "
                                "shifts already scheduled")
-        campaign = self.get(campaign_id, Campaign)
-        stats = queue.handle_stats(self.queue, str(campaign_id)) or {}
-        attempts, talk = int(stats.get("attempts") or 0), int(stats.get("talk") or 0)
-        handle = handle_seconds or (max(60, talk // attempts) if attempts else 300)
-        open_contacts = sum(int(r["n"]) for r in queue.callable_keys_count(self.queue, str(campaign_id))
-                            if governs(campaign.policy, reach_from_key(r["calendar_key"])))
-        now, home = self.clock.now(), zone(campaign.window.timezone)
-        if volunteers is not None and hours_per_day is not None:
-            # The calling days of a number of the campaign's home, or of the policy's own country.
-            local = campaign.window.timezone if campaign.window.timezone in campaign.policy.timezones else \
-                min(campaign.policy.timezones)
-            rules, today = campaign.rules(Reach((local,))), now.astimezone(home).date()
-            return forecasting.what_if(open_contacts, handle, volunteers, hours_per_day, today,
-                                       lambda n: calling_days(rules, today, n))
-        return forecasting.from_schedule(open_contacts, handle, *self._scheduled(campaign, now), home)
-
-    def _scheduled(self, campaign: Campaign, now: datetime) -> tuple[list[forecasting.Slot], datetime, datetime]:
-        """The outreach shifts inside the campaign's dates from now on, and the span they were read for."""
-        home, window = zone(campaign.window.timezone), campaign.window
-        first, after = window.first_day, window.last_day + timedelta(days=1)
-        since = max(now, datetime(first.year, first.month, first.day, tzinfo=home))
-        until = datetime(after.year, after.month, after.day, tzinfo=home)
+        campaign, now = self.get(campaign_id, Campaign), self.clock.now()
+        since, until = forecasting.span(campaign, now)
         slots = [forecasting.Slot(queue.from_ms(int(r["starts_at"])), queue.from_ms(int(r["ends_at"])),
                                   int(r["volunteers"]))
-                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, since, until)]
-        return slots, since, until
+                 for r in queue.scheduled_slots(self.queue, CALLING_ROLE, since, until)] if volunteers is None else []
+        return forecasting.of_campaign(
+            campaign, now, queue.handle_stats(self.queue, str(campaign_id)) or {},
+            queue.callable_keys_count(self.queue, str(campaign_id)), handle_seconds, (volunteers, hours_per_day),
+            (slots, since, until))
 
-    # Reactions to the calls service.
-    def on_calls_message(self, message: Message, tracking: Tracking) -> bool:
-        if message.type in PRESENCE:
-            self.note_presence(message)
-            return False
-        if message.type in queue.SHIFT_MESSAGES:
-            with self.queue.transaction() as tx:
-                queue.note_shift(tx, message.aggregate_id, message.type, message.data)
-            return False
-        contact_id = message.data.get("contact_id") if message.type in ("Call.Started", "Call.Ended") else None
-        if not contact_id or not self.exists(UUID(contact_id)):
-            return False
-        if message.type == "Call.Started":
-            return self._call_started(UUID(contact_id), message, tracking)
-        return self._call_ended(UUID(contact_id), message, tracking)
-
-    def note_presence(self, message: Message) -> None:
-        """Who is clocked in, from the calls service's Presence messages (idempotent, never backwards in time)."""
-        with self.queue.transaction() as tx:
-            queue.note_presence(tx, message)
-
-    def _call_started(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
+    # Outcomes reported by the calls service (its messages reach these through `reactions`).
+    def call_started(self, contact_id: UUID, volunteer_id: str, started_at: datetime, tracking: Tracking) -> bool:
+        """The lease holder's call is under way: the lease then lasts through the call."""
         contact = self.get(contact_id, Contact)
-        if contact.volunteer_id != message.data["volunteer_id"]:
+        if contact.volunteer_id != volunteer_id:
             return False
-        contact.call_started(message.data["volunteer_id"], datetime.fromisoformat(message.data["started_at"]))
+        contact.call_started(volunteer_id, started_at)
         self.save_and_index(contact, tracking=tracking)
         return True
 
-    def _call_ended(self, contact_id: UUID, message: Message, tracking: Tracking) -> bool:
-        data = message.data
-        disposition = data["disposition"]
-        if disposition not in DISPOSITIONS:
-            log.warning("Call.Ended at %s has unknown disposition %r; ignored", message.position, disposition)
-            return False
+    def call_ended(self, contact_id: UUID, volunteer_id: str, disposition: str, ended_at: datetime, talk_seconds: int,
+                   callback_at: datetime | None, tracking: Tracking) -> bool:
+        """The attempt recorded on the contact and its person, and the next one planned (or the contact closed)."""
         contact = self.get(contact_id, Contact)
         campaign = self.get(contact.campaign_id, Campaign)
         person = self.person(contact.person_id)
-        at = datetime.fromisoformat(data["ended_at"])
-        person.log_attempt(campaign.id, contact.id, disposition, at, campaign.policy)
-        if disposition == "do_not_call":
-            person.opt_out(at, "call", str(contact.id), f"volunteer:{data['volunteer_id']}")
-        callback = datetime.fromisoformat(data["callback_at"]) if data.get("callback_at") else None
-        plan = plan_after(disposition, contact.attempts + 1, at, callback, campaign.rules(contact.reach),
+        person.log_attempt(campaign.id, contact.id, disposition, ended_at, campaign.policy)
+        if disposition == Disposition.DO_NOT_CALL:
+            person.opt_out(ended_at, "call", str(contact.id), f"volunteer:{volunteer_id}")
+        plan = plan_after(disposition, contact.attempts + 1, ended_at, callback_at, campaign.rules(contact.reach),
                           campaign.retry, person.rest_until)
-        contact.record_attempt(data["volunteer_id"], disposition, at, int(data.get("talk_seconds") or 0), plan)
+        contact.record_attempt(volunteer_id, disposition, ended_at, talk_seconds, plan)
         self.save_and_index(contact, person, tracking=tracking)
         return True
-
-    # Scheduled sweeps.
-    def complete_ended_campaigns(self) -> int:
-        completed = 0
-        for row in self.queue.query("SELECT campaign_id FROM campaigns WHERE status <> 'completed'"):
-            campaign = self.get(UUID(row["campaign_id"]), Campaign)
-            today = self.clock.now().astimezone(zone(campaign.window.timezone)).date()
-            if today > campaign.window.last_day:
-                campaign.complete(self.clock.now(), "end date reached")
-                self.save_campaign(campaign)
-                completed += 1
-        return completed

@@ -118,7 +118,7 @@ def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID,
     app.vault.saved(by_person)
     app.index([r.domain_event for r in recordings], [*fresh, *updated])
     for campaign in {str(c.campaign_id) for c in [*fresh, *updated]}:
-        app.forget_reaches(campaign)  # after the commit, so a new reach is offered at once
+        app.cache.forget_reaches(campaign)  # after the commit, so a new reach is offered at once
     return len(fresh), merged + len(known), refused
 
 

@@ -6,11 +6,15 @@ to the campaign's end); a what-if gives volunteers and hours per day instead, sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from services.campaigns.calendar import Reach, calling_days, governs, reach_from_key, zone
+from services.campaigns.domain.campaign import Campaign
 
 CENTS = Decimal("0.01")
 
@@ -70,3 +74,30 @@ def what_if(open_contacts: int, handle_seconds: int, volunteers: int, hours_per_
     days = calling_days(needed) if needed <= 366 else []
     return Forecast("what-if", open_contacts, handle_seconds, hours, None, per_day,
                     days[-1] if len(days) == needed else None)
+
+
+def span(campaign: Campaign, now: datetime) -> tuple[datetime, datetime]:
+    """The part of the campaign's dates still ahead: from now (or its first day) to the end of its last day."""
+    home, window = zone(campaign.window.timezone), campaign.window
+    first, after = window.first_day, window.last_day + timedelta(days=1)
+    since = max(now, datetime(first.year, first.month, first.day, tzinfo=home))
+    return since, datetime(after.year, after.month, after.day, tzinfo=home)
+
+
+def of_campaign(campaign: Campaign, now: datetime, stats: Mapping[str, Any], keys: Sequence[Mapping[str, Any]],
+                handle_seconds: int | None, what_if_hours: tuple[int | None, Decimal | None],
+                schedule: tuple[list[Slot], datetime, datetime]) -> Forecast:
+    """The campaign's forecast from the due queue's figures: `stats` (attempts and talk time so far), `keys` (the
+    contacts still callable by calendar key), and either a what-if (volunteers, hours a day) or the schedule."""
+    attempts, talk = int(stats.get("attempts") or 0), int(stats.get("talk") or 0)
+    handle = handle_seconds or (max(60, talk // attempts) if attempts else 300)
+    open_contacts = sum(int(r["n"]) for r in keys if governs(campaign.policy, reach_from_key(r["calendar_key"])))
+    home = zone(campaign.window.timezone)
+    volunteers, hours_per_day = what_if_hours
+    if volunteers is not None and hours_per_day is not None:
+        # The calling days of a number of the campaign's home, or of the policy's own country.
+        local = campaign.window.timezone if campaign.window.timezone in campaign.policy.timezones else \
+            min(campaign.policy.timezones)
+        rules, today = campaign.rules(Reach((local,))), now.astimezone(home).date()
+        return what_if(open_contacts, handle, volunteers, hours_per_day, today, lambda n: calling_days(rules, today, n))
+    return from_schedule(open_contacts, handle, *schedule, home)

@@ -15,10 +15,8 @@ from uuid import UUID
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.calendar import Reason, closed_because, next_allowed, reach_from_key, zone
 from services.campaigns.dialer import queue
-from services.campaigns.domain.campaign import Campaign, register_stale
-from services.campaigns.domain.suppression import hold_reason
-
-CALLABLE = "callable now"
+from services.campaigns.dialer.decision import CALLABLE, campaign_blocks, row_reason
+from services.campaigns.domain.campaign import Campaign
 
 
 @dataclass(frozen=True)
@@ -58,15 +56,10 @@ class Summary:
 
 
 def summarise(app: CampaignsApplication, campaign_id: UUID) -> Summary:
+    """Every contact's first refusal by the dialer's own rules (`decision.row_reason`), counted in one query."""
     now = app.clock.now()
     campaign = app.get(campaign_id, Campaign)
-    blocks: list[Reason] = []
-    if not campaign.running:
-        blocks.append(Reason(f"campaign is {campaign.status}", "campaign_status", {"status": str(campaign.status)}))
-    stale = register_stale(campaign.policy, app.register_checked_on(),
-                           now.astimezone(zone(campaign.window.timezone)).date())
-    if stale:
-        blocks.append(stale)
+    blocks = list(campaign_blocks(campaign, str(campaign.status), app.register_checked_on(), now))
     closed_keys: dict[str, Reason | None] = {}
     by_reason: Counter[Reason] = Counter()
     opens: dict[str, datetime | None] = {}
@@ -74,18 +67,17 @@ def summarise(app: CampaignsApplication, campaign_id: UUID) -> Summary:
         key = row["calendar_key"]
         if key not in closed_keys:
             closed_keys[key] = closed_because(campaign.rules(reach_from_key(key)), now)
-        reason = _reason(row, closed_keys[key])
+        reason = row_reason(row, closed_keys[key])
         if reason is closed_keys[key] and key not in opens:  # due and free, waiting only for the window
             upcoming = next_allowed(campaign.rules(reach_from_key(key)), now)
             opens[key] = None if upcoming is None else upcoming.start
         by_reason[reason] += int(row["n"])
-    callable_reason = Reason(CALLABLE, "callable")
-    if blocks and callable_reason in by_reason:
-        by_reason[_blocked(blocks)] += by_reason.pop(callable_reason)
+    if blocks and CALLABLE in by_reason:
+        by_reason[_blocked(blocks)] += by_reason.pop(CALLABLE)
     total = sum(by_reason.values())
     next_window = None if blocks else min((at for at in opens.values() if at is not None), default=None)
     ranked = tuple(Counted(reason, n) for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1]))
-    return Summary(total, by_reason[callable_reason], tuple(blocks), ranked, next_window, campaign.window.timezone)
+    return Summary(total, by_reason[CALLABLE], tuple(blocks), ranked, next_window, campaign.window.timezone)
 
 
 def _blocked(blocks: list[Reason]) -> Reason:
@@ -93,20 +85,3 @@ def _blocked(blocks: list[Reason]) -> Reason:
         return blocks[0]
     return Reason("; ".join(block.text for block in blocks), "campaign_blocked",
                   {"reasons": [{"code": b.code, "params": b.params, "text": b.text} for b in blocks]})
-
-
-def _reason(row: dict[str, object], calendar_closed: Reason | None) -> Reason:
-    # Reasons are equal when their texts are: the text carries every parameter.
-    if row["kind"] == "closed":
-        return Reason(f"closed: {row['closed_reason']}", "closed", {"disposition": row["closed_reason"]})
-    if row["kind"] == "leased":
-        if row["leased_now"]:
-            return Reason("leased to a volunteer", "leased")
-        return Reason("lease lapsed, back at the next sweep", "lease_lapsed")
-    if not row["free"]:
-        return hold_reason(str(row["hold_reason"]))
-    if not row["due"]:
-        return Reason(f"{row['kind']} scheduled for later", "scheduled", {"kind": row["kind"]})
-    if calendar_closed:
-        return calendar_closed
-    return Reason(CALLABLE, "callable")

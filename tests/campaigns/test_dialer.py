@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 
-from services.campaigns.dialer.leasing import Dialer
 from services.campaigns.jobs import sweep
 from services.kernel.clock import FixedClock
 from services.main import Product
@@ -178,7 +177,7 @@ def test_a_lapsed_lease_returns_to_the_queue_and_a_handed_back_contact_too(
     offer = next_for(client, campaign_id, giulia)["offer"]
     clock.advance(timedelta(minutes=6))
     application = app_of(product)
-    assert sweep(application, Dialer(application))["expired"] == 1
+    assert sweep(application)["expired"] == 1
     again = next_for(client, campaign_id, marco)["offer"]
     assert again["contact_id"] == offer["contact_id"]
     released = client.post(f"/campaigns/{campaign_id}/contacts/{offer['contact_id']}/lease/release",
@@ -195,7 +194,7 @@ def test_the_sweep_completes_a_campaign_after_its_end_date(client: TestClient, p
     campaign_id = launched(client, rows=ROWS)
     clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=UTC))
     application = app_of(product)
-    assert sweep(application, Dialer(application))["completed"] == 1
+    assert sweep(application)["completed"] == 1
     assert client.get(f"/campaigns/{campaign_id}").json()["status"] == "completed"
 
 

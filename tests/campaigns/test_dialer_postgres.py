@@ -16,7 +16,6 @@ import pytest
 from services.campaigns import main as campaigns
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialer import queue
-from services.campaigns.dialer.leasing import Dialer
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import open_store
 from services.kernel.secrets import secret
@@ -40,7 +39,6 @@ def campaigns_app(settings: Settings) -> CampaignsApplication:
 def worker(settings: Settings, campaign_id: str, rounds: int, start: Any, results: Any) -> None:
     """One API process: in each round, 25 threads ask for the next contact at the same moment."""
     application = campaigns_app(settings)
-    dialer = Dialer(application)
     taken: list[list[str]] = []
     for _ in range(rounds):
         volunteers = [uuid4() for _ in range(PER_PROCESS)]
@@ -51,7 +49,7 @@ def worker(settings: Settings, campaign_id: str, rounds: int, start: Any, result
 
         def ask(volunteer: UUID, together: threading.Barrier = together, got: list[str] = got) -> None:
             together.wait()
-            offer = dialer.next_contact(UUID(campaign_id), volunteer)
+            offer = application.next_contact(UUID(campaign_id), volunteer)
             got.append(str(offer.contact_id) if offer else "none")
 
         threads = [threading.Thread(target=ask, args=(v,)) for v in volunteers]

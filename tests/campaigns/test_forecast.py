@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from services.campaigns.dialer.queue import SHIFT_MESSAGES
+from services.calls.contract import SHIFT_MESSAGES
 from services.campaigns.dialer.rebuild import CALLS_TABLES, rebuild_queue
 from services.campaigns.forecast import Slot, from_schedule
 from services.main import Product

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from services.campaigns.application import CALLS_REACTION, PRESENCE
+from services.calls.contract import PRESENCE_MESSAGES as PRESENCE
+from services.campaigns.reactions import CALLS_REACTION
 from services.kernel.clock import FixedClock
 from services.main import Product
 from tests.campaigns.conftest import launched

@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
+from services.calls.contract import SHIFT_MESSAGES
 from services.campaigns.application import CampaignsApplication
-from services.campaigns.dialer.queue import SHIFT_MESSAGES
 from services.campaigns.dialer.rebuild import CALLS_TABLES, DERIVED_TABLES, rebuild_queue
 from services.kernel.clock import FixedClock
 from services.kernel.settings import Settings

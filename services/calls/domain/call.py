@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.calls.contract import Disposition
 from services.calls.domain.protocol import ProtocolVersion
 from services.kernel.errors import DomainError, InvalidInput
 
@@ -16,19 +17,6 @@ from services.kernel.errors import DomainError, InvalidInput
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
-
-
-class Disposition(StrEnum):
-    ANSWERED = "answered"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    VOICEMAIL = "voicemail"
-    WRONG_NUMBER = "wrong_number"
-    CALLBACK_REQUESTED = "callback_requested"
-    PLEDGED = "pledged"
-    NOT_INTERESTED = "not_interested"
-    DO_NOT_CALL = "do_not_call"
-    ABANDONED = "abandoned"
 
 
 # Outcomes that need someone on the line, and outcomes that mean nobody came.

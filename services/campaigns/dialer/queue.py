@@ -215,13 +215,47 @@ def import_progress(tx: Tx, import_id: str, totals: dict[str, int]) -> None:
                (totals["rows"], totals["imported"], totals["merged"], totals["invalid"], import_id))
 
 
-def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int) -> list[Row]:
+@dataclass(frozen=True)
+class ContactState:  # one contact of a campaign as the contacts page shows it (no docstring: it is an API schema)
+    contact_id: UUID
+    person_id: UUID
+    state: str
+    attempts: int
+    due_at: datetime
+    held_until: datetime | None
+    hold_reason: str
+    closed_reason: str
+    volunteer_id: str
+    lease_until: datetime | None
+
+
+def contacts_page(store: ReadStore, campaign_id: str, state: str | None, after: str, limit: int,
+                  now: datetime) -> list[ContactState]:
     """A campaign's contacts in id order after `after` (keyset paging), optionally of one state."""
     where = " AND kind = ?" if state else ""
-    return store.query(
+    rows = store.query(
         "SELECT contact_id, person_id, kind, due_at, hold_until, hold_reason, closed_reason, volunteer_id,"
         " lease_until, attempts FROM queue_contacts WHERE campaign_id = ? AND contact_id > ?" + where +
         " ORDER BY contact_id LIMIT ?", (campaign_id, after, *((state,) if state else ()), limit))
+    return [ContactState(
+        contact_id=UUID(r["contact_id"]), person_id=UUID(r["person_id"]), state=r["kind"], attempts=int(r["attempts"]),
+        due_at=from_ms(int(r["due_at"])), held_until=from_ms(int(r["hold_until"])) if _held(r, now) else None,
+        hold_reason=r["hold_reason"] if _held(r, now) else "", closed_reason=r["closed_reason"],
+        volunteer_id=r["volunteer_id"], lease_until=from_ms(int(r["lease_until"])) if r["kind"] == "leased" else None)
+        for r in rows]
+
+
+def _held(row: Row, now: datetime) -> bool:
+    return int(row["hold_until"]) > ms(now)
+
+
+def saved_persons(store: ReadStore, person_ids: Sequence[UUID]) -> list[UUID]:
+    """Which of these people have a saved Person (the persons table knows which do)."""
+    if not person_ids:
+        return []
+    marks = ", ".join("?" for _ in person_ids)
+    rows = store.query(f"SELECT person_id FROM persons WHERE person_id IN ({marks})", [str(p) for p in person_ids])
+    return [UUID(r["person_id"]) for r in rows]
 
 
 def campaign_ids(store: ReadStore, status: str | None) -> list[str]:
@@ -235,7 +269,11 @@ def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now
     """Up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest due first within a
     kind (each kind is a range scan of `queue_due`). On PostgreSQL the rows are locked until the transaction
     ends and rows another request holds are skipped; a lateral scan stops as soon as `limit` rows are found,
-    so a lower-priority kind is read only when the higher ones have fewer due rows."""
+    so a lower-priority kind is read only when the higher ones have fewer due rows.
+
+    A prefilter for speed only: each condition (an open kind, neither closed nor leased; due; no hold; a reach whose
+    calendar is open now) is one that `decision.decide` would refuse anyway, and decide still judges every candidate
+    on its aggregates before it is leased (a stale row is corrected, never offered)."""
     if not keys or not kinds:
         return []
     marks = ", ".join("?" for _ in keys)
@@ -341,9 +379,6 @@ def latest_register_check(store: ReadStore) -> str | None:
     return row["checked_on"] if row and row["checked_on"] else None
 
 
-PRESENCE_MESSAGES = ("Presence.ClockedIn", "Presence.ClockedOut")
-
-
 def note_presence(tx: Tx, message: Message) -> None:
     """Who is clocked in, from the calls service's Presence messages; the live reaction and the rebuild both write
     it here. Idempotent and monotonic: a replayed or late message never moves presence backwards in time."""
@@ -362,9 +397,6 @@ def _presence(tx: Tx, volunteer_id: str, clocked_in: bool, at: str) -> None:
         "INSERT INTO presence (volunteer_id, clocked_in, at) VALUES (?, ?, ?) ON CONFLICT (volunteer_id)"
         " DO UPDATE SET clocked_in = excluded.clocked_in, at = excluded.at WHERE presence.at <= excluded.at",
         (volunteer_id, 1 if clocked_in else 0, at))
-
-
-SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")
 
 
 def note_shift(tx: Tx, shift_id: str, type_: str, data: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 
+from services.calls.contract import PRESENCE_MESSAGES, SHIFT_MESSAGES
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign
@@ -60,15 +61,15 @@ def rebuild_queue(application: CampaignsApplication, presence: Iterable[Message]
         for table in DERIVED_TABLES + (CALLS_TABLES if calls is not None else ()):
             tx.execute(f"DELETE FROM {table}")
         for message in calls or ():  # through the same writes as the live reaction, in the feed's order
-            if message.type in queue.SHIFT_MESSAGES:
+            if message.type in SHIFT_MESSAGES:
                 queue.note_shift(tx, message.aggregate_id, message.type, message.data)
-            elif message.type in queue.PRESENCE_MESSAGES:
+            elif message.type in PRESENCE_MESSAGES:
                 queue.note_presence(tx, message)
         # The very function each save runs, over every event at once.
         queue.apply(tx, application.queue.dialect, events, aggregates, application.clock.now(),
                     lambda campaign_id: campaigns[campaign_id].policy)
-    application.forget_cached()
-    clocked = {m.data["volunteer_id"] for m in calls or () if m.type in queue.PRESENCE_MESSAGES}
+    application.cache.forget()
+    clocked = {m.data["volunteer_id"] for m in calls or () if m.type in PRESENCE_MESSAGES}
     return RebuildReport(
         len(events), len(campaigns), sum(isinstance(a, Contact) for a in aggregates.values()),
         sum(isinstance(a, Person) for a in aggregates.values()),

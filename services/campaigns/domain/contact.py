@@ -9,14 +9,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.calls.contract import Disposition
 from services.campaigns.calendar import Hours, Interval, Reach, Rules, next_allowed, next_allowed_in_other_band
 from services.campaigns.domain.campaign import RETRY_DISPOSITIONS, RetryPolicy
 from services.kernel.errors import DomainError, InvalidInput
 
-DISPOSITIONS = frozenset({
-    "answered", "no_answer", "busy", "voicemail", "wrong_number", "callback_requested", "pledged",
-    "not_interested", "do_not_call", "abandoned",
-})
+DISPOSITIONS = frozenset(d.value for d in Disposition)  # the calls service's outcomes, as its messages carry them
 CLOSING = frozenset({"answered", "wrong_number", "do_not_call", "pledged", "not_interested"})
 # A call still running when its lease lapses keeps the contact held, but never forever.
 CALL_GRACE = timedelta(hours=2)

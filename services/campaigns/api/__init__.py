@@ -1,0 +1,13 @@
+"""Campaigns HTTP routes, one module per concept; routes only translate requests to use cases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.campaigns.api import campaigns, contacts, dialer, people
+
+router = APIRouter()
+for module in (campaigns, contacts, dialer, people):
+    router.include_router(module.router)
+
+__all__ = ["router"]
