@@ -65,6 +65,7 @@ class Product:
     def __post_init__(self) -> None:
         self.runtime = Runtime(self.settings, self.services, self.read_stores, self.reactions, self.feeds)
 
+    # The runtime's doors that tests, the demo and the shell commands use most, kept on the product.
     @property
     def subscribers(self) -> list[Subscriber]:
         return self.runtime.subscribers
