@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any, Protocol
 
-from services.calls.cli import add_commands as add_calls_commands
-from services.campaigns.cli import add_commands as add_campaigns_commands
-from services.demo import add_commands as add_demo_commands
-from services.kernel.identity_cli import add_commands as add_admin_commands
+from services import demo, processes
+from services.calls import cli as calls
+from services.campaigns import cli as campaigns
+from services.kernel import identity_cli as identity
+from services.kernel import vault_cli as privacy
 from services.kernel.settings import Settings, SettingsError
 from services.kernel.vault import MasterKeyMismatch
-from services.kernel.vault_cli import add_commands as add_vault_commands
-from services.processes import add_commands as add_process_commands
 from services.processes import serve_http
+from services.projections import cli as projections
+
+
+class Commands(Protocol):
+    """A module that adds its sub-commands to the `angeli` parser; each sets `command(settings, args) -> int`."""
+
+    def add_commands(self, commands: Any) -> None: ...
+
+
+# In the order `angeli --help` lists them.
+COMMANDS: tuple[Commands, ...] = (processes, identity, privacy, calls, campaigns, demo, projections)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,47 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="address to bind (default ANGELI_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to bind (default ANGELI_PORT or 8000)")
     run.set_defaults(command=serve_http)
-    add_process_commands(commands)
-    add_admin_commands(commands)
-    add_vault_commands(commands)
-    add_calls_commands(commands)
-    add_campaigns_commands(commands)
-    add_demo_commands(commands)
-    ledger = commands.add_parser("ledger", help="donation ledger administration").add_subparsers(
-        title="ledger commands", metavar="LEDGER_COMMAND")
-    verify = ledger.add_parser(
-        "verify", help="rebuild the ledger from the donation events and compare it with the stored one",
-        description="Replay the donation event store, recompute every hash, compare with the stored ledger "
-        "(and a published signed head). Exit 0 when identical, 1 with each difference and its sequence.",
-    )
-    verify.add_argument("--head", help="JSON file of a published signed head (from GET /ledger/head)")
-    verify.add_argument("--public-key", help="hex Ed25519 public key (default: derived from the signing key)")
-    verify.set_defaults(command=_ledger_verify)
+    for module in COMMANDS:
+        module.add_commands(commands)
     return parser
-
-
-def _ledger_verify(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    from services.main import build
-    from services.projections.ledger import partitions_of, signing_key
-    from services.projections.ledger_audit import SignedHead, verify
-
-    product = build(settings)
-    try:
-        key = (Ed25519PublicKey.from_public_bytes(bytes.fromhex(args.public_key)) if args.public_key
-               else signing_key(settings).public_key())
-        published = SignedHead.from_json(json.loads(Path(args.head).read_text())) if args.head else None
-        report = verify(product.feeds["donations"], product.read_stores["ledger"], key,
-                        partitions_of(settings), published)
-    finally:
-        product.stop()
-    for line in report.lines():
-        print(line)
-    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

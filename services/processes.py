@@ -93,7 +93,7 @@ def _api(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _relay(settings: Settings, args: argparse.Namespace) -> int:
-    return _serve(settings, lambda product: product.start_relays(args.sources or list(product.feeds)))
+    return _serve(settings, lambda product: product.runtime.start_relays(args.sources or list(product.feeds)))
 
 
 def _consume(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,13 +102,13 @@ def _consume(settings: Settings, args: argparse.Namespace) -> int:
         unknown = set(names) - {s.name for s in product.subscribers}
         if unknown:
             raise SystemExit(f"angeli consume: unknown projection or reaction {sorted(unknown)}")
-        product.start_consumers(names)
+        product.runtime.start_consumers(names)
 
     return _serve(settings, start)
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
-    return _serve(settings, lambda product: product.start_jobs())
+    return _serve(settings, lambda product: product.runtime.start_jobs())
 
 
 def _topics(settings: Settings, _args: argparse.Namespace) -> int:
@@ -134,10 +134,10 @@ def _serve(settings: Settings, start: Callable[[Product], None]) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     start(product)
-    while not stop.is_set() and not product.failed.is_set():
+    while not stop.is_set() and not product.runtime.failed.is_set():
         stop.wait(0.5)
     product.stop()
-    return 1 if product.failed.is_set() else 0
+    return 1 if product.runtime.failed.is_set() else 0
 
 
 def _rebuild(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from services.calls.application import CallsApplication
+from services.calls.main import build
 from services.kernel.clock import SystemClock
 from services.kernel.errors import DomainError
-from services.kernel.eventstore import event_store_env
 from services.kernel.settings import Settings
 from services.kernel.vault import open_vault
 
@@ -29,7 +29,8 @@ def add_commands(commands: Any) -> None:
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     vault = open_vault(settings)
-    calls = CallsApplication(event_store_env(settings, "calls"), vault=vault, clock=SystemClock())
+    calls = build(settings, SystemClock(), vault).application
+    assert isinstance(calls, CallsApplication)
     try:
         report = calls.import_directory(args.file.read_bytes())
     except DomainError as error:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from services.donations.api import router
 from services.donations.application import DonationsApplication
+from services.donations.jobs import jobs
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, unsaved_people_job
+from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
 
 SOURCE = "donations"
@@ -16,4 +17,4 @@ SOURCE = "donations"
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     application = DonationsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock)
     return Service(name=SOURCE, application=application, router=router,
-                   jobs=(unsaved_people_job(SOURCE, vault, application.existing),))
+                   jobs=jobs(application, vault))

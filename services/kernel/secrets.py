@@ -1,4 +1,5 @@
-"""Secrets (vault master key, ledger signing key): from the environment or a file, else generated once."""
+"""Secrets (vault master key, ledger signing key): given in the settings (from the environment: the value or a
+file), else generated once under the data folder."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from services.kernel.settings import Settings, SettingsError
 
 def secret(settings: Settings, name: str, size: int = 32) -> bytes:
     """`ANGELI_<NAME>` (base64) or `ANGELI_<NAME>_FILE`; otherwise `<data_dir>/secrets/<name>`, made 0600."""
-    variable = f"ANGELI_{name.upper()}"
-    if os.environ.get(variable):
-        return _decode(os.environ[variable], variable, size)
-    if os.environ.get(f"{variable}_FILE"):
-        path = Path(os.environ[f"{variable}_FILE"])
+    variable, given = f"ANGELI_{name.upper()}", settings.keys
+    if given.get(variable):
+        return _decode(given[variable], variable, size)
+    if given.get(f"{variable}_FILE"):
+        path = Path(given[f"{variable}_FILE"])
         return _decode(path.read_text().strip(), f"{variable}_FILE ({path})", size)
     path = settings.data_dir / "secrets" / name
     if not path.exists():
@@ -40,9 +41,9 @@ def _decode(text: str, where: str, size: int) -> bytes:
 def secret_file(settings: Settings, name: str) -> Path | None:
     """The file `secret(settings, name)` reads (`ANGELI_<NAME>_FILE` or `<data_dir>/secrets/<name>`);
     None when the value itself is in the environment (`ANGELI_<NAME>`)."""
-    variable = f"ANGELI_{name.upper()}"
-    if os.environ.get(variable):
+    variable, given = f"ANGELI_{name.upper()}", settings.keys
+    if given.get(variable):
         return None
-    if os.environ.get(f"{variable}_FILE"):
-        return Path(os.environ[f"{variable}_FILE"])
+    if given.get(f"{variable}_FILE"):
+        return Path(given[f"{variable}_FILE"])
     return settings.data_dir / "secrets" / name

@@ -62,6 +62,9 @@ class Settings:
     run_jobs: bool = True
     # Training/demo installations may start their clock at a chosen instant (then it runs in real time).
     clock_start: datetime | None = None
+    # The keys given in the environment, ANGELI_<NAME>_KEY (base64) or ANGELI_<NAME>_KEY_FILE, for kernel.secrets;
+    # never printed (repr) nor compared.
+    keys: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def distributed(self) -> bool:
@@ -102,6 +105,8 @@ class Settings:
             run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
             clock_start=_instant(env, "ANGELI_CLOCK_START"),
+            keys={name: value for name, value in env.items()
+                  if name.startswith("ANGELI_") and name.endswith(("_KEY", "_KEY_FILE")) and value},
         )
 
 

@@ -4,7 +4,11 @@ Where each lives (its live version) is the kernel catalog's business."""
 from __future__ import annotations
 
 from services.kernel import access_trail
+from services.kernel.catalog import ReadStores
+from services.kernel.eventstore import ServiceApplication, event_store_env
+from services.kernel.feed import EventFeed
 from services.kernel.readmodel import Projection
+from services.kernel.settings import Settings
 from services.projections import (
     call_stats,
     campaign_progress,
@@ -23,4 +27,17 @@ PROJECTIONS: tuple[Projection, ...] = (
     access_trail.PROJECTION,
 )
 
-__all__ = ["PROJECTIONS", "router"]
+
+
+def build(settings: Settings) -> ReadStores:
+    """The read models' stores, each on its live version."""
+    return ReadStores(settings, PROJECTIONS)
+
+
+def source_feed(settings: Settings, source: str) -> EventFeed:
+    """A reader of one service's event store, for commands that replay it outside a running product; the
+    caller closes `feed.application`."""
+    return EventFeed(source, ServiceApplication(event_store_env(settings, source)))
+
+
+__all__ = ["PROJECTIONS", "build", "router", "source_feed"]

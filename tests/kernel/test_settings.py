@@ -82,3 +82,22 @@ def test_a_password_with_spaces_quotes_and_backslashes_stays_one_conninfo_value(
     password = "a b'c\\d host=evil"
     parsed = psycopg.conninfo.conninfo_to_dict(PostgresSettings(password=password, dbname="my db").conninfo())
     assert parsed == {"host": "127.0.0.1", "port": "5432", "user": "angeli", "password": password, "dbname": "my db"}
+
+
+def test_keys_are_read_once_into_the_settings_and_never_from_the_process_environment_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from base64 import b64encode
+
+    from services.kernel.secrets import secret, secret_file
+
+    vault_key, signing_file = bytes(range(32)), tmp_path / "signing"
+    signing_file.write_text(b64encode(bytes(32)).decode())
+    settings = Settings.from_env({"ANGELI_DATA_DIR": str(tmp_path / "var"), "ANGELI_MODE": "embedded",
+                                  "ANGELI_VAULT_KEY": b64encode(vault_key).decode(),
+                                  "ANGELI_LEDGER_SIGNING_KEY_FILE": str(signing_file)})
+    monkeypatch.setenv("ANGELI_VAULT_KEY", b64encode(bytes(32)).decode())  # a later change is not seen
+    assert secret(settings, "vault_key") == vault_key and secret_file(settings, "vault_key") is None
+    assert secret(settings, "ledger_signing_key") == bytes(32)
+    assert secret_file(settings, "ledger_signing_key") == signing_file
+    assert "ANGELI_VAULT_KEY" not in repr(settings) and b64encode(vault_key).decode() not in repr(settings)

@@ -30,8 +30,8 @@ def test_a_vault_read_on_postgresql_reaches_the_access_log_through_relay_and_kaf
         with acting(Access(VOLUNTEER, "POST /campaigns/natale-2026/dialer/next")):
             product.vault.get(giulia, fields=("first_name", "phone"))
         assert product.feeds["privacy"].head() >= 1  # stored in the privacy schema before the data came back
-        product.start_relays(["privacy"])
-        product.start_consumers([access_trail.PROJECTION.name])
+        product.runtime.start_relays(["privacy"])
+        product.runtime.start_consumers([access_trail.PROJECTION.name])
         log = product.read_stores[access_trail.PROJECTION.name]
         wait_until(lambda: access_trail.accesses(log, giulia), 90, "the access to reach access_log via Kafka")
         [row] = access_trail.accesses(log, giulia)

@@ -1,0 +1,11 @@
+"""Scheduled work of the donations service: the sweep of the donors it put in the vault but never saved."""
+
+from __future__ import annotations
+
+from services.donations.application import DonationsApplication
+from services.kernel.scheduling import Job
+from services.kernel.vault import PrivacyVault, unsaved_people_job
+
+
+def jobs(application: DonationsApplication, vault: PrivacyVault) -> tuple[Job, ...]:
+    return (unsaved_people_job(application.name, vault, application.existing),)
