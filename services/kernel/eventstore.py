@@ -157,15 +157,16 @@ class ServiceApplication(Application[UUID]):
         Only the first save given a request adds its record (a command may save more than once)."""
         if once is None:
             once = idempotency.bridged()  # BRIDGE: routes not yet converted (see kernel/idempotency.py)
-        if once is not None and once.record is None:
-            objs = (*objs, once.claim(self, objs))
+        record = once.claim(self, objs) if once is not None and once.record is None else None
+        if record is not None:
+            objs = (*objs, record)
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*objs, **kwargs)
         try:
             recordings = self._record(processing_event)
         except IntegrityError:
-            if once is not None:
-                once.release(self)
+            if once is not None and record is not None:
+                once.release(self)  # only the save that carried the record: an earlier one may have stored it
             raise ConcurrencyConflict(
                 "another request changed this record at the same time; read it again and retry"
             ) from None

@@ -122,3 +122,22 @@ def test_bridge_a_route_not_yet_converted_is_still_idempotent(app: SampleApplica
     again = client.post("/counters/unconverted", headers=key)
     assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
     assert len(counters(app)) == 1
+
+
+def test_a_conflict_in_a_later_save_keeps_the_record_an_earlier_save_stored(app: SampleApplication) -> None:
+    """A gift import's second batch meets a busy fund: its retry must not try to store the record again."""
+    once = PendingRequest("gifts-december", "fingerprint")
+    app.save(Counter("Giulia"), once=once)  # the first batch carries the record
+    fund = Counter("Famiglie in difficoltà")
+    app.save(fund)
+    ours, theirs = app.get(fund.id, Counter), app.get(fund.id, Counter)
+    theirs.tick(1)
+    app.save(theirs)
+    ours.tick(2)
+    with pytest.raises(ConcurrencyConflict):
+        app.save(ours, once=once)
+    retried = app.get(fund.id, Counter)
+    retried.tick(2)
+    app.save(retried, once=once)
+    assert once.record is not None and once.saved_in is app
+    assert app.get(record_id("gifts-december"), RequestRecord).version == 1
