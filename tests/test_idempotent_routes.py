@@ -90,22 +90,22 @@ def test_every_route_that_takes_the_key_passes_it_to_its_use_case(product: Produ
     assert dropped == []
 
 
+def test_every_use_case_given_the_key_passes_it_on() -> None:
+    """Down to `save`: a function of a service that takes `once` passes `once=once` to what it calls."""
+    services = Path(__file__).resolve().parent.parent / "services"
+    dropped = [f"{path.relative_to(services)}: {function.name}"
+               for path in sorted(services.rglob("*.py")) if "kernel" not in path.relative_to(services).parts
+               for function in ast.walk(ast.parse(path.read_text()))
+               if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and "once" in _parameters(function)
+               and not _passes_once(function)]
+    assert dropped == []
+
+
 def _passes_once(code: Callable[..., Any] | ast.AST) -> bool:
     tree = code if isinstance(code, ast.AST) else ast.parse(textwrap.dedent(inspect.getsource(code)))
     return any(isinstance(node, ast.keyword) and node.arg == "once" and isinstance(node.value, ast.Name)
                and node.value.id == "once" for node in ast.walk(tree))
 
 
-def test_every_use_case_given_the_key_passes_it_on(product: Product) -> None:
-    """Down to `save`: a function of a service that takes `once` passes `once=once` to what it calls."""
-    services = Path(__file__).resolve().parent.parent / "services"
-    dropped = [f"{path.relative_to(services)}: {function.name}"
-               for path in sorted(services.rglob("*.py")) if "kernel" not in path.relative_to(services).parts
-               for function in ast.walk(ast.parse(path.read_text()))
-               if isinstance(function, ast.FunctionDef) and "once" in _parameters(function)
-               and not _passes_once(function)]
-    assert dropped == []
-
-
-def _parameters(function: ast.FunctionDef) -> set[str]:
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
