@@ -19,6 +19,7 @@ from services.kernel import actor
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
+from services.kernel.idempotency import PendingRequest
 from services.kernel.vault import PrivacyVault
 
 
@@ -87,69 +88,73 @@ class CallsApplication(ServiceApplication):
 
     # Volunteers
 
-    def register_volunteer(self, full_name: str, phone: str, email: str, roles: list[str]) -> UUID:
+    def register_volunteer(self, full_name: str, phone: str, email: str, roles: list[str], *,
+                           once: PendingRequest | None = None) -> UUID:
         volunteer = Volunteer(parse_roles(roles), registered_at=self.clock.now())
         details = {"full_name": full_name, "phone": phone, "email": email}
         with self.vault.new_people({volunteer.id: details}, self.name, self.existing):
-            self.save(volunteer, Presence(volunteer.id))
+            self.save(volunteer, Presence(volunteer.id), once=once)
         return volunteer.id
 
     def volunteer(self, volunteer_id: UUID) -> VolunteerView:
         v = self.get(volunteer_id, Volunteer)
         return VolunteerView(v.id, v.roles, v.status, v.training_hours, v.version)
 
-    def record_training(self, volunteer_id: UUID, session: str, hours: Decimal, trained_on: date) -> None:
+    def record_training(self, volunteer_id: UUID, session: str, hours: Decimal, trained_on: date, *,
+                        once: PendingRequest | None = None) -> None:
         volunteer = self.get(volunteer_id, Volunteer)
         volunteer.record_training(session, hours, trained_on, recorded_at=self.clock.now())
-        self.save(volunteer)
+        self.save(volunteer, once=once)
 
-    def change_status(self, volunteer_id: UUID, status: str) -> None:
+    def change_status(self, volunteer_id: UUID, status: str, *, once: PendingRequest | None = None) -> None:
         volunteer = self.get(volunteer_id, Volunteer)
         volunteer.change_status(parse_status(status), changed_at=self.clock.now())
-        self.save(volunteer)
+        self.save(volunteer, once=once)
 
     # Shifts and presence
 
-    def schedule_shift(self, starts_at: datetime, ends_at: datetime, role: str, capacity: int) -> UUID:
+    def schedule_shift(self, starts_at: datetime, ends_at: datetime, role: str, capacity: int, *,
+                       once: PendingRequest | None = None) -> UUID:
         shift = Shift.schedule(starts_at, ends_at, parse_roles([role])[0], capacity, scheduled_at=self.clock.now())
-        self.save(shift)
+        self.save(shift, once=once)
         return shift.id
 
     def shift(self, shift_id: UUID) -> ShiftView:
         s = self.get(shift_id, Shift)
         return ShiftView(s.id, s.starts_at, s.ends_at, s.role, s.capacity, tuple(s.volunteers))
 
-    def sign_up(self, shift_id: UUID, volunteer_id: UUID) -> None:
+    def sign_up(self, shift_id: UUID, volunteer_id: UUID, *, once: PendingRequest | None = None) -> None:
         volunteer, presence = self._active_volunteer(volunteer_id)
         shift = self.get(shift_id, Shift)
         shift.sign_up(volunteer_id, volunteer.roles, at=self.clock.now())
         presence.hold(shift)
-        self.save(shift, presence)
+        self.save(shift, presence, once=once)
 
-    def cancel_sign_up(self, shift_id: UUID, volunteer_id: UUID) -> None:
+    def cancel_sign_up(self, shift_id: UUID, volunteer_id: UUID, *, once: PendingRequest | None = None) -> None:
         shift = self.get(shift_id, Shift)
         presence = self._presence(volunteer_id)
         shift.cancel_sign_up(volunteer_id, at=self.clock.now())
         presence.release(shift_id)
-        self.save(shift, presence)
+        self.save(shift, presence, once=once)
 
-    def clock_in(self, volunteer_id: UUID) -> PresenceView:
+    def clock_in(self, volunteer_id: UUID, *, once: PendingRequest | None = None) -> PresenceView:
         _volunteer, presence = self._active_volunteer(volunteer_id)
         presence.clock_in(at=self.clock.now())
-        self.save(presence)
+        self.save(presence, once=once)
         return _presence_view(presence)
 
-    def clock_out(self, volunteer_id: UUID) -> PresenceView:
+    def clock_out(self, volunteer_id: UUID, *, once: PendingRequest | None = None) -> PresenceView:
         presence = self._presence(volunteer_id)
         presence.clock_out(at=self.clock.now())
-        self.save(presence)
+        self.save(presence, once=once)
         return _presence_view(presence)
 
-    def correct_clock_out(self, volunteer_id: UUID, at: datetime, coordinator_id: UUID) -> PresenceView:
+    def correct_clock_out(self, volunteer_id: UUID, at: datetime, coordinator_id: UUID, *,
+                          once: PendingRequest | None = None) -> PresenceView:
         self.get(coordinator_id, Volunteer).require_coordinator()
         presence = self._presence(volunteer_id)
         presence.correct_forgotten_clock_out(at, corrected_by=coordinator_id, now=self.clock.now())
-        self.save(presence)
+        self.save(presence, once=once)
         return _presence_view(presence)
 
     def presence(self, volunteer_id: UUID) -> PresenceView:
@@ -169,13 +174,13 @@ class CallsApplication(ServiceApplication):
     # Calls
 
     def start_call(self, volunteer_id: UUID, direction: str, campaign_id: UUID | None,
-                   contact_id: UUID | None) -> UUID:
+                   contact_id: UUID | None, *, once: PendingRequest | None = None) -> UUID:
         presence = self._presence(volunteer_id)
         if not presence.clocked_in:
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
         call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
                           started_at=self.clock.now())
-        self.save(call)
+        self.save(call, once=once)
         return call.id
 
     def _call_of_actor(self, call_id: UUID) -> Call:
@@ -186,18 +191,19 @@ class CallsApplication(ServiceApplication):
             raise NotYours(f"call {call_id} is another volunteer's; a volunteer can change only their own calls")
         return call
 
-    def connect_call(self, call_id: UUID) -> None:
+    def connect_call(self, call_id: UUID, *, once: PendingRequest | None = None) -> None:
         call = self._call_of_actor(call_id)
         call.connect(at=self.clock.now())
-        self.save(call)
+        self.save(call, once=once)
 
-    def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None) -> None:
+    def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None, *,
+                 once: PendingRequest | None = None) -> None:
         call = self._call_of_actor(call_id)
         call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
         if notes:
             # Notes may identify a caller: they live in the vault under the call's id, never in events.
             self.vault.put(call.id, {"notes": notes})
-        self.save(call)
+        self.save(call, once=once)
 
     def call(self, call_id: UUID) -> CallView:
         c = self.get(call_id, Call)
@@ -213,27 +219,29 @@ class CallsApplication(ServiceApplication):
 
     # Protocols
 
-    def create_protocol(self, name: str, steps: list[dict[str, Any]]) -> UUID:
+    def create_protocol(self, name: str, steps: list[dict[str, Any]], *, once: PendingRequest | None = None) -> UUID:
         protocol = Protocol.create(name, created_at=self.clock.now())
         protocol.publish(steps, published_at=self.clock.now())
-        self.save(protocol)
+        self.save(protocol, once=once)
         return protocol.id
 
-    def publish_protocol(self, protocol_id: UUID, steps: list[dict[str, Any]]) -> int:
+    def publish_protocol(self, protocol_id: UUID, steps: list[dict[str, Any]], *,
+                         once: PendingRequest | None = None) -> int:
         protocol = self.get(protocol_id, Protocol)
         version = protocol.publish(steps, published_at=self.clock.now())
-        self.save(protocol)
+        self.save(protocol, once=once)
         return version
 
     def protocol(self, protocol_id: UUID, version: int | None = None) -> ProtocolVersion:
         return self.get(protocol_id, Protocol).published(version)
 
-    def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str]) -> None:
+    def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str], *,
+                       once: PendingRequest | None = None) -> None:
         call = self._call_of_actor(call_id)
         call.record_answers(self.protocol(protocol_id, version), answers, at=self.clock.now())
-        self.save(call)
+        self.save(call, once=once)
 
-    def redirect_call(self, call_id: UUID, step: str, istat_code: str) -> str:
+    def redirect_call(self, call_id: UUID, step: str, istat_code: str, *, once: PendingRequest | None = None) -> str:
         call = self._call_of_actor(call_id)
         if call.protocol is None:
             raise NoRedirectHere(f"call {call_id} follows no protocol yet; record the step's answer first")
@@ -243,14 +251,14 @@ class CallsApplication(ServiceApplication):
             raise NoRedirectHere(f"step {step!r} of {protocol.name} version {protocol.version} does not redirect")
         target = self._municipality(istat_code).number_for(redirect[1])
         call.redirect(protocol, step, redirect[1], istat_code, target, at=self.clock.now())
-        self.save(call)
+        self.save(call, once=once)
         return target
 
     # Directory
 
-    def import_directory(self, raw: bytes) -> ImportReport:
+    def import_directory(self, raw: bytes, *, once: PendingRequest | None = None) -> ImportReport:
         """Add every valid row in one save; rows with errors are reported by line and not imported."""
-        return directory.import_directory(self, raw)
+        return directory.import_directory(self, raw, once=once)
 
     def municipality(self, istat_code: str) -> MunicipalityView:
         m = self._municipality(istat_code)

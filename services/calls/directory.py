@@ -17,6 +17,7 @@ from services.calls.domain.directory import Municipality, municipality_id, searc
 from services.kernel import csvfile
 from services.kernel.csvfile import Problem, UnreadableCsv
 from services.kernel.errors import InvalidInput, NotFound
+from services.kernel.idempotency import PendingRequest
 
 if TYPE_CHECKING:
     from services.calls.application import CallsApplication
@@ -52,7 +53,7 @@ class ImportReport:
     errors: tuple[Problem, ...]
 
 
-def import_directory(calls: CallsApplication, raw: bytes) -> ImportReport:
+def import_directory(calls: CallsApplication, raw: bytes, *, once: PendingRequest | None = None) -> ImportReport:
     """Add every valid row in one save; rows with errors are reported by line and not imported."""
     rows, errors = read_directory_csv(raw)
     touched: dict[str, Municipality] = {}
@@ -71,7 +72,7 @@ def import_directory(calls: CallsApplication, raw: bytes) -> ImportReport:
             already += 1
     changed = [m for m in touched.values() if m.pending_events]
     if changed:
-        calls.save(*changed)
+        calls.save(*changed, once=once)
     return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)))
 
 

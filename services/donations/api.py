@@ -13,6 +13,7 @@ from services.donations.application import DonationsApplication, PledgeView
 from services.donations.gift_import import GiftImportReport
 from services.donations.gifts import DonorDetails
 from services.kernel.clock import Day, Instant
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["donations"])
 
@@ -147,10 +148,10 @@ class GiftImportOut(BaseModel):
 
 
 @router.post("/donors", status_code=201)
-def register_donor(body: DonorIn, donations: Donations) -> DonorOut:
+def register_donor(body: DonorIn, donations: Donations, once: Once) -> DonorOut:
     """Register a donor; name and contacts go to the privacy vault, events carry the id only."""
     details = {k: str(v) for k, v in body.model_dump(exclude={"kind"}).items() if v is not None}
-    donor_id = donations.register_donor(body.kind, details)
+    donor_id = donations.register_donor(body.kind, details, once=once)
     return get_donor(donor_id, donations)
 
 
@@ -162,9 +163,9 @@ def get_donor(donor_id: UUID, donations: Donations) -> DonorOut:
 
 
 @router.post("/funds", status_code=201)
-def create_fund(body: FundIn, donations: Donations) -> FundOut:
+def create_fund(body: FundIn, donations: Donations, once: Once) -> FundOut:
     """Create a fund money is raised for."""
-    return get_fund(donations.create_fund(body.name), donations)
+    return get_fund(donations.create_fund(body.name, once=once), donations)
 
 
 @router.get("/funds/{fund_id}")
@@ -176,35 +177,35 @@ def get_fund(fund_id: UUID, donations: Donations) -> FundOut:
 
 
 @router.post("/funds/{fund_id}/rename")
-def rename_fund(fund_id: UUID, body: FundIn, donations: Donations) -> FundOut:
+def rename_fund(fund_id: UUID, body: FundIn, donations: Donations, once: Once) -> FundOut:
     """Give an open fund a new name."""
-    donations.rename_fund(fund_id, body.name)
+    donations.rename_fund(fund_id, body.name, once=once)
     return get_fund(fund_id, donations)
 
 
 @router.post("/funds/{fund_id}/close")
-def close_fund(fund_id: UUID, donations: Donations) -> FundOut:
+def close_fund(fund_id: UUID, donations: Donations, once: Once) -> FundOut:
     """Close a fund to new pledges; payments on earlier pledges and disbursements continue."""
-    donations.close_fund(fund_id)
+    donations.close_fund(fund_id, once=once)
     return get_fund(fund_id, donations)
 
 
 @router.post("/funds/{fund_id}/disbursements", status_code=201)
-def disburse(fund_id: UUID, body: DisbursementIn, donations: Donations) -> Created:
+def disburse(fund_id: UUID, body: DisbursementIn, donations: Donations, once: Once) -> Created:
     """Record what the fund's money was spent on; never more than the fund holds on its day and every later day."""
     disbursement_id = donations.disburse(
-        fund_id, body.amount, body.purpose, body.document, body.currency, body.disbursed_at)
+        fund_id, body.amount, body.purpose, body.document, body.currency, body.disbursed_at, once=once)
     return Created(id=disbursement_id)
 
 
 @router.post("/pledges", status_code=201)
-def make_pledge(body: PledgeIn, donations: Donations) -> PledgeOut:
+def make_pledge(body: PledgeIn, donations: Donations, once: Once) -> PledgeOut:
     """Record a pledge of money (optionally in instalments) or of goods."""
     links = {name: str(value) if value is not None else None for name, value in
              (("campaign_id", body.campaign_id), ("contact_id", body.contact_id), ("call_id", body.call_id),
               ("volunteer_id", body.volunteer_id))}
     pledge_id = donations.make_pledge(
-        body.donor_id, body.fund_id, body.kind, body.amount, body.currency, **links,
+        body.donor_id, body.fund_id, body.kind, body.amount, body.currency, once=once, **links,
         description=body.description, quantity=body.quantity,
         schedule=[(i.due_on, i.amount) for i in body.instalments],
     )
@@ -221,38 +222,40 @@ def get_pledge(
 
 
 @router.post("/pledges/{pledge_id}/payments", status_code=201)
-def receive_payment(pledge_id: UUID, body: PaymentIn, donations: Donations) -> PaymentOut:
+def receive_payment(pledge_id: UUID, body: PaymentIn, donations: Donations, once: Once) -> PaymentOut:
     """Record a payment; the same method and reference imported again is recorded once."""
     recorded = donations.receive_payment(
-        pledge_id, body.amount, body.method, body.reference, body.currency, body.received_at)
+        pledge_id, body.amount, body.method, body.reference, body.currency, body.received_at, once=once)
     return PaymentOut(pledge_id=pledge_id, payment_id=recorded.payment_id, duplicate=recorded.duplicate)
 
 
 @router.post("/pledges/{pledge_id}/payments/{payment_id}/reversals", status_code=201)
-def reverse_payment(pledge_id: UUID, payment_id: UUID, body: ReversalIn, donations: Donations) -> PledgeOut:
+def reverse_payment(pledge_id: UUID, payment_id: UUID, body: ReversalIn, donations: Donations,
+                    once: Once) -> PledgeOut:
     """Record a chargeback or refund of (part of) a payment, dated on or after the payment."""
-    donations.reverse_payment(pledge_id, payment_id, body.amount, body.reason, body.currency, body.reversed_at)
+    donations.reverse_payment(pledge_id, payment_id, body.amount, body.reason, body.currency, body.reversed_at,
+                              once=once)
     return pledge_out(donations.pledge(pledge_id))
 
 
 @router.post("/pledges/{pledge_id}/cancel")
-def cancel_pledge(pledge_id: UUID, body: CancellationIn, donations: Donations) -> PledgeOut:
+def cancel_pledge(pledge_id: UUID, body: CancellationIn, donations: Donations, once: Once) -> PledgeOut:
     """Cancel a pledge that is not fulfilled; payments already received stay."""
-    donations.cancel_pledge(pledge_id, body.reason)
+    donations.cancel_pledge(pledge_id, body.reason, once=once)
     return pledge_out(donations.pledge(pledge_id))
 
 
 @router.post("/pledges/{pledge_id}/goods", status_code=201)
-def receive_goods(pledge_id: UUID, body: GoodsIn, donations: Donations) -> Created:
+def receive_goods(pledge_id: UUID, body: GoodsIn, donations: Donations, once: Once) -> Created:
     """Record goods received for a pledge in kind."""
-    return Created(id=donations.receive_goods(pledge_id, body.quantity))
+    return Created(id=donations.receive_goods(pledge_id, body.quantity, once=once))
 
 
 @router.post("/donations/import", status_code=201)
 def import_gifts(file: Annotated[UploadFile, File(description="CSV, UTF-8, ',' or ';' separated")],
-                 donations: Donations) -> GiftImportOut:
+                 donations: Donations, once: Once) -> GiftImportOut:
     """Import gifts already received (PayPal, card, SEPA, bank exports): each line a pledge paid at once."""
-    return gift_import_out(donations.import_gifts(file.file))
+    return gift_import_out(donations.import_gifts(file.file, once=once))
 
 
 def gift_import_out(report: GiftImportReport) -> GiftImportOut:

@@ -25,6 +25,7 @@ from services.donations.gift_import import GiftImport, GiftImportReport
 from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput
 from services.kernel.eventstore import ServiceApplication
+from services.kernel.idempotency import PendingRequest
 from services.kernel.vault import PersonErased, PrivacyVault
 
 ROME = ZoneInfo("Europe/Rome")
@@ -97,40 +98,41 @@ class DonationsApplication(ServiceApplication):
         self.vault = vault
         self.gift_import = GiftImport(self)
 
-    def register_donor(self, kind: str, details: dict[str, str]) -> UUID:
+    def register_donor(self, kind: str, details: dict[str, str], *, once: PendingRequest | None = None) -> UUID:
         donor = Donor(parse_donor_kind(kind).value, registered_at=self.clock.now())
         with self.vault.new_people({donor.id: details}, self.name, self.existing):
-            self.save(donor)
+            self.save(donor, once=once)
         return donor.id
 
-    def create_fund(self, name: str) -> UUID:
+    def create_fund(self, name: str, *, once: PendingRequest | None = None) -> UUID:
         fund = Fund(fund_name(name), created_at=self.clock.now())
-        self.save(fund)
+        self.save(fund, once=once)
         return fund.id
 
-    def rename_fund(self, fund_id: UUID, name: str) -> None:
+    def rename_fund(self, fund_id: UUID, name: str, *, once: PendingRequest | None = None) -> None:
         fund = self.get(fund_id, Fund)
         fund.rename(name, renamed_at=self.clock.now())
-        self.save(fund)
+        self.save(fund, once=once)
 
-    def close_fund(self, fund_id: UUID) -> None:
+    def close_fund(self, fund_id: UUID, *, once: PendingRequest | None = None) -> None:
         fund = self.get(fund_id, Fund)
         fund.close(closed_at=self.clock.now())
-        self.save(fund)
+        self.save(fund, once=once)
 
     def disburse(
         self, fund_id: UUID, amount: Decimal, purpose: str, document: str, currency: str = "EUR",
-        disbursed_at: datetime | None = None,
+        disbursed_at: datetime | None = None, *, once: PendingRequest | None = None,
     ) -> UUID:
         require_euro(currency)
         fund = self.get(fund_id, Fund)
         disbursement_id = uuid4()
         fund.disburse(disbursement_id, amount, self._past(disbursed_at, "disbursed_at"), purpose, document)
-        self.save(fund)
+        self.save(fund, once=once)
         return disbursement_id
 
     def make_pledge(
-        self, donor_id: UUID, fund_id: UUID, kind: str, amount: Decimal, currency: str = "EUR", **links: Any
+        self, donor_id: UUID, fund_id: UUID, kind: str, amount: Decimal, currency: str = "EUR", *,
+        once: PendingRequest | None = None, **links: Any,
     ) -> UUID:
         require_euro(currency)
         self.get(donor_id, Donor)
@@ -138,12 +140,12 @@ class DonationsApplication(ServiceApplication):
             raise DonorErased(f"donor {donor_id} was erased; register the donor again to take a new pledge")
         self.get(fund_id, Fund).require_open()
         pledge = make_pledge(donor_id, fund_id, kind, amount, self.clock.now(), **links)
-        self.save(pledge)
+        self.save(pledge, once=once)
         return pledge.id
 
     def receive_payment(
         self, pledge_id: UUID, amount: Decimal, method: str, reference: str, currency: str = "EUR",
-        received_at: datetime | None = None,
+        received_at: datetime | None = None, *, once: PendingRequest | None = None,
     ) -> PaymentRecorded:
         require_euro(currency)
         amount, method, reference = euro(amount), payment_method(method).value, reference.strip()
@@ -160,15 +162,15 @@ class DonationsApplication(ServiceApplication):
             payment_id = claim.payment_id
             fund.credit(pledge.id, payment_id, claim.amount, at)
             try:
-                self.save(pledge, fund, claim)
+                self.save(pledge, fund, claim, once=once)
             except ConcurrencyConflict:
                 continue  # the fund moved, or the same reference was saved just now: look again
             return PaymentRecorded(payment_id, duplicate=False)
         raise ConcurrencyConflict("the fund is receiving many payments at once; retry this payment")
 
-    def import_gifts(self, binary: BinaryIO) -> GiftImportReport:
+    def import_gifts(self, binary: BinaryIO, *, once: PendingRequest | None = None) -> GiftImportReport:
         """Gifts already received (a payment provider's or bank's export), each line a pledge made and paid."""
-        return self.gift_import.run(binary)
+        return self.gift_import.run(binary, once=once)
 
     def _earlier_payment(self, pledge_id: UUID, amount: Decimal, method: str, reference: str) -> PaymentRecorded | None:
         """The payment already recorded under this method and reference, if it is the same payment."""
@@ -184,7 +186,7 @@ class DonationsApplication(ServiceApplication):
 
     def reverse_payment(
         self, pledge_id: UUID, payment_id: UUID, amount: Decimal, reason: str, currency: str = "EUR",
-        reversed_at: datetime | None = None,
+        reversed_at: datetime | None = None, *, once: PendingRequest | None = None,
     ) -> None:
         require_euro(currency)
         amount, at = euro(amount), self._past(reversed_at, "reversed_at")
@@ -194,22 +196,22 @@ class DonationsApplication(ServiceApplication):
             pledge.reverse_payment(payment_id, amount, at, reason)
             fund.debit(pledge.id, payment_id, amount, at)
             try:
-                self.save(pledge, fund)
+                self.save(pledge, fund, once=once)
             except ConcurrencyConflict:
                 continue
             return
         raise ConcurrencyConflict("the fund is receiving many payments at once; retry this reversal")
 
-    def cancel_pledge(self, pledge_id: UUID, reason: str) -> None:
+    def cancel_pledge(self, pledge_id: UUID, reason: str, *, once: PendingRequest | None = None) -> None:
         pledge = self.get(pledge_id, Pledge)
         pledge.cancel(self.clock.now(), reason)
-        self.save(pledge)
+        self.save(pledge, once=once)
 
-    def receive_goods(self, pledge_id: UUID, quantity: int) -> UUID:
+    def receive_goods(self, pledge_id: UUID, quantity: int, *, once: PendingRequest | None = None) -> UUID:
         pledge = self.get(pledge_id, Pledge)
         receipt_id = uuid4()
         pledge.receive_goods(receipt_id, quantity, self.clock.now())
-        self.save(pledge)
+        self.save(pledge, once=once)
         return receipt_id
 
     def pledge(self, pledge_id: UUID, on: date | None = None) -> PledgeView:

@@ -24,6 +24,7 @@ from services.donations.domain.donor import Donor
 from services.donations.domain.fund import Fund
 from services.donations.domain.pledge import PaymentReference, make_pledge, pay, reference_id
 from services.kernel.errors import ConcurrencyConflict, DomainError
+from services.kernel.idempotency import PendingRequest
 
 if TYPE_CHECKING:
     from services.donations.application import DonationsApplication
@@ -98,8 +99,9 @@ class GiftImport:
         # lost), which leaves conflicts to batches from other processes.
         self._crediting = threading.Lock()
 
-    def run(self, binary: BinaryIO) -> GiftImportReport:
-        """Every line of the export imported, duplicated or rejected; the report says which and why."""
+    def run(self, binary: BinaryIO, *, once: PendingRequest | None = None) -> GiftImportReport:
+        """Every line of the export imported, duplicated or rejected; the report says which and why. The first
+        batch saved carries the request's idempotency record (`once`)."""
         plan = gifts.inspect(binary)
         now = self.donations.clock.now()
         report = GiftImportReport()
@@ -114,7 +116,7 @@ class GiftImport:
                 if rid in earlier:
                     self._note_earlier(report, gift, rid)
             prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier], report, now)
-            self._save_gifts(prepared, report)
+            self._save_gifts(prepared, report, once=once)
         report.lines.sort(key=lambda x: x.line)
         return report
 
@@ -199,7 +201,8 @@ class GiftImport:
             return {donor_id: f"donor {donor_id} was erased; register the donor again to record a gift"}
         return {}
 
-    def _save_gifts(self, prepared: list[_ImportedGift], report: GiftImportReport) -> None:
+    def _save_gifts(self, prepared: list[_ImportedGift], report: GiftImportReport,
+                    once: PendingRequest | None) -> None:
         """All the lines' aggregates in ONE save with their funds credited. A conflict means a fund moved (load
         it again and retry) or another import claimed a reference just now (report those lines as duplicates)."""
         donations = self.donations
@@ -216,7 +219,8 @@ class GiftImport:
                     gift = item.gift
                     funds[gift.fund_id].credit(item.pledge_id, item.payment_id, gift.amount, gift.received_at)
                 try:
-                    donations.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values())
+                    donations.save(_PendingEvents([e for item in prepared for e in item.events]), *funds.values(),
+                                   once=once)
                 except ConcurrencyConflict:
                     if not any(self.fund_version(fund_id) != version for fund_id, version in versions.items()):
                         prepared = self._drop_claimed(prepared, report)
@@ -225,15 +229,15 @@ class GiftImport:
             report.imported += len(prepared)
             return
         for item in prepared:  # the funds stayed busy: one line per save, each retried
-            self._save_gift(item, report)
+            self._save_gift(item, report, once=once)
 
-    def _save_gift(self, item: _ImportedGift, report: GiftImportReport) -> None:
+    def _save_gift(self, item: _ImportedGift, report: GiftImportReport, once: PendingRequest | None) -> None:
         donations = self.donations
         for _ in range(_LINE_ATTEMPTS):
             fund = donations.get(item.gift.fund_id, Fund)
             fund.credit(item.pledge_id, item.payment_id, item.gift.amount, item.gift.received_at)
             try:
-                donations.save(_PendingEvents(list(item.events)), fund)
+                donations.save(_PendingEvents(list(item.events)), fund, once=once)
             except ConcurrencyConflict:
                 if donations.exists(item.reference_id):
                     self._note_earlier(report, item.gift, item.reference_id, race=True)

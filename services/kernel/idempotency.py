@@ -2,6 +2,10 @@
 
 The key is recorded as a tiny aggregate saved in the SAME transaction as the command's events, so the
 effect and the record are atomic; a retry finds the record and gets the first answer back.
+
+The middleware fingerprints the request, replays an earlier answer, and hands the request still to be recorded
+(a `PendingRequest`) to the route, which declares `once: Once` and passes it to its use case; the use case
+passes it to `save(..., once=once)`, whose first save adds the record.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 
 HEADER = "Idempotency-Key"
 _NAMESPACE = uuid5(NAMESPACE_URL, "angeli:idempotency-key")
-_pending: ContextVar[PendingRequest | None] = ContextVar("angeli_pending_request", default=None)
+_STATE = "idempotency"  # where the middleware leaves the PendingRequest in the request's state
 
 
 class RequestRecord(Aggregate):
@@ -57,12 +61,13 @@ def record_id(key: str) -> UUID:
 
 @dataclass
 class PendingRequest:
-    """The request being executed; the first save of the request adds its record to the same transaction."""
+    """The request being executed; the first save given it adds its record to the same transaction."""
 
     key: str
     fingerprint: str
     record: RequestRecord | None = None
     saved_in: ServiceApplication | None = None
+    handed_over: bool = False  # BRIDGE (see below): the route took it as `Once`
 
     def claim(self, application: ServiceApplication, objs: tuple[Any, ...]) -> RequestRecord:
         changed = [str(obj.id) for obj in objs if isinstance(obj, Aggregate)]
@@ -75,8 +80,33 @@ class PendingRequest:
         self.saved_in = None
 
 
-def pending() -> PendingRequest | None:
-    return _pending.get()
+async def _pending_request(request: Request) -> PendingRequest | None:
+    """The middleware's PendingRequest from the request's state (async: no thread hop for a lookup)."""
+    pending: PendingRequest | None = getattr(request.state, _STATE, None)
+    if pending is not None:
+        pending.handed_over = True  # BRIDGE
+    return pending
+
+
+# What a mutating route declares and passes to its use case, which passes it to `save(..., once=once)`: the
+# request's Idempotency-Key still to be recorded, or None when the client sent no key. A route that saves
+# without passing it on loses the key's guarantee (tests/test_idempotent_routes.py checks every route takes it).
+Once = Annotated[PendingRequest | None, Depends(_pending_request)]
+
+
+# ── TEMPORARY BRIDGE (issue 16), for routes that do not take `Once` yet ─────────────────────────────────────
+# Routes listed in NOT_YET_CONVERTED (tests/test_idempotent_routes.py) still rely on the old hidden input: the
+# middleware also leaves the pending request in this ContextVar, and ServiceApplication.save_tracked falls back
+# to it when given no `once`. A route that took `Once` is out of the bridge: its use cases must pass it on.
+# To remove: convert those routes, empty NOT_YET_CONVERTED, then delete `_bridge`, `bridged`, the `handed_over`
+# field and the lines marked BRIDGE here and in services/kernel/eventstore.py.
+_bridge: ContextVar[PendingRequest | None] = ContextVar("angeli_pending_request", default=None)
+
+
+def bridged() -> PendingRequest | None:
+    """BRIDGE: the pending request of a route that did not take `Once`, if any."""
+    pending = _bridge.get()
+    return None if pending is None or pending.handed_over else pending
 
 
 def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication]]) -> None:
@@ -127,11 +157,12 @@ class _Idempotent:
             else:
                 await send(message)
 
-        token = _pending.set(current)
+        state = {**scope.get("state", {}), _STATE: current}  # this request's own copy: `request.state`
+        token = _bridge.set(current)  # BRIDGE
         try:
-            await self.app(scope, _once(body, receive), sending)
+            await self.app({**scope, "state": state}, _replaying(body, receive), sending)
         finally:
-            _pending.reset(token)
+            _bridge.reset(token)  # BRIDGE
         if answer:
             await run_in_threadpool(_remember, current, answer)
             for message in answer:
@@ -147,7 +178,7 @@ async def _body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _once(body: bytes, receive: Receive) -> Receive:
+def _replaying(body: bytes, receive: Receive) -> Receive:
     """The body read for the fingerprint, given again to the route; then the client's own messages (its
     disconnect)."""
     sent = False

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.calls.api.dependency import ROME, Calls, rome
 from services.calls.application import CallsApplication
 from services.kernel.clock import AwareInstant
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["calls"])
 
@@ -64,9 +65,9 @@ class CallOut(BaseModel):
 
 
 @router.post("/calls", status_code=201)
-def start_call(body: CallRequest, calls: Calls) -> CallOut:
+def start_call(body: CallRequest, calls: Calls, once: Once) -> CallOut:
     """Start a call; the volunteer must be clocked in."""
-    call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id)
+    call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id, once=once)
     return call_out(calls, call_id)
 
 
@@ -77,30 +78,30 @@ def get_call(call_id: UUID, calls: Calls) -> CallOut:
 
 
 @router.post("/calls/{call_id}/connect")
-def connect_call(call_id: UUID, calls: Calls) -> CallOut:
+def connect_call(call_id: UUID, calls: Calls, once: Once) -> CallOut:
     """The other side picked up: talk time starts now."""
-    calls.connect_call(call_id)
+    calls.connect_call(call_id, once=once)
     return call_out(calls, call_id)
 
 
 @router.post("/calls/{call_id}/end")
-def end_call(call_id: UUID, body: CallEnd, calls: Calls) -> CallOut:
+def end_call(call_id: UUID, body: CallEnd, calls: Calls, once: Once) -> CallOut:
     """End the call with its disposition; a call ends only once."""
-    calls.end_call(call_id, body.disposition, body.notes, body.callback_at)
+    calls.end_call(call_id, body.disposition, body.notes, body.callback_at, once=once)
     return call_out(calls, call_id)
 
 
 @router.post("/calls/{call_id}/answers")
-def record_answers(call_id: UUID, body: Answers, calls: Calls) -> CallOut:
+def record_answers(call_id: UUID, body: Answers, calls: Calls, once: Once) -> CallOut:
     """Record answers to steps of the protocol version the call follows."""
-    calls.record_answers(call_id, body.protocol_id, body.version, body.answers)
+    calls.record_answers(call_id, body.protocol_id, body.version, body.answers, once=once)
     return call_out(calls, call_id)
 
 
 @router.post("/calls/{call_id}/redirect")
-def redirect_call(call_id: UUID, body: Redirect, calls: Calls) -> CallOut:
+def redirect_call(call_id: UUID, body: Redirect, calls: Calls, once: Once) -> CallOut:
     """Redirect the caller as the protocol step says, to the directory's number for their municipality."""
-    calls.redirect_call(call_id, body.step, body.istat_code)
+    calls.redirect_call(call_id, body.step, body.istat_code, once=once)
     return call_out(calls, call_id)
 
 

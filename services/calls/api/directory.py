@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.calls.api.dependency import Calls
 from services.calls.directory import MAX_BYTES
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["directory"])
 
@@ -37,9 +38,9 @@ class MunicipalityOut(BaseModel):
 
 
 @router.post("/directory/imports")
-def import_directory(file: UploadFile, calls: Calls) -> ImportReportOut:
+def import_directory(file: UploadFile, calls: Calls, once: Once) -> ImportReportOut:
     """Import a CSV of istat_code, municipality, category, number; bad rows are reported and skipped."""
-    report = calls.import_directory(file.file.read(MAX_BYTES + 1))
+    report = calls.import_directory(file.file.read(MAX_BYTES + 1), once=once)
     return ImportReportOut(
         numbers_added=report.numbers_added, already_listed=report.already_listed,
         municipalities_listed=report.municipalities_listed,

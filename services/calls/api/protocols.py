@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import Calls
 from services.calls.domain.protocol import ProtocolVersion
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["protocols"])
 
@@ -42,16 +43,16 @@ class ProtocolOut(BaseModel):
 
 
 @router.post("/protocols", status_code=201)
-def create_protocol(body: ProtocolRequest, calls: Calls) -> ProtocolOut:
+def create_protocol(body: ProtocolRequest, calls: Calls, once: Once) -> ProtocolOut:
     """Create a protocol and publish its first version."""
-    protocol_id = calls.create_protocol(body.name, [s.model_dump() for s in body.steps])
+    protocol_id = calls.create_protocol(body.name, [s.model_dump() for s in body.steps], once=once)
     return protocol_out(calls.protocol(protocol_id))
 
 
 @router.post("/protocols/{protocol_id}/versions", status_code=201)
-def publish_version(protocol_id: UUID, body: VersionRequest, calls: Calls) -> ProtocolOut:
+def publish_version(protocol_id: UUID, body: VersionRequest, calls: Calls, once: Once) -> ProtocolOut:
     """Publish a new version; calls already following an older one keep it."""
-    version = calls.publish_protocol(protocol_id, [s.model_dump() for s in body.steps])
+    version = calls.publish_protocol(protocol_id, [s.model_dump() for s in body.steps], once=once)
     return protocol_out(calls.protocol(protocol_id, version))
 
 

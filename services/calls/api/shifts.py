@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.calls.api.dependency import ROME, Calls
 from services.calls.application import ShiftView
 from services.kernel.clock import AwareInstant
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["shifts"])
 
@@ -38,9 +39,9 @@ class ShiftOut(BaseModel):
 
 
 @router.post("/shifts", status_code=201)
-def schedule_shift(body: ShiftRequest, calls: Calls) -> ShiftOut:
+def schedule_shift(body: ShiftRequest, calls: Calls, once: Once) -> ShiftOut:
     """Schedule a slot for volunteers of one role."""
-    shift_id = calls.schedule_shift(body.starts_at, body.ends_at, body.role, body.capacity)
+    shift_id = calls.schedule_shift(body.starts_at, body.ends_at, body.role, body.capacity, once=once)
     return shift_out(calls.shift(shift_id))
 
 
@@ -51,16 +52,16 @@ def get_shift(shift_id: UUID, calls: Calls) -> ShiftOut:
 
 
 @router.post("/shifts/{shift_id}/sign-ups")
-def sign_up(shift_id: UUID, body: SignUp, calls: Calls) -> ShiftOut:
+def sign_up(shift_id: UUID, body: SignUp, calls: Calls, once: Once) -> ShiftOut:
     """Sign a volunteer up; refused if it overlaps a shift they already hold."""
-    calls.sign_up(shift_id, body.volunteer_id)
+    calls.sign_up(shift_id, body.volunteer_id, once=once)
     return shift_out(calls.shift(shift_id))
 
 
 @router.post("/shifts/{shift_id}/sign-ups/{volunteer_id}/cancel")
-def cancel_sign_up(shift_id: UUID, volunteer_id: UUID, calls: Calls) -> ShiftOut:
+def cancel_sign_up(shift_id: UUID, volunteer_id: UUID, calls: Calls, once: Once) -> ShiftOut:
     """Cancel a sign-up before the shift starts."""
-    calls.cancel_sign_up(shift_id, volunteer_id)
+    calls.cancel_sign_up(shift_id, volunteer_id, once=once)
     return shift_out(calls.shift(shift_id))
 
 

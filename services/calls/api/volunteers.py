@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from services.calls.api.dependency import Calls, rome
 from services.calls.application import CallsApplication, PresenceView
 from services.kernel.clock import AwareInstant, Day
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["volunteers"])
 
@@ -59,9 +60,9 @@ class PresenceOut(BaseModel):
 
 
 @router.post("/volunteers", status_code=201)
-def register_volunteer(body: Registration, calls: Calls) -> VolunteerOut:
+def register_volunteer(body: Registration, calls: Calls, once: Once) -> VolunteerOut:
     """Register a volunteer from the sign-up form."""
-    volunteer_id = calls.register_volunteer(body.full_name, body.phone, str(body.email), body.roles)
+    volunteer_id = calls.register_volunteer(body.full_name, body.phone, str(body.email), body.roles, once=once)
     return volunteer_out(calls, volunteer_id)
 
 
@@ -72,35 +73,35 @@ def get_volunteer(volunteer_id: UUID, calls: Calls) -> VolunteerOut:
 
 
 @router.post("/volunteers/{volunteer_id}/training")
-def record_training(volunteer_id: UUID, body: Training, calls: Calls) -> VolunteerOut:
+def record_training(volunteer_id: UUID, body: Training, calls: Calls, once: Once) -> VolunteerOut:
     """Record a training session the volunteer attended, with its hours."""
-    calls.record_training(volunteer_id, body.session, body.hours, body.trained_on)
+    calls.record_training(volunteer_id, body.session, body.hours, body.trained_on, once=once)
     return volunteer_out(calls, volunteer_id)
 
 
 @router.post("/volunteers/{volunteer_id}/status")
-def change_status(volunteer_id: UUID, body: StatusChange, calls: Calls) -> VolunteerOut:
+def change_status(volunteer_id: UUID, body: StatusChange, calls: Calls, once: Once) -> VolunteerOut:
     """Pause, resume or record that a volunteer left."""
-    calls.change_status(volunteer_id, body.status)
+    calls.change_status(volunteer_id, body.status, once=once)
     return volunteer_out(calls, volunteer_id)
 
 
 @router.post("/volunteers/{volunteer_id}/clock-in")
-def clock_in(volunteer_id: UUID, calls: Calls) -> PresenceOut:
+def clock_in(volunteer_id: UUID, calls: Calls, once: Once) -> PresenceOut:
     """Clock in now; outside a signed-up shift it is allowed but flagged."""
-    return presence_out(calls.clock_in(volunteer_id))
+    return presence_out(calls.clock_in(volunteer_id, once=once))
 
 
 @router.post("/volunteers/{volunteer_id}/clock-out")
-def clock_out(volunteer_id: UUID, calls: Calls) -> PresenceOut:
+def clock_out(volunteer_id: UUID, calls: Calls, once: Once) -> PresenceOut:
     """Clock out now."""
-    return presence_out(calls.clock_out(volunteer_id))
+    return presence_out(calls.clock_out(volunteer_id, once=once))
 
 
 @router.post("/volunteers/{volunteer_id}/clock-out-corrections")
-def correct_clock_out(volunteer_id: UUID, body: ClockOutCorrection, calls: Calls) -> PresenceOut:
+def correct_clock_out(volunteer_id: UUID, body: ClockOutCorrection, calls: Calls, once: Once) -> PresenceOut:
     """A coordinator closes a forgotten clock-out at the time the volunteer really stopped."""
-    return presence_out(calls.correct_clock_out(volunteer_id, body.at, body.coordinator_id))
+    return presence_out(calls.correct_clock_out(volunteer_id, body.at, body.coordinator_id, once=once))
 
 
 @router.get("/volunteers/{volunteer_id}/presence")
