@@ -30,17 +30,7 @@ SAVES_NOTHING = {
 # Convert each (route takes `once: Once`, passes `once=once` to its use case, which passes it to every `save`),
 # or move it to SAVES_NOTHING with its reason if it stores no events; when this set is empty, delete the bridge.
 NOT_YET_CONVERTED = {
-    # campaigns: each saves events through the campaigns application
-    ("POST", "/campaigns"),
-    ("POST", "/campaigns/{campaign_id}/script"),
-    ("POST", "/campaigns/{campaign_id}/launch"),
-    ("POST", "/campaigns/{campaign_id}/pause"),
-    ("POST", "/campaigns/{campaign_id}/resume"),
-    ("POST", "/campaigns/{campaign_id}/complete"),
-    ("POST", "/campaigns/{campaign_id}/contacts/import"),
-    ("POST", "/campaigns/{campaign_id}/dialer/next"),
-    ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/lease/renew"),
-    ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/lease/release"),
+    # campaigns: the suppression routes (their recorded_by moves with the acting person)
     ("POST", "/suppression/opt-outs"),
     ("POST", "/suppression/consents"),
     ("POST", "/suppression/register"),

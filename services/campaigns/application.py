@@ -32,6 +32,7 @@ from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.freshness import Unhandled
+from services.kernel.idempotency import PendingRequest
 from services.kernel.readmodel import ReadStore
 from services.kernel.vault import PrivacyVault
 
@@ -60,7 +61,8 @@ class CampaignsApplication(ServiceApplication):
     # Campaign lifecycle.
     def create_campaign(self, name: str, fund_id: UUID, goal: Decimal, starts_on: date, ends_on: date,
                         window: dict[str, Any], policy: tuple[str, int], priority: list[str],
-                        script: tuple[str, str] | None, max_attempts: int) -> UUID:
+                        script: tuple[str, str] | None, max_attempts: int,
+                        *, once: PendingRequest | None = None) -> UUID:
         Campaign.check_new(name, goal, starts_on, ends_on)
         policy_named(*policy)
         retry = {**default_retry(), "max_attempts": max_attempts}
@@ -68,33 +70,34 @@ class CampaignsApplication(ServiceApplication):
                             policy[1], retry, parse_priority(priority), created_at=self.clock.now())
         if script is not None:
             campaign.revise_script(script[0], script[1], self.clock.now())
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
         return campaign.id
 
-    def revise_script(self, campaign_id: UUID, text: str, privacy_notice: str) -> None:
+    def revise_script(self, campaign_id: UUID, text: str, privacy_notice: str,
+                      *, once: PendingRequest | None = None) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.revise_script(text, privacy_notice, self.clock.now())
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
 
-    def launch(self, campaign_id: UUID) -> None:
+    def launch(self, campaign_id: UUID, *, once: PendingRequest | None = None) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.launch(self.clock.now(), self.register_checked_on())
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
 
-    def pause(self, campaign_id: UUID, reason: str) -> None:
+    def pause(self, campaign_id: UUID, reason: str, *, once: PendingRequest | None = None) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.pause(self.clock.now(), reason)
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
 
-    def resume(self, campaign_id: UUID) -> None:
+    def resume(self, campaign_id: UUID, *, once: PendingRequest | None = None) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.resume(self.clock.now(), self.register_checked_on())
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
 
-    def complete(self, campaign_id: UUID, reason: str) -> None:
+    def complete(self, campaign_id: UUID, reason: str, *, once: PendingRequest | None = None) -> None:
         campaign = self.get(campaign_id, Campaign)
         campaign.complete(self.clock.now(), reason)
-        self.save_campaign(campaign)
+        self.save_campaign(campaign, once=once)
 
     def campaign(self, campaign_id: UUID) -> Campaign:
         return self.get(campaign_id, Campaign)
@@ -110,16 +113,16 @@ class CampaignsApplication(ServiceApplication):
         self.get(campaign_id, Campaign)  # an unknown campaign is "not found", not an empty page
         return queue.contacts_page(self.queue, str(campaign_id), state, str(after or ""), limit, self.clock.now())
 
-    def save_campaign(self, campaign: Campaign) -> None:
+    def save_campaign(self, campaign: Campaign, *, once: PendingRequest | None = None) -> None:
         """Save the campaign and index it; this process's dialer reads it again at once."""
-        self.save_and_index(campaign)
+        self.save_and_index(campaign, once=once)
         self.cache.saved(campaign.id)
 
     # Contact import.
     def import_contacts(self, campaign_id: UUID, binary: BinaryIO, progress: Progress | None = None,
-                        region: str = "IT") -> ImportReport:
+                        region: str = "IT", *, once: PendingRequest | None = None) -> ImportReport:
         """A donor list (CSV) into the campaign's contacts; bad lines are reported and skipped."""
-        return contact_import.import_contacts(self, campaign_id, binary, progress, region)
+        return contact_import.import_contacts(self, campaign_id, binary, progress, region, once=once)
 
     def people_with_records(self, person_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these people this service holds a record of: their Person, or a contact in any campaign."""
@@ -162,9 +165,10 @@ class CampaignsApplication(ServiceApplication):
         return {"suppression": {"suppressed": person.suppression(), "register_listed_on": person.register_listed_on,
                                 "choices": [c.record() for c in person.choices]}}
 
-    def save_and_index(self, *aggregates: Aggregate, tracking: Tracking | None = None) -> None:
+    def save_and_index(self, *aggregates: Aggregate, tracking: Tracking | None = None,
+                       once: PendingRequest | None = None) -> None:
         """Save the aggregates (with a reaction's tracking record), then bring the due queue up to date."""
-        recordings = self.save_tracked(*aggregates, tracking=tracking)
+        recordings = self.save_tracked(*aggregates, tracking=tracking, once=once)
         self.index([r.domain_event for r in recordings], aggregates)
 
     def index(self, events: Sequence[DomainEventProtocol[UUID]], aggregates: Sequence[Aggregate]) -> None:
@@ -194,7 +198,8 @@ class CampaignsApplication(ServiceApplication):
         return decide(contact, person, campaign, self.clock.now(), self.register_checked_on())
 
     # The dialer: the next contact, its lease renewed or handed back.
-    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, calls: Unhandled | None = None) -> Offer | None:
+    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, calls: Unhandled | None = None,
+                     *, once: PendingRequest | None = None) -> Offer | None:
         """The best due contact, leased to this clocked-in volunteer; None when nobody is callable now. `calls`:
         the calls messages not yet handled here, for the volunteer's own clock-in just stored (read-your-writes)."""
         now = self.clock.now()
@@ -213,7 +218,7 @@ class CampaignsApplication(ServiceApplication):
         keys = [k for k in self.cache.calendar_keys(str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
         for attempt in range(ROUNDS):
-            due, leased = self._lease_first_candidate(campaign, keys, volunteer_id, now, register)
+            due, leased = self._lease_first_candidate(campaign, keys, volunteer_id, now, register, once=once)
             if leased is not None:
                 return offer(campaign, leased, self.vault)
             if not due:
@@ -223,7 +228,7 @@ class CampaignsApplication(ServiceApplication):
         return None
 
     def _lease_first_candidate(self, campaign: Campaign, keys: list[str], volunteer_id: UUID, now: datetime,
-                               register: date | None) -> tuple[bool, Contact | None]:
+                               register: date | None, *, once: PendingRequest | None) -> tuple[bool, Contact | None]:
         """(Anything due?, the contact leased) in one queue transaction: the candidates (locked on PostgreSQL), the
         first that `decide` allows leased, saved, and indexed before the commit releases the locks. Optimistic
         concurrency on Contact and Person is the final arbiter: a second lease of the contact (or of its person in
@@ -246,7 +251,7 @@ class CampaignsApplication(ServiceApplication):
                 contact.lease(volunteer_id, uuid4(), now, until, campaign.policy.label, verdict.interval)
                 person.engage(contact.id, campaign.id, until, now, campaign.policy)
                 try:
-                    recordings = self.save(contact, person)
+                    recordings = self.save(contact, person, once=once)
                 except ConcurrencyConflict:
                     continue  # someone else leased this contact or this person first
                 queue.apply(tx, self.queue.dialect, [r.domain_event for r in recordings],
@@ -265,21 +270,22 @@ class CampaignsApplication(ServiceApplication):
             queue.note_presence(tx, latest)
         return latest.type == CLOCKED_IN
 
-    def renew(self, contact_id: UUID, volunteer_id: UUID) -> datetime:
+    def renew(self, contact_id: UUID, volunteer_id: UUID, *, once: PendingRequest | None = None) -> datetime:
         """Extend the volunteer's lease on a contact; the new end."""
         contact = self.get(contact_id, Contact)
         contact.renew(volunteer_id, self.clock.now(), self.clock.now() + self.lease)
-        self.save_and_index(contact)
+        self.save_and_index(contact, once=once)
         assert contact.lease_until is not None
         return contact.lease_until
 
-    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str) -> None:
+    def hand_back(self, contact_id: UUID, volunteer_id: UUID, reason: str,
+                  *, once: PendingRequest | None = None) -> None:
         """The contact goes back to the queue without an attempt; its person is free again."""
         contact = self.get(contact_id, Contact)
         contact.hand_back(volunteer_id, self.clock.now(), reason)
         person = self.person(contact.person_id)
         person.disengage(contact.id, self.clock.now())
-        self.save_and_index(contact, *([person] if person.pending_events else []))
+        self.save_and_index(contact, *([person] if person.pending_events else []), once=once)
 
     def forecast(self, campaign_id: UUID, volunteers: int | None, hours_per_day: Decimal | None,
                  handle_seconds: int | None) -> forecasting.Forecast:

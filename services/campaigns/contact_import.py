@@ -19,6 +19,7 @@ from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable
 from services.campaigns.domain.contact import Contact
 from services.campaigns.domain.suppression import Person, RegisterCheck
 from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.idempotency import PendingRequest
 
 if TYPE_CHECKING:
     from services.campaigns.application import CampaignsApplication
@@ -53,7 +54,7 @@ class RegisterReport:
 
 
 def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: BinaryIO, progress: Progress | None = None,
-                    region: str = "IT") -> ImportReport:
+                    region: str = "IT", *, once: PendingRequest | None = None) -> ImportReport:
     """Each line's person a contact of the campaign; a person already there has their details merged."""
     campaign = app.get(campaign_id, Campaign)
     if campaign.status == "completed":
@@ -66,7 +67,7 @@ def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: Binary
     with app.queue.transaction() as tx:
         queue.start_import(tx, str(import_id), str(campaign_id), now.isoformat())
     for batch in importing.batches(binary, plan, size=IMPORT_BATCH, region=region):
-        imported, merged, refused = _import_batch(app, campaign_id, import_id, batch.items, now, contacts)
+        imported, merged, refused = _import_batch(app, campaign_id, import_id, batch.items, now, contacts, once=once)
         problems.extend(batch.problems + refused)
         totals["rows"] += batch.lines_read
         totals["imported"] += imported
@@ -79,13 +80,14 @@ def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: Binary
     campaign = app.get(campaign_id, Campaign)
     campaign.record_import(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
                            plan.sha256, now)
-    app.save_campaign(campaign)  # the import's row is marked done from its ContactsImported event
+    app.save_campaign(campaign, once=once)  # the import's row is marked done from its ContactsImported event
     return ImportReport(import_id, totals["rows"], totals["imported"], totals["merged"], totals["invalid"],
                         tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
 
 
 def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
-                  now: datetime, stored: list[tuple[int, UUID]]) -> tuple[int, int, list[importing.Problem]]:
+                  now: datetime, stored: list[tuple[int, UUID]],
+                  *, once: PendingRequest | None) -> tuple[int, int, list[importing.Problem]]:
     """Store one batch; `stored` gets (line, contact id) of each contact it stored or merged into."""
     by_person: dict[UUID, importing.Row] = {}
     merged = 0
@@ -114,7 +116,7 @@ def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID,
                      by_person[pid].preferred_times, import_id, now)
              for cid, pid in ids.items() if str(cid) not in known]
     updated = [c for c in (_merge(app, UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
-    recordings = app.save(*fresh, *updated)
+    recordings = app.save(*fresh, *updated, once=once)
     app.vault.saved(by_person)
     app.index([r.domain_event for r in recordings], [*fresh, *updated])
     for campaign in {str(c.campaign_id) for c in [*fresh, *updated]}:

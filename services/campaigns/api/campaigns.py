@@ -15,6 +15,7 @@ from services.campaigns.application import CampaignsApplication
 from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekday_hours
 from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
 from services.kernel.clock import Day
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["campaigns"])
 
@@ -74,13 +75,13 @@ def campaign_value(c: Campaign) -> CampaignOut:
 
 
 @router.post("/campaigns", status_code=201)
-def create_campaign(body: NewCampaign, app: Campaigns) -> CampaignOut:
+def create_campaign(body: NewCampaign, app: Campaigns, once: Once) -> CampaignOut:
     """Create a draft campaign with its script, calling window and policies."""
     w = body.window
     campaign_id = app.create_campaign(
         body.name, body.fund_id, body.goal, body.starts_on, body.ends_on,
         parse_window(w.weekdays, w.start, w.end, w.timezone), (body.policy, body.policy_version), body.priority,
-        (body.script.text, body.script.privacy_notice), body.max_attempts)
+        (body.script.text, body.script.privacy_notice), body.max_attempts, once=once)
     return campaign_out(app, campaign_id)
 
 
@@ -97,9 +98,9 @@ def get_campaign(campaign_id: UUID, app: Campaigns) -> CampaignOut:
 
 
 @router.post("/campaigns/{campaign_id}/script")
-def revise_script(campaign_id: UUID, body: Script, app: Campaigns) -> CampaignOut:
+def revise_script(campaign_id: UUID, body: Script, app: Campaigns, once: Once) -> CampaignOut:
     """Add a new version of the script (it must carry the privacy/opt-out statement)."""
-    app.revise_script(campaign_id, body.text, body.privacy_notice)
+    app.revise_script(campaign_id, body.text, body.privacy_notice, once=once)
     return campaign_out(app, campaign_id)
 
 
@@ -109,30 +110,30 @@ class Reason(BaseModel):
 
 
 @router.post("/campaigns/{campaign_id}/launch")
-def launch(campaign_id: UUID, app: Campaigns) -> CampaignOut:
+def launch(campaign_id: UUID, app: Campaigns, once: Once) -> CampaignOut:
     """Launch a draft campaign (refused when the opposition register check is stale)."""
-    app.launch(campaign_id)
+    app.launch(campaign_id, once=once)
     return campaign_out(app, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/pause")
-def pause(campaign_id: UUID, body: Reason, app: Campaigns) -> CampaignOut:
+def pause(campaign_id: UUID, body: Reason, app: Campaigns, once: Once) -> CampaignOut:
     """Pause a running campaign: nobody is offered until it resumes."""
-    app.pause(campaign_id, body.reason)
+    app.pause(campaign_id, body.reason, once=once)
     return campaign_out(app, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/resume")
-def resume(campaign_id: UUID, app: Campaigns) -> CampaignOut:
+def resume(campaign_id: UUID, app: Campaigns, once: Once) -> CampaignOut:
     """Resume a paused campaign."""
-    app.resume(campaign_id)
+    app.resume(campaign_id, once=once)
     return campaign_out(app, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/complete")
-def complete(campaign_id: UUID, body: Reason, app: Campaigns) -> CampaignOut:
+def complete(campaign_id: UUID, body: Reason, app: Campaigns, once: Once) -> CampaignOut:
     """Complete a campaign before its end date."""
-    app.complete(campaign_id, body.reason or "completed by a manager")
+    app.complete(campaign_id, body.reason or "completed by a manager", once=once)
     return campaign_out(app, campaign_id)
 
 

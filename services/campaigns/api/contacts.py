@@ -13,6 +13,7 @@ from services.campaigns import reasons
 from services.campaigns.api.dependency import Campaigns
 from services.campaigns.contact_import import ImportReport
 from services.campaigns.dialer.queue import ContactState
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["campaigns"])
 
@@ -46,9 +47,10 @@ def import_out(report: ImportReport) -> ImportOut:
 
 
 @router.post("/campaigns/{campaign_id}/contacts/import", status_code=201)
-def import_contacts(campaign_id: UUID, file: Annotated[UploadFile, File()], app: Campaigns) -> ImportOut:
+def import_contacts(campaign_id: UUID, file: Annotated[UploadFile, File()], app: Campaigns,
+                    once: Once) -> ImportOut:
     """Import donors from a CSV file (UTF-8, ',' or ';'); invalid rows are reported by line and skipped."""
-    return import_out(app.import_contacts(campaign_id, file.file))
+    return import_out(app.import_contacts(campaign_id, file.file, once=once))
 
 
 class ImportProgressOut(BaseModel):

@@ -12,6 +12,7 @@ from services.campaigns import reasons
 from services.campaigns.api.contacts import ReasonCountOut, ReasonOut, why_parts
 from services.campaigns.api.dependency import CallsUnhandled, Campaigns
 from services.campaigns.dialer.offer import Offer
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["campaigns"])
 
@@ -60,9 +61,10 @@ def offer_out(offer: Offer) -> OfferOut:
 
 
 @router.post("/campaigns/{campaign_id}/dialer/next")
-def next_contact(campaign_id: UUID, body: VolunteerRequest, app: Campaigns, calls: CallsUnhandled) -> NextContactOut:
+def next_contact(campaign_id: UUID, body: VolunteerRequest, app: Campaigns, calls: CallsUnhandled,
+                 once: Once) -> NextContactOut:
     """Lease the best due contact to a clocked-in volunteer (callbacks, then retries, then fresh)."""
-    offer = app.next_contact(campaign_id, body.volunteer_id, calls)
+    offer = app.next_contact(campaign_id, body.volunteer_id, calls, once=once)
     if offer is not None:
         return NextContactOut(offer=offer_out(offer), why_none="")
     summary = reasons.summarise(app, campaign_id)
@@ -75,12 +77,12 @@ class LeaseOut(BaseModel):
 
 
 @router.post("/campaigns/{campaign_id}/contacts/{contact_id}/lease/renew")
-def renew_lease(campaign_id: UUID, contact_id: UUID, body: VolunteerRequest, app: Campaigns) -> LeaseOut:
+def renew_lease(campaign_id: UUID, contact_id: UUID, body: VolunteerRequest, app: Campaigns, once: Once) -> LeaseOut:
     """Extend the volunteer's lease on a contact."""
-    return LeaseOut(contact_id=contact_id, lease_until=app.renew(contact_id, body.volunteer_id))
+    return LeaseOut(contact_id=contact_id, lease_until=app.renew(contact_id, body.volunteer_id, once=once))
 
 
 @router.post("/campaigns/{campaign_id}/contacts/{contact_id}/lease/release", status_code=204)
-def hand_back(campaign_id: UUID, contact_id: UUID, body: HandBack, app: Campaigns) -> None:
+def hand_back(campaign_id: UUID, contact_id: UUID, body: HandBack, app: Campaigns, once: Once) -> None:
     """Hand a leased contact back to the queue without an attempt."""
-    app.hand_back(contact_id, body.volunteer_id, body.reason)
+    app.hand_back(contact_id, body.volunteer_id, body.reason, once=once)
