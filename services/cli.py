@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from services.calls.cli import add_commands as add_calls_commands
 from services.campaigns.cli import add_commands as add_campaigns_commands
 from services.demo import add_commands as add_demo_commands
-from services.kernel.identity_cli import add_commands as add_admin_commands
+from services.identity.cli import add_commands as add_admin_commands
 from services.kernel.settings import Settings, SettingsError
-from services.kernel.vault import MasterKeyMismatch
-from services.kernel.vault_cli import add_commands as add_vault_commands
+from services.privacy.cli import add_commands as add_vault_commands
+from services.privacy.domain import MasterKeyMismatch
 from services.processes import add_commands as add_process_commands
 from services.processes import serve_http
 

@@ -7,8 +7,9 @@ from services.calls.application import CallsApplication
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, unsaved_people_job
 from services.kernel.wiring import Service
+from services.privacy.application import PrivacyVault
+from services.privacy.jobs import unsaved_people_job
 
 SOURCE = "calls"
 

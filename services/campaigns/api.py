@@ -16,7 +16,7 @@ from services.campaigns.calendar import ITALY_2024, WEEKDAY_NAMES, Policy, weekd
 from services.campaigns.contact_import import ImportReport
 from services.campaigns.dialer.leasing import Dialer, Offer
 from services.campaigns.domain.campaign import KINDS, Campaign, Status, parse_window
-from services.kernel.auth import CurrentUser
+from services.identity.auth import CurrentAccess, CurrentUser
 from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["campaigns"])
@@ -397,9 +397,10 @@ def offer_out(offer: Offer) -> OfferOut:
 
 
 @router.post("/campaigns/{campaign_id}/dialer/next")
-def next_contact(campaign_id: UUID, body: VolunteerRequest, dialer: Dialling, app: Campaigns) -> NextContactOut:
+def next_contact(campaign_id: UUID, body: VolunteerRequest, dialer: Dialling, app: Campaigns,
+                 access: CurrentAccess) -> NextContactOut:
     """Lease the best due contact to a clocked-in volunteer (callbacks, then retries, then fresh)."""
-    offer = dialer.next_contact(campaign_id, body.volunteer_id)
+    offer = dialer.next_contact(campaign_id, body.volunteer_id, access)
     if offer is not None:
         return NextContactOut(offer=offer_out(offer), why_none="")
     summary = reasons.summarise(app, campaign_id)

@@ -24,13 +24,13 @@ from services.campaigns.domain.campaign import Campaign, default_retry, parse_pr
 from services.campaigns.domain.contact import DISPOSITIONS, Contact, plan_after
 from services.campaigns.domain.suppression import Person
 from services.campaigns.phones import PersonIds, normalise
-from services.kernel.actor import SYSTEM
+from services.identity.domain import SYSTEM
 from services.kernel.clock import Clock
 from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.messages import Message
 from services.kernel.readmodel import ReadStore
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Secrets (vault master key, ledger signing key): from the environment or a file, else generated once."""
+"""Secrets (encryption and signing keys): from the environment or a file, else generated once."""
 
 from __future__ import annotations
 

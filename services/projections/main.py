@@ -3,8 +3,8 @@ Where each lives (its live version) is the kernel catalog's business."""
 
 from __future__ import annotations
 
-from services.kernel import access_trail
 from services.kernel.readmodel import Projection
+from services.privacy import trail as access_trail
 from services.projections import (
     call_stats,
     campaign_progress,

@@ -20,10 +20,11 @@ from services.campaigns.dialer import queue
 from services.campaigns.dialer.decision import decide
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable, check_register
 from services.campaigns.domain.contact import Contact
+from services.identity.domain import Access
 from services.kernel.errors import ConcurrencyConflict, DomainError
 from services.kernel.freshness import Unhandled
 from services.kernel.readmodel import Tx
-from services.kernel.vault import PersonErased
+from services.privacy.domain import PersonErased
 
 CANDIDATES_PER_ROUND = 2
 # The vault fields a volunteer is shown for a call (the script merges the names); never e-mail or tax code.
@@ -59,8 +60,9 @@ class Dialer:
         self.app = application
         self.calls = calls
 
-    def next_contact(self, campaign_id: UUID, volunteer_id: UUID) -> Offer | None:
-        """The best due contact, leased to this volunteer; None when nobody is callable now."""
+    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, access: Access) -> Offer | None:
+        """The best due contact, leased to this volunteer, its details read from the vault for `access`; None when
+        nobody is callable now."""
         app, now = self.app, self.app.clock.now()
         campaign = app.dialing_campaign(campaign_id)
         state = queue.dialer_state(app.queue, str(campaign_id), str(volunteer_id))
@@ -71,13 +73,13 @@ class Dialer:
             raise CampaignNotRunnable(f"campaign {campaign.name!r} is {status}; nobody is offered")
         register = date.fromisoformat(state.register_checked_on) if state.register_checked_on else None
         check_register(campaign.policy, register, now.astimezone(zone(campaign.window.timezone)).date())
-        held = self._held_by(campaign, state.leases, volunteer_id, now)
+        held = self._held_by(campaign, state.leases, volunteer_id, now, access)
         if held is not None:
             return held
         keys = [k for k in app.calendar_keys(str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
         for attempt in range(ROUNDS):
-            found, offer = self._round(campaign, keys, volunteer_id, now, register)
+            found, offer = self._round(campaign, keys, volunteer_id, now, register, access)
             if offer is not None:
                 return offer
             if not found:
@@ -98,7 +100,7 @@ class Dialer:
         return latest.type == "Presence.ClockedIn"
 
     def _round(self, campaign: Campaign, keys: list[str], volunteer_id: UUID,
-               now: datetime, register: date | None) -> tuple[bool, Offer | None]:
+               now: datetime, register: date | None, access: Access) -> tuple[bool, Offer | None]:
         """One transaction: one query gives the candidates (kinds in priority order), the first one that the
         aggregates allow is leased, and its index rows are written before the commit releases the row locks."""
         app = self.app
@@ -116,7 +118,7 @@ class Dialer:
                     break
         if leased is None:
             return True, None
-        return True, self._offer(campaign, leased)
+        return True, self._offer(campaign, leased, access)
 
     def _try_lease(self, tx: Tx, campaign: Campaign, contact_id: UUID, volunteer_id: UUID,
                    now: datetime, register: date | None) -> Contact | None:
@@ -143,18 +145,18 @@ class Dialer:
         return contact
 
     def _held_by(self, campaign: Campaign, leases: tuple[str, ...], volunteer_id: UUID,
-                 now: datetime) -> Offer | None:
+                 now: datetime, access: Access) -> Offer | None:
         """A volunteer who asks again while holding a live lease gets the same contact back."""
         for contact_id in leases:
             contact = self.app.get(UUID(contact_id), Contact)
             if contact.volunteer_id == str(volunteer_id) and contact.held(now):
-                return self._offer(campaign, contact)
+                return self._offer(campaign, contact, access)
         return None
 
-    def _offer(self, campaign: Campaign, contact: Contact) -> Offer:
+    def _offer(self, campaign: Campaign, contact: Contact, access: Access) -> Offer:
         try:
             # Only what the call needs: the trail then proves the volunteer never saw the rest.
-            fields = self.app.vault.get(contact.person_id, fields=OFFERED_FIELDS)
+            fields = self.app.vault.get(contact.person_id, access, fields=OFFERED_FIELDS)
         except (KeyError, PersonErased):
             fields = {}
         script = campaign.script or {"text": "", "privacy_notice": "", "version": 0}

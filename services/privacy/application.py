@@ -1,7 +1,7 @@
 """The privacy vault: personal data encrypted with a key per person; erasure deletes the key.
 
 Every read is first recorded as an immutable event in the access trail (who, role, why, outcome, which
-fields were shown; see kernel.access_trail). Person keys are wrapped by a master key of a numbered epoch;
+fields were shown; see privacy.trail). Person keys are wrapped by a master key of a numbered epoch;
 rotating the master key re-wraps them all, so a wrapped key left in an old backup or WAL segment is useless
 once the old master key is destroyed. Consent records (purpose, source, given, expiry) live beside the data.
 """
@@ -14,23 +14,19 @@ import os
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.kernel import actor
-from services.kernel.access_trail import SOURCE, AccessTrail
+from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock, SystemClock
-from services.kernel.errors import DomainError, InvalidInput
-from services.kernel.eventstore import event_store_env
-from services.kernel.readmodel import ReadStore, Row, Tx, open_store
-from services.kernel.scheduling import Job
-from services.kernel.secrets import secret, secret_file
-from services.kernel.settings import Settings
-from services.kernel.vault_keys import fingerprint, finish_interrupted_rotation
+from services.kernel.errors import InvalidInput
+from services.kernel.readmodel import ReadStore, Row, Tx
+from services.privacy.domain import Consent, MasterKeyMismatch, PersonErased
+from services.privacy.keys import fingerprint
+from services.privacy.trail import AccessTrail
 
 log = logging.getLogger(__name__)
 
@@ -65,38 +61,6 @@ UNSAVED_GRACE = timedelta(hours=1)
 _READ = ("SELECT k.epoch, k.wrapped_key, d.sealed, e.person_id AS erased FROM (SELECT CAST(? AS TEXT) AS pid) p"
          " LEFT JOIN vault_keys k ON k.person_id = p.pid LEFT JOIN vault_data d ON d.person_id = p.pid"
          " LEFT JOIN vault_erasures e ON e.person_id = p.pid")
-
-
-class PersonErased(DomainError, LookupError):
-    """The person's key was deleted; their data can no longer be read by anyone. Maps to 410 Gone."""
-
-    status_code = 410
-
-
-class MasterKeyMismatch(DomainError):
-    """The master key given is not the one that wrapped the person keys (wrong key, or rotated since).
-    Nothing is read or written with it. Maps to 503: the installation must be given the current key."""
-
-    status_code = 503
-
-    def __init__(self, message: str, expected: str) -> None:
-        super().__init__(message)
-        self.expected = expected  # the current epoch's fingerprint
-
-
-@dataclass(frozen=True)
-class Consent:
-    consent_id: UUID
-    person_id: UUID
-    purpose: str
-    source: str
-    given_at: datetime
-    expires_at: datetime | None
-    recorded_at: str
-    recorded_by: str
-
-    def valid_at(self, at: datetime) -> bool:
-        return self.given_at <= at and (self.expires_at is None or at < self.expires_at)
 
 
 class PrivacyVault:
@@ -248,14 +212,13 @@ class PrivacyVault:
         self.discard(lost)
         return len(lost)
 
-    def get(self, person_id: UUID, fields: Collection[str] | None = None,
-            purpose: str | None = None) -> dict[str, str]:
-        """The person's fields (only those named in `fields`, when given); raises PersonErased after erasure,
-        KeyError if never stored.
+    def get(self, person_id: UUID, access: Access, fields: Collection[str] | None = None) -> dict[str, str]:
+        """The person's fields (only those named in `fields`, when given), shown to `access`'s actor for its
+        purpose; raises PersonErased after erasure, KeyError if never stored.
 
-        Every read is recorded in the access trail FIRST, with the current actor (see kernel.actor),
-        `purpose` (default: the request), the outcome and the names of the fields shown: when the record
-        cannot be stored, the error propagates and nothing is returned.
+        Every read is recorded in the access trail FIRST, with the actor, its role and purpose, the outcome
+        and the names of the fields shown: when the record cannot be stored, the error propagates and nothing
+        is returned.
         """
         pid = str(person_id)
         row = self.store.one(_READ, (pid,))
@@ -269,9 +232,7 @@ class PrivacyVault:
             outcome = "read"
             held: dict[str, str] = json.loads(_open(AESGCM(self._unwrap(row, pid)), row["sealed"], pid))
             shown = held if fields is None else {name: held[name] for name in fields if name in held}
-        access = actor.current()
-        self.trail.record(UUID(pid), access.actor.label, access.actor.role, purpose or access.purpose, outcome,
-                          list(shown))
+        self.trail.record(UUID(pid), access.actor.label, access.actor.role, access.purpose, outcome, list(shown))
         if outcome == "erased":
             raise PersonErased(f"person {pid} was erased")
         if outcome == "absent":
@@ -325,20 +286,21 @@ class PrivacyVault:
 
     # --- consent ----------------------------------------------------------------------------------------
     def record_consent(self, person_id: UUID, purpose: str, source: str, given_at: datetime,
-                       expires_at: datetime | None = None) -> Consent:
-        """Record that the person agreed to `purpose` (e.g. "phone_outreach"), where, when and until when."""
+                       expires_at: datetime | None = None, *, by: Actor) -> Consent:
+        """Record that the person agreed to `purpose` (e.g. "phone_outreach"), where, when and until when;
+        `by` is who records it."""
         _aware(given_at, "given_at")
         if expires_at is not None and _aware(expires_at, "expires_at") <= given_at:
             raise InvalidInput(f"expires_at must be after given_at ({given_at.isoformat()}), got {expires_at}")
         if self.is_erased(person_id):
             raise PersonErased(f"person {person_id} was erased; consent cannot be recorded")
-        consent_id, by = uuid.uuid4(), actor.current().actor.label
+        consent_id = uuid.uuid4()
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT INTO vault_consents (consent_id, person_id, purpose, source, given_at, expires_at,"
                 " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (str(consent_id), str(person_id), purpose, source, _iso(given_at),
-                 _iso(expires_at) if expires_at else None, _iso(self.clock.now()), by))
+                 _iso(expires_at) if expires_at else None, _iso(self.clock.now()), by.label))
         return next(c for c in self.consents(person_id) if c.consent_id == consent_id)
 
     def consents(self, person_id: UUID) -> list[Consent]:
@@ -350,12 +312,12 @@ class PrivacyVault:
         return any(c.purpose == purpose and c.valid_at(at) for c in self.consents(person_id))
 
     # --- access and portability -----------------------------------------------------------------------
-    def export(self, person_id: UUID) -> dict[str, Any]:
-        """Everything the vault holds about a person, as JSON-ready values (access and portability requests);
-        the record of who read it is in the access_log read model."""
+    def export(self, person_id: UUID, by: Actor) -> dict[str, Any]:
+        """Everything the vault holds about a person, as JSON-ready values (access and portability requests),
+        read by `by`; the record of who read it is in the access_log read model."""
         pid = str(person_id)
         try:
-            fields: dict[str, str] | None = self.get(person_id, purpose="subject access export")
+            fields: dict[str, str] | None = self.get(person_id, Access(by, "subject access export"))
         except (PersonErased, KeyError):
             fields = None
         erasure = self.store.one("SELECT erased_at, erased_by, reason FROM vault_erasures WHERE person_id = ?", (pid,))
@@ -475,26 +437,3 @@ def _seal(cipher: AESGCM, plaintext: bytes, bound_to: str) -> str:
 def _open(cipher: AESGCM, sealed: str, bound_to: str) -> bytes:
     raw = bytes.fromhex(sealed)
     return cipher.decrypt(raw[:12], raw[12:], bound_to.encode())
-
-
-def open_vault(settings: Settings, clock: Clock | None = None) -> PrivacyVault:
-    """The installation's vault: its own store, its access trail (event store "privacy") and the master key
-    from the settings (or var/secrets); finishes a rotation a crash interrupted before the key file moved."""
-    clock = clock or SystemClock()
-    store, trail = open_store(settings, "vault"), AccessTrail(event_store_env(settings, SOURCE), clock)
-    try:
-        return PrivacyVault(store, secret(settings, "vault_key"), clock, trail)
-    except MasterKeyMismatch as mismatch:
-        path = secret_file(settings, "vault_key")
-        recovered = finish_interrupted_rotation(path, mismatch.expected) if path else None
-        if recovered is None:
-            store.close()
-            trail.close()
-            raise
-        log.warning("finished an interrupted master-key rotation: %s now holds the new key", path)
-        return PrivacyVault(store, recovered, clock, trail)
-
-
-def unsaved_people_job(owner: str, vault: PrivacyVault, existing: Callable[[list[UUID]], set[UUID]]) -> Job:
-    """The scheduled sweep of the people `owner` stored in the vault but never saved (see `new_people`)."""
-    return Job(f"{owner}.unsaved_people", lambda: vault.sweep_unsaved(owner, existing), every_seconds=600)
