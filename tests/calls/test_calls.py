@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -13,8 +13,9 @@ from services.calls.domain.call import (
     DispositionNeedsConnection,
     InvalidCall,
 )
-from services.identity.domain import SYSTEM, SYSTEM_ACCESS
+from services.identity.domain import SYSTEM, SYSTEM_ACCESS, Actor
 from services.kernel.clock import FixedClock
+from services.kernel.errors import NotYours
 from tests.calls.conftest import later, messages, register, rome
 
 NATALE_2026 = UUID("0a7a1e00-2026-4000-8000-000000000001")
@@ -110,3 +111,15 @@ def test_a_call_during_a_shift_belongs_to_that_shift(calls: CallsApplication, cl
     calls.clock_in(giulia)
     call = calls.start_call(giulia, "inbound", None, None)
     assert calls.call(call, SYSTEM_ACCESS).shift_id == str(shift)
+
+
+def test_a_volunteer_changes_only_their_own_calls_whoever_else_acts(calls: CallsApplication) -> None:
+    giulia = on_duty(calls)
+    call = calls.start_call(giulia, "inbound", None, None)
+    marco = Actor(kind="account", id="m1", name="marco@angeli.example", role="volunteer", volunteer_id=uuid4())
+    with pytest.raises(NotYours, match="another volunteer's"):
+        calls.connect_call(call, by=marco)
+    as_giulia = Actor(kind="account", id="g1", name="giulia@angeli.example", role="volunteer", volunteer_id=giulia)
+    calls.connect_call(call, by=as_giulia)
+    calls.end_call(call, "answered", None, None, by=Actor(kind="api_key", id="k1", name="crm", role="coordinator"))
+    assert messages(calls, "Call.Ended")[0].data["disposition"] == "answered"
