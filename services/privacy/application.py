@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
@@ -23,9 +22,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import InvalidInput
-from services.kernel.readmodel import ReadStore, Row, Tx
-from services.privacy.domain import Consent, MasterKeyMismatch, PersonErased
-from services.privacy.keys import fingerprint
+from services.kernel.readmodel import ReadStore, Row
+from services.privacy.domain import Consent, PersonErased
+from services.privacy.master import MasterKey, seal, unseal
 from services.privacy.trail import AccessTrail
 
 log = logging.getLogger(__name__)
@@ -73,35 +72,30 @@ class PrivacyVault:
         # Where reads are recorded; unit tests that give none get an in-memory trail.
         self.trail = trail or AccessTrail({"PERSISTENCE_MODULE": "eventsourcing.popo"}, self.clock)
         store.create(SCHEMA)
-        self._use(master_key, self._adopt(fingerprint(master_key)))
+        self.master = MasterKey(store, master_key, self.clock)
         if store.one("SELECT 1 AS x FROM vault_purge_pending"):
             self.purge()
 
     @property
     def epoch(self) -> int:
         """The epoch of the master key this vault holds."""
-        return self._epoch
-
-    def _use(self, master_key: bytes, epoch: int) -> None:
-        self._master = AESGCM(master_key)
-        self._fingerprint = fingerprint(master_key)
-        self._epoch = epoch
+        return self.master.epoch
 
     def put(self, person_id: UUID, fields: dict[str, str]) -> None:
         """Store (or replace) a person's fields, sealed with that person's own key."""
         pid = str(person_id)
         with self.store.transaction() as tx:
-            self._hold_epoch(tx)
+            self.master.hold(tx)
             if tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,)):
                 raise PersonErased(f"person {pid} was erased; register them again under a new id")
             row = tx.one("SELECT epoch, wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
             if row is None:
                 key = AESGCM.generate_key(bit_length=256)
                 tx.execute("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)",
-                           (pid, self._epoch, self._wrap(key, pid)))
+                           (pid, self.master.epoch, self.master.wrap(key, pid)))
             else:
-                key = self._unwrap(row, pid)
-            sealed = _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
+                key = self.master.unwrap(row, pid)
+            sealed = seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
             tx.execute(
                 "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                 "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", (pid, sealed))
@@ -124,7 +118,7 @@ class PrivacyVault:
         wrapped: dict[str, Row] = {}
         held: dict[str, str] = {}
         with self.store.transaction() as tx:
-            self._hold_epoch(tx)
+            self.master.hold(tx)
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ", ".join("?" for _ in chunk)
@@ -142,14 +136,14 @@ class PrivacyVault:
                 if pid in erased_ids:
                     continue
                 if pid in wrapped:
-                    key = self._unwrap(wrapped[pid], pid)
+                    key = self.master.unwrap(wrapped[pid], pid)
                 else:
                     key = AESGCM.generate_key(bit_length=256)
-                    new_keys.append((pid, self._epoch, self._wrap(key, pid)))
+                    new_keys.append((pid, self.master.epoch, self.master.wrap(key, pid)))
                 if pid in held:
-                    before: dict[str, str] = json.loads(_open(AESGCM(key), held[pid], pid))
+                    before: dict[str, str] = json.loads(unseal(AESGCM(key), held[pid], pid))
                     fields = {**before, **{name: value for name, value in fields.items() if value}}
-                sealed.append((pid, _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)))
+                sealed.append((pid, seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)))
             tx.executemany("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)", new_keys)
             tx.executemany("INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                            "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", sealed)
@@ -230,7 +224,7 @@ class PrivacyVault:
             outcome = "absent"
         else:
             outcome = "read"
-            held: dict[str, str] = json.loads(_open(AESGCM(self._unwrap(row, pid)), row["sealed"], pid))
+            held: dict[str, str] = json.loads(unseal(AESGCM(self.master.unwrap(row, pid)), row["sealed"], pid))
             shown = held if fields is None else {name: held[name] for name in fields if name in held}
         self.trail.record(UUID(pid), access.actor.label, access.actor.role, access.purpose, outcome, list(shown))
         if outcome == "erased":
@@ -333,77 +327,12 @@ class PrivacyVault:
                          for c in self.consents(person_id)],
         }
 
-    # --- master key ------------------------------------------------------------------------------------
     def rotate(self, new_master_key: bytes) -> int:
-        """Re-wrap every person key under `new_master_key` in ONE transaction, retiring this key's epoch.
-
-        Returns how many person keys were re-wrapped. Afterwards only the new key opens the vault: a wrapped
-        key copied earlier (a backup, an old WAL segment) needs the retired key, which the caller destroys.
-        """
-        if fingerprint(new_master_key) == self._fingerprint:
-            raise InvalidInput("the new master key must differ from the current one")
-        new_epoch, cipher, now = self._epoch + 1, AESGCM(new_master_key), _iso(self.clock.now())
-        with self.store.transaction() as tx:
-            # Locks the current epoch: another process's put waits, then finds it retired and refuses.
-            self._hold_epoch(tx, lock=tx.for_update)
-            rows = tx.query("SELECT person_id, epoch, wrapped_key FROM vault_keys")
-            tx.executemany("UPDATE vault_keys SET epoch = ?, wrapped_key = ? WHERE person_id = ?", [
-                (new_epoch, _seal(cipher, self._unwrap(r, r["person_id"]), _wrapping(r["person_id"], new_epoch)),
-                 r["person_id"]) for r in rows])
-            tx.execute("UPDATE vault_master SET retired_at = ? WHERE epoch = ?", (now, self._epoch))
-            tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (?, ?, ?)",
-                       (new_epoch, fingerprint(new_master_key), now))
-        self._use(new_master_key, new_epoch)
-        self.purge()  # the files keep no row wrapped by the retired key either
-        return len(rows)
-
-    def _adopt(self, given: str) -> int:
-        """The epoch of the master key with fingerprint `given`; the first key of an empty vault is epoch 1."""
-        current_sql = "SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL"
-        with self.store.transaction() as tx:
-            current = tx.one(current_sql)
-            if current is None:
-                tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (1, ?, ?) "
-                           "ON CONFLICT (epoch) DO NOTHING", (given, _iso(self.clock.now())))
-                current = tx.one(current_sql)
-            assert current is not None
-            if current["fingerprint"] == given:
-                return int(current["epoch"])
-            retired = tx.one("SELECT epoch, retired_at FROM vault_master WHERE fingerprint = ?", (given,))
-        expected = f"epoch {current['epoch']}, fingerprint {current['fingerprint']}"
-        if retired is not None:
-            raise MasterKeyMismatch(
-                f"the vault master key given (fingerprint {given}) was retired by a rotation at "
-                f"{retired['retired_at']}; the vault opens only with the current key ({expected}). Give every "
-                "Angeli process the new key (ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key) "
-                "and restart it.", current["fingerprint"])
-        raise MasterKeyMismatch(
-            f"the vault master key given (fingerprint {given}) is not the key that wrapped the person keys "
-            f"({expected}); check that ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key holds "
-            "this installation's key.", current["fingerprint"])
-
-    def _hold_epoch(self, tx: Tx, lock: str | None = None) -> None:
-        """Refuse to write under a retired epoch; on PostgreSQL hold the epoch (shared) until commit."""
-        if lock is None:
-            lock = " FOR SHARE" if self.store.dialect == "postgres" else ""
-        row = tx.one(f"SELECT fingerprint, retired_at FROM vault_master WHERE epoch = ?{lock}", (self._epoch,))
-        if row is None or row["retired_at"] is not None:
-            raise self._rotated()
-
-    def _wrap(self, key: bytes, pid: str) -> str:
-        return _seal(self._master, key, _wrapping(pid, self._epoch))
-
-    def _unwrap(self, row: Row, pid: str) -> bytes:
-        if int(row["epoch"]) != self._epoch:
-            raise self._rotated()
-        return _open(self._master, row["wrapped_key"], _wrapping(pid, self._epoch))
-
-    def _rotated(self) -> MasterKeyMismatch:
-        current = self.store.one("SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL")
-        assert current is not None
-        return MasterKeyMismatch(
-            f"the vault master key was rotated to epoch {current['epoch']} after this process started with "
-            f"epoch {self._epoch}; restart it with the new key", current["fingerprint"])
+        """Re-wrap every person key under `new_master_key` (see MasterKey.rotate); then rewrite the files, so they
+        keep no row wrapped by the retired key either. Returns how many person keys were re-wrapped."""
+        count = self.master.rotate(new_master_key)
+        self.purge()
+        return count
 
 
 def _consent(row: Row) -> Consent:
@@ -421,19 +350,3 @@ def _aware(at: datetime, name: str) -> datetime:
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _wrapping(person_id: str, epoch: int) -> str:
-    # A wrapped key names its person and its epoch: it cannot be moved to another person or relabelled.
-    return f"{person_id}@{epoch}"
-
-
-def _seal(cipher: AESGCM, plaintext: bytes, bound_to: str) -> str:
-    nonce = os.urandom(12)
-    # Bound as associated data: a sealed value cannot be moved to another person (or epoch).
-    return (nonce + cipher.encrypt(nonce, plaintext, bound_to.encode())).hex()
-
-
-def _open(cipher: AESGCM, sealed: str, bound_to: str) -> bytes:
-    raw = bytes.fromhex(sealed)
-    return cipher.decrypt(raw[:12], raw[12:], bound_to.encode())
