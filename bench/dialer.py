@@ -47,10 +47,11 @@ from services.campaigns.calendar import ITALY_2024, CampaignWindow, Reach, Rules
 from services.campaigns.dialer import queue
 from services.campaigns.dialer.offer import Offer
 from services.campaigns.reactions import on_calls_message
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
 from services.kernel.settings import Settings
-from services.kernel.vault import open_vault
+from services.privacy.main import open_vault
 from tests.conftest import create_database, drop_database, scratch_database_name
 
 SCRIPT = ("Buongiorno {first_name}. {privacy_notice}",
@@ -178,7 +179,7 @@ def burst_worker(settings: Settings, campaign_id: str, volunteers: int, per_volu
             if rounds:
                 local_gate.wait()  # the last thread to arrive waits for the other processes, then all go
             t = time.perf_counter()
-            offer = application.next_contact(uuid.UUID(campaign_id), volunteer)
+            offer = application.next_contact(uuid.UUID(campaign_id), volunteer, SYSTEM_ACCESS)
             elapsed = time.perf_counter() - t
             assert offer is not None
             with lock:
@@ -259,7 +260,7 @@ def sequential(settings: Settings, campaign_id: uuid.UUID, profile: bool) -> tup
 
 
 def _lease(application: CampaignsApplication, campaign_id: uuid.UUID, volunteer: uuid.UUID) -> Offer:
-    offer = application.next_contact(campaign_id, volunteer)
+    offer = application.next_contact(campaign_id, volunteer, SYSTEM_ACCESS)
     assert offer is not None
     return offer
 

@@ -32,7 +32,7 @@ from services.kernel.eventstore import event_store_env
 from services.kernel.feed import EventFeed
 from services.kernel.readmodel import PostgresStore, SqliteStore, advance
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 from services.projections import ledger
 from services.projections.ledger_audit import LEDGER_TYPES, replay, verify
 from tests.conftest import create_database, drop_database, scratch_database_name

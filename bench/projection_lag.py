@@ -22,6 +22,7 @@ from uuid import UUID
 
 from bench import scratch_database, scratch_topics
 from services.calls.application import CallsApplication
+from services.identity.domain import SYSTEM
 from services.kernel.settings import Settings
 from services.main import Product, build
 from services.projections import call_stats
@@ -79,7 +80,7 @@ def drive(calls: CallsApplication, volunteers: list[UUID], seconds: float, rate:
         next_at = started + count * interval
         time.sleep(max(0.0, next_at - time.monotonic()))
         call = calls.start_call(volunteers[count % len(volunteers)], "inbound", None, None)
-        calls.end_call(call, "abandoned", None, None)
+        calls.end_call(call, "abandoned", None, None, by=SYSTEM)
         with lock:
             saved[str(call)] = time.monotonic()
         count += 1

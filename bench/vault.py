@@ -19,12 +19,14 @@ import uuid
 from pathlib import Path
 
 from bench import scratch_database
-from services.kernel.access_trail import AccessTrail
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import SystemClock
 from services.kernel.readmodel import open_store
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, open_vault
+from services.privacy.application import PrivacyVault
+from services.privacy.main import open_vault
+from services.privacy.trail import AccessTrail
 
 FIELDS = ("first_name", "last_name", "phone")
 
@@ -32,7 +34,7 @@ FIELDS = ("first_name", "last_name", "phone")
 def reads_per_second(vault: PrivacyVault, people: list[uuid.UUID], reads: int) -> float:
     started = time.perf_counter()
     for n in range(reads):
-        vault.get(people[n % len(people)], fields=FIELDS)
+        vault.get(people[n % len(people)], SYSTEM_ACCESS, fields=FIELDS)
     return reads / (time.perf_counter() - started)
 
 

@@ -10,10 +10,10 @@ from typing import Any, Protocol
 from services import demo, processes
 from services.calls import cli as calls
 from services.campaigns import cli as campaigns
-from services.kernel import identity_cli as identity
-from services.kernel import vault_cli as privacy
+from services.identity import cli as identity
 from services.kernel.settings import Settings, SettingsError
-from services.kernel.vault import MasterKeyMismatch
+from services.privacy import cli as privacy
+from services.privacy.domain import MasterKeyMismatch
 from services.processes import serve_http
 from services.projections import cli as projections
 

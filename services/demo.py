@@ -29,7 +29,7 @@ from services.calls.application import CallsApplication
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.jobs import complete_ended_campaigns
 from services.donations.application import DonationsApplication
-from services.kernel.actor import SYSTEM
+from services.identity.domain import SYSTEM, SYSTEM_ACCESS
 from services.kernel.clock import Clock, FixedClock, ShiftedClock, SystemClock
 from services.kernel.settings import Settings
 from services.main import Product, build
@@ -261,15 +261,15 @@ class Centre:
     def _helpline(self, vid: UUID) -> None:
         call = self.calls.start_call(vid, "inbound", None, None)
         self._later(2)
-        self.calls.connect_call(call)
+        self.calls.connect_call(call, by=SYSTEM)
         self._later(self.rng.randrange(3, 14))
-        self.calls.end_call(call, "answered", None, None)
+        self.calls.end_call(call, "answered", None, None, by=SYSTEM)
         self.count["helpline calls"] += 1
         if self.rng.random() < 0.15:
             self._pledge(vid, self.active[-1][1] if self.active else next(iter(self.funds.values())), {})
 
     def _outbound(self, vid: UUID, campaign_id: UUID, fund_id: UUID) -> None:
-        offer = self.campaigns.next_contact(campaign_id, vid)
+        offer = self.campaigns.next_contact(campaign_id, vid, SYSTEM_ACCESS)
         if offer is None:
             return
         call = self.calls.start_call(vid, "outbound", campaign_id, offer.contact_id)
@@ -277,13 +277,13 @@ class Centre:
         callback = None
         if disposition in ("answered", "not_interested", "callback_requested", "pledged"):
             self._later(1)
-            self.calls.connect_call(call)
+            self.calls.connect_call(call, by=SYSTEM)
             self._later(self.rng.randrange(2, 9))
         if disposition == "callback_requested":
             callback = self.clock.now() + timedelta(days=1)
         if disposition == "pledged":
             self._pledge(vid, fund_id, {"campaign_id": campaign_id, "contact_id": offer.contact_id, "call_id": call})
-        self.calls.end_call(call, disposition, None, callback)
+        self.calls.end_call(call, disposition, None, callback, by=SYSTEM)
         self.count["campaign calls"] += 1
         self.product.catch_up()  # the dialer hears of the outcome, so the lease ends before the next offer
 

@@ -12,26 +12,30 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services import health
-from services.access import POLICY
 from services.calls import main as calls
 from services.campaigns import main as campaigns
 from services.console import main as console
 from services.donations import main as donations
-from services.kernel import auth_api, logs, privacy_api
-from services.kernel.auth import enforce
+from services.identity import api as auth_api
+from services.identity import main as identity
+from services.identity.application import Identity
+from services.identity.auth import enforce
+from services.identity.cli import HINT
+from services.identity.policy import POLICY
+from services.kernel import logs
 from services.kernel.catalog import ReadStores
 from services.kernel.clock import Clock, ShiftedClock, SystemClock
 from services.kernel.feed import EventFeed
 from services.kernel.follower import ReactionSubscriber, Subscriber
 from services.kernel.freshness import Unhandled
 from services.kernel.http import create_api
-from services.kernel.identity import Identity
-from services.kernel.identity_cli import HINT
 from services.kernel.metrics import install as install_metrics
-from services.kernel.readmodel import open_store
 from services.kernel.settings import Settings
-from services.kernel.vault import MasterKeyMismatch, PrivacyVault, open_vault
 from services.kernel.wiring import Service
+from services.privacy import main as privacy
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import MasterKeyMismatch
+from services.privacy.main import open_vault
 from services.projections import campaigns_api, console_api, hours_api, ledger_api
 from services.projections import main as projections
 from services.runtime import Runtime
@@ -39,7 +43,7 @@ from services.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # privacy: the vault's access trail, an event source like the others (its routes come with it).
-SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build, privacy_api.build)
+SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build, privacy.build)
 
 DESCRIPTION = (
     "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
@@ -101,8 +105,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Product:
     read_stores = projections.build(settings)
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
-    identity = Identity(open_store(settings, "identity"), clock, limits=settings.sign_in)
-    return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity)
+    return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity.build(settings, clock))
 
 
 def create_api_for(product: Product) -> FastAPI:

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import SqliteStore
 from services.kernel.settings import PostgresSettings, Settings
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 
 if TYPE_CHECKING:  # the product is imported lazily so kernel tests stand alone
     from services.main import Product
@@ -87,7 +87,7 @@ def client(product: Product) -> TestClient:
 
 def api_key(product: Product, role: str) -> str:
     """A fresh API key of `role` on the product (cheap: keys are sha256, not argon2)."""
-    from services.kernel.actor import SYSTEM
+    from services.identity.domain import SYSTEM
 
     return product.identity.create_key(f"tests as {role}", role, SYSTEM)[1]  # type: ignore[union-attr]
 
@@ -99,7 +99,7 @@ RoleClient = Callable[..., TestClient]
 def client_as(product: Product) -> RoleClient:
     """`client_as("auditor")`: a client with that role; `client_as("volunteer", volunteer_id)` signs in an
     account linked to that volunteer; `client_as("public")` sends no credentials."""
-    from services.kernel.actor import SYSTEM
+    from services.identity.domain import SYSTEM
     from services.main import create_api_for
 
     app = create_api_for(product)

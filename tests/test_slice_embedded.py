@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from services.identity.domain import SYSTEM_ACCESS
 from services.main import Product
 
 GIULIA = {"full_name": "Giulia Rossi", "phone": "+39 02 1234 5678", "email": "giulia@example.org",
@@ -25,7 +26,7 @@ def test_personal_data_stays_out_of_events_and_in_the_vault(client: TestClient, 
     events = product.feeds["calls"].read(0)[0]
     assert "Giulia" not in repr(events)
     from uuid import UUID
-    assert product.vault.get(UUID(volunteer_id))["full_name"] == "Giulia Rossi"
+    assert product.vault.get(UUID(volunteer_id), SYSTEM_ACCESS)["full_name"] == "Giulia Rossi"
 
 
 def test_bad_registration_is_refused_with_reasons_and_stores_nothing(client: TestClient, product: Product) -> None:

@@ -15,12 +15,12 @@ from services.calls.domain.directory import Municipality, municipality_id
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
-from services.kernel import actor
+from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -183,37 +183,37 @@ class CallsApplication(ServiceApplication):
         self.save(call, once=once)
         return call.id
 
-    def _call_of_actor(self, call_id: UUID) -> Call:
-        """The call, if the one acting may change it: a volunteer only their own calls."""
+    def _call_of_actor(self, call_id: UUID, by: Actor) -> Call:
+        """The call, if `by` may change it: a volunteer only their own calls."""
         call = self.get(call_id, Call)
-        acting = actor.current().actor
-        if acting.role == "volunteer" and str(acting.volunteer_id) != str(call.volunteer_id):
+        if by.role == "volunteer" and str(by.volunteer_id) != str(call.volunteer_id):
             raise NotYours(f"call {call_id} is another volunteer's; a volunteer can change only their own calls")
         return call
 
-    def connect_call(self, call_id: UUID, *, once: PendingRequest | None = None) -> None:
-        call = self._call_of_actor(call_id)
+    def connect_call(self, call_id: UUID, *, by: Actor, once: PendingRequest | None = None) -> None:
+        call = self._call_of_actor(call_id, by)
         call.connect(at=self.clock.now())
         self.save(call, once=once)
 
     def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None, *,
-                 once: PendingRequest | None = None) -> None:
-        call = self._call_of_actor(call_id)
+                 by: Actor, once: PendingRequest | None = None) -> None:
+        call = self._call_of_actor(call_id, by)
         call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
         if notes:
             # Notes may identify a caller: they live in the vault under the call's id, never in events.
             self.vault.put(call.id, {"notes": notes})
         self.save(call, once=once)
 
-    def call(self, call_id: UUID) -> CallView:
+    def call(self, call_id: UUID, access: Access) -> CallView:
+        """The call, its notes read from the vault for `access`."""
         c = self.get(call_id, Call)
         return CallView(c.id, c.volunteer_id, c.direction.value, c.campaign_id, c.contact_id, c.shift_id,
                         c.started_at, c.connected_at, c.ended_at, c.disposition.value if c.disposition else None,
-                        c.protocol, dict(c.answers), tuple(c.redirects), self._notes(c.id))
+                        c.protocol, dict(c.answers), tuple(c.redirects), self._notes(c.id, access))
 
-    def _notes(self, call_id: UUID) -> str | None:
+    def _notes(self, call_id: UUID, access: Access) -> str | None:
         try:
-            return self.vault.get(call_id, fields=("notes",)).get("notes")
+            return self.vault.get(call_id, access, fields=("notes",)).get("notes")
         except LookupError:  # no notes were written, or they were erased
             return None
 
@@ -236,13 +236,14 @@ class CallsApplication(ServiceApplication):
         return self.get(protocol_id, Protocol).published(version)
 
     def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str], *,
-                       once: PendingRequest | None = None) -> None:
-        call = self._call_of_actor(call_id)
+                       by: Actor, once: PendingRequest | None = None) -> None:
+        call = self._call_of_actor(call_id, by)
         call.record_answers(self.protocol(protocol_id, version), answers, at=self.clock.now())
         self.save(call, once=once)
 
-    def redirect_call(self, call_id: UUID, step: str, istat_code: str, *, once: PendingRequest | None = None) -> str:
-        call = self._call_of_actor(call_id)
+    def redirect_call(self, call_id: UUID, step: str, istat_code: str, *, by: Actor,
+                      once: PendingRequest | None = None) -> str:
+        call = self._call_of_actor(call_id, by)
         if call.protocol is None:
             raise NoRedirectHere(f"call {call_id} follows no protocol yet; record the step's answer first")
         protocol = self.protocol(UUID(call.protocol[0]), call.protocol[1])

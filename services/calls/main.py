@@ -8,8 +8,8 @@ from services.calls.jobs import jobs
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
 from services.kernel.wiring import Service
+from services.privacy.application import PrivacyVault
 
 SOURCE = "calls"
 

@@ -27,14 +27,14 @@ from services.campaigns.domain.campaign import Campaign, default_retry, parse_pr
 from services.campaigns.domain.contact import Contact, plan_after
 from services.campaigns.domain.suppression import Person
 from services.campaigns.phones import PersonIds, normalise
-from services.kernel.actor import SYSTEM
+from services.identity.domain import SYSTEM, Access
 from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.freshness import Unhandled
 from services.kernel.idempotency import PendingRequest
 from services.kernel.readmodel import ReadStore
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
 CANDIDATES_PER_ROUND = 2
@@ -198,7 +198,7 @@ class CampaignsApplication(ServiceApplication):
         return decide(contact, person, campaign, self.clock.now(), self.register_checked_on())
 
     # The dialer: the next contact, its lease renewed or handed back.
-    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, calls: Unhandled | None = None,
+    def next_contact(self, campaign_id: UUID, volunteer_id: UUID, access: Access, calls: Unhandled | None = None,
                      *, once: PendingRequest | None = None) -> Offer | None:
         """The best due contact, leased to this clocked-in volunteer; None when nobody is callable now. `calls`:
         the calls messages not yet handled here, for the volunteer's own clock-in just stored (read-your-writes)."""
@@ -213,14 +213,14 @@ class CampaignsApplication(ServiceApplication):
         for contact_id in state.leases:  # asked again while holding a live lease: the same contact
             held = self.get(UUID(contact_id), Contact)
             if held.volunteer_id == str(volunteer_id) and held.held(now):
-                return offer(campaign, held, self.vault)
+                return offer(campaign, held, self.vault, access)
         # A narrowing for speed only: reaches whose calendar is closed now are not even proposed (decide refuses them).
         keys = [k for k in self.cache.calendar_keys(str(campaign_id))
                 if interval_at(campaign.rules(reach_from_key(k)), now) is not None]
         for attempt in range(ROUNDS):
             due, leased = self._lease_first_candidate(campaign, keys, volunteer_id, now, register, once=once)
             if leased is not None:
-                return offer(campaign, leased, self.vault)
+                return offer(campaign, leased, self.vault, access)
             if not due:
                 return None
             # Due rows exist but other requests hold them right now: let them commit, then look again.

@@ -13,7 +13,7 @@ from services.campaigns.main import build
 from services.kernel.clock import SystemClock, plausible_date
 from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
-from services.kernel.vault import open_vault
+from services.privacy.main import open_vault
 
 
 def add_commands(commands: Any) -> None:

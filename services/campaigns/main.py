@@ -12,8 +12,9 @@ from services.kernel.eventstore import event_store_env
 from services.kernel.readmodel import open_store
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, unsaved_people_job
 from services.kernel.wiring import Service
+from services.privacy.application import PrivacyVault
+from services.privacy.jobs import unsaved_people_job
 
 SOURCE = "campaigns"
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.console import figures, i18n
+from services.identity.auth import CurrentUser
 from services.kernel.csvsafe import to_csv
 from services.projections.console_api import Period, Stores, Vault, overview
 
@@ -19,10 +20,10 @@ _CSV_LANG = ("without it, a CSV for programs and re-import (`.` decimals, `,` be
 
 
 @router.get("/hours.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def hours_csv(stores: Stores, vault: Vault, period: Period = "week",
+def hours_csv(stores: Stores, vault: Vault, user: CurrentUser, period: Period = "week",
               lang: Annotated[Language | None, Query(description=_CSV_LANG)] = None) -> Response:
     """The same hours as a CSV file safe to open in a spreadsheet: plain, or in a reader's language."""
-    hours = overview(stores, vault, period, idle=False)  # an idle volunteer has no row: no name is read
+    hours = overview(stores, vault, user, period, idle=False)  # an idle volunteer has no row: no name is read
     rows = [("centre", "", h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)
             for h in hours.centre]
     rows += [(str(v.volunteer_id), v.name, h.period, h.shift_hours, h.talk_hours, h.calls, h.training_hours)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.donations.application import DonationsApplication, PledgeView
 from services.donations.gift_import import GiftImportReport
 from services.donations.gifts import DonorDetails
+from services.identity.auth import CurrentAccess
 from services.kernel.clock import Day, Instant
 from services.kernel.idempotency import Once
 
@@ -148,17 +149,17 @@ class GiftImportOut(BaseModel):
 
 
 @router.post("/donors", status_code=201)
-def register_donor(body: DonorIn, donations: Donations, once: Once) -> DonorOut:
+def register_donor(body: DonorIn, donations: Donations, access: CurrentAccess, once: Once) -> DonorOut:
     """Register a donor; name and contacts go to the privacy vault, events carry the id only."""
     details = {k: str(v) for k, v in body.model_dump(exclude={"kind"}).items() if v is not None}
     donor_id = donations.register_donor(body.kind, details, once=once)
-    return get_donor(donor_id, donations)
+    return get_donor(donor_id, donations, access)
 
 
 @router.get("/donors/{donor_id}")
-def get_donor(donor_id: UUID, donations: Donations) -> DonorOut:
+def get_donor(donor_id: UUID, donations: Donations, access: CurrentAccess) -> DonorOut:
     """One donor's kind and name (unless erased)."""
-    view = donations.donor(donor_id, fields=("name",))  # only what DonorOut shows is read (and recorded)
+    view = donations.donor(donor_id, access, fields=("name",))  # only what DonorOut shows is read (and recorded)
     return DonorOut(id=view.id, kind=view.kind, name=view.details.get("name"), erased=view.erased)
 
 

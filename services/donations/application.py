@@ -22,11 +22,13 @@ from services.donations.domain.pledge import (
     reference_id,
 )
 from services.donations.gift_import import GiftImport, GiftImportReport
+from services.identity.domain import Access
 from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
-from services.kernel.vault import PersonErased, PrivacyVault
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import PersonErased
 
 ROME = ZoneInfo("Europe/Rome")
 # A payment touches its pledge and its fund: concurrent payments to one fund retry a few times.
@@ -227,12 +229,12 @@ class DonationsApplication(ServiceApplication):
         f = self.get(fund_id, Fund)
         return FundView(f.id, f.name, f.closed, f.balance, f.disbursed, f.version)
 
-    def donor(self, donor_id: UUID, fields: Collection[str] | None = None) -> DonorView:
-        """The donor with the personal `fields` the caller will show (all when None): the access trail names
+    def donor(self, donor_id: UUID, access: Access, fields: Collection[str] | None = None) -> DonorView:
+        """The donor with the personal `fields` shown to `access` (all when None): the access trail names
         exactly those, so a caller asks only for what it shows."""
         d = self.get(donor_id, Donor)
         try:
-            return DonorView(d.id, d.kind.value, self.vault.get(d.id, fields=fields), erased=False)
+            return DonorView(d.id, d.kind.value, self.vault.get(d.id, access, fields=fields), erased=False)
         except PersonErased:
             return DonorView(d.id, d.kind.value, {}, erased=True)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.donations.application import DonationsApplication
 from services.kernel.scheduling import Job
-from services.kernel.vault import PrivacyVault, unsaved_people_job
+from services.privacy.application import PrivacyVault
+from services.privacy.jobs import unsaved_people_job
 
 
 def jobs(application: DonationsApplication, vault: PrivacyVault) -> tuple[Job, ...]:

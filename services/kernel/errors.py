@@ -32,6 +32,6 @@ class ConcurrencyConflict(DomainError):
 
 
 class NotYours(DomainError):
-    """The signed-in volunteer acted on something that belongs to another volunteer. Maps to 403."""
+    """The caller acted on something that belongs to someone else. Maps to 403."""
 
     status_code = 403

@@ -1,5 +1,5 @@
-"""Secrets (vault master key, ledger signing key): given in the settings (from the environment: the value or a
-file), else generated once under the data folder."""
+"""Secrets (encryption and signing keys): given in the settings (from the environment: the value or a file), else
+generated once under the data folder."""
 
 from __future__ import annotations
 

@@ -39,8 +39,8 @@ AnyNetwork = IPv4Network | IPv6Network
 class SignInSettings:
     """Limits on failed sign-ins, and which reverse proxies may say who the client is."""
 
-    attempts_per_address: int = 5  # failures of one account from one client address, per window
-    attempts_per_account: int = 20  # failures of one account from all addresses together, per window
+    attempts_per_address: int = 5  # failures for one sign-in e-mail from one client address, per window
+    attempts_per_email: int = 20  # failures for one sign-in e-mail from all addresses together, per window
     window_seconds: int = 15 * 60
     trusted_proxies: tuple[AnyNetwork, ...] = ()  # X-Forwarded-For is read only from these direct peers
 
@@ -94,7 +94,7 @@ class Settings:
             postgres=postgres,
             sign_in=SignInSettings(
                 attempts_per_address=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS", 5, low=1, high=1000),
-                attempts_per_account=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT", 20, low=1, high=100_000),
+                attempts_per_email=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT", 20, low=1, high=100_000),
                 window_seconds=_int(env, "ANGELI_SIGN_IN_WINDOW_SECONDS", 900, low=1, high=7 * 24 * 3600),
                 trusted_proxies=_networks(env, "ANGELI_TRUSTED_PROXIES"),
             ),

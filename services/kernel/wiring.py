@@ -21,5 +21,5 @@ class Service:
     router: APIRouter
     reactions: Sequence[Reaction] = field(default_factory=tuple)
     jobs: Sequence[Job] = field(default_factory=tuple)
-    # What the service holds about a person (by id), for the subject-access export; None when it holds nothing.
+    # What the service holds about a data subject (by id), for the subject-access export; None when it holds nothing.
     subject_records: Callable[[UUID], dict[str, Any]] | None = None

@@ -10,7 +10,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.kernel.settings import Settings
-from services.kernel.vault import open_vault
+from services.privacy.main import open_vault
 from services.projections.ledger import partitions_of, signing_key
 from services.projections.ledger_audit import SignedHead, verify
 from services.projections.main import build, source_feed

@@ -10,10 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from services.identity.auth import CurrentUser
+from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
 from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
-from services.kernel.vault import PersonErased, PrivacyVault
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import PersonErased
 from services.projections import campaign_progress, catalogue, roster, volunteer_hours
 
 # Under /console/api, where the pages have always read them; the console's CSV export shares the prefix.
@@ -97,30 +100,32 @@ def callback_slots(campaign_id: UUID, stores: Stores, clock: Now) -> Slots:
 
 
 @router.get("/campaigns/{campaign_id}/volunteers")
-def campaign_volunteers(campaign_id: UUID, stores: Stores, vault: Vault) -> list[VolunteerName]:
+def campaign_volunteers(campaign_id: UUID, stores: Stores, vault: Vault, user: CurrentUser) -> list[VolunteerName]:
     """The names of the volunteers who have called for the campaign, for its dashboard's conversion table.
     Each name is read from the privacy vault and the read is in the access log: the dashboard asks again only
     when a volunteer it does not know appears, not on every refresh."""
     return [VolunteerName(volunteer_id=row["volunteer_id"],
-                          name=_name(vault, row["volunteer_id"], f"campaign {campaign_id} dashboard"))
+                          name=_name(vault, row["volunteer_id"], Access(user, f"campaign {campaign_id} dashboard")))
             for row in campaign_progress.volunteers(stores["campaign_progress"], str(campaign_id))]
 
 
 @router.get("/hours")
-def hours_overview(stores: Stores, vault: Vault, period: Period = "week") -> HoursOverview:
+def hours_overview(stores: Stores, vault: Vault, user: CurrentUser, period: Period = "week") -> HoursOverview:
     """The centre's hours and every volunteer's, per ISO week or month, with volunteers' names."""
-    return overview(stores, vault, period)
+    return overview(stores, vault, user, period)
 
 
-def overview(stores: dict[str, ReadStore], vault: PrivacyVault, period: Period, idle: bool = True) -> HoursOverview:
-    """Hours per period; `idle` keeps the volunteers with no hours in any period (their names are read too)."""
+def overview(stores: dict[str, ReadStore], vault: PrivacyVault, by: Actor, period: Period,
+             idle: bool = True) -> HoursOverview:
+    """Hours per period, the names read by `by`; `idle` keeps the volunteers with no hours in any period (their
+    names are read too)."""
     hours = stores["volunteer_hours"]
     volunteers = []
     for entry in roster.volunteers(stores["roster"], limit=10_000):
         periods = [_hours(r) for r in volunteer_hours.by_volunteer(hours, entry["volunteer_id"], period)]
         if not periods and not idle:
             continue
-        name = _name(vault, entry["volunteer_id"], "volunteer hours report")
+        name = _name(vault, entry["volunteer_id"], Access(by, "volunteer hours report"))
         volunteers.append(VolunteerHours(volunteer_id=entry["volunteer_id"], name=name,
                                          total_hours=round(sum(p.shift_hours for p in periods), 2), periods=periods))
     volunteers.sort(key=lambda v: (-v.total_hours, v.name))
@@ -135,9 +140,9 @@ def _hours(row: dict[str, object]) -> Hours:
                  calls=int(str(row["calls"] or 0)), training_hours=h("training_seconds"))
 
 
-def _name(vault: PrivacyVault, volunteer_id: str, purpose: str) -> str:
+def _name(vault: PrivacyVault, volunteer_id: str, access: Access) -> str:
     try:
-        shown = vault.get(UUID(volunteer_id), fields=("full_name",), purpose=purpose)
+        shown = vault.get(UUID(volunteer_id), access, fields=("full_name",))
         return shown.get("full_name", "")
     except (PersonErased, KeyError):
         return ""

@@ -10,11 +10,14 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.identity.auth import CurrentAccess
+from services.identity.domain import Access
 from services.kernel.clock import Day
 from services.kernel.errors import NotFound
 from services.kernel.feed import EventFeed
 from services.kernel.readmodel import ReadStore
-from services.kernel.vault import PersonErased, PrivacyVault
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import PersonErased
 from services.projections import ledger, transparency
 from services.projections.ledger_audit import Report, SignedHead, verify
 
@@ -157,20 +160,20 @@ def campaign_figures(campaign_id: UUID, ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/receipts/{year}")
 def list_receipts(
-    year: Annotated[int, Path(ge=2000, le=2100)], ctx: Ctx,
+    year: Annotated[int, Path(ge=2000, le=2100)], ctx: Ctx, access: CurrentAccess,
     with_donor: Annotated[bool, Query(description="add name and tax code from the vault")] = False,
 ) -> dict[str, Any]:
     """The year's numbered receipts for fulfilled money pledges (data for tax-deduction receipts)."""
     rows = transparency.receipts(ctx.transparency, year, ctx.sealed(ctx.transparency))
     if with_donor:
         for row in rows:
-            row["donor"] = _donor(ctx.vault, str(row["donor_id"]))
+            row["donor"] = _donor(ctx.vault, str(row["donor_id"]), access)
     return {"year": year, "receipts": rows}
 
 
-def _donor(vault: PrivacyVault, donor_id: str) -> dict[str, str]:
+def _donor(vault: PrivacyVault, donor_id: str, access: Access) -> dict[str, str]:
     try:
-        details = vault.get(UUID(donor_id), fields=("name", "tax_code"))
+        details = vault.get(UUID(donor_id), access, fields=("name", "tax_code"))
     except PersonErased:
         return {"erased": "true"}
     except KeyError:

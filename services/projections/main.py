@@ -3,12 +3,12 @@ Where each lives (its live version) is the kernel catalog's business."""
 
 from __future__ import annotations
 
-from services.kernel import access_trail
 from services.kernel.catalog import ReadStores
 from services.kernel.eventstore import ServiceApplication, event_store_env
 from services.kernel.feed import EventFeed
 from services.kernel.readmodel import Projection
 from services.kernel.settings import Settings
+from services.privacy import trail as access_trail
 from services.projections import (
     call_stats,
     campaign_progress,

@@ -11,7 +11,7 @@ from services.calls.application import CallsApplication
 from services.kernel.clock import FixedClock
 from services.kernel.feed import EventFeed
 from services.kernel.messages import Message
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 from tests.conftest import MEMORY
 
 

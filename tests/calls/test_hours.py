@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.calls.application import CallsApplication
+from services.identity.domain import SYSTEM
 from services.kernel.clock import FixedClock
 from services.kernel.messages import Message
 from services.kernel.readmodel import apply_batch
@@ -83,10 +84,10 @@ def test_talk_time_calls_and_training_per_week_and_centre_outcomes(product: Prod
     at(clock, rome("2026-11-23 10:00"))
     calls.clock_in(giulia)
     call = calls.start_call(giulia, "inbound", None, None)
-    calls.connect_call(call)
+    calls.connect_call(call, by=SYSTEM)
     later(clock, minutes=12)
-    calls.end_call(call, "answered", None, None)
-    calls.end_call(calls.start_call(giulia, "inbound", None, None), "abandoned", None, None)
+    calls.end_call(call, "answered", None, None, by=SYSTEM)
+    calls.end_call(calls.start_call(giulia, "inbound", None, None), "abandoned", None, None, by=SYSTEM)
     at(clock, rome("2026-11-23 14:00"))
     calls.clock_out(giulia)
     calls.change_status(marco, "paused")
@@ -142,9 +143,9 @@ def test_call_statistics_by_rome_hour_and_weekday_with_answer_rate_and_handle_ti
         call = calls.start_call(giulia, "inbound", None, None)
         later(clock, seconds=20)
         if talk is not None:
-            calls.connect_call(call)
+            calls.connect_call(call, by=SYSTEM)
             later(clock, seconds=talk)
-        calls.end_call(call, disposition, None, None)
+        calls.end_call(call, disposition, None, None, by=SYSTEM)
     at(clock, rome("2026-11-23 10:50"))
     calls.start_call(giulia, "outbound", UUID(int=1), UUID(int=2))  # still ringing
     product.catch_up()
@@ -254,10 +255,10 @@ def test_statistics_and_directory_search_read_the_same_on_postgres(pg_settings: 
         giulia = register(calls)
         calls.clock_in(giulia)
         answered = calls.start_call(giulia, "inbound", None, None)
-        calls.connect_call(answered)
+        calls.connect_call(answered, by=SYSTEM)
         later(clock, seconds=90)
-        calls.end_call(answered, "answered", None, None)
-        calls.end_call(calls.start_call(giulia, "inbound", None, None), "abandoned", None, None)
+        calls.end_call(answered, "answered", None, None, by=SYSTEM)
+        calls.end_call(calls.start_call(giulia, "inbound", None, None), "abandoned", None, None, by=SYSTEM)
         later(clock, hours=2)
         calls.clock_out(giulia)
         product.catch_up()

@@ -17,6 +17,7 @@ from services.calls.domain.volunteer import (
     VolunteerHasLeft,
     VolunteerNotActive,
 )
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.errors import ConcurrencyConflict
 from tests.calls.conftest import register
 
@@ -83,5 +84,5 @@ def test_a_volunteer_whose_registration_fails_leaves_no_personal_data(
     assert calls.vault.store.query("SELECT person_id FROM vault_keys UNION SELECT person_id FROM vault_data") == []
     monkeypatch.undo()
     giulia = register(calls)
-    assert calls.vault.get(giulia)["full_name"] == "Giulia Rossi"
+    assert calls.vault.get(giulia, SYSTEM_ACCESS)["full_name"] == "Giulia Rossi"
     assert calls.vault.store.query("SELECT person_id FROM vault_unsaved") == []

@@ -16,11 +16,12 @@ import pytest
 from services.campaigns import main as campaigns
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialer import queue
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import open_store
 from services.kernel.secrets import secret
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 from tests.campaigns.conftest import SCRIPT
 
 MONDAY_10_ROME = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -49,7 +50,7 @@ def worker(settings: Settings, campaign_id: str, rounds: int, start: Any, result
 
         def ask(volunteer: UUID, together: threading.Barrier = together, got: list[str] = got) -> None:
             together.wait()
-            offer = application.next_contact(UUID(campaign_id), volunteer)
+            offer = application.next_contact(UUID(campaign_id), volunteer, SYSTEM_ACCESS)
             got.append(str(offer.contact_id) if offer else "none")
 
         threads = [threading.Thread(target=ask, args=(v,)) for v in volunteers]

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.campaigns.importing import batches, inspect
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
-from services.kernel.vault import UNSAVED_GRACE
 from services.main import Product
+from services.privacy.application import UNSAVED_GRACE
 from tests.campaigns.conftest import SCRIPT, app_of, campaign_body, csv_file
 
 
@@ -120,7 +121,7 @@ def test_a_person_imported_again_keeps_what_the_new_file_leaves_out_and_takes_wh
                 files=csv_file("telefono;email;cognome\n0212345678;g.rossi@example.org;\n"))
 
     application = app_of(product)
-    held = application.vault.get(application.person_ids.of("+390212345678"))
+    held = application.vault.get(application.person_ids.of("+390212345678"), SYSTEM_ACCESS)
 
     assert held == {"first_name": "Giulia", "last_name": "Rossi", "phone": "+390212345678",
                     "email": "g.rossi@example.org"}
@@ -154,6 +155,7 @@ def test_people_an_interrupted_import_never_saved_lose_their_data_after_the_grac
     clock.advance(UNSAVED_GRACE)
     assert job.run() == 1
     with pytest.raises(KeyError, match="no personal data"):
-        application.vault.get(marco)
-    assert [application.vault.get(p)["first_name"] for p in (giulia, anna, luca)] == ["Giulia", "Anna", "Luca"]
+        application.vault.get(marco, SYSTEM_ACCESS)
+    assert [application.vault.get(p, SYSTEM_ACCESS)["first_name"]
+            for p in (giulia, anna, luca)] == ["Giulia", "Anna", "Luca"]
     assert application.vault.store.query("SELECT person_id FROM vault_unsaved") == []

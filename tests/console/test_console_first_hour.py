@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.kernel.auth import SESSION_COOKIE
+from services.identity.auth import SESSION_COOKIE
 from tests.campaigns.conftest import SCRIPT
 from tests.console.conftest import ADMIN, Server
 

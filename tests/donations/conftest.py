@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from services.donations.application import DonationsApplication
 from services.kernel.clock import FixedClock
 from services.kernel.follower import EmbeddedFollower
-from services.kernel.vault import PrivacyVault
 from services.main import Product
+from services.privacy.application import PrivacyVault
 from tests.conftest import MEMORY
 
 

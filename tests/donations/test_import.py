@@ -19,11 +19,13 @@ from services.donations import gifts
 from services.donations.application import DonationsApplication
 from services.donations.domain.fund import Fund
 from services.donations.gift_import import GiftImport, GiftImportReport
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.readmodel import SqliteStore
-from services.kernel.vault import UNSAVED_GRACE, PrivacyVault, unsaved_people_job
 from services.main import Product
+from services.privacy.application import UNSAVED_GRACE, PrivacyVault
+from services.privacy.jobs import unsaved_people_job
 from services.projections import ledger
 from services.projections.ledger_audit import verify
 from tests.conftest import MEMORY, RoleClient
@@ -76,8 +78,8 @@ def test_a_paypal_export_becomes_paid_pledges_that_credit_the_fund(
     assert donations.fund(famiglie).version == 4  # one save: created + three credits
     for pledge_id in _pledges(donations):
         assert donations.pledge(pledge_id).status == "fulfilled"
-    marco = next(d for d in _donors(donations) if d != giulia and donations.donor(d).kind == "person")
-    assert donations.donor(marco).details == {"name": "Marco Bianchi", "email": "marco@example.org"}
+    marco = next(d for d in _donors(donations) if d != giulia and donations.donor(d, SYSTEM_ACCESS).kind == "person")
+    assert donations.donor(marco, SYSTEM_ACCESS).details == {"name": "Marco Bianchi", "email": "marco@example.org"}
 
 
 def _pledges(donations: DonationsApplication) -> list[UUID]:
@@ -232,7 +234,7 @@ def test_only_funds_are_looked_up_in_the_snapshot_store(
 
     monkeypatch.setattr(donations.snapshots, "get", counting)
     assert donations.pledge(pledge).amount == Decimal("10.00")
-    assert donations.donor(giulia).kind == "person"
+    assert donations.donor(giulia, SYSTEM_ACCESS).kind == "person"
     assert donations.fund(famiglie).name == "Fondo famiglie"
     assert asked == [famiglie]  # a donor or a pledge is never snapshotted: no query for one
 
@@ -425,7 +427,7 @@ def test_personal_data_an_interrupted_import_never_saved_is_discarded_after_the_
     clock.advance(UNSAVED_GRACE)
     assert sweep.run() == 1
     assert vault_people(donations) == saved
-    assert {vault.get(donor)["name"] for donor in saved} == {"Giulia Rossi", "Anna Verdi"}
+    assert {vault.get(donor, SYSTEM_ACCESS)["name"] for donor in saved} == {"Giulia Rossi", "Anna Verdi"}
     assert vault.unsaved("donations", timedelta(0)) == [] and sweep.run() == 0
 
 
@@ -469,5 +471,5 @@ def test_a_donor_saved_before_the_registration_failed_keeps_their_personal_data(
     with pytest.raises(RuntimeError):
         donations.register_donor("person", {"name": "Giulia Rossi"})
     (giulia,) = _donors(donations)
-    assert vault_people(donations) == {giulia} and donations.vault.get(giulia)["name"] == "Giulia Rossi"
+    assert vault_people(donations) == {giulia} and donations.vault.get(giulia, SYSTEM_ACCESS)["name"] == "Giulia Rossi"
     assert donations.vault.store.query("SELECT person_id FROM vault_unsaved") == []

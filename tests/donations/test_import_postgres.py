@@ -15,8 +15,8 @@ from services.donations.domain.fund import Fund
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import PostgresStore
 from services.kernel.settings import Settings
-from services.kernel.vault import UNSAVED_GRACE
 from services.main import Product, build
+from services.privacy.application import UNSAVED_GRACE
 from services.projections import ledger
 from services.projections.ledger_audit import verify
 from tests.donations.conftest import catch_up_ledger

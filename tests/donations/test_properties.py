@@ -19,7 +19,7 @@ from services.kernel.errors import DomainError
 from services.kernel.feed import EventFeed
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber
 from services.kernel.readmodel import SqliteStore
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 from services.projections import ledger
 from services.projections.ledger_audit import verify
 from tests.conftest import MEMORY

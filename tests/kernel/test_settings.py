@@ -49,12 +49,12 @@ def test_sign_in_limits_and_trusted_proxies_come_from_the_environment() -> None:
         "ANGELI_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.10 ,fd00::/8", "ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS": "3",
         "ANGELI_SIGN_IN_ATTEMPTS_PER_ACCOUNT": "50", "ANGELI_SIGN_IN_WINDOW_SECONDS": "600"}).sign_in
     assert sign_in.trusted_proxies == (ip_network("10.0.0.0/8"), ip_network("192.168.1.10/32"), ip_network("fd00::/8"))
-    assert (sign_in.attempts_per_address, sign_in.attempts_per_account, sign_in.window_seconds) == (3, 50, 600)
+    assert (sign_in.attempts_per_address, sign_in.attempts_per_email, sign_in.window_seconds) == (3, 50, 600)
 
 
 def test_by_default_no_proxy_is_trusted_and_the_limits_are_5_and_20_in_15_minutes() -> None:
     sign_in = Settings.from_env({}).sign_in
-    assert (sign_in.trusted_proxies, sign_in.attempts_per_address, sign_in.attempts_per_account,
+    assert (sign_in.trusted_proxies, sign_in.attempts_per_address, sign_in.attempts_per_email,
             sign_in.window_seconds) == ((), 5, 20, 900)
 
 

@@ -11,12 +11,15 @@ import pytest
 
 from services.calls.domain.volunteer import Volunteer
 from services.campaigns.domain.contact import Plan
+from services.identity.domain import Actor
 from services.kernel.clock import FixedClock
 from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
-from services.kernel.vault import PrivacyVault
+from services.privacy.application import PrivacyVault
 from services.projections import campaign_progress, catalogue, console_api, hours_api, roster, volunteer_hours
 from tests.projections.conftest import Calls, Campaigns, ReadModelOf, rome
+
+COORDINATOR = Actor(kind="account", id="c1", name="sara@angeli.example", role="coordinator")
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def stores(read_model: ReadModelOf, team: dict[str, Volunteer]) -> dict[str, Rea
 def test_the_hours_overview_lists_volunteers_by_hours_given_then_name_with_the_centre_s_weeks(
     stores: dict[str, ReadStore], vault: PrivacyVault
 ) -> None:
-    overview = console_api.overview(stores, vault, "week")
+    overview = console_api.overview(stores, vault, COORDINATOR, "week")
     assert [(v.name, v.total_hours) for v in overview.volunteers] == [
         ("Marco Rossi", 7.0), ("Giulia Rossi", 4.0), ("", 2.0), ("Luca Rossi", 0.0)]  # Chiara was erased
     assert [(h.period, h.shift_hours, h.talk_hours, h.calls) for h in overview.centre] == [
@@ -59,7 +62,7 @@ def test_the_hours_overview_lists_volunteers_by_hours_given_then_name_with_the_c
 def test_the_hours_overview_can_leave_out_volunteers_with_no_hours(
     stores: dict[str, ReadStore], vault: PrivacyVault, team: dict[str, Volunteer]
 ) -> None:
-    overview = console_api.overview(stores, vault, "month", idle=False)
+    overview = console_api.overview(stores, vault, COORDINATOR, "month", idle=False)
     assert str(team["Luca"].id) not in {str(v.volunteer_id) for v in overview.volunteers}
     assert [(h.period, h.shift_hours) for h in overview.centre] == [("2026-11", 12.0), ("2026-12", 1.0)]
 
@@ -86,7 +89,7 @@ def test_a_campaign_s_volunteers_are_named_from_the_vault_and_the_erased_stay_na
     progress = read_model(campaign_progress.PROJECTION)
     progress.catch_up()
     # When the dashboard asks for the names of Natale's volunteers
-    named = console_api.campaign_volunteers(natale.id, {"campaign_progress": progress.store}, vault)
+    named = console_api.campaign_volunteers(natale.id, {"campaign_progress": progress.store}, vault, COORDINATOR)
     # Then it gets Giulia's name and an empty one for Chiara, and nobody from the other campaign
     assert {str(v.volunteer_id): v.name for v in named} == {str(team["Giulia"].id): "Giulia Rossi",
                                                             str(team["Chiara"].id): ""}

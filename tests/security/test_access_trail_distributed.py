@@ -6,12 +6,12 @@ from uuid import uuid4
 
 import pytest
 
-from services.kernel import access_trail
-from services.kernel.actor import Access, Actor, acting
+from services.identity.domain import Access, Actor
 from services.kernel.clock import FixedClock
 from services.kernel.kafka import ensure_topics
 from services.kernel.settings import Settings
 from services.main import build
+from services.privacy import trail as access_trail
 from tests.distributed.stack import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
@@ -27,8 +27,8 @@ def test_a_vault_read_on_postgresql_reaches_the_access_log_through_relay_and_kaf
         assert "privacy" in product.feeds
         giulia = uuid4()
         product.vault.put(giulia, {"first_name": "Giulia", "phone": "+39 02 1234 5678", "email": "g@example.org"})
-        with acting(Access(VOLUNTEER, "POST /campaigns/natale-2026/dialer/next")):
-            product.vault.get(giulia, fields=("first_name", "phone"))
+        product.vault.get(giulia, Access(VOLUNTEER, "POST /campaigns/natale-2026/dialer/next"),
+                          fields=("first_name", "phone"))
         assert product.feeds["privacy"].head() >= 1  # stored in the privacy schema before the data came back
         product.runtime.start_relays(["privacy"])
         product.runtime.start_consumers([access_trail.PROJECTION.name])

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from services.cli import main
+from services.identity.application import Identity
 from services.kernel.clock import FixedClock
-from services.kernel.identity import Identity
 from services.kernel.readmodel import open_store
 from services.kernel.settings import Settings
 
@@ -72,7 +72,7 @@ def test_the_same_email_cannot_be_created_twice(data_dir: Path, monkeypatch: pyt
 def test_starting_without_an_administrator_says_how_to_create_one(
     data_dir: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from services.kernel.identity_cli import HINT
+    from services.identity.cli import HINT
     from services.main import create_app
 
     app = create_app()

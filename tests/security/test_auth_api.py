@@ -8,9 +8,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.kernel.auth import SESSION_COOKIE
+from services.identity.application import Identity
+from services.identity.auth import SESSION_COOKIE
 from services.kernel.clock import FixedClock
-from services.kernel.identity import Identity
 from tests.security.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GIULIA, client_as, signed_in
 
 

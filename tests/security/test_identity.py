@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from services.kernel.actor import Actor
+from services.identity.application import Identity
+from services.identity.domain import Actor, LastAdministrator, Role, TooManyAttempts, Unauthenticated, WeakPassword
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput
-from services.kernel.identity import Identity, LastAdministrator, Role, TooManyAttempts, Unauthenticated, WeakPassword
 from tests.security.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GIULIA
 
 

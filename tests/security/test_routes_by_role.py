@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.access import POLICY
-from services.kernel.identity import Role
+from services.identity.domain import Role
+from services.identity.policy import POLICY
 from services.main import Product, create_api_for
 from tests.conftest import RoleClient
 
@@ -38,7 +38,7 @@ def product_routes(product: Product) -> list[tuple[str, str]]:
 
 def test_every_route_is_classified_in_the_access_policy(product: Product) -> None:
     unclassified = [r for r in product_routes(product) if r not in POLICY and not _administrative(r)]
-    assert unclassified == [], "add these routes to services/access.py"
+    assert unclassified == [], "add these routes to services/identity/policy.py"
 
 
 def test_only_the_transparency_page_ledger_head_and_health_are_public(product: Product) -> None:

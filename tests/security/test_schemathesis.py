@@ -24,9 +24,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from services.kernel.actor import SYSTEM
+from services.identity.application import Identity
+from services.identity.domain import SYSTEM
 from services.kernel.clock import FixedClock
-from services.kernel.identity import Identity
 from services.kernel.settings import Settings
 from services.main import Product, build, create_api_for
 from tests.security.conftest import FAST_HASHER

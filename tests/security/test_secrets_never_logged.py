@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from services.kernel.actor import SYSTEM
+from services.identity.domain import SYSTEM
 from services.kernel.log_redaction import redact
 from services.kernel.settings import Settings
 from services.main import Product, build, create_api_for

@@ -11,12 +11,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.kernel import auth_api
-from services.kernel.auth_api import client_address
+from services.identity import api as auth_api
+from services.identity.api import client_address
+from services.identity.application import Identity
+from services.identity.cli import CLI
+from services.identity.domain import Unauthenticated
 from services.kernel.clock import FixedClock
 from services.kernel.http import create_api
-from services.kernel.identity import Identity, Unauthenticated
-from services.kernel.identity_cli import CLI
 from services.kernel.readmodel import SqliteStore
 from services.kernel.settings import SignInSettings
 from tests.security.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, FAST_HASHER
@@ -121,7 +122,7 @@ def test_guessing_spread_over_many_addresses_locks_the_account_for_the_window(
 
 
 def test_the_limits_and_window_are_configurable(tmp_path: Path, clock: FixedClock) -> None:
-    app = _app(tmp_path, clock, SignInSettings(attempts_per_address=2, attempts_per_account=3, window_seconds=60,
+    app = _app(tmp_path, clock, SignInSettings(attempts_per_address=2, attempts_per_email=3, window_seconds=60,
                                                trusted_proxies=PROXIES))
     assert [_sign_in(app, WRONG, forwarded="198.51.100.1") for _ in range(2)] == [401, 401]
     assert _sign_in(app, ADMIN_PASSWORD, forwarded="198.51.100.1") == 429

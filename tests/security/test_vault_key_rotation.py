@@ -13,12 +13,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services import cli
+from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput
 from services.kernel.readmodel import PostgresStore, ReadStore, SqliteStore
 from services.kernel.settings import Settings
-from services.kernel.vault import MasterKeyMismatch, PrivacyVault, open_vault
-from services.kernel.vault_keys import staged, write_new
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import MasterKeyMismatch
+from services.privacy.keys import staged, write_new
+from services.privacy.main import open_vault
 from tests.security.conftest import GIULIA, MARCO
 
 GIULIA_DATA = {"name": "Giulia Rossi", "phone": "+39 02 1234 5678"}
@@ -58,9 +61,10 @@ def test_after_erasure_and_rotation_a_backed_up_key_cannot_be_opened_while_every
     with pytest.raises(InvalidTag):
         open_from_backup({**backup, "epoch": "2"}, str(GIULIA), new_key)
     assert vault.epoch == 2 and backup_of(vault.store, str(MARCO))["epoch"] == "2"
-    assert vault.get(MARCO) == MARCO_DATA
+    assert vault.get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
     vault.put(MARCO, {**MARCO_DATA, "email": "marco@example.org"})
-    assert PrivacyVault(vault.store, new_key, clock).get(MARCO, fields=("email",)) == {"email": "marco@example.org"}
+    reopened = PrivacyVault(vault.store, new_key, clock)
+    assert reopened.get(MARCO, SYSTEM_ACCESS, fields=("email",)) == {"email": "marco@example.org"}
 
 
 def test_a_retired_or_unknown_master_key_is_refused_with_what_to_do(tmp_path: Path, clock: FixedClock) -> None:
@@ -72,7 +76,7 @@ def test_a_retired_or_unknown_master_key_is_refused_with_what_to_do(tmp_path: Pa
     rotating.rotate(new_key)
 
     with pytest.raises(MasterKeyMismatch, match=r"rotated to epoch 2 after this process started .* restart it"):
-        still_running.get(MARCO)
+        still_running.get(MARCO, SYSTEM_ACCESS)
     with pytest.raises(MasterKeyMismatch, match="rotated to epoch 2"):
         still_running.put(GIULIA, GIULIA_DATA)
     with pytest.raises(MasterKeyMismatch, match="was retired by a rotation"):
@@ -115,7 +119,7 @@ def test_angeli_vault_rotate_key_replaces_the_key_file_and_an_old_backup_no_long
         PrivacyVault(SqliteStore(str(backup / "vault.db")), new_key)
     with pytest.raises(InvalidTag):
         open_from_backup(backup_of(SqliteStore(str(backup / "vault.db")), str(GIULIA)), str(GIULIA), new_key)
-    assert open_vault(settings).get(MARCO) == MARCO_DATA
+    assert open_vault(settings).get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
 
 
 def test_rotate_key_help_explains_the_procedure(capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,7 +150,7 @@ def test_a_key_given_in_the_environment_is_rotated_into_a_new_file_with_instruct
     assert "cannot open the privacy vault: the vault master key given" in capsys.readouterr().err
     monkeypatch.delenv("ANGELI_VAULT_KEY")
     monkeypatch.setenv("ANGELI_VAULT_KEY_FILE", str(new_file))
-    assert open_vault(Settings.from_env()).get(MARCO) == MARCO_DATA
+    assert open_vault(Settings.from_env()).get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
 
 
 def test_a_rotation_interrupted_after_its_commit_is_finished_at_the_next_start(
@@ -161,7 +165,7 @@ def test_a_rotation_interrupted_after_its_commit_is_finished_at_the_next_start(
     vault.rotate(new_key)  # ... and the process dies before the key file is replaced
     vault.store.close()
 
-    assert open_vault(settings).get(MARCO) == MARCO_DATA
+    assert open_vault(settings).get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
     assert base64.b64decode(key_file.read_text()) == new_key and not staged(key_file).exists()
 
 
@@ -182,7 +186,7 @@ def test_on_postgresql_a_rotation_leaves_backed_up_keys_unopenable_and_old_proce
 
         with pytest.raises(InvalidTag):
             open_from_backup(backup, str(GIULIA), new_key)
-        assert vault.get(MARCO) == MARCO_DATA
+        assert vault.get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
         with pytest.raises(MasterKeyMismatch, match="restart it"):
             still_running.put(GIULIA, {"name": "someone new"})
         with pytest.raises(MasterKeyMismatch, match="was retired"):

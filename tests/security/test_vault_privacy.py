@@ -11,17 +11,19 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import Recording
 from fastapi.testclient import TestClient
 
-from services.kernel.access_trail import RECORDED, SOURCE, AccessTrail
-from services.kernel.actor import SYSTEM, Access, Actor, acting
+from services.identity.domain import SYSTEM, SYSTEM_ACCESS, Access, Actor
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput
 from services.kernel.feed import EventFeed
 from services.kernel.readmodel import PostgresStore, ReadStore, SqliteStore
 from services.kernel.settings import Settings
-from services.kernel.vault import PersonErased, PrivacyVault
 from services.main import Product
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import PersonErased
+from services.privacy.trail import RECORDED, SOURCE, AccessTrail, Store, Write
 from tests.campaigns.conftest import clock_in, launched
 from tests.conftest import RoleClient
 from tests.security.conftest import GIULIA, MARCO
@@ -50,10 +52,9 @@ def test_every_read_is_an_event_naming_who_why_when_and_the_fields_shown(
     privacy_vault: PrivacyVault, clock: FixedClock,
 ) -> None:
     privacy_vault.put(GIULIA, GIULIA_DATA)
-    with acting(Access(CARLA, "GET /donors/giulia")):
-        assert privacy_vault.get(GIULIA, fields=("name", "phone")) == {"name": "Giulia Rossi",
-                                                                       "phone": "+39 02 1234 5678"}
-    assert privacy_vault.get(GIULIA, purpose="monthly receipt job") == GIULIA_DATA
+    assert privacy_vault.get(GIULIA, Access(CARLA, "GET /donors/giulia"), fields=("name", "phone")) == {
+        "name": "Giulia Rossi", "phone": "+39 02 1234 5678"}
+    assert privacy_vault.get(GIULIA, Access(SYSTEM, "monthly receipt job")) == GIULIA_DATA
     first, second = trail(privacy_vault)
     assert first == {"person_id": str(GIULIA), "actor": "account:carla@angeli.example", "role": "coordinator",
                      "purpose": "GET /donors/giulia", "outcome": "read", "fields": ["name", "phone"],
@@ -65,7 +66,7 @@ def test_every_read_is_an_event_naming_who_why_when_and_the_fields_shown(
 
 def test_the_access_events_hold_field_names_never_personal_values(privacy_vault: PrivacyVault) -> None:
     privacy_vault.put(GIULIA, GIULIA_DATA)
-    privacy_vault.get(GIULIA)
+    privacy_vault.get(GIULIA, SYSTEM_ACCESS)
     messages = b"".join(m.to_json() for m in EventFeed(SOURCE, privacy_vault.trail).messages())
     assert b"tax_code" in messages
     assert not any(value.encode() in messages for value in GIULIA_DATA.values())
@@ -75,7 +76,7 @@ def test_asking_for_a_field_the_person_has_not_reveals_and_records_only_what_exi
     privacy_vault: PrivacyVault,
 ) -> None:
     privacy_vault.put(MARCO, MARCO_DATA)
-    assert privacy_vault.get(MARCO, fields=("phone", "email")) == {"phone": "+39 06 8765 4321"}
+    assert privacy_vault.get(MARCO, SYSTEM_ACCESS, fields=("phone", "email")) == {"phone": "+39 06 8765 4321"}
     assert trail(privacy_vault)[-1]["fields"] == ["phone"]
 
 
@@ -85,24 +86,22 @@ def test_reads_of_an_erased_or_unknown_person_are_recorded_with_no_fields(
     privacy_vault.put(GIULIA, GIULIA_DATA)
     privacy_vault.erase(GIULIA, clock.now(), "account:anna@angeli.example", "erasure request")
     with pytest.raises(PersonErased):
-        privacy_vault.get(GIULIA)
+        privacy_vault.get(GIULIA, SYSTEM_ACCESS)
     with pytest.raises(KeyError):
-        privacy_vault.get(MARCO)
+        privacy_vault.get(MARCO, SYSTEM_ACCESS)
     assert [(a["person_id"], a["outcome"], a["fields"]) for a in trail(privacy_vault)] == [
         (str(GIULIA), "erased", []), (str(MARCO), "absent", [])]
 
 
-def test_when_the_access_cannot_be_recorded_the_data_is_not_returned(
-    privacy_vault: PrivacyVault, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    privacy_vault.put(GIULIA, GIULIA_DATA)
-
-    def event_store_down(*_args: object, **_kwargs: object) -> None:
+def test_when_the_access_cannot_be_recorded_the_data_is_not_returned(tmp_path: Path, clock: FixedClock) -> None:
+    def event_store_down(_processing: object, _store: object) -> list[Recording[UUID]]:
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(privacy_vault.trail, "_record", event_store_down)
+    trail_ = AccessTrail({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock, write=event_store_down)
+    privacy_vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
+    privacy_vault.put(GIULIA, GIULIA_DATA)
     with pytest.raises(OSError, match="disk I/O error"):
-        privacy_vault.get(GIULIA)
+        privacy_vault.get(GIULIA, SYSTEM_ACCESS)
 
 
 def test_concurrent_reads_of_one_person_each_record_their_own_access_without_conflicts(
@@ -117,9 +116,8 @@ def test_concurrent_reads_of_one_person_each_record_their_own_access_without_con
     def volunteer(n: int) -> None:
         actor = Actor(kind="account", id=f"v{n}", name=f"volunteer{n}@angeli.example", role="volunteer")
         try:
-            with acting(Access(actor, "POST /campaigns/natale-2026/dialer/next")):
-                for _ in range(15):
-                    vault.get(GIULIA, fields=("name", "phone"))
+            for _ in range(15):
+                vault.get(GIULIA, Access(actor, "POST /campaigns/natale-2026/dialer/next"), fields=("name", "phone"))
         except BaseException as error:
             failures.append(error)
 
@@ -143,7 +141,7 @@ def test_the_access_log_answers_by_person_newest_first_with_the_fields(
     clock.advance(timedelta(minutes=1))
     assert coordinator.get(f"/donors/{giulia}").status_code == 200
     clock.advance(timedelta(minutes=5))
-    product.vault.get(UUID(giulia), fields=("phone",), purpose="pledge follow-up")
+    product.vault.get(UUID(giulia), Access(SYSTEM, "pledge follow-up"), fields=("phone",))
     product.catch_up()
     log = client.get("/privacy/access-log", params={"person_id": giulia}).json()
     assert [(a["role"], a["purpose"], a["fields"]) for a in log] == [
@@ -184,12 +182,13 @@ def test_consent_records_have_purpose_source_and_a_validity_window(
     privacy_vault: PrivacyVault, clock: FixedClock,
 ) -> None:
     given = clock.now() - timedelta(days=30)
-    privacy_vault.record_consent(GIULIA, "phone_outreach", "web form Natale 2026", given, given + timedelta(days=365))
+    privacy_vault.record_consent(GIULIA, "phone_outreach", "web form Natale 2026", given, given + timedelta(days=365),
+                                 by=SYSTEM)
     assert privacy_vault.has_consent(GIULIA, "phone_outreach", clock.now())
     assert not privacy_vault.has_consent(GIULIA, "phone_outreach", given + timedelta(days=366))
     assert not privacy_vault.has_consent(GIULIA, "newsletter", clock.now())
     with pytest.raises(InvalidInput, match="expires_at must be after given_at"):
-        privacy_vault.record_consent(GIULIA, "newsletter", "call", given, given - timedelta(days=1))
+        privacy_vault.record_consent(GIULIA, "newsletter", "call", given, given - timedelta(days=1), by=SYSTEM)
 
 
 def test_consents_over_http_refuse_bad_input(admin_client: TestClient) -> None:
@@ -209,8 +208,8 @@ def test_the_export_holds_everything_about_the_person_including_who_read_what(
     client: TestClient, product: Product, clock: FixedClock,
 ) -> None:
     product.vault.put(GIULIA, GIULIA_DATA)
-    product.vault.record_consent(GIULIA, "phone_outreach", "helpline call", clock.now())
-    product.vault.get(GIULIA, fields=("phone",), purpose="pledge follow-up")
+    product.vault.record_consent(GIULIA, "phone_outreach", "helpline call", clock.now(), by=SYSTEM)
+    product.vault.get(GIULIA, Access(SYSTEM, "pledge follow-up"), fields=("phone",))
     product.catch_up()
     clock.advance(timedelta(minutes=1))
     export = client.get(f"/privacy/persons/{GIULIA}/export").json()
@@ -233,7 +232,7 @@ def test_erasure_over_http_records_who_and_why_and_the_export_says_erased(
     assert export["erasure"]["erased_by"].startswith("api_key:")
     assert export["erasure"]["reason"] == "request of 20 November"
     with pytest.raises(PersonErased):
-        product.vault.get(GIULIA)
+        product.vault.get(GIULIA, SYSTEM_ACCESS)
     refused = client.post(f"/privacy/persons/{GIULIA}/consents", json={
         "purpose": "newsletter", "source": "x", "given_at": "2026-11-20T10:00:00Z"})
     assert refused.status_code == 410
@@ -253,7 +252,7 @@ def test_after_erasure_the_sqlite_files_hold_no_byte_of_the_key_or_the_data(tmp_
     assert all(t in raw() for t in traces)  # the search does find them while they exist
     vault.erase(GIULIA, clock.now(), "account:anna@angeli.example", "erasure request")
     assert not any(t in raw() for t in traces)
-    assert vault.get(MARCO) == MARCO_DATA
+    assert vault.get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
 
 
 @pytest.mark.postgres
@@ -277,7 +276,7 @@ def test_after_erasure_postgresql_rewrote_the_tables_and_no_file_holds_the_key(
         database = (data_dir / after["vault_keys"]).parent
         held = [p for p in database.iterdir() if p.is_file() and any(t in p.read_bytes() for t in traces)]
         assert held == []
-        assert vault.get(MARCO) == MARCO_DATA
+        assert vault.get(MARCO, SYSTEM_ACCESS) == MARCO_DATA
     finally:
         store.close()
 
@@ -289,27 +288,24 @@ def _file(store: ReadStore, table: str) -> str:
 
 
 def test_reads_arriving_during_a_write_are_stored_together_and_each_returns_after_its_own_event(
-    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, clock: FixedClock,
 ) -> None:
-    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock)
     writes: list[int] = []
-    record = trail_._record
 
-    def slow_write(processing: Any) -> Any:
+    def slow_write(processing: Any, store: Store) -> list[Recording[UUID]]:
         writes.append(len(processing.events))
         threading.Event().wait(0.05)  # a slow disk: forty volunteers ask meanwhile
-        return record(processing)
+        return store(processing)
 
-    monkeypatch.setattr(trail_, "_record", slow_write)
+    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock, slow_write)
     start, returned = threading.Barrier(40), []
 
     def volunteer(n: int) -> None:
         actor = Actor(kind="account", id=f"v{n}", name=f"volunteer{n}@angeli.example", role="volunteer")
-        with acting(Access(actor, "POST /campaigns/natale-2026/dialer/next")):
-            start.wait()
-            vault.get(GIULIA, fields=("name", "phone"))
-            # by the time a read returns, its own event is in the store
-            returned.append(any(a["actor"] == actor.label for a in stored_accesses(trail_)))
+        start.wait()
+        vault.get(GIULIA, Access(actor, "POST /campaigns/natale-2026/dialer/next"), fields=("name", "phone"))
+        # by the time a read returns, its own event is in the store
+        returned.append(any(a["actor"] == actor.label for a in stored_accesses(trail_)))
 
     threads = [threading.Thread(target=volunteer, args=(n,)) for n in range(40)]
     for thread in threads:
@@ -322,22 +318,22 @@ def test_reads_arriving_during_a_write_are_stored_together_and_each_returns_afte
     trail_.close()
 
 
-def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(
-    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock)
-    record, gate = trail_._record, threading.Event()
+def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(tmp_path: Path, clock: FixedClock) -> None:
+    gate, disk_broken = threading.Event(), threading.Event()
+    disk_broken.set()
 
-    def failing_write(processing: Any) -> Any:
+    def failing_write(processing: Any, store: Store) -> list[Recording[UUID]]:
+        if not disk_broken.is_set():
+            return store(processing)
         gate.wait(5)
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(trail_, "_record", failing_write)
+    vault, trail_ = giulia_in_a_file_vault(tmp_path, clock, failing_write)
     outcomes: list[object] = []
 
     def read() -> None:
         try:
-            outcomes.append(vault.get(GIULIA))
+            outcomes.append(vault.get(GIULIA, SYSTEM_ACCESS))
         except OSError as error:
             outcomes.append(error)
 
@@ -349,15 +345,17 @@ def test_a_failed_group_write_fails_every_read_in_it_and_shows_no_data(
     for thread in threads:
         thread.join()
     assert len(outcomes) == 10 and all(isinstance(o, OSError) for o in outcomes)
-    monkeypatch.setattr(trail_, "_record", record)
-    assert vault.get(GIULIA, fields=("name",)) == {"name": "Giulia Rossi"}  # the trail writes again afterwards
+    disk_broken.clear()  # the trail writes again afterwards
+    assert vault.get(GIULIA, SYSTEM_ACCESS, fields=("name",)) == {"name": "Giulia Rossi"}
     trail_.close()
 
 
-def giulia_in_a_file_vault(tmp_path: Path, clock: FixedClock) -> tuple[PrivacyVault, AccessTrail]:
+def giulia_in_a_file_vault(tmp_path: Path, clock: FixedClock,
+                           write: Write | None = None) -> tuple[PrivacyVault, AccessTrail]:
+    """Giulia in a vault whose trail is an SQLite file, written through `write` (a slow or broken disk)."""
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "privacy.events.db"),
            "SQLITE_LOCK_TIMEOUT": "10", "CREATE_TABLE": "y"}
-    trail_ = AccessTrail(env, clock)
+    trail_ = AccessTrail(env, clock, write)
     vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32), clock, trail_)
     vault.put(GIULIA, GIULIA_DATA)
     return vault, trail_

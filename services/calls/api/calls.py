@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls, rome
 from services.calls.application import CallsApplication
+from services.identity.auth import CurrentAccess
+from services.identity.domain import Access
 from services.kernel.clock import AwareInstant
 from services.kernel.idempotency import Once
 
@@ -65,48 +67,48 @@ class CallOut(BaseModel):
 
 
 @router.post("/calls", status_code=201)
-def start_call(body: CallRequest, calls: Calls, once: Once) -> CallOut:
+def start_call(body: CallRequest, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """Start a call; the volunteer must be clocked in."""
     call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id, once=once)
-    return call_out(calls, call_id)
+    return call_out(calls, call_id, access)
 
 
 @router.get("/calls/{call_id}")
-def get_call(call_id: UUID, calls: Calls) -> CallOut:
+def get_call(call_id: UUID, calls: Calls, access: CurrentAccess) -> CallOut:
     """One call with its outcome, protocol answers and redirects."""
-    return call_out(calls, call_id)
+    return call_out(calls, call_id, access)
 
 
 @router.post("/calls/{call_id}/connect")
-def connect_call(call_id: UUID, calls: Calls, once: Once) -> CallOut:
+def connect_call(call_id: UUID, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """The other side picked up: talk time starts now."""
-    calls.connect_call(call_id, once=once)
-    return call_out(calls, call_id)
+    calls.connect_call(call_id, by=access.actor, once=once)
+    return call_out(calls, call_id, access)
 
 
 @router.post("/calls/{call_id}/end")
-def end_call(call_id: UUID, body: CallEnd, calls: Calls, once: Once) -> CallOut:
+def end_call(call_id: UUID, body: CallEnd, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """End the call with its disposition; a call ends only once."""
-    calls.end_call(call_id, body.disposition, body.notes, body.callback_at, once=once)
-    return call_out(calls, call_id)
+    calls.end_call(call_id, body.disposition, body.notes, body.callback_at, by=access.actor, once=once)
+    return call_out(calls, call_id, access)
 
 
 @router.post("/calls/{call_id}/answers")
-def record_answers(call_id: UUID, body: Answers, calls: Calls, once: Once) -> CallOut:
+def record_answers(call_id: UUID, body: Answers, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """Record answers to steps of the protocol version the call follows."""
-    calls.record_answers(call_id, body.protocol_id, body.version, body.answers, once=once)
-    return call_out(calls, call_id)
+    calls.record_answers(call_id, body.protocol_id, body.version, body.answers, by=access.actor, once=once)
+    return call_out(calls, call_id, access)
 
 
 @router.post("/calls/{call_id}/redirect")
-def redirect_call(call_id: UUID, body: Redirect, calls: Calls, once: Once) -> CallOut:
+def redirect_call(call_id: UUID, body: Redirect, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """Redirect the caller as the protocol step says, to the directory's number for their municipality."""
-    calls.redirect_call(call_id, body.step, body.istat_code, once=once)
-    return call_out(calls, call_id)
+    calls.redirect_call(call_id, body.step, body.istat_code, by=access.actor, once=once)
+    return call_out(calls, call_id, access)
 
 
-def call_out(calls: CallsApplication, call_id: UUID) -> CallOut:
-    v = calls.call(call_id)
+def call_out(calls: CallsApplication, call_id: UUID, access: Access) -> CallOut:
+    v = calls.call(call_id, access)
     return CallOut(
         id=v.id, volunteer_id=v.volunteer_id, direction=v.direction, campaign_id=v.campaign_id,
         contact_id=v.contact_id, shift_id=v.shift_id, started_at=v.started_at.astimezone(ROME),

@@ -12,6 +12,7 @@ from services.campaigns import reasons
 from services.campaigns.api.contacts import ReasonCountOut, ReasonOut, why_parts
 from services.campaigns.api.dependency import CallsUnhandled, Campaigns
 from services.campaigns.dialer.offer import Offer
+from services.identity.auth import CurrentAccess
 from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["campaigns"])
@@ -62,9 +63,9 @@ def offer_out(offer: Offer) -> OfferOut:
 
 @router.post("/campaigns/{campaign_id}/dialer/next")
 def next_contact(campaign_id: UUID, body: VolunteerRequest, app: Campaigns, calls: CallsUnhandled,
-                 once: Once) -> NextContactOut:
+                 access: CurrentAccess, once: Once) -> NextContactOut:
     """Lease the best due contact to a clocked-in volunteer (callbacks, then retries, then fresh)."""
-    offer = app.next_contact(campaign_id, body.volunteer_id, calls, once=once)
+    offer = app.next_contact(campaign_id, body.volunteer_id, access, calls, once=once)
     if offer is not None:
         return NextContactOut(offer=offer_out(offer), why_none="")
     summary = reasons.summarise(app, campaign_id)

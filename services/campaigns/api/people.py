@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.campaigns.api.contacts import ProblemOut
 from services.campaigns.api.dependency import Campaigns
 from services.campaigns.application import CampaignsApplication
-from services.kernel.auth import CurrentUser
+from services.identity.auth import CurrentUser
 from services.kernel.clock import AwareInstant, Day
 
 router = APIRouter(tags=["campaigns"])

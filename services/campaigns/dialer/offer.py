@@ -9,7 +9,9 @@ from uuid import UUID
 from services.campaigns.calendar import Interval
 from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import Contact
-from services.kernel.vault import PersonErased, PrivacyVault
+from services.identity.domain import Access
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import PersonErased
 
 # The vault fields a volunteer is shown for a call (the script merges the names); never e-mail or tax code.
 OFFERED_FIELDS = ("first_name", "last_name", "phone")
@@ -32,11 +34,11 @@ class Offer:
     script_version: int
 
 
-def offer(campaign: Campaign, contact: Contact, vault: PrivacyVault) -> Offer:
-    """The leased contact as the volunteer sees it."""
+def offer(campaign: Campaign, contact: Contact, vault: PrivacyVault, access: Access) -> Offer:
+    """The leased contact as the volunteer sees it, its details read from the vault for `access`."""
     try:
         # Only what the call needs: the trail then proves the volunteer never saw the rest.
-        fields = vault.get(contact.person_id, fields=OFFERED_FIELDS)
+        fields = vault.get(contact.person_id, access, fields=OFFERED_FIELDS)
     except (KeyError, PersonErased):
         fields = {}
     script = campaign.script or {"text": "", "privacy_notice": "", "version": 0}

@@ -8,11 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from services.kernel.actor import Actor
+from services.identity.domain import Actor, Role
+from services.identity.main import build
 from services.kernel.clock import SystemClock
 from services.kernel.errors import DomainError
-from services.kernel.identity import Identity, Role
-from services.kernel.readmodel import open_store
 from services.kernel.settings import Settings
 
 CLI = Actor(kind="cli", id="cli", name=f"angeli admin create (uid {os.getuid()})", role=Role.ADMINISTRATOR)
@@ -45,14 +44,14 @@ def create_administrator(settings: Settings, args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return 2
-    store = open_store(settings, "identity")
+    identity = build(settings, SystemClock())
     try:
-        account = Identity(store, SystemClock()).create_account(args.email, password, Role.ADMINISTRATOR, CLI)
+        account = identity.create_account(args.email, password, Role.ADMINISTRATOR, CLI)
     except DomainError as error:
         print(f"angeli admin create: {error.message}", file=sys.stderr)
         return 1
     finally:
-        store.close()
+        identity.store.close()
     where = settings.data_dir.resolve() if settings.mode == "embedded" else "the PostgreSQL database"
     print(f"administrator {account.email} created ({account.account_id}) in {where}; "
           "sign in at /console/login or with POST /auth/sign-in")

@@ -1,4 +1,4 @@
-"""The audit trail of access to personal data: one immutable event per vault read, and its read model.
+"""The access trail: one immutable event per vault read (privacy.domain.PersonalDataAccess), and its read model.
 
 Each read is a NEW aggregate with a single created-event: recording never reads before writing and never
 conflicts with another read, however many volunteers read at once. The events carry the person's id and
@@ -10,36 +10,26 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Recording
 
+from services.kernel.clock import Clock
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.messages import Message
 from services.kernel.readmodel import Projection, ReadStore, Row, Tx
+from services.privacy.domain import OUTCOMES, PersonalDataAccess
+
+Store = Callable[[ProcessingEvent[UUID]], list[Recording[UUID]]]
+# How a group of reads is written: given the group and the trail's own store function, store it (the default
+# calls it at once; a test may slow it down or fail it, as a slow or broken disk would).
+Write = Callable[[ProcessingEvent[UUID], Store], list[Recording[UUID]]]
 
 SOURCE = "privacy"
 RECORDED = "PersonalDataAccess.Recorded"
-OUTCOMES = ("read", "erased", "absent")
-
-
-class PersonalDataAccess(Aggregate):
-    """One read of a person's data: who, in which role, why, what came of it, and which fields were shown."""
-
-    @event("Recorded")
-    def __init__(self, person_id: UUID, actor: str, role: str, purpose: str, outcome: str,
-                 fields: list[str], at: datetime) -> None:
-        self.person_id = person_id
-        self.actor = actor
-        self.role = role
-        self.purpose = purpose
-        self.outcome = outcome
-        self.fields = list(fields)
-        self.at = at
 
 
 class AccessTrail(ServiceApplication):
@@ -49,8 +39,9 @@ class AccessTrail(ServiceApplication):
     transaction for all of them; each caller still returns only after its own event is stored, and a failed
     write fails every read it carried. One read alone is written at once, without waiting for company."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, env: dict[str, str], clock: Clock | None = None, write: Write | None = None) -> None:
+        super().__init__(env, clock)
+        self._write: Write = write or _at_once
         self._lock = threading.Lock()
         self._pending: list[_Waiting] = []
         self._writing = False
@@ -88,7 +79,7 @@ class AccessTrail(ServiceApplication):
             # Not `save`: a read inside a POST must not carry that request's idempotency record here.
             processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=None)
             processing.collect_events(*(w.access for w in group))
-            self._notify(self._record(processing))
+            self._notify(self._write(processing, self._record))
             self._signal()
         except BaseException as failure:  # every read of this group learns it was not recorded
             error = failure
@@ -103,6 +94,10 @@ class AccessTrail(ServiceApplication):
             waiting.stored.set()
         if successor is not None:
             successor.stored.set()
+
+
+def _at_once(processing: ProcessingEvent[UUID], store: Store) -> list[Recording[UUID]]:
+    return store(processing)
 
 
 class _Waiting:

@@ -1,4 +1,4 @@
-"""Identity: accounts, roles, password sign-in, sessions and API keys, in their own store ("identity").
+"""Identity's use cases: accounts, password sign-in, sessions and API keys, in their own store ("identity").
 
 Secrets are never stored: passwords as argon2 hashes, session tokens and API-key secrets as sha256.
 Every change to an account or key is appended to `account_changes`, the trail of who changed what.
@@ -8,73 +8,35 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.kernel.actor import Actor
+from services.identity.domain import (
+    KEY_PREFIX,
+    MAX_PASSWORD,
+    SESSION_LIFETIME,
+    Account,
+    Actor,
+    ApiKey,
+    LastAdministrator,
+    Role,
+    Session,
+    Unauthenticated,
+    check_key_role,
+    check_password,
+    check_role,
+    refuse_after,
+)
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, InvalidInput, NotFound
 from services.kernel.readmodel import ReadStore, Row, Tx
 from services.kernel.settings import SignInSettings
-
-SESSION_LIFETIME = timedelta(hours=12)
-MIN_PASSWORD = 12
-MAX_PASSWORD = 1024
-KEY_PREFIX = "angeli"
-
-
-class Role(StrEnum):
-    ADMINISTRATOR = "administrator"
-    CAMPAIGN_MANAGER = "campaign_manager"
-    COORDINATOR = "coordinator"
-    VOLUNTEER = "volunteer"
-    AUDITOR = "auditor"
-    VIEWER = "viewer"
-    PUBLIC = "public"  # anyone, signed in or not; never given to an account or key
-
-
-GRANTABLE = tuple(r.value for r in Role if r is not Role.PUBLIC)
-
-
-class Unauthenticated(DomainError):
-    """No valid credentials came with the request."""
-
-    status_code = 401
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only class constant
-
-
-class Forbidden(DomainError):
-    """The caller is known but their role may not do this."""
-
-    status_code = 403
-
-
-class TooManyAttempts(DomainError):
-    """Too many failed sign-ins for this account (from this address, or from all); wait before trying again."""
-
-    status_code = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
-
-
-class WeakPassword(InvalidInput):
-    """The password is too short to resist guessing."""
-
-
-class LastAdministrator(DomainError):
-    """The change would leave nobody able to administer Angeli."""
-
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS accounts (account_id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
@@ -94,40 +56,6 @@ SCHEMA = (
 )
 
 
-@dataclass(frozen=True)
-class Account:
-    account_id: UUID
-    email: str
-    role: str
-    volunteer_id: UUID | None
-    disabled: bool
-    created_at: str
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    key_id: UUID
-    prefix: str
-    name: str
-    role: str
-    created_by: str
-    created_at: str
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class Session:
-    token: str  # shown once, to the client; only its sha256 is stored
-    account: Account
-    issued_at: datetime
-    expires_at: datetime
-
-    @property
-    def lifetime(self) -> timedelta:
-        """How long the session lives from its issue, in the product's own time."""
-        return self.expires_at - self.issued_at
-
-
 class Identity:
     """Accounts, sessions and API keys. Time comes from the clock so expiry and rate limits are testable."""
 
@@ -145,7 +73,7 @@ class Identity:
                        volunteer_id: UUID | None = None) -> Account:
         """A new account; the e-mail is its sign-in name (case-insensitive)."""
         email = _normal_email(email)
-        _check_role(role, volunteer_id)
+        check_role(role, volunteer_id)
         check_password(password)
         account_id = uuid.uuid4()
         with self.store.transaction() as tx:
@@ -159,7 +87,7 @@ class Identity:
         return self.account(account_id)
 
     def change_role(self, account_id: UUID, role: str, by: Actor, volunteer_id: UUID | None = None) -> Account:
-        _check_role(role, volunteer_id)
+        check_role(role, volunteer_id)
         with self.store.transaction() as tx:
             before = _account_row(tx, account_id)
             if before["role"] == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR:
@@ -232,7 +160,7 @@ class Identity:
             "SELECT a.* FROM sessions s JOIN accounts a ON a.account_id = s.account_id "
             "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND a.disabled = 0",
             (_sha256(token), self._now()))
-        return None if row is None else _account_actor(_account(row))
+        return None if row is None else _account(row).actor
 
     def _refuse_if_locked(self, email: str, ip: str, now: datetime) -> None:
         # Per address, so one mistyping user does not lock out the others; per account, so a guessing attack
@@ -241,18 +169,13 @@ class Identity:
         by_address = self.store.query(
             "SELECT at FROM sign_in_failures WHERE email = ? AND ip = ? AND at > ? ORDER BY at DESC LIMIT ?",
             (email, ip, since, self.limits.attempts_per_address))
-        self._refuse_after(by_address, self.limits.attempts_per_address, now, f"{email} from this address")
+        refuse_after(_instants(by_address), self.limits.attempts_per_address, self._window(), now,
+                     f"{email} from this address")
         by_account = self.store.query(
             "SELECT at FROM sign_in_failures WHERE email = ? AND at > ? ORDER BY at DESC LIMIT ?",
-            (email, since, self.limits.attempts_per_account))
-        self._refuse_after(by_account, self.limits.attempts_per_account, now, f"{email} from all addresses")
-
-    def _refuse_after(self, recent: list[Row], limit: int, now: datetime, whose: str) -> None:
-        """`recent`: the newest `limit` failures within the window; the oldest of them unlocks when it expires."""
-        if len(recent) >= limit:
-            unlock = datetime.fromisoformat(recent[-1]["at"]) + self._window()
-            wait = max(1, math.ceil((unlock - now).total_seconds()))
-            raise TooManyAttempts(f"too many failed sign-ins for {whose}; try again in {wait} seconds", wait)
+            (email, since, self.limits.attempts_per_email))
+        refuse_after(_instants(by_account), self.limits.attempts_per_email, self._window(), now,
+                     f"{email} from all addresses")
 
     def _window(self) -> timedelta:
         return timedelta(seconds=self.limits.window_seconds)
@@ -269,8 +192,7 @@ class Identity:
     # --- API keys -------------------------------------------------------------------------------------
     def create_key(self, name: str, role: str, by: Actor) -> tuple[ApiKey, str]:
         """A new API key and its secret, which is shown this once and never stored."""
-        if role not in GRANTABLE or role == Role.VOLUNTEER:
-            raise InvalidInput(f"an API key's role must be one of {_roles(exclude=Role.VOLUNTEER)}, got {role!r}")
+        check_key_role(role)
         key_id, prefix, secret = uuid.uuid4(), secrets.token_hex(6), secrets.token_urlsafe(32)
         with self.store.transaction() as tx:
             tx.execute("INSERT INTO api_keys (key_id, prefix, secret_hash, name, role, created_by, created_at)"
@@ -315,24 +237,6 @@ class Identity:
         return _iso(self.clock.now())
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise WeakPassword(f"password must have at least {MIN_PASSWORD} characters, got {len(password)}")
-    if len(password) > MAX_PASSWORD:
-        raise WeakPassword(f"password must have at most {MAX_PASSWORD} characters, got {len(password)}")
-
-
-def _check_role(role: str, volunteer_id: UUID | None) -> None:
-    if role not in GRANTABLE:
-        raise InvalidInput(f"role must be one of {_roles()}, got {role!r}")
-    if (role == Role.VOLUNTEER) != (volunteer_id is not None):
-        raise InvalidInput("a volunteer account needs the volunteer_id it signs in as, and only a volunteer has one")
-
-
-def _roles(exclude: Role | None = None) -> str:
-    return ", ".join(r for r in GRANTABLE if r != exclude)
-
-
 def _keep_an_administrator(tx: Tx, account_id: UUID) -> None:
     other = tx.one("SELECT 1 AS x FROM accounts WHERE role = ? AND disabled = 0 AND account_id <> ?",
                    (Role.ADMINISTRATOR.value, str(account_id)))
@@ -353,11 +257,6 @@ def _account(row: Row) -> Account:
                    bool(row["disabled"]), row["created_at"])
 
 
-def _account_actor(account: Account) -> Actor:
-    return Actor(kind="account", id=str(account.account_id), name=account.email, role=account.role,
-                 volunteer_id=account.volunteer_id)
-
-
 def _key(row: Row) -> ApiKey:
     return ApiKey(UUID(row["key_id"]), row["prefix"], row["name"], row["role"], row["created_by"],
                   row["created_at"], row["revoked_at"] is not None)
@@ -370,6 +269,10 @@ def _normal_email(email: str) -> str:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise InvalidInput(f"email is not a valid address: {error}") from None
+
+
+def _instants(rows: list[Row]) -> list[datetime]:
+    return [datetime.fromisoformat(row["at"]) for row in rows]
 
 
 def _sha256(text: str) -> str:

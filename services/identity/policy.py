@@ -1,13 +1,13 @@
 """The product's access policy: which roles may call each route. Administrators may call every route.
 
-One table, read by the HTTP edge for every request (see kernel.auth.enforce). A route missing here is
+One table, read by the HTTP edge for every request (see identity.auth.enforce). A route missing here is
 for administrators only, and tests/security/test_routes_by_role.py fails until it is classified.
 """
 
 from __future__ import annotations
 
-from services.kernel.auth import Rule
-from services.kernel.identity import GRANTABLE, Role
+from services.identity.auth import Rule
+from services.identity.domain import GRANTABLE, Role
 
 PUBLIC = frozenset({Role.PUBLIC.value})
 SIGNED_IN = frozenset(GRANTABLE)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from services.kernel.secrets import secret_file
 from services.kernel.settings import Settings
-from services.kernel.vault import PrivacyVault, open_vault
-from services.kernel.vault_keys import discard, fingerprint, overwrite, staged, write_new
+from services.privacy.application import PrivacyVault
+from services.privacy.keys import discard, fingerprint, overwrite, staged, write_new
+from services.privacy.main import open_vault
 
 DESCRIPTION = (
     "Generate a new vault master key, re-wrap every person key under it in one transaction, and destroy "

@@ -1,5 +1,4 @@
-"""Data-protection routes for administrators: access trail, subject export, consent records, erasure;
-and the "privacy" service that puts the access trail's events on the feed."""
+"""Data-protection routes for administrators: access trail, subject export, consent records, erasure."""
 
 from __future__ import annotations
 
@@ -11,15 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.kernel import access_trail
-from services.kernel.actor import Actor
-from services.kernel.auth import require
-from services.kernel.clock import AwareInstant, Clock
-from services.kernel.identity import Role
+from services.identity.auth import require
+from services.identity.domain import Actor, Role
+from services.kernel.clock import AwareInstant
 from services.kernel.readmodel import ReadStore
-from services.kernel.settings import Settings
-from services.kernel.vault import Consent, PrivacyVault
-from services.kernel.wiring import Service
+from services.privacy import trail as access_trail
+from services.privacy.application import PrivacyVault
+from services.privacy.domain import Consent
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
 Administrator = Annotated[Actor, Depends(require(Role.ADMINISTRATOR))]
@@ -47,11 +44,6 @@ def _subject_records(request: Request) -> dict[str, Callable[[UUID], dict[str, A
 
 
 SubjectRecords = Annotated[dict[str, Callable[[UUID], dict[str, Any]]], Depends(_subject_records)]
-
-
-def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
-    """The privacy service: the vault's access trail as an event source, and these routes."""
-    return Service(name=access_trail.SOURCE, application=vault.trail, router=router)
 
 
 class Access(BaseModel):
@@ -103,18 +95,19 @@ def access_log(_admin: Administrator, log: AccessLog, person_id: UUID | None = N
 
 
 @router.get("/persons/{person_id}/export")
-def export_person(person_id: UUID, _admin: Administrator, vault: Vault, log: AccessLog,
+def export_person(person_id: UUID, admin: Administrator, vault: Vault, log: AccessLog,
                   services: SubjectRecords) -> dict[str, Any]:
     """Everything held about a person, for an access or portability request, with who read their data."""
     held = {name: records for name, read in services.items() if (records := read(person_id))}
-    return {**vault.export(person_id), "services": held,
+    return {**vault.export(person_id, admin), "services": held,
             "accesses": access_trail.accesses(log, person_id, limit=10_000)}
 
 
 @router.post("/persons/{person_id}/consents", status_code=201)
-def record_consent(person_id: UUID, body: NewConsent, _admin: Administrator, vault: Vault) -> ConsentOut:
+def record_consent(person_id: UUID, body: NewConsent, admin: Administrator, vault: Vault) -> ConsentOut:
     """Record a consent: purpose, where it was given, when, and until when."""
-    return _consent(vault.record_consent(person_id, body.purpose, body.source, body.given_at, body.expires_at))
+    return _consent(vault.record_consent(person_id, body.purpose, body.source, body.given_at, body.expires_at,
+                                         by=admin))
 
 
 @router.get("/persons/{person_id}/consents")

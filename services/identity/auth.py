@@ -1,4 +1,5 @@
-"""Authentication and roles at the HTTP edge: `CurrentUser` and `require(*roles)` as FastAPI dependencies.
+"""Authentication and roles at the HTTP edge: `CurrentUser`, `CurrentAccess` and `require(*roles)` as FastAPI
+dependencies, and `enforce(policy)`, the app-wide guard the composition root hands the kernel's HTTP edge.
 
 Credentials come as `Authorization: Bearer <session token>`, `X-API-Key: angeli_<prefix>_<secret>`, or the
 web console's session cookie. Administrators may do everything; other roles only what a route names.
@@ -14,9 +15,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from services.kernel import actor
-from services.kernel.actor import Access, Actor
-from services.kernel.identity import Forbidden, Identity, Role, Unauthenticated
+from services.identity.application import Identity
+from services.identity.domain import Access, Actor, Forbidden, Role, Unauthenticated
 
 SESSION_COOKIE = "angeli_session"
 API_KEY_HEADER = "X-API-Key"
@@ -54,13 +54,11 @@ async def optional_user(
     if token is None and key is None:
         return None
     identity = identity_of(request)
-    # The lookups are blocking SQL: run them off the event loop. The access is set here, in the request's
-    # own context, so that the route (run in a copy of this context) and the vault's audit see it.
+    # The lookups are blocking SQL: run them off the event loop.
     found = await run_in_threadpool(identity.key_actor if key is not None else identity.session_actor,
                                     key if key is not None else token or "")
     if found is None:
         raise Unauthenticated("the session token or API key is unknown, expired or revoked; sign in again")
-    actor.begin(Access(found, f"{request.method} {request.url.path}"))
     return found
 
 
@@ -72,6 +70,16 @@ async def current_user(found: Annotated[Actor | None, Depends(optional_user)]) -
 
 
 CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+async def current_access(request: Request, user: CurrentUser) -> Access:
+    """The caller and why they act: the request they made (what the access trail records of a read)."""
+    return Access(user, f"{request.method} {request.url.path}")
+
+
+# A route whose use case must know who acts (a read of personal data, a change only the owner may make) takes
+# this and passes it on: the use case's reader sees who acts in its signature.
+CurrentAccess = Annotated[Access, Depends(current_access)]
 
 
 def require(*roles: Role | str) -> Callable[..., Awaitable[Actor | None]]:

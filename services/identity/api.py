@@ -12,9 +12,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 from pydantic.config import JsonDict
 
-from services.kernel.actor import Actor
-from services.kernel.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
-from services.kernel.identity import MAX_PASSWORD, Account, ApiKey, Role
+from services.identity.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
+from services.identity.domain import MAX_PASSWORD, Account, Actor, ApiKey, Role
 from services.kernel.settings import AnyNetwork
 
 router = APIRouter(prefix="/auth", tags=["authentication"])

@@ -1,7 +1,7 @@
 """The privacy vault: personal data encrypted with a key per person; erasure deletes the key.
 
 Every read is first recorded as an immutable event in the access trail (who, role, why, outcome, which
-fields were shown; see kernel.access_trail). Person keys are wrapped by a master key of a numbered epoch;
+fields were shown; see privacy.trail). Person keys are wrapped by a master key of a numbered epoch;
 rotating the master key re-wraps them all, so a wrapped key left in an old backup or WAL segment is useless
 once the old master key is destroyed. Consent records (purpose, source, given, expiry) live beside the data.
 """
@@ -10,27 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.kernel import actor
-from services.kernel.access_trail import SOURCE, AccessTrail
+from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock, SystemClock
-from services.kernel.errors import DomainError, InvalidInput
-from services.kernel.eventstore import event_store_env
-from services.kernel.readmodel import ReadStore, Row, Tx, open_store
-from services.kernel.scheduling import Job
-from services.kernel.secrets import secret, secret_file
-from services.kernel.settings import Settings
-from services.kernel.vault_keys import fingerprint, finish_interrupted_rotation
+from services.kernel.errors import InvalidInput
+from services.kernel.readmodel import ReadStore, Row
+from services.privacy.domain import Consent, PersonErased
+from services.privacy.master import MasterKey, seal, unseal
+from services.privacy.trail import AccessTrail
 
 log = logging.getLogger(__name__)
 
@@ -67,38 +62,6 @@ _READ = ("SELECT k.epoch, k.wrapped_key, d.sealed, e.person_id AS erased FROM (S
          " LEFT JOIN vault_erasures e ON e.person_id = p.pid")
 
 
-class PersonErased(DomainError, LookupError):
-    """The person's key was deleted; their data can no longer be read by anyone. Maps to 410 Gone."""
-
-    status_code = 410
-
-
-class MasterKeyMismatch(DomainError):
-    """The master key given is not the one that wrapped the person keys (wrong key, or rotated since).
-    Nothing is read or written with it. Maps to 503: the installation must be given the current key."""
-
-    status_code = 503
-
-    def __init__(self, message: str, expected: str) -> None:
-        super().__init__(message)
-        self.expected = expected  # the current epoch's fingerprint
-
-
-@dataclass(frozen=True)
-class Consent:
-    consent_id: UUID
-    person_id: UUID
-    purpose: str
-    source: str
-    given_at: datetime
-    expires_at: datetime | None
-    recorded_at: str
-    recorded_by: str
-
-    def valid_at(self, at: datetime) -> bool:
-        return self.given_at <= at and (self.expires_at is None or at < self.expires_at)
-
-
 class PrivacyVault:
     """Names, phone numbers and e-mails never enter events: events carry the person's id only."""
 
@@ -109,35 +72,30 @@ class PrivacyVault:
         # Where reads are recorded; unit tests that give none get an in-memory trail.
         self.trail = trail or AccessTrail({"PERSISTENCE_MODULE": "eventsourcing.popo"}, self.clock)
         store.create(SCHEMA)
-        self._use(master_key, self._adopt(fingerprint(master_key)))
+        self.master = MasterKey(store, master_key, self.clock)
         if store.one("SELECT 1 AS x FROM vault_purge_pending"):
             self.purge()
 
     @property
     def epoch(self) -> int:
         """The epoch of the master key this vault holds."""
-        return self._epoch
-
-    def _use(self, master_key: bytes, epoch: int) -> None:
-        self._master = AESGCM(master_key)
-        self._fingerprint = fingerprint(master_key)
-        self._epoch = epoch
+        return self.master.epoch
 
     def put(self, person_id: UUID, fields: dict[str, str]) -> None:
         """Store (or replace) a person's fields, sealed with that person's own key."""
         pid = str(person_id)
         with self.store.transaction() as tx:
-            self._hold_epoch(tx)
+            self.master.hold(tx)
             if tx.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (pid,)):
                 raise PersonErased(f"person {pid} was erased; register them again under a new id")
             row = tx.one("SELECT epoch, wrapped_key FROM vault_keys WHERE person_id = ?", (pid,))
             if row is None:
                 key = AESGCM.generate_key(bit_length=256)
                 tx.execute("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)",
-                           (pid, self._epoch, self._wrap(key, pid)))
+                           (pid, self.master.epoch, self.master.wrap(key, pid)))
             else:
-                key = self._unwrap(row, pid)
-            sealed = _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
+                key = self.master.unwrap(row, pid)
+            sealed = seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)
             tx.execute(
                 "INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                 "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", (pid, sealed))
@@ -160,7 +118,7 @@ class PrivacyVault:
         wrapped: dict[str, Row] = {}
         held: dict[str, str] = {}
         with self.store.transaction() as tx:
-            self._hold_epoch(tx)
+            self.master.hold(tx)
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ", ".join("?" for _ in chunk)
@@ -178,14 +136,14 @@ class PrivacyVault:
                 if pid in erased_ids:
                     continue
                 if pid in wrapped:
-                    key = self._unwrap(wrapped[pid], pid)
+                    key = self.master.unwrap(wrapped[pid], pid)
                 else:
                     key = AESGCM.generate_key(bit_length=256)
-                    new_keys.append((pid, self._epoch, self._wrap(key, pid)))
+                    new_keys.append((pid, self.master.epoch, self.master.wrap(key, pid)))
                 if pid in held:
-                    before: dict[str, str] = json.loads(_open(AESGCM(key), held[pid], pid))
+                    before: dict[str, str] = json.loads(unseal(AESGCM(key), held[pid], pid))
                     fields = {**before, **{name: value for name, value in fields.items() if value}}
-                sealed.append((pid, _seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)))
+                sealed.append((pid, seal(AESGCM(key), json.dumps(fields, sort_keys=True).encode(), pid)))
             tx.executemany("INSERT INTO vault_keys (person_id, epoch, wrapped_key) VALUES (?, ?, ?)", new_keys)
             tx.executemany("INSERT INTO vault_data (person_id, sealed) VALUES (?, ?) "
                            "ON CONFLICT (person_id) DO UPDATE SET sealed = excluded.sealed", sealed)
@@ -248,14 +206,13 @@ class PrivacyVault:
         self.discard(lost)
         return len(lost)
 
-    def get(self, person_id: UUID, fields: Collection[str] | None = None,
-            purpose: str | None = None) -> dict[str, str]:
-        """The person's fields (only those named in `fields`, when given); raises PersonErased after erasure,
-        KeyError if never stored.
+    def get(self, person_id: UUID, access: Access, fields: Collection[str] | None = None) -> dict[str, str]:
+        """The person's fields (only those named in `fields`, when given), shown to `access`'s actor for its
+        purpose; raises PersonErased after erasure, KeyError if never stored.
 
-        Every read is recorded in the access trail FIRST, with the current actor (see kernel.actor),
-        `purpose` (default: the request), the outcome and the names of the fields shown: when the record
-        cannot be stored, the error propagates and nothing is returned.
+        Every read is recorded in the access trail FIRST, with the actor, its role and purpose, the outcome
+        and the names of the fields shown: when the record cannot be stored, the error propagates and nothing
+        is returned.
         """
         pid = str(person_id)
         row = self.store.one(_READ, (pid,))
@@ -267,11 +224,9 @@ class PrivacyVault:
             outcome = "absent"
         else:
             outcome = "read"
-            held: dict[str, str] = json.loads(_open(AESGCM(self._unwrap(row, pid)), row["sealed"], pid))
+            held: dict[str, str] = json.loads(unseal(AESGCM(self.master.unwrap(row, pid)), row["sealed"], pid))
             shown = held if fields is None else {name: held[name] for name in fields if name in held}
-        access = actor.current()
-        self.trail.record(UUID(pid), access.actor.label, access.actor.role, purpose or access.purpose, outcome,
-                          list(shown))
+        self.trail.record(UUID(pid), access.actor.label, access.actor.role, access.purpose, outcome, list(shown))
         if outcome == "erased":
             raise PersonErased(f"person {pid} was erased")
         if outcome == "absent":
@@ -325,20 +280,21 @@ class PrivacyVault:
 
     # --- consent ----------------------------------------------------------------------------------------
     def record_consent(self, person_id: UUID, purpose: str, source: str, given_at: datetime,
-                       expires_at: datetime | None = None) -> Consent:
-        """Record that the person agreed to `purpose` (e.g. "phone_outreach"), where, when and until when."""
+                       expires_at: datetime | None = None, *, by: Actor) -> Consent:
+        """Record that the person agreed to `purpose` (e.g. "phone_outreach"), where, when and until when;
+        `by` is who records it."""
         _aware(given_at, "given_at")
         if expires_at is not None and _aware(expires_at, "expires_at") <= given_at:
             raise InvalidInput(f"expires_at must be after given_at ({given_at.isoformat()}), got {expires_at}")
         if self.is_erased(person_id):
             raise PersonErased(f"person {person_id} was erased; consent cannot be recorded")
-        consent_id, by = uuid.uuid4(), actor.current().actor.label
+        consent_id = uuid.uuid4()
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT INTO vault_consents (consent_id, person_id, purpose, source, given_at, expires_at,"
                 " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (str(consent_id), str(person_id), purpose, source, _iso(given_at),
-                 _iso(expires_at) if expires_at else None, _iso(self.clock.now()), by))
+                 _iso(expires_at) if expires_at else None, _iso(self.clock.now()), by.label))
         return next(c for c in self.consents(person_id) if c.consent_id == consent_id)
 
     def consents(self, person_id: UUID) -> list[Consent]:
@@ -350,12 +306,12 @@ class PrivacyVault:
         return any(c.purpose == purpose and c.valid_at(at) for c in self.consents(person_id))
 
     # --- access and portability -----------------------------------------------------------------------
-    def export(self, person_id: UUID) -> dict[str, Any]:
-        """Everything the vault holds about a person, as JSON-ready values (access and portability requests);
-        the record of who read it is in the access_log read model."""
+    def export(self, person_id: UUID, by: Actor) -> dict[str, Any]:
+        """Everything the vault holds about a person, as JSON-ready values (access and portability requests),
+        read by `by`; the record of who read it is in the access_log read model."""
         pid = str(person_id)
         try:
-            fields: dict[str, str] | None = self.get(person_id, purpose="subject access export")
+            fields: dict[str, str] | None = self.get(person_id, Access(by, "subject access export"))
         except (PersonErased, KeyError):
             fields = None
         erasure = self.store.one("SELECT erased_at, erased_by, reason FROM vault_erasures WHERE person_id = ?", (pid,))
@@ -371,77 +327,12 @@ class PrivacyVault:
                          for c in self.consents(person_id)],
         }
 
-    # --- master key ------------------------------------------------------------------------------------
     def rotate(self, new_master_key: bytes) -> int:
-        """Re-wrap every person key under `new_master_key` in ONE transaction, retiring this key's epoch.
-
-        Returns how many person keys were re-wrapped. Afterwards only the new key opens the vault: a wrapped
-        key copied earlier (a backup, an old WAL segment) needs the retired key, which the caller destroys.
-        """
-        if fingerprint(new_master_key) == self._fingerprint:
-            raise InvalidInput("the new master key must differ from the current one")
-        new_epoch, cipher, now = self._epoch + 1, AESGCM(new_master_key), _iso(self.clock.now())
-        with self.store.transaction() as tx:
-            # Locks the current epoch: another process's put waits, then finds it retired and refuses.
-            self._hold_epoch(tx, lock=tx.for_update)
-            rows = tx.query("SELECT person_id, epoch, wrapped_key FROM vault_keys")
-            tx.executemany("UPDATE vault_keys SET epoch = ?, wrapped_key = ? WHERE person_id = ?", [
-                (new_epoch, _seal(cipher, self._unwrap(r, r["person_id"]), _wrapping(r["person_id"], new_epoch)),
-                 r["person_id"]) for r in rows])
-            tx.execute("UPDATE vault_master SET retired_at = ? WHERE epoch = ?", (now, self._epoch))
-            tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (?, ?, ?)",
-                       (new_epoch, fingerprint(new_master_key), now))
-        self._use(new_master_key, new_epoch)
-        self.purge()  # the files keep no row wrapped by the retired key either
-        return len(rows)
-
-    def _adopt(self, given: str) -> int:
-        """The epoch of the master key with fingerprint `given`; the first key of an empty vault is epoch 1."""
-        current_sql = "SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL"
-        with self.store.transaction() as tx:
-            current = tx.one(current_sql)
-            if current is None:
-                tx.execute("INSERT INTO vault_master (epoch, fingerprint, created_at) VALUES (1, ?, ?) "
-                           "ON CONFLICT (epoch) DO NOTHING", (given, _iso(self.clock.now())))
-                current = tx.one(current_sql)
-            assert current is not None
-            if current["fingerprint"] == given:
-                return int(current["epoch"])
-            retired = tx.one("SELECT epoch, retired_at FROM vault_master WHERE fingerprint = ?", (given,))
-        expected = f"epoch {current['epoch']}, fingerprint {current['fingerprint']}"
-        if retired is not None:
-            raise MasterKeyMismatch(
-                f"the vault master key given (fingerprint {given}) was retired by a rotation at "
-                f"{retired['retired_at']}; the vault opens only with the current key ({expected}). Give every "
-                "Angeli process the new key (ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key) "
-                "and restart it.", current["fingerprint"])
-        raise MasterKeyMismatch(
-            f"the vault master key given (fingerprint {given}) is not the key that wrapped the person keys "
-            f"({expected}); check that ANGELI_VAULT_KEY, ANGELI_VAULT_KEY_FILE or var/secrets/vault_key holds "
-            "this installation's key.", current["fingerprint"])
-
-    def _hold_epoch(self, tx: Tx, lock: str | None = None) -> None:
-        """Refuse to write under a retired epoch; on PostgreSQL hold the epoch (shared) until commit."""
-        if lock is None:
-            lock = " FOR SHARE" if self.store.dialect == "postgres" else ""
-        row = tx.one(f"SELECT fingerprint, retired_at FROM vault_master WHERE epoch = ?{lock}", (self._epoch,))
-        if row is None or row["retired_at"] is not None:
-            raise self._rotated()
-
-    def _wrap(self, key: bytes, pid: str) -> str:
-        return _seal(self._master, key, _wrapping(pid, self._epoch))
-
-    def _unwrap(self, row: Row, pid: str) -> bytes:
-        if int(row["epoch"]) != self._epoch:
-            raise self._rotated()
-        return _open(self._master, row["wrapped_key"], _wrapping(pid, self._epoch))
-
-    def _rotated(self) -> MasterKeyMismatch:
-        current = self.store.one("SELECT epoch, fingerprint FROM vault_master WHERE retired_at IS NULL")
-        assert current is not None
-        return MasterKeyMismatch(
-            f"the vault master key was rotated to epoch {current['epoch']} after this process started with "
-            f"epoch {self._epoch}; restart it with the new key", current["fingerprint"])
+        """Re-wrap every person key under `new_master_key` (see MasterKey.rotate); then rewrite the files, so they
+        keep no row wrapped by the retired key either. Returns how many person keys were re-wrapped."""
+        count = self.master.rotate(new_master_key)
+        self.purge()
+        return count
 
 
 def _consent(row: Row) -> Consent:
@@ -459,42 +350,3 @@ def _aware(at: datetime, name: str) -> datetime:
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _wrapping(person_id: str, epoch: int) -> str:
-    # A wrapped key names its person and its epoch: it cannot be moved to another person or relabelled.
-    return f"{person_id}@{epoch}"
-
-
-def _seal(cipher: AESGCM, plaintext: bytes, bound_to: str) -> str:
-    nonce = os.urandom(12)
-    # Bound as associated data: a sealed value cannot be moved to another person (or epoch).
-    return (nonce + cipher.encrypt(nonce, plaintext, bound_to.encode())).hex()
-
-
-def _open(cipher: AESGCM, sealed: str, bound_to: str) -> bytes:
-    raw = bytes.fromhex(sealed)
-    return cipher.decrypt(raw[:12], raw[12:], bound_to.encode())
-
-
-def open_vault(settings: Settings, clock: Clock | None = None) -> PrivacyVault:
-    """The installation's vault: its own store, its access trail (event store "privacy") and the master key
-    from the settings (or var/secrets); finishes a rotation a crash interrupted before the key file moved."""
-    clock = clock or SystemClock()
-    store, trail = open_store(settings, "vault"), AccessTrail(event_store_env(settings, SOURCE), clock)
-    try:
-        return PrivacyVault(store, secret(settings, "vault_key"), clock, trail)
-    except MasterKeyMismatch as mismatch:
-        path = secret_file(settings, "vault_key")
-        recovered = finish_interrupted_rotation(path, mismatch.expected) if path else None
-        if recovered is None:
-            store.close()
-            trail.close()
-            raise
-        log.warning("finished an interrupted master-key rotation: %s now holds the new key", path)
-        return PrivacyVault(store, recovered, clock, trail)
-
-
-def unsaved_people_job(owner: str, vault: PrivacyVault, existing: Callable[[list[UUID]], set[UUID]]) -> Job:
-    """The scheduled sweep of the people `owner` stored in the vault but never saved (see `new_people`)."""
-    return Job(f"{owner}.unsaved_people", lambda: vault.sweep_unsaved(owner, existing), every_seconds=600)

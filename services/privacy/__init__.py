@@ -1,0 +1,1 @@
+"""Privacy: the vault of personal data, its master key and rotation, consents, erasure, and the access trail."""
