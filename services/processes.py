@@ -81,7 +81,7 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host, port=args.port or settings.port, log_level="info",
-        # The client's address is decided in one place, from ANGELI_TRUSTED_PROXIES (auth_api.client_address);
+        # The client's address is decided in one place, from ANGELI_TRUSTED_PROXIES (identity.api.client_address);
         # uvicorn's own X-Forwarded-For rewriting would trust any local peer by default.
         proxy_headers=False,
     )

@@ -24,27 +24,14 @@ SAVES_NOTHING = {
     ("POST", "/ledger/verify"): "compares a published head with a replay of the ledger; changes nothing",
     ("POST", "/auth/sign-in"): "opens a session in the identity store, not in an event store",
     ("POST", "/auth/sign-out"): "ends a session in the identity store, not in an event store",
+    ("POST", "/auth/accounts"): "writes the identity store (accounts are rows, not events)",
+    ("POST", "/auth/accounts/{account_id}/role"): "writes the identity store (accounts are rows, not events)",
+    ("POST", "/auth/accounts/{account_id}/disable"): "writes the identity store (accounts are rows, not events)",
+    ("POST", "/auth/api-keys"): "writes the identity store (API keys are rows, not events)",
+    ("POST", "/auth/api-keys/{key_id}/revoke"): "writes the identity store (API keys are rows, not events)",
+    ("POST", "/privacy/persons/{person_id}/consents"): "writes the vault's own store (consents are rows, not events)",
+    ("POST", "/privacy/persons/{person_id}/erase"): "shreds the person's key in the vault's store; no event store",
 }
-
-# TEMPORARY (issue 16): routes moving in other branches, still covered by the bridge in kernel/idempotency.py.
-# Convert each (route takes `once: Once`, passes `once=once` to its use case, which passes it to every `save`),
-# or move it to SAVES_NOTHING with its reason if it stores no events; when this set is empty, delete the bridge.
-NOT_YET_CONVERTED = {
-    # campaigns: the suppression routes (their recorded_by moves with the acting person)
-    ("POST", "/suppression/opt-outs"),
-    ("POST", "/suppression/consents"),
-    ("POST", "/suppression/register"),
-    # identity and privacy: today they write the identity store and the vault, no events; after their move, give
-    # them `Once` if they now store events, else move them to SAVES_NOTHING
-    ("POST", "/auth/accounts"),
-    ("POST", "/auth/accounts/{account_id}/role"),
-    ("POST", "/auth/accounts/{account_id}/disable"),
-    ("POST", "/auth/api-keys"),
-    ("POST", "/auth/api-keys/{key_id}/revoke"),
-    ("POST", "/privacy/persons/{person_id}/consents"),
-    ("POST", "/privacy/persons/{person_id}/erase"),
-}
-
 
 def mutating_routes(product: Product) -> Iterator[tuple[tuple[str, str], Any]]:
     """((method, path), route) for every route of the assembled product that is not a read."""
@@ -63,13 +50,13 @@ def takes_the_key(route: Any) -> bool:
 
 def test_every_route_that_changes_something_takes_the_idempotency_key(product: Product) -> None:
     missing = [key for key, route in mutating_routes(product)
-               if not takes_the_key(route) and key not in SAVES_NOTHING and key not in NOT_YET_CONVERTED]
+               if not takes_the_key(route) and key not in SAVES_NOTHING]
     assert missing == [], "declare `once: Once` and pass it to the use case (services/kernel/idempotency.py)"
 
 
 def test_the_exceptions_name_routes_that_exist_and_do_not_take_the_key(product: Product) -> None:
     routes = dict(mutating_routes(product))
-    stale = [key for key in (*SAVES_NOTHING, *NOT_YET_CONVERTED) if key not in routes or takes_the_key(routes[key])]
+    stale = [key for key in SAVES_NOTHING if key not in routes or takes_the_key(routes[key])]
     assert stale == [], "these routes were converted or are gone: take them off the list"
 
 

@@ -142,19 +142,20 @@ class CampaignsApplication(ServiceApplication):
         except NotFound:
             return Person(person_id, self.clock.now())
 
-    def opt_out(self, person_id: UUID, source: str, contact_id: str = "", recorded_by: str = SYSTEM.label) -> None:
+    def opt_out(self, person_id: UUID, source: str, contact_id: str = "", recorded_by: str = SYSTEM.label,
+                *, once: PendingRequest | None = None) -> None:
         person = self.person(person_id)
         person.opt_out(self.clock.now(), source, contact_id, recorded_by)
-        self.save_and_index(person)
+        self.save_and_index(person, once=once)
 
     def reconsent(self, person_id: UUID, given_by: str, source: str, given_at: datetime | None,
-                  recorded_by: str = SYSTEM.label) -> None:
+                  recorded_by: str = SYSTEM.label, *, once: PendingRequest | None = None) -> None:
         at = given_at or self.clock.now()
         if at > self.clock.now():
             raise InvalidInput(f"consent cannot be given in the future, got {at.isoformat()}")
         person = self.person(person_id)
         person.reconsent(at, given_by, source, recorded_by)
-        self.save_and_index(person)
+        self.save_and_index(person, once=once)
 
     def subject_records(self, person_id: UUID) -> dict[str, Any]:
         """What campaigns hold about a person, for the subject-access export: every opt-out and consent."""
@@ -184,9 +185,10 @@ class CampaignsApplication(ServiceApplication):
         latest = queue.latest_register_check(self.queue)
         return date.fromisoformat(latest) if latest else None
 
-    def import_register(self, binary: BinaryIO, checked_on: date, progress: Progress | None = None) -> RegisterReport:
+    def import_register(self, binary: BinaryIO, checked_on: date, progress: Progress | None = None,
+                        *, once: PendingRequest | None = None) -> RegisterReport:
         """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
-        return contact_import.import_register(self, binary, checked_on, progress)
+        return contact_import.import_register(self, binary, checked_on, progress, once=once)
 
     # Eligibility, explained by the dialer's own decision.
     def eligibility(self, campaign_id: UUID, contact_id: UUID) -> Verdict:

@@ -135,7 +135,7 @@ def _merge(app: CampaignsApplication, contact_id: UUID, row: importing.Row, impo
 
 
 def import_register(app: CampaignsApplication, binary: BinaryIO, checked_on: date,
-                    progress: Progress | None = None) -> RegisterReport:
+                    progress: Progress | None = None, *, once: PendingRequest | None = None) -> RegisterReport:
     """A full snapshot of the opposition register: listed numbers are held, numbers no longer listed freed."""
     today = app.clock.now().astimezone(zone("Europe/Rome")).date()
     if checked_on > today:
@@ -150,21 +150,21 @@ def import_register(app: CampaignsApplication, binary: BinaryIO, checked_on: dat
         persons = [app.person(app.person_ids.of(row.phone)) for row in batch.items]
         for person in persons:
             person.list_on_register(checked_on)
-        app.save_and_index(*[p for p in persons if p.pending_events])
+        app.save_and_index(*[p for p in persons if p.pending_events], once=once)
         listed += len(batch.items)
         invalid += len(batch.problems)
         problems.extend(batch.problems)
         done += batch.lines_read
         if progress is not None:
             progress(done, plan.rows)
-    cleared = _clear_unlisted(app, checked_on)
+    cleared = _clear_unlisted(app, checked_on, once=once)
     at = app.clock.now()
     check = RegisterCheck(checked_on.isoformat(), listed, cleared, invalid, plan.sha256, at)
-    app.save_and_index(check)
+    app.save_and_index(check, once=once)
     return RegisterReport(checked_on, listed, cleared, invalid, tuple(problems[: importing.MAX_PROBLEMS_SHOWN]))
 
 
-def _clear_unlisted(app: CampaignsApplication, checked_on: date) -> int:
+def _clear_unlisted(app: CampaignsApplication, checked_on: date, *, once: PendingRequest | None) -> int:
     cleared = 0
     while True:
         rows = app.queue.query("SELECT person_id FROM persons WHERE register_listed_on <> ''"
@@ -174,5 +174,5 @@ def _clear_unlisted(app: CampaignsApplication, checked_on: date) -> int:
         persons = [app.get(UUID(r["person_id"]), Person) for r in rows]
         for person in persons:
             person.clear_from_register(checked_on)
-        app.save_and_index(*persons)
+        app.save_and_index(*persons, once=once)
         cleared += len(persons)

@@ -1,4 +1,5 @@
-"""Scheduled work of the campaigns service: one periodic sweep, never one job per campaign or contact."""
+"""Scheduled work of the campaigns service: one periodic sweep (never one job per campaign or contact), and the
+sweep of the people it put in the vault but never saved."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.campaigns.domain.campaign import Campaign
 from services.campaigns.domain.contact import Contact
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.scheduling import Job
+from services.privacy.jobs import unsaved_people_job
 
 log = logging.getLogger(__name__)
 
@@ -55,4 +57,5 @@ def sweep(application: CampaignsApplication) -> dict[str, int]:
 
 
 def jobs(application: CampaignsApplication, every_seconds: float = 30) -> tuple[Job, ...]:
-    return (Job("campaigns.sweep", lambda: sweep(application), every_seconds),)
+    return (Job("campaigns.sweep", lambda: sweep(application), every_seconds),
+            unsaved_people_job(application.name, application.vault, application.people_with_records))

@@ -14,7 +14,6 @@ from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.privacy.application import PrivacyVault
-from services.privacy.jobs import unsaved_people_job
 
 SOURCE = "campaigns"
 
@@ -25,6 +24,5 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
         person_ids=PersonIds(secret(settings, "person_key")), clock=clock,
     )
     return Service(name=SOURCE, application=application, router=router, reactions=(calls_reaction(application),),
-                   jobs=(*jobs(application),
-                         unsaved_people_job(SOURCE, application.vault, application.people_with_records)),
+                   jobs=jobs(application),
                    subject_records=application.subject_records)

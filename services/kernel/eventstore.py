@@ -25,7 +25,6 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from services.kernel import idempotency
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.idempotency import PendingRequest
@@ -155,8 +154,6 @@ class ServiceApplication(Application[UUID]):
                      **kwargs: Any) -> Any:
         """Save aggregates, and a reaction's tracking record or a request's idempotency record, in one transaction.
         Only the first save given a request adds its record (a command may save more than once)."""
-        if once is None:
-            once = idempotency.bridged()  # BRIDGE: routes not yet converted (see kernel/idempotency.py)
         record = once.claim(self, objs) if once is not None and once.record is None else None
         if record is not None:
             objs = (*objs, record)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -67,7 +66,6 @@ class PendingRequest:
     fingerprint: str
     record: RequestRecord | None = None
     saved_in: ServiceApplication | None = None
-    handed_over: bool = False  # BRIDGE (see below): the route took it as `Once`
 
     def claim(self, application: ServiceApplication, objs: tuple[Any, ...]) -> RequestRecord:
         changed = [str(obj.id) for obj in objs if isinstance(obj, Aggregate)]
@@ -83,8 +81,6 @@ class PendingRequest:
 async def _pending_request(request: Request) -> PendingRequest | None:
     """The middleware's PendingRequest from the request's state (async: no thread hop for a lookup)."""
     pending: PendingRequest | None = getattr(request.state, _STATE, None)
-    if pending is not None:
-        pending.handed_over = True  # BRIDGE
     return pending
 
 
@@ -92,21 +88,6 @@ async def _pending_request(request: Request) -> PendingRequest | None:
 # request's Idempotency-Key still to be recorded, or None when the client sent no key. A route that saves
 # without passing it on loses the key's guarantee (tests/test_idempotent_routes.py checks every route takes it).
 Once = Annotated[PendingRequest | None, Depends(_pending_request)]
-
-
-# ── TEMPORARY BRIDGE (issue 16), for routes that do not take `Once` yet ─────────────────────────────────────
-# Routes listed in NOT_YET_CONVERTED (tests/test_idempotent_routes.py) still rely on the old hidden input: the
-# middleware also leaves the pending request in this ContextVar, and ServiceApplication.save_tracked falls back
-# to it when given no `once`. A route that took `Once` is out of the bridge: its use cases must pass it on.
-# To remove: convert those routes, empty NOT_YET_CONVERTED, then delete `_bridge`, `bridged`, the `handed_over`
-# field and the lines marked BRIDGE here and in services/kernel/eventstore.py.
-_bridge: ContextVar[PendingRequest | None] = ContextVar("angeli_pending_request", default=None)
-
-
-def bridged() -> PendingRequest | None:
-    """BRIDGE: the pending request of a route that did not take `Once`, if any."""
-    pending = _bridge.get()
-    return None if pending is None or pending.handed_over else pending
 
 
 def install(app: FastAPI, applications: Callable[[], Sequence[ServiceApplication]]) -> None:
@@ -158,11 +139,7 @@ class _Idempotent:
                 await send(message)
 
         state = {**scope.get("state", {}), _STATE: current}  # this request's own copy: `request.state`
-        token = _bridge.set(current)  # BRIDGE
-        try:
-            await self.app({**scope, "state": state}, _replaying(body, receive), sending)
-        finally:
-            _bridge.reset(token)  # BRIDGE
+        await self.app({**scope, "state": state}, _replaying(body, receive), sending)
         if answer:
             await run_in_threadpool(_remember, current, answer)
             for message in answer:

@@ -76,7 +76,8 @@ class AccessTrail(ServiceApplication):
             group, self._pending = self._pending, []
         error: BaseException | None = None
         try:
-            # Not `save`: a read inside a POST must not carry that request's idempotency record here.
+            # The whole group in one transaction, through the writer given at construction (a test gives a slow or
+            # failing one); a read never carries a request's idempotency record: only a route's use case passes it on.
             processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=None)
             processing.collect_events(*(w.access for w in group))
             self._notify(self._write(processing, self._record))

@@ -79,12 +79,6 @@ def api_of(app: SampleApplication) -> FastAPI:
         app.save(counter)  # a route that took the key and did not pass it on
         return {"id": str(counter.id)}
 
-    @api.post("/counters/unconverted", status_code=201)
-    def not_yet_converted() -> dict[str, str]:
-        counter = Counter("Giulia")
-        app.save(counter)
-        return {"id": str(counter.id)}
-
     return api
 
 
@@ -112,16 +106,6 @@ def test_a_route_that_takes_the_key_but_saves_without_it_loses_the_guarantee(app
     client.post("/counters/forgetful", headers=key)
     client.post("/counters/forgetful", headers=key)
     assert len(counters(app)) == 2 and not app.exists(record_id("counter-forgotten"))
-
-
-def test_bridge_a_route_not_yet_converted_is_still_idempotent(app: SampleApplication) -> None:
-    """TEMPORARY (issue 16): delete with the bridge in services/kernel/idempotency.py."""
-    client = TestClient(api_of(app))
-    key = {"Idempotency-Key": "counter-unconverted"}
-    first = client.post("/counters/unconverted", headers=key)
-    again = client.post("/counters/unconverted", headers=key)
-    assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
-    assert len(counters(app)) == 1
 
 
 def test_a_conflict_in_a_later_save_keeps_the_record_an_earlier_save_stored(app: SampleApplication) -> None:

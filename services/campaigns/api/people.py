@@ -14,6 +14,7 @@ from services.campaigns.api.dependency import Campaigns
 from services.campaigns.application import CampaignsApplication
 from services.identity.auth import CurrentUser
 from services.kernel.clock import AwareInstant, Day
+from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["campaigns"])
 
@@ -66,18 +67,18 @@ def _person_id(app: CampaignsApplication, ref: PersonRef) -> UUID:
 
 
 @router.post("/suppression/opt-outs", status_code=201, tags=["suppression"])
-def opt_out(body: PersonRef, app: Campaigns, user: CurrentUser) -> PersonOut:
+def opt_out(body: PersonRef, app: Campaigns, user: CurrentUser, once: Once) -> PersonOut:
     """Put a person on the do-not-call list at once, for every campaign."""
     person_id = _person_id(app, body)
-    app.opt_out(person_id, body.source, recorded_by=user.label)
+    app.opt_out(person_id, body.source, recorded_by=user.label, once=once)
     return person_out(app, person_id)
 
 
 @router.post("/suppression/consents", status_code=201, tags=["suppression"])
-def reconsent(body: Consent, app: Campaigns, user: CurrentUser) -> PersonOut:
+def reconsent(body: Consent, app: Campaigns, user: CurrentUser, once: Once) -> PersonOut:
     """Record a person's renewed consent (who gave it, when, from which source); earlier opt-outs stay on record."""
     person_id = _person_id(app, body)
-    app.reconsent(person_id, body.given_by, body.source, body.given_at, recorded_by=user.label)
+    app.reconsent(person_id, body.given_by, body.source, body.given_at, recorded_by=user.label, once=once)
     return person_out(app, person_id)
 
 
@@ -97,9 +98,9 @@ class RegisterOut(BaseModel):
 
 @router.post("/suppression/register", status_code=201, tags=["suppression"])
 def import_register(file: Annotated[UploadFile, File()], checked_on: Annotated[Day, Form()],
-                    app: Campaigns) -> RegisterOut:
+                    app: Campaigns, once: Once) -> RegisterOut:
     """Import the national opposition register (one number per line, header 'phone') with its check date."""
-    report = app.import_register(file.file, checked_on)
+    report = app.import_register(file.file, checked_on, once=once)
     return RegisterOut(checked_on=report.checked_on, listed=report.listed, cleared=report.cleared,
                        invalid=report.invalid, problems=[ProblemOut(line=p.line, reason=p.reason)
                                                          for p in report.problems])
