@@ -242,6 +242,14 @@ LABELS: dict[str, dict[str, str]] = {
     "detail": {"it": "Dettaglio", "en": "Detail"},
     "error": {"it": "Errore", "en": "Error"},
     "loading": {"it": "Caricamento…", "en": "Loading…"},
+    # helpline and protocols
+    # (end of helpline and protocols)
+    # shifts and coverage
+    # (end of shifts and coverage)
+    # sign-up and the volunteers' desk
+    # (end of sign-up and the volunteers' desk)
+    # live board
+    # (end of live board)
 }
 
 

@@ -95,3 +95,16 @@ def hours_page(request: Request, lang: Lang = None) -> HTMLResponse:
 def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """Run the ledger verification and see the result."""
     return _page(request, "auditor.html", lang, "auditor_title")
+
+
+# helpline and protocols
+# (end of helpline and protocols)
+
+# shifts and coverage
+# (end of shifts and coverage)
+
+# sign-up and the volunteers' desk
+# (end of sign-up and the volunteers' desk)
+
+# live board
+# (end of live board)

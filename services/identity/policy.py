@@ -117,6 +117,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/api/campaigns/{campaign_id}/volunteers"): (f"{CM} {CO} {VI}", None),
     ("GET", "/console/api/hours"): (f"{CO} {VI} {AU}", None),
     ("GET", "/console/api/hours.csv"): (f"{CO} {VI} {AU}", None),
+    # helpline and protocols: data
+    # (end of helpline and protocols: data)
+    # shifts and coverage: data
+    # (end of shifts and coverage: data)
+    # sign-up and the volunteers' desk: data
+    # (end of sign-up and the volunteers' desk: data)
+    # live board: data
+    # (end of live board: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -126,6 +134,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/calling"): ("public", None),
     ("GET", "/console/hours"): ("public", None),
     ("GET", "/console/auditor"): ("public", None),
+    # helpline and protocols: pages
+    # (end of helpline and protocols: pages)
+    # shifts and coverage: pages
+    # (end of shifts and coverage: pages)
+    # sign-up and the volunteers' desk: pages
+    # (end of sign-up and the volunteers' desk: pages)
+    # live board: pages
+    # (end of live board: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
