@@ -81,12 +81,13 @@ def test_a_broker_slow_to_exec_is_waited_for_then_serves_and_stops(broker_env: d
     assert not Path(f"/proc/{pid}").exists()
 
 
-def fake_java(tmp_path: Path, refuse_while: str) -> Path:
-    """A `java` that runs the real one, except that the broker exits at once while `refuse_while` succeeds."""
+def fake_java(tmp_path: Path, refuse_while: str, on_refusal: str = ":") -> Path:
+    """A `java` that runs the real one, except that the broker exits at once while `refuse_while` succeeds (after
+    running `on_refusal`)."""
     java = tmp_path / "java"
     java.write_text('#!/bin/sh\n'
                     'case " $* " in *" kafka.Kafka "*)\n'
-                    f'  if {refuse_while}; then echo "controller port in use" >&2; exit 3; fi;;\n'
+                    f'  if {refuse_while}; then echo "controller port in use" >&2; {on_refusal}; exit 3; fi;;\n'
                     'esac\n'
                     'exec java "$@"\n')
     java.chmod(0o755)
@@ -106,11 +107,15 @@ def test_a_new_broker_waits_for_an_earlier_one_of_its_data_directory_to_end(
         broker_env: dict[str, str], tmp_path: Path) -> None:
     """The earlier broker closed its port and is shutting down: while it lives, a new one cannot start."""
     props = Path(broker_env["ANGELI_KAFKA_DATA"]) / "server.properties"
-    # A command line a broker's would match:
-    earlier = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)", "kafka.Kafka", str(props)])
+    # A command line a broker's would match; it ends 3 s after the new broker was refused (however long the
+    # script took to get there: a fixed lifetime raced the formatting step on a loaded machine).
+    refused = tmp_path / "refused"
+    ends_after_refusal = ("import pathlib, sys, time; m = pathlib.Path(sys.argv[3]); "
+                          "[time.sleep(0.1) for _ in range(1200) if not m.exists()]; time.sleep(3)")
+    earlier = subprocess.Popen([sys.executable, "-c", ends_after_refusal, "kafka.Kafka", str(props), str(refused)])
     threading.Thread(target=earlier.wait, daemon=True).start()  # reaped as it ends, as a real broker's would be
     try:
-        java = fake_java(tmp_path, refuse_while=f"kill -0 {earlier.pid} 2>/dev/null")
+        java = fake_java(tmp_path, refuse_while=f"kill -0 {earlier.pid} 2>/dev/null", on_refusal=f"touch {refused}")
 
         started = run_script("start.sh", {**broker_env, "JAVA": str(java)})
 
