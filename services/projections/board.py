@@ -130,8 +130,8 @@ def state(store: ReadStore, now: datetime) -> dict[str, Any]:
             on_call.append({**person, "call_id": row["call_id"], "kind": row["call_kind"],
                             "since": row["call_since"]})
         elif _forgotten(datetime.fromisoformat(row["clocked_in_at"]), shift_ends_at, now):
-            # The real clock-out most likely was the shift's end; without a shift, the clock-in is all we know.
-            forgotten.append({**person, "suggested_clock_out": shift_ends_at or row["clocked_in_at"]})
+            # The real clock-out most likely was the shift's end; without a shift, only the coordinator knows.
+            forgotten.append({**person, "suggested_clock_out": shift_ends_at})
         else:
             idle.append({**person, "since": row["idle_since"]})
     on_call.sort(key=lambda p: datetime.fromisoformat(p["since"]))

@@ -16,7 +16,7 @@ from uuid import UUID
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.identity.auth import CurrentUser
 from services.identity.domain import Access
@@ -56,7 +56,7 @@ class Idle(Person):
 
 
 class Forgotten(Person):
-    suggested_clock_out: datetime
+    suggested_clock_out: datetime | None = Field(description="the shift's end; none without a shift")
 
 
 class Slot(BaseModel):
