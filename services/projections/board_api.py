@@ -31,7 +31,7 @@ router = APIRouter(prefix="/console/api", tags=["console"])
 # cross the forgotten-clock-out limits and slots enter the next hour with time alone), and ends after a few
 # minutes or at once on disconnect; the browser's EventSource then reconnects by itself after RETRY_MS.
 # Ending by itself is also how a stream lets the server stop: uvicorn waits for open responses to finish.
-CHECK_SECONDS = 0.2
+CHECK_SECONDS = 0.1
 HEARTBEAT_SECONDS = 10.0
 REFRESH_SECONDS = 60.0
 STREAM_SECONDS = 20.0
@@ -125,7 +125,7 @@ async def _events(request: Request, store: ReadStore, now: Callable[[], datetime
 
 @router.get("/board/names")
 def board_names(stores: Stores, vault: Vault, user: CurrentUser,
-                volunteer_id: Annotated[list[UUID], Query(max_length=500)]) -> list[VolunteerName]:
+                volunteer_id: Annotated[list[UUID], Query(max_length=200, description="at most 200 ids a request")]) -> list[VolunteerName]:
     """The names of volunteers the board shows (clocked in, or coordinators who may sign a correction), read in
     the privacy vault for the caller; anyone else asked for is left out."""
     shown = board.on_board(_store(stores), list(dict.fromkeys(str(v) for v in volunteer_id)))

@@ -111,8 +111,10 @@ async function learnNames(s) {
     .filter((id) => !names.has(id));
   const unique = [...new Set(ids)];
   if (!unique.length) return false;
-  const query = unique.map((id) => `volunteer_id=${encodeURIComponent(id)}`).join("&");
-  for (const row of await api("GET", `/console/api/board/names?${query}`)) names.set(row.volunteer_id, row.name || row.volunteer_id.slice(0, 8));
+  for (let i = 0; i < unique.length; i += 100) { // a hundred ids keep the address short (about 5 KB)
+    const query = unique.slice(i, i + 100).map((id) => `volunteer_id=${encodeURIComponent(id)}`).join("&");
+    for (const row of await api("GET", `/console/api/board/names?${query}`)) names.set(row.volunteer_id, row.name || row.volunteer_id.slice(0, 8));
+  }
   for (const id of unique) if (!names.has(id)) names.set(id, id.slice(0, 8));
   return true;
 }
