@@ -152,7 +152,8 @@ def main() -> None:
         time.sleep(2.0)  # the follower projects the registrations
         delays = sse_delays(product, url, volunteers, min(args.samples, args.volunteers))
         print(f"SSE delay clock-in → board (embedded, {len(delays)} clock-ins): "
-              f"p50 {quantile(delays, 0.5) * 1000:.1f} ms, p90 {quantile(delays, 0.9) * 1000:.1f} ms, p99 {quantile(delays, 0.99) * 1000:.1f} ms, "
+              f"p50 {quantile(delays, 0.5) * 1000:.1f} ms, p90 {quantile(delays, 0.9) * 1000:.1f} ms, "
+              f"p99 {quantile(delays, 0.99) * 1000:.1f} ms, "
               f"max {max(delays) * 1000:.1f} ms")
         for volunteer in volunteers[args.samples:]:
             calls.clock_in(volunteer)

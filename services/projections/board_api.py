@@ -125,7 +125,8 @@ async def _events(request: Request, store: ReadStore, now: Callable[[], datetime
 
 @router.get("/board/names")
 def board_names(stores: Stores, vault: Vault, user: CurrentUser,
-                volunteer_id: Annotated[list[UUID], Query(max_length=200, description="at most 200 ids a request")]) -> list[VolunteerName]:
+                volunteer_id: Annotated[list[UUID], Query(max_length=200, description="at most 200 ids a request")],
+                ) -> list[VolunteerName]:
     """The names of volunteers the board shows (clocked in, or coordinators who may sign a correction), read in
     the privacy vault for the caller; anyone else asked for is left out."""
     shown = board.on_board(_store(stores), list(dict.fromkeys(str(v) for v in volunteer_id)))
