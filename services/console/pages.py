@@ -107,4 +107,8 @@ def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
 # (end of sign-up and the volunteers' desk)
 
 # live board
+@router.get("/console/now")
+def board_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The live board: who is on a call, idle or forgot to clock out; the next hour's empty places."""
+    return _page(request, "now.html", lang, "now_title")
 # (end of live board)

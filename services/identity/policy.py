@@ -124,6 +124,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # sign-up and the volunteers' desk: data
     # (end of sign-up and the volunteers' desk: data)
     # live board: data
+    # The state and its stream carry volunteer ids only (a viewer watches without names); names are CO's.
+    ("GET", "/console/api/board"): (f"{CO} {VI}", None),
+    ("GET", "/console/api/board/events"): (f"{CO} {VI}", None),
+    ("GET", "/console/api/board/names"): (CO, None),
     # (end of live board: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
@@ -141,6 +145,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # sign-up and the volunteers' desk: pages
     # (end of sign-up and the volunteers' desk: pages)
     # live board: pages
+    ("GET", "/console/now"): ("public", None),
     # (end of live board: pages)
 }
 

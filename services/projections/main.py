@@ -10,6 +10,7 @@ from services.kernel.readmodel import Projection
 from services.kernel.settings import Settings
 from services.privacy import trail as access_trail
 from services.projections import (
+    board,
     call_stats,
     campaign_progress,
     catalogue,
@@ -24,7 +25,7 @@ from services.projections.api import router
 PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
-    access_trail.PROJECTION,
+    access_trail.PROJECTION, board.PROJECTION,
 )
 
 

@@ -129,3 +129,8 @@ def test_an_idempotency_key_never_replays_one_callers_answer_to_another(
     assert first.status_code == 201
     stranger = client_as("public").post("/volunteers", json=giulia, headers={"Idempotency-Key": "signup-giulia"})
     assert stranger.status_code == 409 and first.json()["id"] not in stranger.text
+
+
+# live board: its page is an HTML shell like the others (its data needs coordinator or viewer)
+EXPECTED_PUBLIC.add(("GET", "/console/now"))
+# (end of live board)
