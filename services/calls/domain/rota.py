@@ -126,8 +126,8 @@ class Rota(Aggregate):
     """The live slots of one role: shift id → (start, end)."""
 
     @staticmethod
-    def create_id(role: Role) -> UUID:
-        return uuid5(_ROTA, role.value)
+    def create_id(role: str) -> UUID:
+        return uuid5(_ROTA, Role(role).value)
 
     @event("Opened")
     def __init__(self, role: str) -> None:

@@ -132,6 +132,7 @@ async function renderCalendar() {
     const mine = slots.filter((s) => romeDay(s.starts_at) === day);
     const heading = el("h3", { id: `day-${day}` }, state.view === "week" ? shortDay.format(utcDate(day)) : longDay.format(utcDate(day)));
     if (day === state.today) heading.classList.add("today");
+    if (state.view === "day") heading.classList.add("sr-only"); // the page's heading names the day already
     return el("section", { class: "sh-day", "aria-labelledby": `day-${day}` }, heading,
       mine.length ? el("ul", { class: "plain" }, ...mine.map(slotItem)) : el("p", { class: "muted small" }, t.sh_no_slots));
   }));
