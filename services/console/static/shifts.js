@@ -154,12 +154,14 @@ async function renderCoverage() {
     missing.set(key, (missing.get(key) || 0) + gap.missing);
   }
   const hours = [...Array(24).keys()].map((h) => String(h).padStart(2, "0"));
+  const firstHour = `${start} ${hourOf.format(new Date(coverage.starts_at))}`;
   const grid = document.getElementById("coverage-grid");
   grid.tHead.replaceChildren(el("tr", {}, el("th", { scope: "col" }, t.sh_date),
     ...hours.map((h) => el("th", { scope: "col", class: "num" }, h))));
   grid.tBodies[0].replaceChildren(...days.map((day) => el("tr", {}, el("th", { scope: "row" }, shortDay.format(utcDate(day))),
     ...hours.map((h) => {
       const n = missing.get(`${day} ${h}`);
+      if (`${day} ${h}` < firstHour) return el("td", { class: "num past" }, "");  // already gone: not judged
       return n ? el("td", { class: "num gap", title: `${t.sh_missing}: ${n}` }, `−${number(n)}`)
         : el("td", { class: "num ok" }, el("span", { class: "sr-only" }, "ok"));
     }))));
