@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from services.calls import directory
+from services.calls import directory, week
 from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
 from services.calls.domain.directory import Municipality, municipality_id
 from services.calls.domain.protocol import Protocol, ProtocolVersion
+from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
 from services.identity.domain import Access, Actor
@@ -44,6 +45,7 @@ class ShiftView:
     role: Role
     capacity: int
     volunteers: tuple[str, ...]
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,12 +118,31 @@ class CallsApplication(ServiceApplication):
     def schedule_shift(self, starts_at: datetime, ends_at: datetime, role: str, capacity: int, *,
                        once: PendingRequest | None = None) -> UUID:
         shift = Shift.schedule(starts_at, ends_at, parse_roles([role])[0], capacity, scheduled_at=self.clock.now())
-        self.save(shift, once=once)
+        week.schedule(self, shift, once=once)
         return shift.id
+
+    def schedule_pattern(self, pattern: Pattern, role: str, capacity: int, *,
+                         once: PendingRequest | None = None) -> list[UUID]:
+        """Every slot of a repeating pattern in one save, or none (see week.schedule_pattern)."""
+        return week.schedule_pattern(self, pattern, parse_roles([role])[0], capacity, once=once)
+
+    def cancel_shift(self, shift_id: UUID, reason: str, *, by: Actor, once: PendingRequest | None = None) -> None:
+        week.cancel(self, shift_id, reason, by=by, once=once)
+
+    def edit_shift(self, shift_id: UUID, starts_at: datetime, ends_at: datetime, capacity: int, *, by: Actor,
+                   once: PendingRequest | None = None) -> None:
+        week.edit(self, shift_id, starts_at, ends_at, capacity, by=by, once=once)
+
+    def shifts(self, start: datetime, end: datetime, role: str | None = None, volunteer_id: UUID | None = None,
+               offset: int = 0, limit: int | None = None) -> list[week.SlotView]:
+        return week.listing(self, start, end, parse_roles([role])[0] if role else None, volunteer_id, offset, limit)
+
+    def coverage(self, start: datetime, days: int, role: str | None = None) -> list[week.Gap]:
+        return week.coverage(self, start, days, parse_roles([role])[0] if role else None)
 
     def shift(self, shift_id: UUID) -> ShiftView:
         s = self.get(shift_id, Shift)
-        return ShiftView(s.id, s.starts_at, s.ends_at, s.role, s.capacity, tuple(s.volunteers))
+        return ShiftView(s.id, s.starts_at, s.ends_at, s.role, s.capacity, tuple(s.volunteers), s.cancelled)
 
     def sign_up(self, shift_id: UUID, volunteer_id: UUID, *, once: PendingRequest | None = None) -> None:
         volunteer, presence = self._active_volunteer(volunteer_id)

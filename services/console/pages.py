@@ -101,6 +101,10 @@ def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
 # (end of helpline and protocols)
 
 # shifts and coverage
+@router.get("/console/shifts")
+def shifts_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The week: slots by week or day, patterns and single slots (coordinators), sign-ups (volunteers), coverage."""
+    return _page(request, "shifts.html", lang, "shifts_title")
 # (end of shifts and coverage)
 
 # sign-up and the volunteers' desk

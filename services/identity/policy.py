@@ -120,6 +120,11 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # helpline and protocols: data
     # (end of helpline and protocols: data)
     # shifts and coverage: data
+    ("GET", "/shifts"): (f"{CO} {V}", None),
+    ("GET", "/shifts/coverage"): (f"{CO} {V}", None),
+    ("POST", "/shifts/patterns"): (CO, None),
+    ("POST", "/shifts/{shift_id}/cancel"): (CO, None),
+    ("POST", "/shifts/{shift_id}/edit"): (CO, None),
     # (end of shifts and coverage: data)
     # sign-up and the volunteers' desk: data
     # (end of sign-up and the volunteers' desk: data)
@@ -141,6 +146,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # helpline and protocols: pages
     # (end of helpline and protocols: pages)
     # shifts and coverage: pages
+    ("GET", "/console/shifts"): ("public", None),
     # (end of shifts and coverage: pages)
     # sign-up and the volunteers' desk: pages
     # (end of sign-up and the volunteers' desk: pages)

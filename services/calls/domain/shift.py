@@ -37,6 +37,10 @@ class ShiftAlreadyStarted(DomainError):
     pass
 
 
+class ShiftCancelled(DomainError):
+    pass
+
+
 class NotSignedUp(DomainError):
     pass
 
@@ -99,8 +103,10 @@ class Shift(Aggregate):
         self.role = Role(role)
         self.capacity = capacity
         self.volunteers: list[str] = []
+        self.cancelled = False
 
     def sign_up(self, volunteer_id: UUID, roles: tuple[Role, ...], at: datetime) -> None:
+        self._require_live()
         if at >= self.ends_at:
             raise ShiftAlreadyOver(f"shift {self.id} ended at {self.ends_at.isoformat()}; pick a later one")
         if self.role not in roles:
@@ -126,6 +132,50 @@ class Shift(Aggregate):
     def _cancel_sign_up(self, volunteer_id: str, cancelled_at: datetime) -> None:
         self.volunteers.remove(volunteer_id)
 
+    def _require_live(self) -> None:
+        if getattr(self, "cancelled", False):
+            raise ShiftCancelled(f"shift {self.id} was cancelled; pick another slot")
+
+    def _require_future(self, at: datetime, what: str) -> None:
+        self._require_live()
+        if at >= self.starts_at:
+            raise ShiftAlreadyStarted(f"shift {self.id} started at {self.starts_at.isoformat()}; only a future "
+                                      f"shift can be {what}")
+
+    def cancel(self, reason: str, by: str, at: datetime) -> None:
+        """Cancel a future shift: the volunteers signed up stay on record in the event."""
+        self._require_future(at, "cancelled")
+        self._cancel(reason, by, list(self.volunteers), at)
+
+    @event("Cancelled")
+    def _cancel(self, reason: str, cancelled_by: str, volunteers: list[str], cancelled_at: datetime) -> None:
+        self.cancelled = True
+
+    def edit(self, starts_at: datetime, ends_at: datetime, capacity: int, by: str, at: datetime) -> None:
+        """Move a future shift or change its capacity; never below the volunteers already signed up."""
+        self._require_future(at, "edited")
+        require_aware("starts_at", starts_at)
+        require_aware("ends_at", ends_at)
+        if ends_at <= starts_at:
+            raise InvalidShift(f"ends_at must be after starts_at, got {starts_at} → {ends_at}")
+        if ends_at - starts_at > MAX_SHIFT:
+            raise InvalidShift(f"a shift lasts at most 24 hours, got {ends_at - starts_at}")
+        if starts_at <= at:
+            raise InvalidShift(f"a shift can be moved only to the future, got {starts_at.isoformat()}")
+        if not 1 <= capacity <= 500:
+            raise InvalidShift(f"capacity must be between 1 and 500, got {capacity}")
+        if capacity < len(self.volunteers):
+            raise ShiftFull(f"{len(self.volunteers)} volunteers are signed up for shift {self.id}; the capacity "
+                            f"cannot go below that (asked {capacity})")
+        self._edit(starts_at, ends_at, capacity, by, at)
+
+    @event("Edited")
+    def _edit(self, starts_at: datetime, ends_at: datetime, capacity: int, edited_by: str,
+              edited_at: datetime) -> None:
+        self.starts_at = starts_at
+        self.ends_at = ends_at
+        self.capacity = capacity
+
 
 class Presence(Aggregate):
     """One volunteer's signed-up slots and clock state: where no-overlap and clock rules are enforced."""
@@ -142,13 +192,16 @@ class Presence(Aggregate):
         self.shift_id: str | None = None
 
     def hold(self, shift: Shift) -> None:
+        self._refuse_overlap(shift)
+        self._hold(str(shift.id), shift.starts_at, shift.ends_at)
+
+    def _refuse_overlap(self, shift: Shift) -> None:
         for other_id, (starts_at, ends_at) in self.slots.items():
-            if shift.starts_at < ends_at and starts_at < shift.ends_at:
+            if other_id != str(shift.id) and shift.starts_at < ends_at and starts_at < shift.ends_at:
                 raise OverlappingShift(
                     f"volunteer {self.volunteer_id} already holds shift {other_id} "
                     f"({starts_at.isoformat()} → {ends_at.isoformat()}), which overlaps this one"
                 )
-        self._hold(str(shift.id), shift.starts_at, shift.ends_at)
 
     @event("SlotHeld")
     def _hold(self, shift_id: str, starts_at: datetime, ends_at: datetime) -> None:
@@ -160,6 +213,11 @@ class Presence(Aggregate):
     @event("SlotReleased")
     def _release(self, shift_id: str) -> None:
         self.slots.pop(shift_id, None)
+
+    def move(self, shift: Shift) -> None:
+        """The shift this volunteer holds was moved: hold it at its new times, if no other slot overlaps them."""
+        self._refuse_overlap(shift)
+        self._hold(str(shift.id), shift.starts_at, shift.ends_at)
 
     @property
     def clocked_in(self) -> bool:
