@@ -54,12 +54,12 @@ def test_a_volunteer_handles_a_helpline_call_with_a_redirect_resumes_it_after_a_
                                             "role": "volunteer", "volunteer_id": giulia}).status_code == 201
     imported = api.post("/directory/imports", files={"file": ("comuni.csv", DIRECTORY.encode(), "text/csv")})
     assert imported.json()["numbers_added"] == 2, imported.text
-    assert api.post("/protocols", json=PROTOCOL).status_code == 201
+    protocol = api.post("/protocols", json=PROTOCOL).json()["id"]
 
     runs = [("it", 1280), ("en", 1280), ("it", 390), ("en", 390)]
     for lang, width in runs:
         page = sign_in(browser, server, lang, width)
-        handle_a_call(page, lang, f"{lang}-{width}", artifacts)
+        handle_a_call(page, lang, f"{lang}-{width}", artifacts, protocol)
         page.close()
 
     # Then four helpline calls, each redirected to Milan's health number, ended as answered with notes in the vault
@@ -85,11 +85,12 @@ def sign_in(browser: Browser, server: Server, lang: str, width: int) -> Page:
     return page
 
 
-def handle_a_call(page: Page, lang: str, tag: str, artifacts: Path) -> None:
+def handle_a_call(page: Page, lang: str, tag: str, artifacts: Path, protocol: str) -> None:
     text = TEXTS[lang]
     clock_in = page.get_by_role("button", name=text["clock_in"])
     expect(page.locator("#helpline[data-ready]")).to_be_attached()  # presence, protocols and open call read
     expect(page.locator("#protocol")).to_contain_text("Ascolto anziani")
+    page.locator("#protocol").select_option(value=protocol)
     if clock_in.is_visible():
         clock_in.click()
     answer = page.get_by_role("button", name=text["answer"])
@@ -171,16 +172,16 @@ def test_a_coordinator_reads_a_published_version_drafts_the_next_previews_and_pu
         step.locator("[name=key]").fill("racconto")
         step.locator("[name=question]").fill(f"Che cosa racconta? ({lang})")
         page.locator("#add-step").click()
-        added = page.locator("#steps > li").nth(2)
+        added = page.locator("#steps > li").last
         expect(added.locator("[name=key]")).to_be_focused()
-        added.locator("[name=key]").fill("solo")
+        added.locator("[name=key]").fill(f"solo_{lang}")
         added.locator("[name=question]").fill("Vive da solo?")
         added.locator("[name=choices]").fill("si\nno")
         added.locator("[name=redirect_when]").fill("si")
         added.locator("[name=redirect_to]").fill("social services")
         page.locator("#preview-button").click()
         expect(page.locator("#preview")).to_contain_text("Vive da solo?")
-        expect(page.locator("#preview").get_by_role("button", name="si", exact=True)).to_be_disabled()
+        expect(page.locator("#preview").get_by_role("button", name="si", exact=True).last).to_be_disabled()
         page.screenshot(path=str(artifacts / f"protocols-draft-{lang}-{width}.png"), full_page=True)
         page.locator("#draft button[type=submit]").click()
         expect(page.locator("#flash")).to_contain_text("Accoglienza")
@@ -189,6 +190,7 @@ def test_a_coordinator_reads_a_published_version_drafts_the_next_previews_and_pu
         page.close()
     versions = api.get(f"/protocols/{protocol}").json()
     assert versions["version"] == 3  # one per language run; the refused draft published nothing
-    assert versions["steps"][2] == {"key": "solo", "question": "Vive da solo?", "choices": ["si", "no"],
+    assert [s["key"] for s in versions["steps"]] == ["motivo", "racconto", "solo_it", "solo_en"]
+    assert versions["steps"][3] == {"key": "solo_en", "question": "Vive da solo?", "choices": ["si", "no"],
                                     "redirect_when": "si", "redirect_to": "social services"}
     assert api.get(f"/protocols/{protocol}?version=1").json()["steps"][1]["question"] == "Che cosa racconta?"
