@@ -224,8 +224,8 @@ class CallsApplication(ServiceApplication):
 
     def calls(self, volunteer_id: UUID | None, direction: str | None, start: datetime | None, end: datetime | None,
               offset: int, limit: int, *, by: Actor) -> tuple[list[CallView], int]:
-        """A page of one volunteer's calls started in [start, end) (the last 31 days up to now by default), newest first,
-        and how many there are in all; a volunteer lists only their own calls."""
+        """A page of one volunteer's calls started in [start, end) (by default the last 31 days up to now), newest
+        first, and how many there are in all; a volunteer lists only their own calls."""
         if by.role == "volunteer":
             if volunteer_id is not None and str(volunteer_id) != str(by.volunteer_id):
                 raise NotYours("a volunteer lists only their own calls: leave volunteer_id out or give your own")
@@ -240,7 +240,7 @@ class CallsApplication(ServiceApplication):
         check_page(offset, limit)
         self._presence(volunteer_id)  # an unknown volunteer is "not found", not an empty list
         found = [e for e in self._logged(str(volunteer_id), months_between(start, end))
-                 if start <= e.started_at and (e.started_at < end or up_to_now and e.started_at == end)
+                 if start <= e.started_at and (e.started_at < end or (up_to_now and e.started_at == end))
                  and (kind is None or e.direction == kind)]
         page = [self._call_view(self.get(UUID(e.call_id), Call), notes=None) for e in found[offset:offset + limit]]
         return page, len(found)

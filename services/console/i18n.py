@@ -277,7 +277,7 @@ LABELS: dict[str, dict[str, str]] = {
     "hl_resumed": {"it": "Chiamata ripresa da dove era rimasta.", "en": "Call resumed where it was left."},
     "hl_directory": {"it": "Rubrica dei numeri utili", "en": "Directory of useful numbers"},
     "hl_municipality": {"it": "Comune", "en": "Municipality"},
-    "hl_service": {"it": "Servizio (es. health)", "en": "Service (e.g. health)"},
+    "hl_service": {"it": "Servizio (es. sanità)", "en": "Service (e.g. health)"},
     "hl_search": {"it": "Cerca", "en": "Search"},
     "hl_not_a_volunteer": {
         "it": "La linea d'ascolto è per gli account dei volontari, e questo account ha il ruolo «{role}». Accedi "
@@ -315,6 +315,9 @@ LABELS: dict[str, dict[str, str]] = {
     "pr_publish_help": {"it": "La bozza resta in questa pagina finché non la pubblichi.",
                         "en": "The draft stays on this page until you publish it."},
     "pr_published": {"it": "Pubblicato", "en": "Published"},
+    "cat_health": {"it": "sanità", "en": "health"},
+    "cat_social_services": {"it": "servizi sociali", "en": "social services"},
+    "cat_civil_protection": {"it": "protezione civile", "en": "civil protection"},
     # (end of helpline and protocols)
     # shifts and coverage
     # (end of shifts and coverage)

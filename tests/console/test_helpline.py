@@ -24,9 +24,11 @@ PROTOCOL = {"name": "Ascolto anziani", "steps": [
 ]}
 TEXTS = {
     "it": {"clock_in": "Inizia turno", "answer": "Rispondi a una chiamata", "end": "Chiudi la chiamata",
-           "search": "Cerca", "resumed": "Chiamata ripresa", "ended": "chiamata chiusa", "redirect": "Indirizza a"},
+           "search": "Cerca", "resumed": "Chiamata ripresa", "ended": "chiamata chiusa", "redirect": "Indirizza a",
+           "health": "sanità"},
     "en": {"clock_in": "Clock in", "answer": "Answer a call", "end": "End the call",
-           "search": "Search", "resumed": "Call resumed", "ended": "call ended", "redirect": "Redirect to"},
+           "search": "Search", "resumed": "Call resumed", "ended": "call ended", "redirect": "Redirect to",
+           "health": "health"},
 }
 
 
@@ -111,7 +113,7 @@ def handle_a_call(page: Page, lang: str, tag: str, artifacts: Path, protocol: st
     # The first step's answer "richiesta medica" redirects to Milan's health number: a tel: link and a copy button
     page.get_by_role("button", name="richiesta medica").click()
     redirect = page.locator("#redirects .redirect")
-    expect(redirect).to_contain_text(f"{text['redirect']}: health")
+    expect(redirect).to_contain_text(f"{text['redirect']}: {text['health']}")
     expect(redirect.locator('a[href="tel:+390285781"]')).to_be_visible()
     expect(redirect.get_by_role("button", name=re.compile(r"\+390285781"))).to_be_visible()
     expect(page.locator("#step-answer")).to_be_focused()
@@ -137,6 +139,7 @@ def handle_a_call(page: Page, lang: str, tag: str, artifacts: Path, protocol: st
 
     # The directory, searched ignoring case and accents
     page.locator("#dir-municipality").fill("cantu")
+    page.locator("#dir-category").fill(text["health"])
     page.get_by_role("button", name=text["search"]).click()
     results = page.locator("#directory-results")
     expect(results).to_contain_text("Cantù (013041)")

@@ -5,6 +5,10 @@ import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, call = null, protocol = null, place = null;
 const time = (iso) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
+const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;  // the directory's own words otherwise
+// A service typed in the page's language ("sanità") is searched as the directory's category ("health").
+const SERVICES = new Map(Object.entries(t).filter(([key]) => key.startsWith("cat_"))
+  .map(([key, label]) => [label.toLowerCase(), key.slice(4).replace(/_/g, " ")]));
 const placeKey = (id) => `helpline-place-${id}`;  // the caller's municipality survives a reload of this tab
 
 function guarded(action) {
@@ -45,7 +49,7 @@ function numberActions(number) {
 
 function numbersList(numbers) {
   return el("ul", { class: "plain numbers" }, ...numbers.map((n) =>
-    el("li", { class: "row wrap" }, el("span", { class: "grow" }, el("strong", {}, n.category), ` ${n.number}`),
+    el("li", { class: "row wrap" }, el("span", { class: "grow" }, el("strong", {}, category(n.category)), ` ${n.number}`),
       ...numberActions(n.number))));
 }
 
@@ -89,15 +93,15 @@ async function showRedirects() {
   const boxes = [];
   for (const step of dueRedirects()) {
     const done = call.redirects.find((r) => r.step === step.key);
-    const category = done ? done.category : step.redirect_to;
-    const box = el("div", { class: "redirect", role: "group", "aria-label": `${t.hl_redirect_to} ${category}` },
-      el("h3", {}, `${t.hl_redirect_to}: ${category}`));
+    const kind = done ? done.category : step.redirect_to;
+    const box = el("div", { class: "redirect", role: "group", "aria-label": `${t.hl_redirect_to} ${category(kind)}` },
+      el("h3", {}, `${t.hl_redirect_to}: ${category(kind)}`));
     if (!place && !done) {
       box.append(el("p", {}, t.hl_redirect_needs_place));
     } else {
       const istat = done ? done.istat_code : place.istat_code;
       const listed = await api("GET", `/directory/municipalities/${istat}`);
-      const numbers = listed.numbers.filter((n) => n.category === category);
+      const numbers = listed.numbers.filter((n) => n.category === kind);
       box.append(el("p", {}, `${listed.name} (${istat})`),
         numbers.length ? numbersList(numbers) : el("p", {}, t.hl_no_number));
     }
@@ -206,8 +210,8 @@ $("end-form").addEventListener("submit", guarded(async (event) => {
 $("directory-form").addEventListener("submit", guarded(async (event) => {
   const form = new FormData(event.target);
   const query = new URLSearchParams({ municipality: String(form.get("municipality")).trim() });
-  const category = String(form.get("category") || "").trim().toLowerCase();
-  if (category) query.set("category", category);
+  const service = String(form.get("category") || "").trim().toLowerCase();
+  if (service) query.set("category", SERVICES.get(service) || service);
   const found = await api("GET", `/directory?${query}`);
   $("directory-results").replaceChildren(...(found.length ? found.map((m) => el("div", { class: "listed" },
     el("h3", {}, `${m.name} (${m.istat_code})`),

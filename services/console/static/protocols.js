@@ -3,6 +3,7 @@
 import { api, el, flash, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
+const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;
 let protocols = [], editing = null;  // editing: the protocol whose next version is drafted; null for a new one
 let serial = 0;
 
@@ -22,7 +23,7 @@ function stepsView(steps) {
     el("strong", {}, s.question), ` (${s.key})`,
     s.choices.length ? el("p", { class: "small" }, `${t.pr_choices}: ${s.choices.join(" · ")}`)
       : el("p", { class: "small muted" }, t.pr_free_text),
-    s.redirect_to ? el("p", { class: "small" }, `${t.pr_redirect_rule}: «${s.redirect_when}» → ${s.redirect_to}`) : "")));
+    s.redirect_to ? el("p", { class: "small" }, `${t.pr_redirect_rule}: «${s.redirect_when}» → ${category(s.redirect_to)}`) : "")));
 }
 
 async function showVersion() {
@@ -116,12 +117,13 @@ $("add-step").addEventListener("click", () => {
   item.querySelector("input").focus();
 });
 $("preview-button").addEventListener("click", () => {
+  $("flash").hidden = true;  // an earlier refusal is about the draft as it was
   const steps = draftSteps();
   $("preview-steps").replaceChildren(...steps.map((s, i) => el("div", { class: "step" },
     el("p", { class: "script" }, `${i + 1}/${steps.length} · ${s.question}`),
     s.choices.length ? el("div", { class: "dispositions" }, ...s.choices.map((c) => el("button", { type: "button", disabled: "" }, c)))
       : el("p", { class: "muted small" }, t.pr_free_text),
-    s.redirect_to ? el("p", { class: "small" }, `${t.pr_redirect_rule}: «${s.redirect_when}» → ${s.redirect_to}`) : "")));
+    s.redirect_to ? el("p", { class: "small" }, `${t.pr_redirect_rule}: «${s.redirect_when}» → ${category(s.redirect_to)}`) : "")));
   $("preview").hidden = false;
   $("preview-title").focus();
 });
