@@ -117,6 +117,8 @@ def handle_a_call(page: Page, lang: str, tag: str, artifacts: Path, protocol: st
     expect(redirect.locator('a[href="tel:+390285781"]')).to_be_visible()
     expect(redirect.get_by_role("button", name=re.compile(r"\+390285781"))).to_be_visible()
     expect(page.locator("#step-answer")).to_be_focused()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the screen
     page.screenshot(path=str(artifacts / f"helpline-redirect-{tag}.png"), full_page=True)
 
     # A reload resumes the call where it was: the answer, the redirect, the next step
@@ -185,6 +187,7 @@ def test_a_coordinator_reads_a_published_version_drafts_the_next_previews_and_pu
         page.locator("#preview-button").click()
         expect(page.locator("#preview")).to_contain_text("Vive da solo?")
         expect(page.locator("#preview").get_by_role("button", name="si", exact=True).last).to_be_disabled()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(artifacts / f"protocols-draft-{lang}-{width}.png"), full_page=True)
         page.locator("#draft button[type=submit]").click()
         expect(page.locator("#flash")).to_contain_text("Accoglienza")
