@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from services.calls import directory, week
 from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
+from services.calls.domain.call_log import (
+    CallLog,
+    InvalidCallQuery,
+    LoggedCall,
+    call_log_id,
+    check_page,
+    check_range,
+    month_of,
+    months_between,
+)
 from services.calls.domain.directory import Municipality, municipality_id
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
@@ -22,6 +34,8 @@ from services.kernel.errors import DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
 from services.privacy.application import PrivacyVault
+
+_PROTOCOL_CREATED = get_topic(getattr(Protocol, "Created"))  # noqa: B009  # the library makes the class
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -72,6 +86,13 @@ class CallView:
     answers: dict[str, str]
     redirects: tuple[dict[str, str], ...]
     notes: str | None
+
+
+@dataclass(frozen=True)
+class ProtocolSummary:
+    id: UUID
+    name: str
+    versions: int
 
 
 @dataclass(frozen=True)
@@ -201,8 +222,62 @@ class CallsApplication(ServiceApplication):
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
         call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
                           started_at=self.clock.now())
-        self.save(call, once=once)
+        log = self._call_log(str(volunteer_id), month_of(call.started_at))
+        log.log(call.id, call.direction.value, call.started_at)
+        self.save(call, log, once=once)
         return call.id
+
+    def _call_log(self, volunteer_id: str, month: str) -> CallLog:
+        try:
+            return self.get(call_log_id(volunteer_id, month), CallLog)
+        except NotFound:
+            return CallLog(volunteer_id, month)
+
+    def _logged(self, volunteer_id: str, months: list[str]) -> list[LoggedCall]:
+        """The volunteer's calls started in these months, newest first."""
+        entries: list[LoggedCall] = []
+        for month in months:
+            try:
+                entries += self.get(call_log_id(volunteer_id, month), CallLog).entries
+            except NotFound:
+                continue
+        return sorted(entries, key=lambda e: e.started_at, reverse=True)
+
+    def calls(self, volunteer_id: UUID | None, direction: str | None, start: datetime | None, end: datetime | None,
+              offset: int, limit: int, *, by: Actor) -> tuple[list[CallView], int]:
+        """A page of one volunteer's calls started in [start, end) (by default the last 31 days up to now), newest
+        first, and how many there are in all; a volunteer lists only their own calls."""
+        if by.role == "volunteer":
+            if volunteer_id is not None and str(volunteer_id) != str(by.volunteer_id):
+                raise NotYours("a volunteer lists only their own calls: leave volunteer_id out or give your own")
+            volunteer_id = by.volunteer_id
+        if volunteer_id is None:
+            raise InvalidCallQuery("volunteer_id is required: calls are listed one volunteer at a time")
+        kind = parse_direction(direction).value if direction is not None else None
+        up_to_now = end is None  # then a call started this very instant is listed too
+        end = end or self.clock.now()
+        start = start or end - timedelta(days=31)
+        check_range(start, end)
+        check_page(offset, limit)
+        self._presence(volunteer_id)  # an unknown volunteer is "not found", not an empty list
+        found = [e for e in self._logged(str(volunteer_id), months_between(start, end))
+                 if start <= e.started_at and (e.started_at < end or (up_to_now and e.started_at == end))
+                 and (kind is None or e.direction == kind)]
+        page = [self._call_view(self.get(UUID(e.call_id), Call), notes=None) for e in found[offset:offset + limit]]
+        return page, len(found)
+
+    def open_call(self, volunteer_id: UUID, direction: str | None, access: Access) -> CallView | None:
+        """The volunteer's most recent call still open (of that direction), started this month or the last one;
+        what a screen resumes after a reload. None when every recent call has ended."""
+        kind = parse_direction(direction).value if direction is not None else None
+        self._presence(volunteer_id)
+        now = self.clock.now()
+        recent = self._logged(str(volunteer_id), months_between(now - timedelta(days=31), now))
+        for entry in [e for e in recent if kind is None or e.direction == kind][:20]:
+            call = self.get(UUID(entry.call_id), Call)
+            if call.ended_at is None:
+                return self.call(call.id, access)
+        return None
 
     def _call_of_actor(self, call_id: UUID, by: Actor) -> Call:
         """The call, if `by` may change it: a volunteer only their own calls."""
@@ -228,9 +303,13 @@ class CallsApplication(ServiceApplication):
     def call(self, call_id: UUID, access: Access) -> CallView:
         """The call, its notes read from the vault for `access`."""
         c = self.get(call_id, Call)
+        return self._call_view(c, self._notes(c.id, access))
+
+    @staticmethod
+    def _call_view(c: Call, notes: str | None) -> CallView:
         return CallView(c.id, c.volunteer_id, c.direction.value, c.campaign_id, c.contact_id, c.shift_id,
                         c.started_at, c.connected_at, c.ended_at, c.disposition.value if c.disposition else None,
-                        c.protocol, dict(c.answers), tuple(c.redirects), self._notes(c.id, access))
+                        c.protocol, dict(c.answers), tuple(c.redirects), notes)
 
     def _notes(self, call_id: UUID, access: Access) -> str | None:
         try:
@@ -255,6 +334,19 @@ class CallsApplication(ServiceApplication):
 
     def protocol(self, protocol_id: UUID, version: int | None = None) -> ProtocolVersion:
         return self.get(protocol_id, Protocol).published(version)
+
+    def protocols(self) -> list[ProtocolSummary]:
+        """Every protocol with its published versions, by name. Protocols are few (a handful per centre): they
+        are found by their creation events in the store's log."""
+        found: list[ProtocolSummary] = []
+        start: int | None = 1
+        while start is not None:
+            batch = self.recorder.select_notifications(start, 500, topics=(_PROTOCOL_CREATED,))
+            for notification in batch:
+                p = self.get(UUID(str(notification.originator_id)), Protocol)
+                found.append(ProtocolSummary(p.id, p.name, len(p.versions)))
+            start = batch[-1].id + 1 if len(batch) == 500 else None
+        return sorted(found, key=lambda p: (p.name.casefold(), str(p.id)))
 
     def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str], *,
                        by: Actor, once: PendingRequest | None = None) -> None:

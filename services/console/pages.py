@@ -98,6 +98,16 @@ def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
 
 
 # helpline and protocols
+@router.get("/console/helpline")
+def helpline_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The volunteer's helpline screen: answer, follow the protocol, redirect, note, end; the directory."""
+    return _page(request, "helpline.html", lang, "helpline_title")
+
+
+@router.get("/console/protocols")
+def protocols_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The protocol editor: published versions read-only; draft, preview and publish the next one."""
+    return _page(request, "protocols.html", lang, "protocols_title")
 # (end of helpline and protocols)
 
 # shifts and coverage

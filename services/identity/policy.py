@@ -118,6 +118,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/api/hours"): (f"{CO} {VI} {AU}", None),
     ("GET", "/console/api/hours.csv"): (f"{CO} {VI} {AU}", None),
     # helpline and protocols: data
+    ("GET", "/calls"): (f"{CO} {V}", None),  # a volunteer only their own: the use case checks volunteer_id
+    ("GET", "/volunteers/{volunteer_id}/open-call"): (f"{CO} {V}", "volunteer_id"),
+    ("GET", "/protocols"): (f"{CO} {V}", None),
     # (end of helpline and protocols: data)
     # shifts and coverage: data
     ("GET", "/shifts"): (f"{CO} {V}", None),
@@ -144,6 +147,8 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/hours"): ("public", None),
     ("GET", "/console/auditor"): ("public", None),
     # helpline and protocols: pages
+    ("GET", "/console/helpline"): ("public", None),
+    ("GET", "/console/protocols"): ("public", None),
     # (end of helpline and protocols: pages)
     # shifts and coverage: pages
     ("GET", "/console/shifts"): ("public", None),

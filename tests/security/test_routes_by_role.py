@@ -136,3 +136,5 @@ def test_an_idempotency_key_never_replays_one_callers_answer_to_another(
 # live board: its page is an HTML shell like the others (its data needs coordinator or viewer)
 EXPECTED_PUBLIC.add(("GET", "/console/now"))
 # (end of live board)
+# helpline and protocols: the helpline screen and the protocol editor are HTML shells whose data needs a role
+EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}

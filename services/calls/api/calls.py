@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls, rome
-from services.calls.application import CallsApplication
+from services.calls.application import CallsApplication, CallView
+from services.calls.domain.call_log import MAX_PAGE
 from services.identity.auth import CurrentAccess
 from services.identity.domain import Access
 from services.kernel.clock import AwareInstant
@@ -66,6 +67,58 @@ class CallOut(BaseModel):
     notes: str | None
 
 
+class CallSummary(BaseModel):
+    id: UUID
+    volunteer_id: str
+    direction: str
+    started_at: datetime
+    connected_at: datetime | None
+    ended_at: datetime | None
+    disposition: str | None
+    protocol_id: str | None
+    protocol_version: int | None
+    redirects: int
+
+
+class CallPage(BaseModel):
+    calls: list[CallSummary]
+    total: int = Field(description="calls matching the filters, on every page")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="the offset of the next page; null on the last one")
+
+
+Kind = Literal["inbound", "outbound"]
+
+
+@router.get("/calls")
+def list_calls(
+    calls: Calls, access: CurrentAccess,
+    volunteer_id: Annotated[UUID | None, Query(description="required unless you are that volunteer")] = None,
+    kind: Annotated[Kind | None, Query(description="inbound (helpline) or outbound (campaign)")] = None,
+    start: Annotated[AwareInstant | None, Query(alias="from", description="started at or after; 31 days "
+                                                                          "before `to` when omitted")] = None,
+    end: Annotated[AwareInstant | None, Query(alias="to", description="started before; now when omitted")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+) -> CallPage:
+    """One volunteer's calls, newest first, by kind and period (at most 366 days), a page at a time; a volunteer
+    sees only their own calls."""
+    found, total = calls.calls(volunteer_id, kind, start, end, offset, limit, by=access.actor)
+    following = offset + len(found)
+    return CallPage(calls=[call_summary(v) for v in found], total=total, offset=offset, limit=limit,
+                    next_offset=following if following < total else None)
+
+
+@router.get("/volunteers/{volunteer_id}/open-call")
+def open_call(volunteer_id: UUID, calls: Calls, access: CurrentAccess,
+              kind: Annotated[Kind | None, Query(description="inbound or outbound; either when omitted")] = None,
+              ) -> CallOut | None:
+    """The volunteer's latest call still open (null when none): what a screen resumes after a reload."""
+    view = calls.open_call(volunteer_id, kind, access)
+    return None if view is None else call_value(view)
+
+
 @router.post("/calls", status_code=201)
 def start_call(body: CallRequest, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """Start a call; the volunteer must be clocked in."""
@@ -108,7 +161,19 @@ def redirect_call(call_id: UUID, body: Redirect, calls: Calls, access: CurrentAc
 
 
 def call_out(calls: CallsApplication, call_id: UUID, access: Access) -> CallOut:
-    v = calls.call(call_id, access)
+    return call_value(calls.call(call_id, access))
+
+
+def call_summary(v: CallView) -> CallSummary:
+    return CallSummary(
+        id=v.id, volunteer_id=v.volunteer_id, direction=v.direction, started_at=v.started_at.astimezone(ROME),
+        connected_at=rome(v.connected_at), ended_at=rome(v.ended_at), disposition=v.disposition,
+        protocol_id=v.protocol[0] if v.protocol else None, protocol_version=v.protocol[1] if v.protocol else None,
+        redirects=len(v.redirects),
+    )
+
+
+def call_value(v: CallView) -> CallOut:
     return CallOut(
         id=v.id, volunteer_id=v.volunteer_id, direction=v.direction, campaign_id=v.campaign_id,
         contact_id=v.contact_id, shift_id=v.shift_id, started_at=v.started_at.astimezone(ROME),

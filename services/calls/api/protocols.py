@@ -35,6 +35,13 @@ class VersionRequest(BaseModel):
     steps: list[StepIn] = Field(min_length=1, max_length=100)
 
 
+class ProtocolListed(BaseModel):
+    id: UUID
+    name: str
+    versions: list[int] = Field(description="the published versions, oldest first")
+    latest_version: int
+
+
 class ProtocolOut(BaseModel):
     id: UUID
     name: str
@@ -54,6 +61,13 @@ def publish_version(protocol_id: UUID, body: VersionRequest, calls: Calls, once:
     """Publish a new version; calls already following an older one keep it."""
     version = calls.publish_protocol(protocol_id, [s.model_dump() for s in body.steps], once=once)
     return protocol_out(calls.protocol(protocol_id, version))
+
+
+@router.get("/protocols")
+def list_protocols(calls: Calls) -> list[ProtocolListed]:
+    """Every protocol with its published versions, by name; read a version's steps with GET /protocols/{id}."""
+    return [ProtocolListed(id=p.id, name=p.name, versions=list(range(1, p.versions + 1)), latest_version=p.versions)
+            for p in calls.protocols()]
 
 
 @router.get("/protocols/{protocol_id}")

@@ -1,0 +1,241 @@
+// The volunteer's helpline screen: clock in, answer a call, find the caller's municipality, follow the protocol
+// step by step, redirect with the directory's numbers, take notes, end with an outcome; an open call resumes.
+import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+let volunteerId = null, call = null, protocol = null, place = null;
+const time = (iso) => new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: ZONE });
+const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;  // the directory's own words otherwise
+// A service typed in the page's language ("sanità") is searched as the directory's category ("health").
+const SERVICES = new Map(Object.entries(t).filter(([key]) => key.startsWith("cat_"))
+  .map(([key, label]) => [label.toLowerCase(), key.slice(4).replace(/_/g, " ")]));
+const placeKey = (id) => `helpline-place-${id}`;  // the caller's municipality survives a reload of this tab
+
+function guarded(action) {
+  return async (event) => {
+    event.preventDefault();
+    try {
+      await action(event);
+    } catch (error) {
+      flash(error.message, "error");
+    }
+  };
+}
+
+function showPresence(presence) {
+  const on = presence.clocked_in;
+  $("presence").textContent = on ? `${t.clocked_in} ${time(presence.clocked_in_at)}` : t.clocked_out;
+  $("clock-in").hidden = on;
+  $("clock-out").hidden = !on;
+  $("start").disabled = !on || !!call || !$("protocol").value;
+}
+
+async function loadProtocols() {
+  const list = await api("GET", "/protocols");
+  $("protocol").replaceChildren(...list.map((p) => el("option", { value: p.id }, `${p.name} (v${p.latest_version})`)));
+  if (!list.length) $("protocol").replaceChildren(el("option", { value: "" }, t.hl_no_protocol));
+}
+
+// Copy and call buttons for one number: tel: hands it to the phone or softphone.
+function numberActions(number) {
+  const copy = el("button", { type: "button", class: "copy" }, t.hl_copy);
+  copy.setAttribute("aria-label", `${t.hl_copy} ${number}`);
+  copy.addEventListener("click", guarded(async () => {
+    await navigator.clipboard.writeText(number);
+    flash(`${t.hl_copied}: ${number}`, "ok");
+  }));
+  return [el("a", { href: `tel:${number}`, class: "button tel" }, `${t.hl_call} ${number}`), copy];
+}
+
+function numbersList(numbers) {
+  return el("ul", { class: "plain numbers" }, ...numbers.map((n) =>
+    el("li", { class: "row wrap" }, el("span", { class: "grow" }, el("strong", {}, category(n.category)), ` ${n.number}`),
+      ...numberActions(n.number))));
+}
+
+function showPlace() {
+  $("place-chosen").textContent = place ? `${t.hl_chosen}: ${place.name} (${place.istat_code})` : t.hl_no_place;
+}
+
+async function choosePlace(found) {
+  place = { istat_code: found.istat_code, name: found.name };
+  sessionStorage.setItem(placeKey(call.id), JSON.stringify(place));
+  $("place-results").replaceChildren();
+  $("place").value = found.name;
+  showPlace();
+  await redirectWhereDue();
+  $("place").focus();
+}
+
+function stepIndex() {
+  return protocol.steps.findIndex((s) => !(s.key in call.answers));
+}
+
+function dueRedirects() {
+  return protocol.steps.filter((s) => s.redirect_to && call.answers[s.key] === s.redirect_when);
+}
+
+async function redirectWhereDue() {
+  for (const step of dueRedirects()) {
+    if (place && !call.redirects.some((r) => r.step === step.key)) {
+      try {
+        call = await api("POST", `/calls/${call.id}/redirect`, { step: step.key, istat_code: place.istat_code });
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        flash(error.message, "error");  // no number of that kind for the municipality: search the directory below
+      }
+    }
+  }
+  await showRedirects();
+}
+
+async function showRedirects() {
+  const boxes = [];
+  for (const step of dueRedirects()) {
+    const done = call.redirects.find((r) => r.step === step.key);
+    const kind = done ? done.category : step.redirect_to;
+    const box = el("div", { class: "redirect", role: "group", "aria-label": `${t.hl_redirect_to} ${category(kind)}` },
+      el("h3", {}, `${t.hl_redirect_to}: ${category(kind)}`));
+    if (!place && !done) {
+      box.append(el("p", {}, t.hl_redirect_needs_place));
+    } else {
+      const istat = done ? done.istat_code : place.istat_code;
+      const listed = await api("GET", `/directory/municipalities/${istat}`);
+      const numbers = listed.numbers.filter((n) => n.category === kind);
+      box.append(el("p", {}, `${listed.name} (${istat})`),
+        numbers.length ? numbersList(numbers) : el("p", {}, t.hl_no_number));
+    }
+    boxes.push(box);
+  }
+  $("redirects").replaceChildren(...boxes);
+}
+
+function showSteps() {
+  $("protocol-title").textContent = `${protocol.name} · ${t.hl_version} ${protocol.version}`;
+  $("answered").replaceChildren(...protocol.steps.filter((s) => s.key in call.answers).map((s) =>
+    el("li", {}, el("span", { class: "muted" }, s.question), " — ", el("strong", {}, call.answers[s.key]))));
+  const index = stepIndex();
+  $("step").hidden = index < 0;
+  $("protocol-done").hidden = index >= 0;
+  if (index < 0) return;
+  const step = protocol.steps[index];
+  $("step-question").textContent = `${index + 1}/${protocol.steps.length} · ${step.question}`;
+  $("step-choices").replaceChildren(...step.choices.map((choice) => {
+    const button = el("button", { type: "button" }, choice);
+    button.addEventListener("click", guarded(() => answer(step, choice)));
+    return button;
+  }));
+  $("step-choices").hidden = !step.choices.length;
+  $("step-text").hidden = !!step.choices.length;
+  $("step-answer").value = "";
+}
+
+async function answer(step, value) {
+  call = await api("POST", `/calls/${call.id}/answers`,
+    { protocol_id: protocol.id, version: protocol.version, answers: { [step.key]: value } });
+  showSteps();
+  await redirectWhereDue();
+  const next = $("step-choices").querySelector("button");
+  if (!$("step").hidden) (next && !$("step-choices").hidden ? next : $("step-answer")).focus();
+  else $("notes").focus();
+}
+
+async function showCall(opened) {
+  call = opened;
+  protocol = call.protocol_id
+    ? await api("GET", `/protocols/${call.protocol_id}?version=${call.protocol_version}`)
+    : await api("GET", `/protocols/${$("protocol").value}`);
+  const kept = sessionStorage.getItem(placeKey(call.id));
+  place = kept ? JSON.parse(kept) : null;
+  if (!place && call.redirects.length) {  // another tab or device: the redirect names the municipality
+    const listed = await api("GET", `/directory/municipalities/${call.redirects[0].istat_code}`);
+    place = { istat_code: listed.istat_code, name: listed.name };
+  }
+  $("place").value = place ? place.name : "";
+  $("call-title").textContent = `${t.hl_call_since} ${time(call.started_at)}`;
+  $("call").hidden = false;
+  $("start").disabled = true;
+  $("protocol").disabled = true;
+  showPlace();
+  showSteps();
+  await showRedirects();
+}
+
+$("clock-in").addEventListener("click", guarded(async () => {
+  showPresence(await api("POST", `/volunteers/${volunteerId}/clock-in`));
+  $("start").focus();
+}));
+$("clock-out").addEventListener("click", guarded(async () => {
+  showPresence(await api("POST", `/volunteers/${volunteerId}/clock-out`));
+}));
+$("start").addEventListener("click", guarded(async () => {
+  const started = await api("POST", "/calls", { volunteer_id: volunteerId, direction: "inbound" });
+  await showCall(await api("POST", `/calls/${started.id}/connect`));
+  $("place").focus();
+}));
+$("place-form").addEventListener("submit", guarded(async () => {
+  const name = $("place").value.trim();
+  if (name.length < 2) {
+    flash(t.hl_type_two, "error");
+    return;
+  }
+  const found = await api("GET", `/directory?municipality=${encodeURIComponent(name)}`);
+  $("place-results").replaceChildren(...found.map((m) => {
+    const button = el("button", { type: "button" }, `${m.name} (${m.istat_code})`);
+    button.addEventListener("click", guarded(() => choosePlace(m)));
+    return el("li", {}, button);
+  }));
+  if (!found.length) $("place-chosen").textContent = t.hl_nothing_found;
+  else $("place-results").querySelector("button").focus();
+}));
+$("step-text").addEventListener("submit", guarded(async () => {
+  const index = stepIndex();
+  await answer(protocol.steps[index], $("step-answer").value.trim());
+}));
+$("end-form").addEventListener("submit", guarded(async (event) => {
+  const form = new FormData(event.target);
+  const notes = String(form.get("notes") || "").trim();
+  await api("POST", `/calls/${call.id}/end`, { disposition: form.get("disposition"), notes: notes || null });
+  sessionStorage.removeItem(placeKey(call.id));
+  flash(`${t.done}: ${t.hl_call_ended} — ${t[form.get("disposition")]}`, "ok");
+  call = protocol = place = null;
+  event.target.reset();
+  $("call").hidden = true;
+  $("protocol").disabled = false;
+  $("place-results").replaceChildren();
+  $("redirects").replaceChildren();
+  showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));
+  $("start").focus();
+}));
+$("directory-form").addEventListener("submit", guarded(async (event) => {
+  const form = new FormData(event.target);
+  const query = new URLSearchParams({ municipality: String(form.get("municipality")).trim() });
+  const service = String(form.get("category") || "").trim().toLowerCase();
+  if (service) query.set("category", SERVICES.get(service) || service);
+  const found = await api("GET", `/directory?${query}`);
+  $("directory-results").replaceChildren(...(found.length ? found.map((m) => el("div", { class: "listed" },
+    el("h3", {}, `${m.name} (${m.istat_code})`),
+    m.numbers.length ? numbersList(m.numbers) : el("p", { class: "muted" }, t.hl_no_number))) : [el("p", {}, t.hl_nothing_found)]));
+}));
+
+async function start() {
+  const who = await me();
+  if (!who) {
+    location.href = `/console/login?lang=${lang}&next=/console/helpline`;
+    return;
+  }
+  volunteerId = who.volunteer_id;
+  if (!volunteerId) {  // an administrator, coordinator… without a volunteer record does not take calls
+    $("wrong-role-text").textContent = t.hl_not_a_volunteer.replace("{role}", who.role);
+    $("wrong-role").hidden = false;
+    $("helpline").hidden = true;
+    return;
+  }
+  await loadProtocols();
+  const open = await api("GET", `/volunteers/${volunteerId}/open-call?kind=inbound`);
+  if (open) await showCall(open);
+  showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));
+  if (open) flash(t.hl_resumed, "info");
+  $("helpline").dataset.ready = "yes";
+}
+start().catch((error) => flash(error.message, "error"));
