@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +26,8 @@ from services.calls.domain.directory import Municipality, municipality_id
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
-from services.calls.domain.volunteer import Role, Status, Volunteer, parse_roles, parse_status
+from services.calls.domain.volunteer import Volunteer, parse_roles, parse_status
+from services.calls.views import CallView, MunicipalityView, PresenceView, ProtocolSummary, ShiftView, VolunteerView
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
 from services.kernel.errors import DomainError, NotFound, NotYours
@@ -40,66 +40,6 @@ _PROTOCOL_CREATED = get_topic(getattr(Protocol, "Created"))  # noqa: B009  # the
 
 class VolunteerNotClockedIn(DomainError):
     pass
-
-
-@dataclass(frozen=True)
-class VolunteerView:
-    id: UUID
-    roles: tuple[Role, ...]
-    status: Status
-    training_hours: Decimal
-    version: int
-
-
-@dataclass(frozen=True)
-class ShiftView:
-    id: UUID
-    starts_at: datetime
-    ends_at: datetime
-    role: Role
-    capacity: int
-    volunteers: tuple[str, ...]
-    cancelled: bool = False
-
-
-@dataclass(frozen=True)
-class PresenceView:
-    volunteer_id: UUID
-    clocked_in_at: datetime | None
-    shift_id: str | None
-    shifts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CallView:
-    id: UUID
-    volunteer_id: str
-    direction: str
-    campaign_id: str | None
-    contact_id: str | None
-    shift_id: str | None
-    started_at: datetime
-    connected_at: datetime | None
-    ended_at: datetime | None
-    disposition: str | None
-    protocol: tuple[str, int] | None
-    answers: dict[str, str]
-    redirects: tuple[dict[str, str], ...]
-    notes: str | None
-
-
-@dataclass(frozen=True)
-class ProtocolSummary:
-    id: UUID
-    name: str
-    versions: int
-
-
-@dataclass(frozen=True)
-class MunicipalityView:
-    istat_code: str
-    name: str
-    numbers: tuple[tuple[str, str], ...]
 
 
 class CallsApplication(ServiceApplication):

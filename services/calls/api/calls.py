@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls, rome
-from services.calls.application import CallsApplication, CallView
+from services.calls.application import CallsApplication
 from services.calls.domain.call_log import MAX_PAGE
+from services.calls.views import CallView
 from services.identity.auth import CurrentAccess
 from services.identity.domain import Access
 from services.kernel.clock import AwareInstant

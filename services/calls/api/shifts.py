@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import ROME, Calls
-from services.calls.application import ShiftView
 from services.calls.domain.rota import DEFAULT_ZONE, DailySlot, Pattern, every_hours, zone_of
 from services.calls.domain.shift import InvalidShift
+from services.calls.views import ShiftView
 from services.calls.week import MAX_COVERAGE_DAYS, SlotView
 from services.identity.auth import CurrentUser
 from services.kernel.clock import AwareInstant, Day

@@ -10,7 +10,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.calls.api.dependency import Calls, rome
-from services.calls.application import CallsApplication, PresenceView
+from services.calls.application import CallsApplication
+from services.calls.views import PresenceView
 from services.kernel.clock import AwareInstant, Day
 from services.kernel.idempotency import Once
 
