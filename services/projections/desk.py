@@ -112,7 +112,8 @@ def volunteers(store: ReadStore, role: str | None = None, status: str | None = N
                municipality: str | None = None, last_shift_before: str | None = None, limit: int = 500) -> list[Row]:
     """The roster with each volunteer's status, town and last shift; `last_shift_before` (an ISO instant) keeps
     those who have not clocked in since then, or never."""
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[str] = []
     if role:
         clauses.append("(',' || r.roles || ',') LIKE ?")
         args.append(f"%,{role},%")

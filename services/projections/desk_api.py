@@ -117,7 +117,7 @@ def volunteer_page(volunteer_id: UUID, stores: Stores, vault: Vault, user: Curre
 
 
 def _roster_item(row: dict[str, object], person: dict[str, str]) -> RosterItem:
-    return RosterItem(volunteer_id=str(row["volunteer_id"]), name=person.get("full_name", ""),
+    return RosterItem(volunteer_id=UUID(str(row["volunteer_id"])), name=person.get("full_name", ""),
                       roles=str(row["roles"]).split(","), status=str(row["status"]),
                       municipality=str(row["municipality"]), registered_at=str(row["registered_at"]),
                       last_shift_at=None if row["last_shift_at"] is None else str(row["last_shift_at"]))

@@ -4,6 +4,7 @@ one-time invitation that sets the new volunteer's password."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -181,7 +182,8 @@ def test_a_volunteers_page_shows_training_and_calls_without_callers(
     product.catch_up()
     page = coordinator.get(f"/console/api/volunteers/{volunteer}").json()
     assert page["name"] == "Giulia Rossi" and page["municipality"] == "Sesto San Giovanni"
-    assert page["training_hours"] == "7.5" and [s["session"] for s in page["training"]][0] == "Ascolto attivo, modulo 1"
+    assert Decimal(page["training_hours"]) == Decimal("7.5")
+    assert [s["session"] for s in page["training"]] == ["Ascolto attivo, modulo 1", "Protocollo sanitario"]
     assert [c["direction"] for c in page["calls"]] == ["inbound"]
     assert set(page["calls"][0]) == {"call_id", "direction", "campaign_id", "started_at", "ended_at", "disposition",
                                      "talk_seconds"}

@@ -5,6 +5,7 @@ const id = document.getElementById("volunteer").dataset.id;
 const label = (prefix, value) => t[`${prefix}${value}`] || value;
 const when = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: ZONE });
 const hhmm = new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone: ZONE });
+let sessions = 0;  // training sessions shown, to know when the read model has seen a new one
 
 function profile(v) {
   const rows = [[t.name, v.name], [t.email, v.email], [t.join_phone, v.phone],
@@ -15,6 +16,7 @@ function profile(v) {
   document.getElementById("v-status").value = v.status;
   document.querySelector("h1").textContent = v.name || t.desk_volunteer_title;
   document.getElementById("training-total").textContent = `${number(Number(v.training_hours), 2, false)} h`;
+  sessions = v.training.length;
   const training = document.querySelector("#training tbody");
   if (v.training.length) fillRows(training, v.training.map((s) => [day(s.trained_on), s.session, number(Number(s.hours), 2, false)]));
   else training.replaceChildren(el("tr", {}, el("td", { colspan: "3", class: "muted" }, t.desk_no_training)));
@@ -72,7 +74,7 @@ document.getElementById("training-form").addEventListener("submit", async (event
   event.preventDefault();
   const data = new FormData(event.target);
   try {
-    const before = document.querySelectorAll("#training tbody tr td.num").length;
+    const before = sessions;
     await api("POST", `/volunteers/${id}/training`, { session: data.get("session"), hours: data.get("hours"), trained_on: data.get("trained_on") });
     flash(t.desk_training_saved, "ok");
     event.target.reset();
@@ -80,5 +82,4 @@ document.getElementById("training-form").addEventListener("submit", async (event
   } catch (error) { flash(error.message, "error"); }
 });
 
-document.getElementById("t-day").max = new Date().toISOString().slice(0, 10);
 Promise.all([load(), shifts(), weeks()]).catch((error) => flash(error.message, "error"));

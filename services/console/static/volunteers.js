@@ -37,21 +37,27 @@ async function decide(a, verb, button, body) {
     } else {
       flash(t.desk_declined, "ok");
     }
-    await settle(a.application_id);
+    await settle(a.application_id, answer && answer.volunteer_id);
   } catch (error) {
     flash(error.message, "error");
     button.disabled = false;
   }
 }
 
-// The lists are read models: wait (briefly) until they have seen the decision.
-async function settle(applicationId) {
+const pause = () => new Promise((resolve) => setTimeout(resolve, 250));
+
+// The lists are read models: read them again (for a few seconds at most) until they have seen the decision.
+async function settle(applicationId, volunteerId) {
   for (let i = 0; i < 20; i++) {
     const pending = await loadApplications();
     if (!pending.some((a) => a.application_id === applicationId)) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await pause();
   }
-  await loadRoster();
+  for (let i = 0; i < 20; i++) {
+    const listed = await loadRoster();
+    if (!volunteerId || listed.some((v) => v.volunteer_id === volunteerId)) break;
+    await pause();
+  }
 }
 
 async function loadApplications() {
@@ -71,6 +77,7 @@ async function loadRoster() {
     el("td", {}, v.municipality),
     el("td", {}, v.last_shift_at ? day(v.last_shift_at) : t.desk_never))));
   document.getElementById("no-volunteers").hidden = rows.length > 0;
+  return rows;
 }
 
 document.getElementById("filters").addEventListener("submit", (event) => {
