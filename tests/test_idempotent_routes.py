@@ -31,6 +31,7 @@ SAVES_NOTHING = {
     ("POST", "/auth/api-keys/{key_id}/revoke"): "writes the identity store (API keys are rows, not events)",
     ("POST", "/privacy/persons/{person_id}/consents"): "writes the vault's own store (consents are rows, not events)",
     ("POST", "/privacy/persons/{person_id}/erase"): "shreds the person's key in the vault's store; no event store",
+    ("POST", "/auth/invitations/{token}"): "creates the account in the identity store (rows, not events)",
 }
 
 def mutating_routes(product: Product) -> Iterator[tuple[tuple[str, str], Any]]:

@@ -30,3 +30,10 @@ CALL_ENDED = "Call.Ended"
 PRESENCE_MESSAGES = ("Presence.ClockedIn", "Presence.ClockedOut")
 CLOCKED_IN = PRESENCE_MESSAGES[0]
 SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")
+
+# sign-up and the volunteers' desk: the public sign-up form's vocabulary (the console renders the form from it).
+# A new consent text gets a new version, so each recorded consent names the words the person agreed to.
+JOIN_CONSENT_VERSION = "2026-12-v1"
+JOIN_ROLES = ("helpline", "outreach")  # a coordinator is made by a coordinator, not by a form
+JOIN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+JOIN_PARTS = ("morning", "afternoon", "evening", "night")

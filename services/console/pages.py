@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.calls import contract
 from services.console import figures, i18n
 from services.kernel.readmodel import ReadStore
 from services.projections import catalogue, ledger, transparency
@@ -118,6 +119,29 @@ def shifts_page(request: Request, lang: Lang = None) -> HTMLResponse:
 # (end of shifts and coverage)
 
 # sign-up and the volunteers' desk
+@router.get("/join")
+def join_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The public form to apply as a volunteer: no account needed."""
+    return _page(request, "join.html", lang, "join_title", consent_version=contract.JOIN_CONSENT_VERSION,
+                 roles=contract.JOIN_ROLES, days=contract.JOIN_DAYS, parts=contract.JOIN_PARTS)
+
+
+@router.get("/console/welcome")
+def welcome_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """An approved volunteer chooses their password through the one-time link (the token stays in the page)."""
+    return _page(request, "welcome.html", lang, "welcome_title")
+
+
+@router.get("/console/volunteers")
+def volunteers_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The coordinator's desk: applications to decide and the roster with filters."""
+    return _page(request, "volunteers.html", lang, "desk_title")
+
+
+@router.get("/console/volunteers/{volunteer_id}")
+def volunteer_page(request: Request, volunteer_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """One volunteer: roles, status, training, shifts, hours by week and the calls they handled."""
+    return _page(request, "volunteer.html", lang, "desk_volunteer_title", volunteer_id=str(volunteer_id))
 # (end of sign-up and the volunteers' desk)
 
 # live board

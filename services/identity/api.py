@@ -8,7 +8,7 @@ from ipaddress import ip_address
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 from pydantic.config import JsonDict
 
@@ -207,3 +207,16 @@ def _account(account: Account) -> AccountOut:
 def _key(key: ApiKey) -> KeyOut:
     return KeyOut(key_id=key.key_id, prefix=key.prefix, name=key.name, role=key.role,
                   created_by=key.created_by, created_at=key.created_at, revoked=key.revoked)
+
+
+# sign-up and the volunteers' desk: an approved volunteer sets their password through a one-time link
+class NewPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: SecretStr = Field(json_schema_extra=PASSWORD_SCHEMA)
+
+
+@router.post("/invitations/{token}", status_code=201)
+def accept_invitation(token: Annotated[str, Path(min_length=20, max_length=100)], body: NewPassword,
+                      identity: IdentityStore) -> AccountOut:
+    """Set the password of an invited volunteer's account; the link works once, before it expires."""
+    return _account(identity.accept_invitation(token, body.password.get_secret_value()))

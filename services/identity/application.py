@@ -18,16 +18,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.identity.domain import (
+    INVITATION_LIFETIME,
     KEY_PREFIX,
     MAX_PASSWORD,
     SESSION_LIFETIME,
     Account,
     Actor,
     ApiKey,
+    Invitation,
+    InvitationState,
     LastAdministrator,
     Role,
     Session,
     Unauthenticated,
+    check_invitation,
     check_key_role,
     check_password,
     check_role,
@@ -53,6 +57,10 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS sign_in_failures_by_time ON sign_in_failures (at)",
     "CREATE TABLE IF NOT EXISTS account_changes (change_id TEXT PRIMARY KEY, at TEXT NOT NULL,"
     " actor TEXT NOT NULL, subject TEXT NOT NULL, change TEXT NOT NULL, detail TEXT NOT NULL)",
+    # sign-up and the volunteers' desk: one-time links that let an approved volunteer set their password
+    "CREATE TABLE IF NOT EXISTS invitations (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL,"
+    " volunteer_id TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " expires_at TEXT NOT NULL, used_at TEXT)",
 )
 
 
@@ -226,6 +234,40 @@ class Identity:
         if row is None or not hmac.compare_digest(row["secret_hash"], _sha256(parts[2])):
             return None
         return Actor(kind="api_key", id=row["key_id"], name=row["name"], role=row["role"])
+
+    # --- invitations (sign-up and the volunteers' desk) ---------------------------------------------
+    def invite(self, email: str, volunteer_id: UUID, by: Actor) -> Invitation:
+        """A one-time link for an approved volunteer to set their password; only its sha256 is stored."""
+        email, token = _normal_email(email), secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ?", (email,)):
+                raise DomainError(f"an account for {email} already exists; change its role instead")
+            tx.execute("INSERT INTO invitations (token_hash, email, volunteer_id, created_by, created_at, expires_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)", (_sha256(token), email, str(volunteer_id), by.label,
+                                                     _iso(now), _iso(now + INVITATION_LIFETIME)))
+            self._record(tx, by, f"volunteer:{volunteer_id}", "invited", f"email={email}")
+        return Invitation(token, email, volunteer_id, now + INVITATION_LIFETIME)
+
+    def accept_invitation(self, token: str, password: str) -> Account:
+        """The volunteer's account, with the password they chose; the link works once, before it expires."""
+        check_password(password)
+        with self.store.transaction() as tx:
+            row = tx.one("SELECT * FROM invitations WHERE token_hash = ?", (_sha256(token),))
+            state = None if row is None else InvitationState(row["used_at"], datetime.fromisoformat(row["expires_at"]))
+            check_invitation(state, self.clock.now())
+            assert row is not None  # check_invitation refused a missing one
+            account_id = uuid.uuid4()
+            tx.execute("UPDATE invitations SET used_at = ? WHERE token_hash = ?", (self._now(), row["token_hash"]))
+            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ?", (row["email"],)):
+                raise DomainError(f"an account for {row['email']} already exists; sign in with it instead")
+            tx.execute(
+                "INSERT INTO accounts (account_id, email, password_hash, role, volunteer_id, disabled, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 0, ?)", (str(account_id), row["email"], self._hasher.hash(password),
+                                                  Role.VOLUNTEER.value, row["volunteer_id"], self._now()))
+            actor = Actor("invitation", row["volunteer_id"], row["email"], Role.VOLUNTEER.value)
+            self._record(tx, actor, f"account:{account_id}", "created", f"email={row['email']} role=volunteer")
+        return self.account(account_id)
 
     # --- trail ----------------------------------------------------------------------------------------
     def _record(self, tx: Tx, by: Actor, subject: str, change: str, detail: str) -> None:

@@ -164,3 +164,46 @@ def refuse_after(recent: list[datetime], limit: int, window: timedelta, now: dat
         unlock = recent[-1] + window
         wait = max(1, math.ceil((unlock - now).total_seconds()))
         raise TooManyAttempts(f"too many failed sign-ins for {whose}; try again in {wait} seconds", wait)
+
+
+# --- invitations (sign-up and the volunteers' desk) ---------------------------------------------------------
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationUnknown(DomainError):
+    """No invitation has this token (it was mistyped, or never issued)."""
+
+    status_code = 404
+
+
+class InvitationUsed(DomainError):
+    """The invitation already set a password: a link works once."""
+
+
+class InvitationExpired(DomainError):
+    """The invitation is older than its lifetime; a coordinator can send a new one."""
+
+    status_code = 410
+
+
+@dataclass(frozen=True)
+class Invitation:
+    token: str  # shown once, in the link handed to the volunteer; only its sha256 is stored
+    email: str
+    volunteer_id: UUID
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InvitationState:
+    used_at: str | None
+    expires_at: datetime
+
+
+def check_invitation(state: InvitationState | None, now: datetime) -> None:
+    if state is None:
+        raise InvitationUnknown("this invitation link is not valid; ask your coordinator for a new one")
+    if state.used_at is not None:
+        raise InvitationUsed("this invitation link was already used; sign in with the password you chose")
+    if now >= state.expires_at:
+        raise InvitationExpired("this invitation link has expired; ask your coordinator for a new one")

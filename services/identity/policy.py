@@ -130,6 +130,13 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/shifts/{shift_id}/edit"): (CO, None),
     # (end of shifts and coverage: data)
     # sign-up and the volunteers' desk: data
+    ("POST", "/applications"): ("public", None),
+    ("GET", "/applications"): (CO, None),
+    ("POST", "/applications/{application_id}/approve"): (CO, None),
+    ("POST", "/applications/{application_id}/decline"): (CO, None),
+    ("POST", "/auth/invitations/{token}"): ("public", None),
+    ("GET", "/console/api/volunteers"): (CO, None),
+    ("GET", "/console/api/volunteers/{volunteer_id}"): (CO, None),
     # (end of sign-up and the volunteers' desk: data)
     # live board: data
     # The state and its stream carry volunteer ids only (a viewer watches without names); names are CO's.
@@ -154,6 +161,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/shifts"): ("public", None),
     # (end of shifts and coverage: pages)
     # sign-up and the volunteers' desk: pages
+    ("GET", "/join"): ("public", None),
+    ("GET", "/console/welcome"): ("public", None),
+    ("GET", "/console/volunteers"): ("public", None),
+    ("GET", "/console/volunteers/{volunteer_id}"): ("public", None),
     # (end of sign-up and the volunteers' desk: pages)
     # live board: pages
     ("GET", "/console/now"): ("public", None),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.kernel.readmodel import ReadStore, Row
-from services.projections import call_stats, directory, volunteer_hours
+from services.projections import call_stats, desk_api, directory, volunteer_hours
 
 router = APIRouter()
 Period = Literal["week", "month"]
@@ -109,3 +109,7 @@ def _period(row: Row) -> PeriodHours:
     return PeriodHours(period=row["period"], shift_hours=int(row["shift_seconds"]) / 3600,
                        talk_hours=int(row["talk_seconds"]) / 3600, calls=int(row["calls"]),
                        training_hours=int(row["training_seconds"]) / 3600)
+
+
+# sign-up and the volunteers' desk: the desk's queries are served beside these
+router.include_router(desk_api.router)

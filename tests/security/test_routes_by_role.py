@@ -26,6 +26,9 @@ EXPECTED_PUBLIC = {
     ("GET", "/"), ("GET", "/console"), ("GET", "/console/login"), ("GET", "/console/campaigns"),
     ("GET", "/console/campaigns/{campaign_id}"), ("GET", "/console/calling"), ("GET", "/console/hours"),
     ("GET", "/console/auditor"),
+    # sign-up and the volunteers' desk: the public form and its application, the welcome page and its password
+    ("GET", "/join"), ("POST", "/applications"), ("GET", "/console/welcome"), ("POST", "/auth/invitations/{token}"),
+    ("GET", "/console/volunteers"), ("GET", "/console/volunteers/{volunteer_id}"),
 }
 # shifts and coverage: the week's page is an HTML shell too (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC |= {("GET", "/console/shifts")}

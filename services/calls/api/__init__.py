@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.calls.api import calls, directory, protocols, shifts, volunteers
+from services.calls.api import calls, directory, joining, protocols, shifts, volunteers
 
 router = APIRouter()
 for module in (volunteers, shifts, calls, protocols, directory):
     router.include_router(module.router)
+router.include_router(joining.router)  # sign-up and the volunteers' desk
 
 __all__ = ["router"]

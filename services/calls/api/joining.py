@@ -1,0 +1,146 @@
+"""Joining routes: the public sign-up form's application, and the coordinator's approval (with an invitation to the
+console) or decline. The public route is guarded by a per-address rate limit, a small body limit and a honeypot."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.calls import joining
+from services.calls.api.dependency import Calls
+from services.calls.domain.joining import CONSENT_VERSION
+from services.identity.api import client_address
+from services.identity.auth import CurrentUser, IdentityStore
+from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.idempotency import Once
+
+router = APIRouter(tags=["applications"])
+
+# A person applies once; a family on one home connection a few times. More from one address within the window is
+# a script: refused with 429 before the body is even read. Counted per process (the embedded default is one).
+APPLICATIONS_PER_ADDRESS = 5
+WINDOW = timedelta(hours=1)
+MAX_BODY = 8 * 1024  # the form's longest honest answer is far below this
+
+
+class TooManyApplications(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ApplicationTooLarge(InvalidInput):
+    status_code = 413
+
+
+class JoinLimiter:
+    """The recent application attempts of each client address (kept as a digest, not the address)."""
+
+    def __init__(self, limit: int = APPLICATIONS_PER_ADDRESS, window: timedelta = WINDOW) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, address: str, now: datetime) -> None:
+        key = hashlib.sha256(address.encode()).hexdigest()
+        with self._lock:
+            recent = self._seen.setdefault(key, deque())
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            if len(recent) >= self.limit:
+                wait = max(1, math.ceil((recent[0] + self.window - now).total_seconds()))
+                raise TooManyApplications(f"too many applications from this address; try again in {wait} seconds",
+                                          wait)
+            recent.append(now)
+
+
+async def _admitted(request: Request, calls: Calls, identity: IdentityStore) -> None:
+    """Refuse a flood from one address (429 with Retry-After), then a body larger than the form can send (413)."""
+    limiter: JoinLimiter | None = getattr(request.app.state, "join_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.join_limiter = JoinLimiter()
+    peer = request.client.host if request.client else None
+    address = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
+    limiter.admit(address, calls.clock.now())
+    if len(await request.body()) > MAX_BODY:
+        raise ApplicationTooLarge(f"the application is too large: at most {MAX_BODY} bytes are accepted")
+
+
+Admitted = Annotated[None, Depends(_admitted)]
+
+
+class NewApplication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    full_name: str = Field(min_length=2, max_length=120)
+    email: EmailStr = Field(max_length=254)
+    phone: str = Field(min_length=6, max_length=30, pattern=r"^\+?[0-9 ()./-]+$")
+    municipality: str = Field(min_length=2, max_length=80)
+    roles: list[str] = Field(min_length=1, max_length=2, description="helpline and/or outreach")
+    availability: list[str] = Field(min_length=1, max_length=28, description="e.g. mon-morning, sat-evening")
+    consent: bool = Field(description="the applicant agreed to the processing of their personal data")
+    consent_version: str = Field(max_length=40, description="the version of the consent text they read")
+    website: str = Field(default="", max_length=200, description="leave empty (a field people never see)")
+
+
+class ApplicationOut(BaseModel):
+    id: UUID
+    status: str
+
+
+class Decline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class InvitationOut(BaseModel):
+    link: str = Field(description="the one-time link that sets the password; hand it to the volunteer")
+    expires_at: datetime
+
+
+class ApprovalOut(BaseModel):
+    application_id: UUID
+    volunteer_id: UUID
+    invitation: InvitationOut
+
+
+@router.post("/applications", status_code=201)
+def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -> ApplicationOut:
+    """Apply to volunteer (public): contacts, town, roles wanted, weekly availability and consent."""
+    if body.website:
+        raise InvalidInput("this form was not filled in by a person; nothing was stored")
+    if not body.consent:
+        raise InvalidInput("consent: the application needs your consent to the processing of your personal data")
+    if body.consent_version != CONSENT_VERSION:
+        raise InvalidInput(f"consent_version: the consent text is now {CONSENT_VERSION}; reload the form and read it")
+    applicant = joining.Applicant(body.full_name.strip(), str(body.email), body.phone.strip())
+    application_id = joining.submit_application(calls, applicant, body.municipality, body.roles, body.availability,
+                                                body.consent_version, by=joining.APPLICANT, once=once)
+    return ApplicationOut(id=application_id, status="pending")
+
+
+@router.post("/applications/{application_id}/approve")
+def approve(application_id: UUID, coordinator: CurrentUser, calls: Calls, identity: IdentityStore,
+            once: Once) -> ApprovalOut:
+    """Approve: the applicant becomes a volunteer and gets a one-time link to set their console password."""
+    approval = joining.approve_application(calls, application_id, by=coordinator, once=once)
+    invitation = identity.invite(approval.email, approval.volunteer_id, coordinator)
+    return ApprovalOut(application_id=application_id, volunteer_id=approval.volunteer_id,
+                       invitation=InvitationOut(link=f"/console/welcome?token={invitation.token}",
+                                                expires_at=invitation.expires_at))
+
+
+@router.post("/applications/{application_id}/decline")
+def decline(application_id: UUID, body: Decline, coordinator: CurrentUser, calls: Calls, once: Once) -> ApplicationOut:
+    """Decline with a reason (kept in the privacy vault, not in events)."""
+    joining.decline_application(calls, application_id, body.reason, by=coordinator, once=once)
+    return ApplicationOut(id=application_id, status="declined")

@@ -1,0 +1,84 @@
+"""Joining use cases: a public application to volunteer, then a coordinator's approval or decline (get → act → save).
+
+The applicant's contacts go to the vault under the application's id with the consent they gave (and the version
+of the text they read); on approval the same contacts are copied under the new volunteer's id, so the volunteer
+is a person of their own in the vault, erasable on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from services.calls.application import CallsApplication
+from services.calls.domain.joining import (
+    Application,
+    ApplicationStatus,
+    parse_availability,
+    parse_municipality,
+    parse_wanted,
+)
+from services.calls.domain.shift import Presence
+from services.calls.domain.volunteer import Volunteer
+from services.identity.domain import Access, Actor
+from services.kernel.idempotency import PendingRequest
+
+# The purpose a consent to the sign-up form is recorded under, in the vault.
+CONSENT_PURPOSE = "volunteer_application"
+CONTACTS = ("full_name", "email", "phone")
+# Who records an applicant's own consent: the public form, for the person filling it in.
+APPLICANT = Actor(kind="public", id="join-form", name="join form", role="public")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    full_name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    application_id: UUID
+    volunteer_id: UUID
+    email: str  # where the invitation to the console goes
+
+
+def submit_application(calls: CallsApplication, applicant: Applicant, municipality: str, roles: list[str],
+                       availability: list[str], consent_version: str, *, by: Actor,
+                       once: PendingRequest | None = None) -> UUID:
+    """A pending application; the contacts and the consent to process them go to the vault, the rest in events."""
+    application = Application(parse_wanted(roles), parse_availability(availability),
+                              parse_municipality(municipality), consent_version, submitted_at=calls.clock.now())
+    contacts = {"full_name": applicant.full_name, "email": applicant.email, "phone": applicant.phone}
+    with calls.vault.new_people({application.id: contacts}, calls.name, calls.existing):
+        calls.vault.record_consent(application.id, CONSENT_PURPOSE, f"join form, text {consent_version}",
+                                   given_at=calls.clock.now(), by=by)
+        calls.save(application, once=once)
+    return application.id
+
+
+def approve_application(calls: CallsApplication, application_id: UUID, *, by: Actor,
+                        once: PendingRequest | None = None) -> Approval:
+    """Register the applicant as a volunteer with the roles they asked for; the application records who approved."""
+    application = calls.get(application_id, Application)
+    contacts = calls.vault.get(application_id, Access(by, f"approving application {application_id}"), CONTACTS)
+    volunteer = Volunteer(application.roles, registered_at=calls.clock.now())
+    application.approve(volunteer.id, by=by.id, at=calls.clock.now())
+    with calls.vault.new_people({volunteer.id: contacts}, calls.name, calls.existing):
+        calls.save(application, volunteer, Presence(volunteer.id), once=once)
+    return Approval(application_id, volunteer.id, contacts["email"])
+
+
+def decline_application(calls: CallsApplication, application_id: UUID, reason: str, *, by: Actor,
+                        once: PendingRequest | None = None) -> None:
+    """Decline with a reason, kept in the vault beside the applicant's contacts (it may describe them)."""
+    application = calls.get(application_id, Application)
+    application.decline(reason, by=by.id, at=calls.clock.now())
+    calls.vault.put_many({application_id: {"decline_reason": reason.strip()}}, merge=True)
+    calls.save(application, once=once)
+
+
+def application_status(calls: CallsApplication, application_id: UUID) -> ApplicationStatus:
+    status: ApplicationStatus = calls.get(application_id, Application).status
+    return status
