@@ -1,6 +1,7 @@
-"""The coordinator's desk read model, kept with the roster: applications to volunteer, each volunteer's status,
-town and last shift, their training sessions and the calls they handled. No personal data: the names and contacts
-are read from the vault by whoever is allowed, when the page shows them."""
+"""The coordinator's desk read model: applications to volunteer, the roster (its own copy, for the filters'
+joins) with each volunteer's status, town and last shift, their training sessions and the calls they handled. A
+read model of its own, so an installation that had the roster before catches up from the first event. No personal
+data: the names and contacts are read from the vault by whoever is allowed, when the page shows them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from services.kernel.messages import Message
-from services.kernel.readmodel import ReadStore, Row, Tx
+from services.kernel.readmodel import Projection, ReadStore, Row, Tx
+from services.projections import roster
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS desk_applications (application_id TEXT PRIMARY KEY, roles TEXT NOT NULL,"
@@ -28,6 +30,7 @@ SCHEMA = (
 
 
 def apply(tx: Tx, message: Message) -> None:
+    roster.apply(tx, message)
     handler = _HANDLERS.get(message.type)
     if handler is not None:
         handler(tx, message)
@@ -95,6 +98,8 @@ _HANDLERS: dict[str, Any] = {
     "Volunteer.TrainingRecorded": _trained, "Presence.ClockedIn": _clocked_in,
     "Call.Started": _call_started, "Call.Ended": _call_ended,
 }
+
+PROJECTION = Projection(name="desk", sources=("calls",), schema=roster.SCHEMA + SCHEMA, apply=apply)
 
 
 def utc(at: datetime) -> str:

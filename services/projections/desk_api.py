@@ -79,7 +79,7 @@ def list_applications(stores: Stores, vault: Vault, user: CurrentUser, status: A
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ApplicationItem]:
     """Applications to volunteer, oldest first, with the applicants' contacts (read from the vault)."""
     found = []
-    for row in desk.applications(stores["roster"], status, limit):
+    for row in desk.applications(stores["desk"], status, limit):
         contacts = _person(vault, row["application_id"], Access(user, "volunteer applications desk"))
         found.append(ApplicationItem(
             application_id=row["application_id"], full_name=contacts.get("full_name", ""),
@@ -97,7 +97,7 @@ def roster_page(stores: Stores, vault: Vault, user: CurrentUser, role: Volunteer
                 ) -> list[RosterItem]:
     """The roster with names, filtered by role, status, town and the last shift (who has not come since a day)."""
     since = None if no_shift_since is None else desk.utc(datetime.combine(no_shift_since, time(), ROME))
-    rows = desk.volunteers(stores["roster"], role, status, municipality, since)
+    rows = desk.volunteers(stores["desk"], role, status, municipality, since)
     return [_roster_item(r, _person(vault, r["volunteer_id"], Access(user, "volunteer roster"), ("full_name",)))
             for r in rows]
 
@@ -105,15 +105,15 @@ def roster_page(stores: Stores, vault: Vault, user: CurrentUser, role: Volunteer
 @router.get("/console/api/volunteers/{volunteer_id}", tags=["console"])
 def volunteer_page(volunteer_id: UUID, stores: Stores, vault: Vault, user: CurrentUser) -> VolunteerPage:
     """One volunteer: contacts, roles, status, town, training sessions and total, the calls they handled."""
-    row = desk.volunteer(stores["roster"], str(volunteer_id))
+    row = desk.volunteer(stores["desk"], str(volunteer_id))
     if row is None:
         raise NotFound(f"volunteer {volunteer_id} not found (they may not be projected yet)")
     person = _person(vault, str(volunteer_id), Access(user, "volunteer page"))
-    training = [TrainingSession(**t) for t in desk.training(stores["roster"], str(volunteer_id))]
+    training = [TrainingSession(**t) for t in desk.training(stores["desk"], str(volunteer_id))]
     return VolunteerPage(
         **_roster_item(row, person).model_dump(), email=person.get("email", ""), phone=person.get("phone", ""),
         training_hours=sum((t.hours for t in training), Decimal(0)), training=training,
-        calls=[HandledCall(**c) for c in desk.calls(stores["roster"], str(volunteer_id))])
+        calls=[HandledCall(**c) for c in desk.calls(stores["desk"], str(volunteer_id))])
 
 
 def _roster_item(row: dict[str, object], person: dict[str, str]) -> RosterItem:

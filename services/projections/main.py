@@ -14,6 +14,7 @@ from services.projections import (
     call_stats,
     campaign_progress,
     catalogue,
+    desk,
     directory,
     ledger,
     roster,
@@ -25,7 +26,7 @@ from services.projections.api import router
 PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
-    access_trail.PROJECTION, board.PROJECTION,
+    access_trail.PROJECTION, board.PROJECTION, desk.PROJECTION,
 )
 
 

@@ -1,11 +1,9 @@
-"""Volunteer roster read model: who is registered, with which roles (no personal data); with the coordinator's
-desk (services/projections/desk.py: applications, status, town, last shift, training, calls) in the same store."""
+"""Volunteer roster read model: who is registered, with which roles (no personal data)."""
 
 from __future__ import annotations
 
 from services.kernel.messages import Message
 from services.kernel.readmodel import Projection, ReadStore, Row, Tx
-from services.projections import desk
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS roster ("
@@ -20,10 +18,9 @@ def apply(tx: Tx, message: Message) -> None:
             "ON CONFLICT (volunteer_id) DO NOTHING",
             (message.aggregate_id, ",".join(message.data["roles"]), message.data["registered_at"]),
         )
-    desk.apply(tx, message)
 
 
-PROJECTION = Projection(name="roster", sources=("calls",), schema=SCHEMA + desk.SCHEMA, apply=apply)
+PROJECTION = Projection(name="roster", sources=("calls",), schema=SCHEMA, apply=apply)
 
 
 def volunteers(store: ReadStore, limit: int, after: str = "") -> list[Row]:

@@ -14,9 +14,11 @@ from services.calls.domain.volunteer import Role
 from services.campaigns.domain.contact import Plan
 from services.kernel.readmodel import Projection, ReadStore, apply_batch
 from services.projections import (
+    board,
     call_stats,
     campaign_progress,
     catalogue,
+    desk,
     directory,
     ledger,
     roster,
@@ -26,12 +28,14 @@ from services.projections import (
 from tests.projections.conftest import Calls, Campaigns, Donations, ReadModelOf, Sources, rome
 
 PROJECTIONS = [ledger.PROJECTION, transparency.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION,
-               campaign_progress.PROJECTION, catalogue.PROJECTION, roster.PROJECTION, directory.PROJECTION]
+               campaign_progress.PROJECTION, catalogue.PROJECTION, roster.PROJECTION, directory.PROJECTION,
+               board.PROJECTION, desk.PROJECTION]
 
 
 @pytest.fixture
 def history(calls: Calls, campaigns: Campaigns, donations: Donations) -> None:
-    """A Monday at the centre: Giulia and Marco take calls, Natale 2026 reaches two people, money comes and goes."""
+    """A Monday at the centre: Giulia and Marco take calls, Natale 2026 reaches two people, money comes and goes;
+    Luca clocks in on Wednesday."""
     giulia, marco = calls.volunteer(rome("2026-11-01 09:00")), calls.volunteer(rome("2026-11-01 09:00"), Role.OUTREACH)
     calls.clock_in(giulia, rome("2026-11-23 09:00"))
     calls.clock_in(marco, rome("2026-11-23 09:30"))
@@ -59,6 +63,8 @@ def history(calls: Calls, campaigns: Campaigns, donations: Donations) -> None:
                              quantity=3)
     coats.receive_goods(uuid4(), 2, rome("2026-11-25 10:00") + timedelta(hours=1))
     donations.save(coats)
+    luca = calls.volunteer(rome("2026-11-01 09:00"))
+    calls.clock_in(luca, rome("2026-11-25 08:00"))  # still on the board at the end of the history
 
 
 def tables(projection: Projection) -> list[str]:
