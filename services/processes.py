@@ -160,6 +160,7 @@ def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rebuild_queue(settings: Settings, _args: argparse.Namespace) -> int:
     """Composition-level: the campaigns index is rebuilt from campaigns' events and calls' presence messages."""
+    from services.calls.contract import PRESENCE_MESSAGES, SHIFT_MESSAGES
     from services.campaigns.application import CampaignsApplication
     from services.campaigns.dialer.rebuild import rebuild_queue
     from services.main import build
@@ -168,8 +169,7 @@ def _rebuild_queue(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         campaigns = product.services["campaigns"].application
         assert isinstance(campaigns, CampaignsApplication)
-        presence = product.feeds["calls"].messages(types={"Presence.ClockedIn", "Presence.ClockedOut",
-                                                          "Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled"})
+        presence = product.feeds["calls"].messages(types={*PRESENCE_MESSAGES, *SHIFT_MESSAGES})
         report = rebuild_queue(campaigns, presence=presence)
     finally:
         product.stop()

@@ -29,7 +29,7 @@ CALL_STARTED = "Call.Started"
 CALL_ENDED = "Call.Ended"
 PRESENCE_MESSAGES = ("Presence.ClockedIn", "Presence.ClockedOut")
 CLOCKED_IN = PRESENCE_MESSAGES[0]
-SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled")
+SHIFT_MESSAGES = ("Shift.Scheduled", "Shift.SignedUp", "Shift.SignUpCancelled", "Shift.Cancelled", "Shift.Edited")
 
 # sign-up and the volunteers' desk: the public sign-up form's vocabulary (the console renders the form from it).
 # A new consent text gets a new version, so each recorded consent names the words the person agreed to.

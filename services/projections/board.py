@@ -88,6 +88,11 @@ def _cancelled(tx: Tx, shift_id: str, _data: dict[str, Any]) -> None:
     tx.execute("UPDATE board_shift SET cancelled = 1 WHERE shift_id = ?", (shift_id,))
 
 
+def _edited(tx: Tx, shift_id: str, data: dict[str, Any]) -> None:
+    tx.execute("UPDATE board_shift SET starts_at = ?, ends_at = ?, capacity = ? WHERE shift_id = ?",
+               (_iso(data["starts_at"]), _iso(data["ends_at"]), int(data["capacity"]), shift_id))
+
+
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
@@ -102,7 +107,8 @@ _HANDLERS = {
     "Shift.Scheduled": _scheduled,
     "Shift.SignedUp": _taken(+1),
     "Shift.SignUpCancelled": _taken(-1),
-    "Shift.Cancelled": _cancelled,  # when slots can be cancelled (the shifts page's events)
+    "Shift.Cancelled": _cancelled,
+    "Shift.Edited": _edited,
 }
 
 PROJECTION = Projection(name="board", sources=("calls",), schema=SCHEMA, apply=apply)

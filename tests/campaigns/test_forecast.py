@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
 from services.calls.contract import SHIFT_MESSAGES
+from services.campaigns.dialer import queue
 from services.campaigns.dialer.rebuild import CALLS_TABLES, rebuild_queue
 from services.campaigns.forecast import Slot, from_schedule
+from services.kernel.readmodel import SqliteStore
 from services.main import Product
 from tests.campaigns.conftest import app_of, campaign_body, csv_file, launched
 
@@ -119,3 +122,22 @@ def test_shifts_before_the_campaign_starts_are_not_counted(client: TestClient, p
     body = client.get(f"/campaigns/{campaign_id}/forecast", params={"handle_seconds": 7200}).json()
     # Then no scheduled hour serves it yet
     assert (body["volunteer_hours"], body["scheduled_contacts"], body["exhausted_on"]) == ("0.00", 0, None)
+
+
+def test_a_cancelled_shift_leaves_the_forecast_and_an_edited_one_moves(tmp_path: Path) -> None:
+    """Given two outreach evenings with Giulia signed up to each, when one is cancelled and the other moved an hour
+    later, then the forecast's schedule has only the moved one, at its new hours."""
+    store = SqliteStore(str(tmp_path / "queue.db"))
+    store.create(queue.SCHEMA)
+    monday, tuesday = datetime(2026, 11, 23, 17, tzinfo=UTC), datetime(2026, 11, 24, 17, tzinfo=UTC)
+    with store.transaction() as tx:
+        for shift_id, starts in (("monday", monday), ("tuesday", tuesday)):
+            queue.note_shift(tx, shift_id, "Shift.Scheduled", {"role": "outreach", "starts_at": starts.isoformat(),
+                                                               "ends_at": (starts + timedelta(hours=2)).isoformat()})
+            queue.note_shift(tx, shift_id, "Shift.SignedUp", {"volunteer_id": "giulia"})
+        queue.note_shift(tx, "monday", "Shift.Cancelled", {})
+        queue.note_shift(tx, "tuesday", "Shift.Edited", {"starts_at": (tuesday + timedelta(hours=1)).isoformat(),
+                                                         "ends_at": (tuesday + timedelta(hours=3)).isoformat()})
+    slots = queue.scheduled_slots(store, "outreach", monday - timedelta(days=1), tuesday + timedelta(days=1))
+    assert [(queue.from_ms(int(s["starts_at"])), queue.from_ms(int(s["ends_at"])), s["volunteers"]) for s in slots] \
+        == [(tuesday + timedelta(hours=1), tuesday + timedelta(hours=3), 1)]

@@ -413,6 +413,13 @@ def note_shift(tx: Tx, shift_id: str, type_: str, data: dict[str, Any]) -> None:
     elif type_ == "Shift.SignUpCancelled":
         tx.execute("DELETE FROM shift_volunteers WHERE shift_id = ? AND volunteer_id = ?",
                    (shift_id, data["volunteer_id"]))
+    elif type_ == "Shift.Cancelled":  # its volunteers' hours are free again: the forecast no longer counts them
+        tx.execute("DELETE FROM shift_volunteers WHERE shift_id = ?", (shift_id,))
+        tx.execute("DELETE FROM shifts WHERE shift_id = ?", (shift_id,))
+    elif type_ == "Shift.Edited":
+        tx.execute("UPDATE shifts SET starts_at = ?, ends_at = ? WHERE shift_id = ?",
+                   (ms(datetime.fromisoformat(data["starts_at"])), ms(datetime.fromisoformat(data["ends_at"])),
+                    shift_id))
 
 
 def scheduled_slots(store: ReadStore, role: str, start: datetime, end: datetime) -> list[Row]:
