@@ -51,7 +51,7 @@ def signed_in(browser: Browser, server: Server, who: dict[str, str], lang: str) 
     page.locator("#email").fill(who["email"])
     page.locator("#password").fill(who["password"])
     page.locator("#password").press("Enter")
-    page.wait_for_url("**/console/hours**")
+    page.wait_for_url("**/console/now**")  # a coordinator lands on the live board
     return page
 
 
@@ -139,7 +139,7 @@ def test_three_people_apply_a_coordinator_approves_them_and_one_signs_in(
     luca.locator("#email").fill("luca@example.org")
     luca.locator("#password").fill("una-password-per-luca")
     luca.locator("#password").press("Enter")
-    luca.wait_for_url("**/console/calling**")
+    luca.wait_for_url("**/console/helpline**")  # he applied for the helpline only
     expect(luca.locator("#who")).to_contain_text("luca@example.org")
     # And the same link does not work twice
     luca.goto(links[1])

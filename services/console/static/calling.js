@@ -1,5 +1,5 @@
 // The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
-import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
+import { api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
 import { whyNoneText } from "./reasons.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,17 +70,6 @@ async function finish(disposition, callbackAt = null) {
   $("contact").hidden = true;
   $("pledge").reset();
   $("next").focus();
-}
-
-function guarded(action) {
-  return async (event) => {
-    event.preventDefault();
-    try {
-      await action(event);
-    } catch (error) {
-      flash(error.message, "error");
-    }
-  };
 }
 
 $("clock-in").addEventListener("click", guarded(async () => {

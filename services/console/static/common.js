@@ -43,6 +43,18 @@ export function flash(message, kind = "info") {
   box.hidden = false;
 }
 
+// A form's or button's handler that shows its error in the page instead of losing it in the console.
+export function guarded(action) {
+  return async (event) => {
+    event.preventDefault();
+    try {
+      await action(event);
+    } catch (error) {
+      flash(error.message, "error");
+    }
+  };
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {

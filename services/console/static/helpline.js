@@ -1,6 +1,6 @@
 // The volunteer's helpline screen: clock in, answer a call, find the caller's municipality, follow the protocol
 // step by step, redirect with the directory's numbers, take notes, end with an outcome; an open call resumes.
-import { api, el, flash, lang, locale, me, t, ZONE } from "./common.js";
+import { api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, call = null, protocol = null, place = null;
@@ -10,17 +10,6 @@ const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;  // the 
 const SERVICES = new Map(Object.entries(t).filter(([key]) => key.startsWith("cat_"))
   .map(([key, label]) => [label.toLowerCase(), key.slice(4).replace(/_/g, " ")]));
 const placeKey = (id) => `helpline-place-${id}`;  // the caller's municipality survives a reload of this tab
-
-function guarded(action) {
-  return async (event) => {
-    event.preventDefault();
-    try {
-      await action(event);
-    } catch (error) {
-      flash(error.message, "error");
-    }
-  };
-}
 
 function showPresence(presence) {
   const on = presence.clocked_in;

@@ -1,8 +1,21 @@
-// Sign in, then go where the role works.
+// Sign in, then go where the role works: a coordinator to the live board, a volunteer who only answers the
+// helpline to its screen (a volunteer who calls donors to the calling screen).
 import { api, flash, lang, t } from "./common.js";
 
-const HOME = { volunteer: "/console/calling", auditor: "/console/auditor", coordinator: "/console/hours",
+const HOME = { volunteer: "/console/calling", auditor: "/console/auditor", coordinator: "/console/now",
   viewer: "/console/hours" };
+
+async function homeOf(account) {
+  if (account.role === "volunteer" && account.volunteer_id) {
+    try {
+      const volunteer = await api("GET", `/volunteers/${account.volunteer_id}`);
+      if (volunteer.roles.includes("helpline") && !volunteer.roles.includes("outreach")) return "/console/helpline";
+    } catch {
+      // the calling screen then; it says what to do if the account cannot call
+    }
+  }
+  return HOME[account.role] || "/console/campaigns";
+}
 
 document.getElementById("login").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -10,8 +23,8 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   try {
     const session = await api("POST", "/auth/sign-in", { email: form.get("email"), password: form.get("password") });
     const next = new URLSearchParams(location.search).get("next");
-    const home = HOME[session.account.role] || "/console/campaigns";
-    location.href = `${next && next.startsWith("/") && !next.startsWith("//") ? next : home}?lang=${lang}`;
+    const home = next && next.startsWith("/") && !next.startsWith("//") ? next : await homeOf(session.account);
+    location.href = `${home}?lang=${lang}`;
   } catch (error) {
     flash(`${t.login_failed}: ${error.message}`, "error");
   }

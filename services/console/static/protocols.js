@@ -1,22 +1,11 @@
 // The protocol editor: read published versions (read-only), draft the next version or a new protocol (steps,
 // choices, redirect rules to directory categories), preview it as the volunteer will see it, publish it.
-import { api, el, flash, t } from "./common.js";
+import { api, el, flash, guarded, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;
 let protocols = [], editing = null;  // editing: the protocol whose next version is drafted; null for a new one
 let serial = 0;
-
-function guarded(action) {
-  return async (event) => {
-    event.preventDefault();
-    try {
-      await action(event);
-    } catch (error) {
-      flash(error.message, "error");
-    }
-  };
-}
 
 function stepsView(steps) {
   return el("ol", { class: "steps-read" }, ...steps.map((s) => el("li", {},
