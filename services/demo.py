@@ -16,6 +16,7 @@ import io
 import random
 import secrets
 import time as timer
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,11 +27,13 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from services.calls.application import CallsApplication
+from services.calls.domain.rota import DailySlot, Pattern
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.jobs import complete_ended_campaigns
 from services.donations.application import DonationsApplication
 from services.identity.domain import SYSTEM, SYSTEM_ACCESS
 from services.kernel.clock import Clock, FixedClock, ShiftedClock, SystemClock
+from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
 from services.main import Product, build
 
@@ -162,7 +165,20 @@ class Centre:
                 self._day(day, end)
             day += timedelta(days=1)
         self._close(end)
+        self._rota_ahead(end)
         return ", ".join(f"{n} {k}" for k, n in self.count.items())
+
+    def _rota_ahead(self, end: datetime) -> None:
+        """The next two weeks of the helpline, Monday to Saturday 10-15 and 15-20, partly signed up: the week and its
+        coverage have something to show, gaps included."""
+        self.clock.set(end)
+        slots = (DailySlot.parse("10:00", "15:00"), DailySlot.parse("15:00", "20:00"))
+        pattern = Pattern(end.astimezone(ROME).date() + timedelta(days=1), 2, (1, 2, 3, 4, 5, 6), slots, ROME)
+        for shift_id in self.calls.schedule_pattern(pattern, "helpline", 4):
+            for vid in self.rng.sample(self.volunteers, self.rng.choice((0, 1, 2, 3, 4))):
+                with suppress(DomainError):  # an inactive volunteer, or one already on a slot then
+                    self.calls.sign_up(shift_id, vid)
+            self.count["shifts"] += 1
 
     def _close(self, end: datetime) -> None:
         """The last acts, at the moment of making: payments due by now, the register checked today, and what
