@@ -203,7 +203,8 @@ class CallsApplication(ServiceApplication):
         found = [e for e in self._logged(str(volunteer_id), months_between(start, end))
                  if start <= e.started_at and (e.started_at < end or (up_to_now and e.started_at == end))
                  and (kind is None or e.direction == kind)]
-        page = [self._call_view(self.get(UUID(e.call_id), Call), notes=None) for e in found[offset:offset + limit]]
+        page = [self._call_view(c, notes=None)
+                for c in self.read_many([UUID(e.call_id) for e in found[offset:offset + limit]], Call)]
         return page, len(found)
 
     def open_call(self, volunteer_id: UUID, direction: str | None, access: Access) -> CallView | None:

@@ -42,6 +42,7 @@ class Gap:
 
 
 def rota(app: CallsApplication, role: Role) -> Rota:
+    """The role's rota, to act on (an empty one if the role has none yet)."""
     try:
         return app.get(Rota.create_id(role), Rota)
     except NotFound:
@@ -117,9 +118,10 @@ def listing(app: CallsApplication, start: datetime, end: datetime, role: Role | 
         ids = sorted((s, i) for i, (s, e) in held.items() if e > start and s < end)
     else:
         roles = [role] if role is not None else list(Role)
-        ids = sorted((s, i) for r in roles for s, _, i in rota(app, r).between(start, end))
+        rotas = app.read_many([Rota.create_id(r) for r in roles], Rota, skip_missing=True)
+        ids = sorted((s, i) for placed in rotas for s, _, i in placed.between(start, end))
     page = ids[offset:] if limit is None else ids[offset:offset + limit]
-    views = [_view(app.get(UUID(i), Shift)) for _, i in page]
+    views = [_view(s) for s in app.read_many([UUID(i) for _, i in page], Shift)]
     return [v for v in views if role is None or v.role == role]
 
 

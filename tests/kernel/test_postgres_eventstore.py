@@ -138,3 +138,15 @@ def test_a_save_of_many_events_stores_them_in_order_with_the_ids_it_returns(pg_s
 
     app.save_tracked(Counter("Epifania"), tracking=Tracking("calls", 41))
     assert app.tracked_position("calls") == 41
+
+
+def test_read_many_reads_in_bulk_and_shows_another_process_change(pg_settings: Settings) -> None:
+    here, there = sample_app(pg_settings), sample_app(pg_settings)
+    counters = [Counter(f"Natale {n}") for n in range(3)]
+    there.save(*counters)
+    ids = [c.id for c in reversed(counters)]
+    assert [c.label for c in here.read_many(ids, Counter)] == ["Natale 2", "Natale 1", "Natale 0"]
+    changed = there.get(counters[1].id, Counter)
+    changed.tick(4)
+    there.save(changed)
+    assert [c.ticks for c in here.read_many(ids, Counter)] == [0, 4, 0]
