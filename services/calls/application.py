@@ -7,9 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from services.calls import directory, week
+from services.calls import directory, indexes, week
 from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
 from services.calls.domain.call_log import (
@@ -34,8 +32,6 @@ from services.kernel.errors import DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
 from services.privacy.application import PrivacyVault
-
-_PROTOCOL_CREATED = get_topic(getattr(Protocol, "Created"))  # noqa: B009  # the library makes the class
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -263,7 +259,7 @@ class CallsApplication(ServiceApplication):
     def create_protocol(self, name: str, steps: list[dict[str, Any]], *, once: PendingRequest | None = None) -> UUID:
         protocol = Protocol.create(name, created_at=self.clock.now())
         protocol.publish(steps, published_at=self.clock.now())
-        self.save(protocol, once=once)
+        self.save(protocol, indexes.protocol_index_with(self, protocol.id), once=once)
         return protocol.id
 
     def publish_protocol(self, protocol_id: UUID, steps: list[dict[str, Any]], *,
@@ -277,16 +273,9 @@ class CallsApplication(ServiceApplication):
         return self.get(protocol_id, Protocol).published(version)
 
     def protocols(self) -> list[ProtocolSummary]:
-        """Every protocol with its published versions, by name. Protocols are few (a handful per centre): they
-        are found by their creation events in the store's log."""
-        found: list[ProtocolSummary] = []
-        start: int | None = 1
-        while start is not None:
-            batch = self.recorder.select_notifications(start, 500, topics=(_PROTOCOL_CREATED,))
-            for notification in batch:
-                p = self.get(UUID(str(notification.originator_id)), Protocol)
-                found.append(ProtocolSummary(p.id, p.name, len(p.versions)))
-            start = batch[-1].id + 1 if len(batch) == 500 else None
+        """Every protocol with its published versions, by name, found through the protocol index."""
+        found = [ProtocolSummary(p.id, p.name, len(p.versions))
+                 for p in self.read_many(indexes.listed_protocols(self), Protocol)]
         return sorted(found, key=lambda p: (p.name.casefold(), str(p.id)))
 
     def record_answers(self, call_id: UUID, protocol_id: UUID, version: int, answers: dict[str, str], *,

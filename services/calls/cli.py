@@ -1,4 +1,4 @@
-"""`angeli directory import FILE.csv`: the directory import command from the shell."""
+"""`angeli directory import FILE.csv` and `angeli calls backfill`: the calls service's commands from the shell."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from services.calls import indexes
 from services.calls.application import CallsApplication
-from services.calls.main import build
+from services.calls.main import SOURCE, build
 from services.kernel.clock import SystemClock
 from services.kernel.errors import DomainError
+from services.kernel.eventstore import event_store_env
 from services.kernel.settings import Settings
 from services.privacy.main import open_vault
 
@@ -25,6 +27,17 @@ def add_commands(commands: Any) -> None:
     )
     load.add_argument("file", type=Path, help="the CSV file")
     load.set_defaults(command=_import)
+    calls = commands.add_parser("calls", help="calls service administration").add_subparsers(
+        title="calls commands", metavar="CALLS_COMMAND")
+    backfill = calls.add_parser(
+        "backfill", help="put shifts, calls and protocols stored before their indexes on them",
+        description="Read the calls service's stored events and add every live shift to its role's rota, every "
+        "call to its volunteer's call log of the month and every protocol to the protocol index, where they are "
+        "missing (data stored by versions before these indexes: otherwise absent from GET /shifts, the coverage, "
+        "GET /calls, the helpline's resume and GET /protocols). Items already indexed are skipped: running it "
+        "again changes nothing. It runs by itself once at the first start of a store that needs it; safe while "
+        "the product runs.")
+    backfill.set_defaults(command=_backfill)
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
@@ -44,3 +57,17 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     for row in report.errors:
         print(f"{args.file}:{row.line}: {row.reason}")
     return 1 if report.errors else 0
+
+
+def _backfill(settings: Settings, _args: argparse.Namespace) -> int:
+    vault = open_vault(settings)
+    # Not through the service's build, which would run the backfill once itself before this command could report it.
+    calls = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=SystemClock())
+    try:
+        done = indexes.backfill_and_record(calls)
+    finally:
+        calls.close()
+        vault.store.close()
+    print(f"{done.shifts_placed} shifts placed on their rota, {done.calls_logged} calls added to their call log, "
+          f"{done.protocols_listed} protocols added to the protocol index")
+    return 0

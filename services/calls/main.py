@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from services.calls import indexes
 from services.calls.api import router
 from services.calls.application import CallsApplication
 from services.calls.jobs import jobs
@@ -12,9 +15,13 @@ from services.kernel.wiring import Service
 from services.privacy.application import PrivacyVault
 
 SOURCE = "calls"
+log = logging.getLogger(__name__)
 
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock)
+    done = indexes.backfill_once(application)  # shifts, calls and protocols stored before their indexes
+    if done is not None:
+        log.info("calls: indexes backfilled once for this store: %s", done)
     return Service(name=SOURCE, application=application, router=router,
                    jobs=jobs(application, vault))
