@@ -10,6 +10,15 @@ The data goes in through the use cases (patterns, single slots, sign-ups, clock-
 measures any version of the code: run it with PYTHONPATH on a worktree of main for the baseline.
 
 Run: `.venv/bin/python -m bench.console_pages [--slots 1000] [--volunteers 200] [--runs 30] [--browser-runs 8]`
+
+Measured 2026-12-02 on the shared 2-core machine (busy: other test runs alongside, so figures wander by 2x between
+runs), three rounds alternating the baseline (main at 61383ea, from a git worktree) and the bulk read with its
+cache; medians over the rounds of each round's p50, and the range of the per-round ratios new/baseline:
+  GET /shifts, the week's 1,000 slots   290 ms -> 42 ms   (0.07-0.17)
+  GET /shifts/coverage, 14 days         228 ms -> 43 ms   (0.06-0.23)
+  /console/shifts usable (1,000 drawn)  1,458 ms -> 1,114 ms (0.58-0.85): the rest is the page drawing 1,000 slots
+  /console/shifts first byte, load event, /console/now (first byte, load, usable): not changed by it (ratios 0.4-1.6
+  from run to run, noise). /console/now is usable at ~1.3-1.6 s, waiting for the board's names.
 """
 
 from __future__ import annotations
@@ -77,7 +86,9 @@ def fill_week(calls: CallsApplication, clock: FixedClock, monday: date, slots: i
 
 
 def timed_get(web: httpx.Client, path: str, runs: int) -> tuple[list[float], list[float]]:
-    """Time to first byte and to the whole body, in seconds, `runs` times."""
+    """Time to first byte and to the whole body, in seconds, `runs` times (after one request not counted: the
+    first compiles the page's template and fills the caches)."""
+    web.get(path)
     first, whole = [], []
     for _ in range(runs):
         started = time.perf_counter()
