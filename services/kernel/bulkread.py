@@ -104,7 +104,7 @@ class ReadCache:
                 aggregate = self.mapper.to_domain_event(event).mutate(aggregate)  # type: ignore[attr-defined]
             held[aggregate_id] = aggregate
         with self._lock:
-            for aggregate_id in versions:
+            for aggregate_id in (i for i in wanted if i in versions):  # the last asked is kept longest
                 self._aggregates[aggregate_id] = held[aggregate_id]
                 self._aggregates.move_to_end(aggregate_id)
             while len(self._aggregates) > self.size:
