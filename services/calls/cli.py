@@ -1,4 +1,4 @@
-"""`angeli directory import FILE.csv` and `angeli calls backfill`: the calls service's commands from the shell."""
+"""`angeli directory import FILE.csv`: the directory import command from the shell."""
 
 from __future__ import annotations
 
@@ -17,16 +17,7 @@ from services.privacy.main import open_vault
 
 
 def add_commands(commands: Any) -> None:
-    directory = commands.add_parser("directory", help="useful numbers per municipality").add_subparsers(
-        title="directory commands", metavar="DIRECTORY_COMMAND")
-    load = directory.add_parser(
-        "import", help="import a CSV of istat_code, municipality, category, number",
-        description="Import useful numbers (UTF-8, comma or semicolon, first line naming the columns). "
-        "Valid rows are added in one transaction; each bad row is printed with its line and reason. "
-        "Exit 0 when every row was valid, 1 when some were reported, 2 when the file is unreadable.",
-    )
-    load.add_argument("file", type=Path, help="the CSV file")
-    load.set_defaults(command=_import)
+    # `angeli calls backfill`: the indexes' backfill (services.calls.indexes).
     calls = commands.add_parser("calls", help="calls service administration").add_subparsers(
         title="calls commands", metavar="CALLS_COMMAND")
     backfill = calls.add_parser(
@@ -38,6 +29,16 @@ def add_commands(commands: Any) -> None:
         "again changes nothing. It runs by itself once at the first start of a store that needs it; safe while "
         "the product runs.")
     backfill.set_defaults(command=_backfill)
+    directory = commands.add_parser("directory", help="useful numbers per municipality").add_subparsers(
+        title="directory commands", metavar="DIRECTORY_COMMAND")
+    load = directory.add_parser(
+        "import", help="import a CSV of istat_code, municipality, category, number",
+        description="Import useful numbers (UTF-8, comma or semicolon, first line naming the columns). "
+        "Valid rows are added in one transaction; each bad row is printed with its line and reason. "
+        "Exit 0 when every row was valid, 1 when some were reported, 2 when the file is unreadable.",
+    )
+    load.add_argument("file", type=Path, help="the CSV file")
+    load.set_defaults(command=_import)
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
