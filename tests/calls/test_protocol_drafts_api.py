@@ -39,7 +39,7 @@ def test_discard_and_an_unfinished_draft(client: TestClient) -> None:
     half = {"revision": None, "steps": [{"key": "nuovo", "question": "", "redirect_to": "health"}]}
     assert client.put(f"/protocols/{protocol}/draft", json=half).status_code == 200
     unfinished = client.post(f"/protocols/{protocol}/draft/publish", json={"revision": 1})
-    assert unfinished.status_code == 409 and "not finished" in unfinished.json()["detail"]
+    assert unfinished.status_code == 422 and "not finished" in unfinished.json()["detail"]
     discarded = client.delete(f"/protocols/{protocol}/draft", params={"revision": 1},
                               headers={"Idempotency-Key": "discard-1"})
     assert discarded.status_code == 204

@@ -39,8 +39,9 @@ class DraftConflict(DomainError):
     """The draft changed (saved again, discarded or published) since the editor loaded it."""
 
 
-class DraftNotFinished(DomainError):
-    """The draft fails a version's full check (an empty question, a half-written redirect): finish it first."""
+class DraftNotFinished(InvalidInput):
+    """The draft to publish fails a version's full check (an empty question, a half-written redirect): 422, as
+    publishing those steps directly would be; 409 stays for a draft changed since it was loaded."""
 
 
 class NoDraft(NotFound):
