@@ -134,6 +134,37 @@ def test_coordinators_share_a_draft_a_stale_save_is_refused_and_the_finished_dra
 
 
 @pytest.mark.slow
+def test_a_draft_discarded_by_another_editor_is_said_and_the_editor_starts_again(
+        browser: Browser, server: Server, artifacts: Path) -> None:
+    api = server.api
+    api.post("/auth/accounts", json={"email": "chiara@angeli.example", "password": PASSWORD, "role": "coordinator"})
+    protocol = api.post("/protocols", json={**PROTOCOL, "name": "Ascolto notturno"}).json()["id"]
+    saved = api.put(f"/protocols/{protocol}/draft", json={"revision": None, "steps": PROTOCOL["steps"]}).json()
+    for lang, width in [("en", 1280), ("it", 390)]:
+        page = sign_in(browser, server, "chiara@angeli.example", lang, width, "/console/protocols")
+        expect(page.locator("body[data-ready]")).to_be_attached()
+        page.locator("#pick").select_option(label="Ascolto notturno")
+        expect(page.locator("#draft-next")).to_have_text(TEXTS[lang]["open"])
+        page.locator("#draft-next").click()
+        expect(page.locator("#draft-state")).to_contain_text(saved["saved_by"].split(":", 1)[1])
+        assert api.delete(f"/protocols/{protocol}/draft", params={"revision": saved["revision"]}).status_code == 204
+        page.locator("#steps > li").first.locator("[name=question]").fill("Per che cosa chiama?")
+        page.locator("#draft button[type=submit]").click()  # publishing saves first: refused, nothing published
+        expect(page.locator("#conflict")).to_contain_text("Your changes are not saved" if lang == "en"
+                                                          else "Le tue modifiche non sono salvate")
+        expect(page.locator("#start-over")).to_be_focused()
+        expect(page.locator("#load-saved")).to_be_hidden()
+        page.screenshot(path=str(artifacts / f"protocols-draft-gone-{lang}-{width}.png"), full_page=True)
+        page.keyboard.press("Enter")
+        expect(page.locator("#draft-state")).to_contain_text(TEXTS[lang]["new"])
+        expect(page.locator("#conflict")).to_be_hidden()
+        page.locator("#save-draft").click()
+        expect(page.locator("#draft-state")).to_contain_text("chiara@angeli.example")
+        saved = api.get(f"/protocols/{protocol}/draft").json()
+        page.close()
+    assert api.get(f"/protocols/{protocol}").json()["version"] == 1
+
+@pytest.mark.slow
 def test_a_volunteer_without_the_helpline_role_is_told_why_and_sees_no_drafts(
         browser: Browser, server: Server, artifacts: Path) -> None:
     api = server.api
