@@ -603,6 +603,11 @@ LABELS: dict[str, dict[str, str]] = {
               "di volontario non ha. Chiedi a un coordinatore di aggiungerlo.",
         "en": "Answering helpline calls needs the helpline role, which your volunteer record does not have. Ask a "
               "coordinator to add it."},
+    "call_no_outreach_role": {
+        "it": "Per chiamare i donatori serve il ruolo «chiamate in uscita», che la tua scheda di volontario non ha. "
+              "Chiedi a un coordinatore di aggiungerlo.",
+        "en": "Calling donors needs the outreach role, which your volunteer record does not have. Ask a coordinator "
+              "to add it."},
     # (end of protocols)
 }
 

@@ -1,7 +1,8 @@
 """The protocol editor's drafts in Chromium: coordinator Chiara starts the next version's draft and saves it
 unfinished; Anna saves over it meanwhile, so Chiara's next save is refused with the reason and she loads Anna's;
 publishing an unfinished draft is refused, finishing and publishing makes the next read-only version; a draft is
-discarded. A volunteer without the helpline role is told why on the helpline screen, and sees no drafts.
+discarded. A volunteer without the helpline role is told why on the helpline screen, and sees no drafts; one
+without the outreach role is told why on the calling screen.
 Screenshots at 1280 and 390 px, Italian and English."""
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def test_a_draft_discarded_by_another_editor_is_said_and_the_editor_starts_again
     assert api.get(f"/protocols/{protocol}").json()["version"] == 1
 
 @pytest.mark.slow
-def test_a_volunteer_without_the_helpline_role_is_told_why_and_sees_no_drafts(
+def test_a_volunteer_without_a_calls_role_is_told_why_and_sees_no_drafts(
         browser: Browser, server: Server, artifacts: Path) -> None:
     api = server.api
     marco = api.post("/volunteers", json={"full_name": "Marco Bianchi", "phone": "+39 02 5550 9876",
@@ -187,5 +188,17 @@ def test_a_volunteer_without_the_helpline_role_is_told_why_and_sees_no_drafts(
         expect(page.locator("#draft-buttons")).to_be_hidden()
         expect(page.locator("#draft-status")).to_be_hidden()
         expect(page.locator("#flash")).to_be_hidden()
+        page.close()
+    # And a helpline volunteer without the outreach role is told why the calling screen is not theirs
+    paolo = api.post("/volunteers", json={"full_name": "Paolo Verdi", "phone": "+39 02 5550 4321",
+                                          "email": "paolo@example.org", "roles": ["helpline"]}).json()["id"]
+    assert api.post("/auth/accounts", json={"email": "paolo@angeli.example", "password": PASSWORD,
+                                            "role": "volunteer", "volunteer_id": paolo}).status_code == 201
+    for lang, width in [("it", 1280), ("en", 390)]:
+        page = sign_in(browser, server, "paolo@angeli.example", lang, width, "/console/calling")
+        expect(page.locator("#wrong-role-text")).to_contain_text(
+            "serve il ruolo «chiamate in uscita»" if lang == "it" else "needs the outreach role")
+        expect(page.locator("#calling")).to_be_hidden()
+        page.screenshot(path=str(artifacts / f"calling-no-role-{lang}-{width}.png"), full_page=True)
         page.close()
 
