@@ -99,7 +99,7 @@ function draftSteps() {
 
 function changed() {
   dirty = true;
-  $("draft-state").textContent = `${t.pr_unsaved} ${saved}`.trim();
+  if (editing) $("draft-state").textContent = `${t.pr_unsaved} ${saved}`.trim();
 }
 
 // Open the draft form: the steps of a saved draft (`draft`), or of the latest version for a draft not saved yet.
@@ -181,6 +181,8 @@ $("draft-new").addEventListener("click", () => {
   $("name").focus();
 });
 $("steps").addEventListener("input", changed);
+$("name").addEventListener("input", changed);
+window.addEventListener("beforeunload", (event) => { if (dirty) event.preventDefault(); });  // the browser asks
 $("add-step").addEventListener("click", () => {
   const item = stepEditor();
   $("steps").append(item);
