@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from services.calls import directory, protocol_drafts, week
+from services.calls import directory, week
 from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition, require_call_role
 from services.calls.domain.call_log import (
@@ -27,6 +27,7 @@ from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Volunteer, parse_roles, parse_status
+from services.calls.protocol_drafts import DraftView, discard_draft, draft_of, publish_draft, save_draft
 from services.calls.views import CallView, MunicipalityView, PresenceView, ProtocolSummary, ShiftView, VolunteerView
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
@@ -158,11 +159,11 @@ class CallsApplication(ServiceApplication):
     def start_call(self, volunteer_id: UUID, direction: str, campaign_id: UUID | None,
                    contact_id: UUID | None, *, once: PendingRequest | None = None) -> UUID:
         presence = self._presence(volunteer_id)
+        require_call_role(volunteer_id, parse_direction(direction), self.get(volunteer_id, Volunteer).roles)
         if not presence.clocked_in:
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
-        kind = parse_direction(direction)
-        require_call_role(volunteer_id, kind, self.get(volunteer_id, Volunteer).roles)
-        call = Call.start(volunteer_id, kind, campaign_id, contact_id, presence.shift_id, started_at=self.clock.now())
+        call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
+                          started_at=self.clock.now())
         log = self._call_log(str(volunteer_id), month_of(call.started_at))
         log.log(call.id, call.direction.value, call.started_at)
         self.save(call, log, once=once)
@@ -273,21 +274,21 @@ class CallsApplication(ServiceApplication):
         self.save(protocol, once=once)
         return version
 
-    def protocol_draft(self, protocol_id: UUID) -> protocol_drafts.DraftView | None:
-        return protocol_drafts.draft(self, protocol_id)
+    def protocol_draft(self, protocol_id: UUID) -> DraftView | None:
+        return draft_of(self, protocol_id)
 
     def save_protocol_draft(self, protocol_id: UUID, steps: list[dict[str, Any]], loaded: int | None, *,
                             by: Actor, once: PendingRequest | None = None) -> int:
         """Save the next version's draft over the revision the editor loaded (None: a new draft)."""
-        return protocol_drafts.save(self, protocol_id, steps, loaded, by=by, once=once)
+        return save_draft(self, protocol_id, steps, loaded, by=by, once=once)
 
     def discard_protocol_draft(self, protocol_id: UUID, loaded: int, *, by: Actor,
                                once: PendingRequest | None = None) -> None:
-        protocol_drafts.discard(self, protocol_id, loaded, by=by, once=once)
+        discard_draft(self, protocol_id, loaded, by=by, once=once)
 
     def publish_protocol_draft(self, protocol_id: UUID, loaded: int, *, by: Actor,
                                once: PendingRequest | None = None) -> int:
-        return protocol_drafts.publish(self, protocol_id, loaded, by=by, once=once)
+        return publish_draft(self, protocol_id, loaded, by=by, once=once)
 
     def protocol(self, protocol_id: UUID, version: int | None = None) -> ProtocolVersion:
         return self.get(protocol_id, Protocol).published(version)

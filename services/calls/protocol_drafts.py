@@ -29,7 +29,7 @@ class DraftView:
     saved_by: str
 
 
-def draft(app: CallsApplication, protocol_id: UUID) -> DraftView | None:
+def draft_of(app: CallsApplication, protocol_id: UUID) -> DraftView | None:
     """The protocol's draft, or None when nobody is writing one."""
     protocol = app.get(protocol_id, Protocol)
     d = protocol.draft
@@ -39,7 +39,7 @@ def draft(app: CallsApplication, protocol_id: UUID) -> DraftView | None:
                      d.saved_at, d.saved_by)
 
 
-def save(app: CallsApplication, protocol_id: UUID, steps: list[dict[str, Any]], loaded: int | None, *, by: Actor,
+def save_draft(app: CallsApplication, protocol_id: UUID, steps: list[dict[str, Any]], loaded: int | None, *, by: Actor,
          once: PendingRequest | None) -> int:
     protocol = app.get(protocol_id, Protocol)
     revision = protocol.save_draft(steps, loaded, saved_at=app.clock.now(), saved_by=by.label)
@@ -47,14 +47,14 @@ def save(app: CallsApplication, protocol_id: UUID, steps: list[dict[str, Any]], 
     return revision
 
 
-def discard(app: CallsApplication, protocol_id: UUID, loaded: int, *, by: Actor,
+def discard_draft(app: CallsApplication, protocol_id: UUID, loaded: int, *, by: Actor,
             once: PendingRequest | None) -> None:
     protocol = app.get(protocol_id, Protocol)
     protocol.discard_draft(loaded, discarded_at=app.clock.now(), discarded_by=by.label)
     app.save(protocol, once=once)
 
 
-def publish(app: CallsApplication, protocol_id: UUID, loaded: int, *, by: Actor,
+def publish_draft(app: CallsApplication, protocol_id: UUID, loaded: int, *, by: Actor,
             once: PendingRequest | None) -> int:
     protocol = app.get(protocol_id, Protocol)
     version = protocol.publish_draft(loaded, published_at=app.clock.now(), published_by=by.label)
