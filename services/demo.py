@@ -203,7 +203,7 @@ class Centre:
         ids = []
         for i in range(max(4, round(50 * self.scale))):
             name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
-            roles = ["coordinator", "helpline"] if i in (1, 2, 3) else ["helpline", "outreach"]
+            roles = ["coordinator", "helpline", "outreach"] if i in (1, 2, 3) else ["helpline", "outreach"]
             vid = self.calls.register_volunteer(name, f"+39 02 555{i:05d}", f"volontario{i}@angeli.example", roles)
             self.calls.record_training(vid, "Formazione iniziale", Decimal(6), day - timedelta(days=10))
             ids.append(vid)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from services.calls import directory, indexes, week
 from services.calls.directory import ImportReport
-from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
+from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition, require_call_role
 from services.calls.domain.call_log import (
     CallLog,
     InvalidCallQuery,
@@ -25,6 +25,7 @@ from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
 from services.calls.domain.volunteer import Volunteer, parse_roles, parse_status
+from services.calls.protocol_drafts import DraftView, discard_draft, draft_of, publish_draft, save_draft
 from services.calls.views import CallView, MunicipalityView, PresenceView, ProtocolSummary, ShiftView, VolunteerView
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
@@ -154,6 +155,7 @@ class CallsApplication(ServiceApplication):
     def start_call(self, volunteer_id: UUID, direction: str, campaign_id: UUID | None,
                    contact_id: UUID | None, *, once: PendingRequest | None = None) -> UUID:
         presence = self._presence(volunteer_id)
+        require_call_role(volunteer_id, parse_direction(direction), self.get(volunteer_id, Volunteer).roles)
         if not presence.clocked_in:
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
         call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
@@ -268,6 +270,22 @@ class CallsApplication(ServiceApplication):
         version = protocol.publish(steps, published_at=self.clock.now())
         self.save(protocol, once=once)
         return version
+
+    def protocol_draft(self, protocol_id: UUID) -> DraftView | None:
+        return draft_of(self, protocol_id)
+
+    def save_protocol_draft(self, protocol_id: UUID, steps: list[dict[str, Any]], loaded: int | None, *,
+                            by: Actor, once: PendingRequest | None = None) -> int:
+        """Save the next version's draft over the revision the editor loaded (None: a new draft)."""
+        return save_draft(self, protocol_id, steps, loaded, by=by, once=once)
+
+    def discard_protocol_draft(self, protocol_id: UUID, loaded: int, *, by: Actor,
+                               once: PendingRequest | None = None) -> None:
+        discard_draft(self, protocol_id, loaded, by=by, once=once)
+
+    def publish_protocol_draft(self, protocol_id: UUID, loaded: int, *, by: Actor,
+                               once: PendingRequest | None = None) -> int:
+        return publish_draft(self, protocol_id, loaded, by=by, once=once)
 
     def protocol(self, protocol_id: UUID, version: int | None = None) -> ProtocolVersion:
         return self.get(protocol_id, Protocol).published(version)

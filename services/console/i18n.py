@@ -312,8 +312,12 @@ LABELS: dict[str, dict[str, str]] = {
     "pr_preview": {"it": "Anteprima", "en": "Preview"},
     "pr_preview_title": {"it": "Come la vedrà il volontario", "en": "As the volunteer will see it"},
     "pr_publish": {"it": "Pubblica", "en": "Publish"},
-    "pr_publish_help": {"it": "La bozza resta in questa pagina finché non la pubblichi.",
-                        "en": "The draft stays on this page until you publish it."},
+    "pr_publish_help": {"it": "La bozza è salvata per tutti: esperti e coordinatori la vedono e la continuano, i "
+                              "volontari vedono solo le versioni pubblicate. Può restare incompleta (una domanda "
+                              "vuota, un indirizzamento a metà), ma si pubblica solo completa.",
+                        "en": "The draft is saved for everyone: experts and coordinators see it and carry it on, "
+                              "volunteers see published versions only. It may stay unfinished (an empty question, a "
+                              "half-written redirect), but only a finished draft is published."},
     "pr_published": {"it": "Pubblicato", "en": "Published"},
     "cat_health": {"it": "sanità", "en": "health"},
     "cat_social_services": {"it": "servizi sociali", "en": "social services"},
@@ -560,6 +564,51 @@ LABELS: dict[str, dict[str, str]] = {
     "now_role_coordinator": {"it": "coordinamento", "en": "coordination"},
     "now_no_names": {"it": "I nomi sono visibili ai coordinatori.", "en": "Names are shown to coordinators."},
     # (end of live board)
+    # protocols
+    "pr_save_draft": {"it": "Salva la bozza", "en": "Save draft"},
+    "pr_discard": {"it": "Scarta la bozza", "en": "Discard draft"},
+    "pr_discard_confirm": {"it": "Scartare la bozza? Nessuno potrà più riaprirla.",
+                           "en": "Discard the draft? Nobody will be able to open it again."},
+    "pr_discarded": {"it": "Bozza scartata", "en": "Draft discarded"},
+    "pr_open_draft": {"it": "Apri la bozza", "en": "Open the draft"},
+    "pr_draft_saved": {"it": "Bozza salvata il {at} da {by} (revisione {revision}).",
+                       "en": "Draft saved on {at} by {by} (revision {revision})."},
+    "pr_draft_in_progress": {"it": "Bozza della versione {version} in corso: salvata il {at} da {by}.",
+                             "en": "Draft of version {version} in progress: saved on {at} by {by}."},
+    "pr_no_draft": {"it": "Nessuna bozza in corso.", "en": "No draft in progress."},
+    "pr_unsaved": {"it": "Modifiche non ancora salvate.", "en": "Changes not saved yet."},
+    "pr_new_draft": {"it": "Bozza nuova, non ancora salvata.", "en": "New draft, not saved yet."},
+    "pr_saved_ok": {"it": "Bozza salvata", "en": "Draft saved"},
+    "pr_conflict": {"it": "Qualcuno ha salvato la bozza dopo che l'hai aperta. {state} Le tue modifiche non sono "
+                          "salvate: copia quello che ti serve, poi carica la bozza salvata.",
+                    "en": "Someone saved the draft after you opened it. {state} Your changes are not saved: copy "
+                          "what you need, then load the saved draft."},
+    "pr_conflict_gone": {"it": "La bozza che avevi aperto è stata scartata o pubblicata. Le tue modifiche non sono "
+                               "salvate: copia quello che ti serve, poi ricomincia dall'ultima versione.",
+                         "en": "The draft you opened was discarded or published. Your changes are not saved: copy "
+                               "what you need, then start again from the latest version."},
+    "pr_load_saved": {"it": "Carica la bozza salvata", "en": "Load the saved draft"},
+    "pr_start_over": {"it": "Ricomincia dall'ultima versione", "en": "Start again from the latest version"},
+    "pr_based_on_old": {"it": "Nel frattempo è stata pubblicata la versione {latest}: questa bozza parte dalla "
+                              "versione {based_on}.",
+                        "en": "Version {latest} was published meanwhile: this draft starts from version {based_on}."},
+    "pr_new_help": {"it": "Un protocollo nuovo nasce quando pubblichi la sua prima versione; da lì le sue bozze "
+                          "sono salvate per tutti.",
+                    "en": "A new protocol is created when you publish its first version; from then on its drafts "
+                          "are saved for everyone."},
+    "pr_editors_only": {"it": "Puoi leggere le versioni pubblicate; le bozze sono degli esperti e dei coordinatori.",
+                        "en": "You can read the published versions; drafts are for experts and coordinators."},
+    "hl_no_helpline_role": {
+        "it": "Per rispondere alle chiamate della linea d'ascolto serve il ruolo «linea d'ascolto», che la tua scheda "
+              "di volontario non ha. Chiedi a un coordinatore di aggiungerlo.",
+        "en": "Answering helpline calls needs the helpline role, which your volunteer record does not have. Ask a "
+              "coordinator to add it."},
+    "call_no_outreach_role": {
+        "it": "Per chiamare i donatori serve il ruolo «chiamate in uscita», che la tua scheda di volontario non ha. "
+              "Chiedi a un coordinatore di aggiungerlo.",
+        "en": "Calling donors needs the outreach role, which your volunteer record does not have. Ask a coordinator "
+              "to add it."},
+    # (end of protocols)
 }
 
 

@@ -144,6 +144,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/api/board/events"): (f"{CO} {VI}", None),
     ("GET", "/console/api/board/names"): (CO, None),
     # (end of live board: data)
+    # protocols: data
+    # Drafts are their editors' (coordinators; experts are coordinators until an expert role exists): a helpline
+    # volunteer reads published versions only.
+    ("GET", "/protocols/{protocol_id}/draft"): (CO, None),
+    ("PUT", "/protocols/{protocol_id}/draft"): (CO, None),
+    ("DELETE", "/protocols/{protocol_id}/draft"): (CO, None),
+    ("POST", "/protocols/{protocol_id}/draft/publish"): (CO, None),
+    # (end of protocols: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),

@@ -46,7 +46,7 @@ def test_a_page_is_1_to_100_calls_from_offset_0() -> None:
 
 def test_calls_are_listed_newest_first_by_kind_and_the_open_one_is_found(calls: CallsApplication,
                                                                         clock: FixedClock) -> None:
-    giulia = register(calls)
+    giulia = register(calls, roles=("helpline", "outreach"))
     calls.clock_in(giulia)
     first = calls.start_call(giulia, "inbound", None, None)
     clock.advance(timedelta(minutes=10))

@@ -33,7 +33,8 @@ def test_every_route_taking_a_time_refuses_a_year_out_of_range_and_stores_nothin
     paid = client.post(f"/pledges/{pledge}/payments", json={"amount": "20.00", "method": "cash",
                                                             "reference": "R-1"}).json()["payment_id"]
     volunteer = client.post("/volunteers", json={"full_name": "Marco Bianchi", "phone": "+39 02 5550 1234",
-                                                 "email": "marco@example.org", "roles": ["outreach"]}).json()["id"]
+                                                 "email": "marco@example.org", "roles": ["outreach", "helpline"]}
+                            ).json()["id"]
     assert client.post(f"/volunteers/{volunteer}/clock-in", json={}).status_code == 200
     call = client.post("/calls", json={"volunteer_id": volunteer, "direction": "inbound"}).json()["id"]
     launched(client)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.calls.api import calls, directory, joining, protocols, shifts, volunteers
+from services.calls.api import calls, directory, joining, protocol_drafts, protocols, shifts, volunteers
 
 router = APIRouter()
 for module in (volunteers, shifts, calls, protocols, directory):
     router.include_router(module.router)
 router.include_router(joining.router)  # sign-up and the volunteers' desk
+router.include_router(protocol_drafts.router)  # protocols: drafts of the next version
 
 __all__ = ["router"]

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.calls.contract import Disposition
 from services.calls.domain.protocol import ProtocolVersion
+from services.calls.domain.volunteer import Role
 from services.kernel.errors import DomainError, InvalidInput
 
 
@@ -51,6 +52,25 @@ class StepAlreadyAnswered(DomainError):
 
 class NoRedirectHere(DomainError):
     pass
+
+
+class CallRoleNotHeld(DomainError):
+    """The volunteer lacks the role this kind of call needs (as a shift of another role is refused: 409)."""
+
+
+# The role a call needs: an inbound call is the helpline's, an outbound one a campaign's (outreach shifts).
+ROLE_FOR = {Direction.INBOUND: Role.HELPLINE, Direction.OUTBOUND: Role.OUTREACH}
+
+
+def require_call_role(volunteer_id: UUID, direction: Direction, roles: tuple[Role, ...]) -> None:
+    """A volunteer takes a call only with the role its kind needs: the helpline's for inbound, outreach for
+    outbound."""
+    needed = ROLE_FOR[direction]
+    if needed not in roles:
+        kind = "an inbound (helpline) call" if direction is Direction.INBOUND else "an outbound (campaign) call"
+        held = ", ".join(r.value for r in roles) or "none"
+        raise CallRoleNotHeld(f"volunteer {volunteer_id} lacks the {needed.value} role needed to take {kind} "
+                              f"(roles held: {held}); a coordinator can give it")
 
 
 def parse_direction(direction: str) -> Direction:

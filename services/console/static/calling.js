@@ -137,6 +137,13 @@ async function start() {
     $("calling").hidden = true;
     return;
   }
+  if (!(await api("GET", `/volunteers/${volunteerId}`)).roles.includes("outreach")) {  // the server would refuse
+    $("wrong-role-text").textContent = t.call_no_outreach_role;
+    $("wrong-role").querySelector("a").hidden = true;  // signed in as themselves: another account is not the fix
+    $("wrong-role").hidden = false;
+    $("calling").hidden = true;
+    return;
+  }
   await loadCampaigns();
   campaign = campaigns.get($("campaign").value) || null;
   showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));

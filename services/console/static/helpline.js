@@ -220,6 +220,13 @@ async function start() {
     $("helpline").hidden = true;
     return;
   }
+  if (!(await api("GET", `/volunteers/${volunteerId}`)).roles.includes("helpline")) {  // the server would refuse
+    $("wrong-role-text").textContent = t.hl_no_helpline_role;
+    $("wrong-role").querySelector("a").hidden = true;  // signed in as themselves: another account is not the fix
+    $("wrong-role").hidden = false;
+    $("helpline").hidden = true;
+    return;
+  }
   await loadProtocols();
   const open = await api("GET", `/volunteers/${volunteerId}/open-call?kind=inbound`);
   if (open) await showCall(open);
