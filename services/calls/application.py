@@ -12,7 +12,6 @@ from eventsourcing.utils import get_topic
 from services.calls import directory, week
 from services.calls.directory import ImportReport
 from services.calls.domain.call import Call, NoRedirectHere, parse_direction, parse_disposition
-from services.calls.domain.caller import InvalidCallerNumber, landline_area, parse_caller_number
 from services.calls.domain.call_log import (
     CallLog,
     InvalidCallQuery,
@@ -23,6 +22,7 @@ from services.calls.domain.call_log import (
     month_of,
     months_between,
 )
+from services.calls.domain.caller import InvalidCallerNumber, landline_area, parse_caller_number
 from services.calls.domain.directory import (
     Municipality,
     municipality_id,
