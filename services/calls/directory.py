@@ -82,7 +82,8 @@ def import_directory(calls: CallsApplication, raw: bytes, *, commit: bool = True
     rows, errors = read_directory_csv(raw)
     touched: dict[str, Municipality] = {}
     created: set[str] = set()
-    lines = [ImportLine(e.line, "rejected", e.reason) for e in errors]
+    lines = [ImportLine(e.line, "rejected", e.reason, *(e.cells if isinstance(e, RejectedRow) else ()))
+             for e in errors]
     added = already = 0
     for row in rows:
         municipality = touched.get(row.istat_code) or _listed_or_new(calls, row, created)
@@ -152,12 +153,20 @@ def _name_the_columns(missing: str, header: list[str]) -> str:
     return f"the first line must name the columns {', '.join(_COLUMNS)}; {missing} is missing (got {header})"
 
 
+@dataclass(frozen=True)
+class RejectedRow(Problem):
+    """A line with an error, and its cells as the file wrote them (for the report)."""
+
+    cells: tuple[str, str, str, str] = ("", "", "", "")
+
+
 def _parse(line: int, cell: Callable[[str], str], names: dict[str, str]) -> DirectoryRow | Problem:
     try:
         row = _row(line, cell)
         _same_name(row, names)
     except InvalidInput as error:
-        return Problem(line, error.message)
+        istat, municipality, category, number = (cell(column)[:120] for column in _COLUMNS)
+        return RejectedRow(line, error.message, (istat, municipality, category, number))
     return row
 
 
