@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import phonenumbers
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
@@ -20,7 +21,21 @@ def _store(request: Request) -> ReadStore:
 
 class ListedNumber(BaseModel):
     category: str
-    number: str
+    number: str = Field(description="E.164 for a full number (for tel: links), the digits for a short one")
+    display: str = Field(description="as people write it, e.g. 02 8578 1")
+
+
+def readable(number: str) -> str:
+    """'+390285781' -> '02 8578 1' (an Italian number), international format otherwise; a short number as is."""
+    if not number.startswith("+"):
+        return number
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return number
+    national = phonenumbers.region_code_for_number(parsed) == "IT"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class ListedMunicipality(BaseModel):
@@ -52,5 +67,7 @@ def list_municipalities(
     following = offset + len(found)
     return DirectoryPage(
         municipalities=[ListedMunicipality(istat_code=m["istat_code"], name=m["name"],
-                                           numbers=[ListedNumber(**n) for n in m["numbers"]]) for m in found],
+                                           numbers=[ListedNumber(category=n["category"], number=n["number"],
+                                                                display=readable(n["number"]))
+                                                   for n in m["numbers"]]) for m in found],
         total=total, offset=offset, limit=limit, next_offset=following if following < total else None)

@@ -53,7 +53,7 @@ def test_preview_then_import_then_the_same_file_again(client: TestClient, produc
     assert [x["outcome"] for x in again["lines"]][:3] == ["unchanged"] * 3  # type: ignore[attr-defined]
     page = listing(client, product, q="CANTU")
     assert page["municipalities"] == [{"istat_code": "013041", "name": "Cantù", "numbers": [
-        {"category": "health", "number": "+39031799111"}]}]
+        {"category": "health", "number": "+39031799111", "display": "031 799111"}]}]
     assert listing(client, product, category="civil protection")["total"] == 1
     assert listing(client, product, q="0151")["municipalities"][0]["name"] == "Milano"  # type: ignore[index]
 
@@ -72,7 +72,7 @@ def test_edits_with_clear_errors_and_nothing_stored_on_a_bad_request(client: Tes
     created = post(client, "/directory/municipalities", {"istat_code": "058091", "name": "Roma",
                                                          "numbers": [{"category": "sanità", "number": "06 6710 1"}]},
                    201)
-    assert created["numbers"] == [{"category": "health", "number": "+390667101"}]
+    assert created["numbers"] == [{"category": "health", "number": "+390667101", "display": "06 67101"}]
     for body, status, words in [
         ({"istat_code": "58091", "name": "Roma"}, 422, "pattern"),
         ({"istat_code": "058091", "name": "Roma"}, 409, "already in the directory"),
@@ -86,10 +86,10 @@ def test_edits_with_clear_errors_and_nothing_stored_on_a_bad_request(client: Tes
         assert response.status_code == status and words in response.text, response.text
     assert post(client, "/directory/municipalities/058091/rename", {"name": "Roma Capitale"})["name"] == "Roma Capitale"
     added = post(client, "/directory/municipalities/058091/numbers", {"category": "emergency", "number": "112"})
-    assert {"category": "emergency", "number": "112"} in added["numbers"]
+    assert {"category": "emergency", "number": "112", "display": "112"} in added["numbers"]
     removed = post(client, "/directory/municipalities/058091/numbers/remove",
                    {"category": "health", "number": "06 6710 1"})
-    assert removed["numbers"] == [{"category": "emergency", "number": "112"}]
+    assert removed["numbers"] == [{"category": "emergency", "number": "112", "display": "112"}]
     assert client.post("/directory/municipalities/058091/numbers/remove",
                        json={"category": "health", "number": "06 6710 1"}).status_code == 404
     assert client.post("/directory/municipalities/001272/numbers",
@@ -97,7 +97,7 @@ def test_edits_with_clear_errors_and_nothing_stored_on_a_bad_request(client: Tes
     assert client.post("/directory/municipalities/058091/rename", json={"name": ""}).status_code == 422
     page = listing(client, product)
     assert page["municipalities"] == [{"istat_code": "058091", "name": "Roma Capitale", "numbers": [
-        {"category": "emergency", "number": "112"}]}]
+        {"category": "emergency", "number": "112", "display": "112"}]}]
     assert [c["key"] for c in client.get("/directory/categories").json()][:3] == [
         "health", "social services", "civil protection"]
 

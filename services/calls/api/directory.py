@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.calls.api.dependency import Calls
 from services.calls.directory import MAX_BYTES, ImportReport
-from services.calls.domain.directory import CATEGORIES
+from services.calls.domain.directory import CATEGORIES, readable
 from services.calls.views import MunicipalityView
 from services.kernel.errors import InvalidInput
 from services.kernel.idempotency import Once
@@ -49,7 +49,8 @@ class ImportReportOut(BaseModel):
 
 class NumberOut(BaseModel):
     category: str
-    number: str
+    number: str = Field(description="E.164 for a full number (for tel: links), the digits for a short one")
+    display: str = Field(description="as people write it, e.g. 02 8578 1")
 
 
 class MunicipalityOut(BaseModel):
@@ -102,7 +103,7 @@ def _report(report: ImportReport) -> ImportReportOut:
 
 def _municipality(view: MunicipalityView) -> MunicipalityOut:
     return MunicipalityOut(istat_code=view.istat_code, name=view.name,
-                           numbers=[NumberOut(category=c, number=n) for c, n in view.numbers])
+                           numbers=[NumberOut(category=c, number=n, display=readable(n)) for c, n in view.numbers])
 
 
 @router.post("/directory/imports")

@@ -10,6 +10,7 @@ import unicodedata
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import phonenumbers
 from eventsourcing.domain import Aggregate, event
 
 from services.kernel.errors import InvalidInput, NotFound
@@ -55,6 +56,16 @@ def parse_name(name: str) -> str:
     if not 1 <= len(tidy) <= 120:
         raise InvalidDirectoryEntry(f"municipality must be 1 to 120 characters, got {name!r}")
     return tidy
+
+
+def readable(number: str) -> str:
+    """A listed number as people write it: '+390285781' -> '02 8578 1'; a short number (118) as it is."""
+    if not number.startswith("+"):
+        return number
+    parsed = phonenumbers.parse(number)
+    national = phonenumbers.region_code_for_number(parsed) == "IT"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def parse_category(name: str) -> str:

@@ -7,7 +7,7 @@ const EDITORS = ["coordinator", "administrator"], READERS = [...EDITORS, "volunt
 const MAX_BYTES = 5_000_000, SHOWN_LINES = 1000, PAGE = 20;
 const category = (key) => t[`cat_${key.replace(/ /g, "_")}`] || key;
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[name]);
-let editor = false, next = null, checked = null;
+let editor = false, next = null, checked = null, total = 0;
 
 function categorySelect(id) {
   const select = el("select", { id, name: "category" });
@@ -17,16 +17,16 @@ function categorySelect(id) {
 
 function numberItem(m, n) {
   const item = el("li", { class: "row wrap" },
-    el("span", { class: "grow" }, el("strong", {}, category(n.category)), " ", n.number),
-    el("a", { href: `tel:${n.number}`, class: "button tel", "aria-label": `${t.hl_call} ${n.number}` }, t.hl_call));
+    el("span", { class: "grow" }, el("strong", {}, category(n.category)), " ", n.display || n.number),
+    el("a", { href: `tel:${n.number}`, class: "button tel", "aria-label": `${t.hl_call} ${n.display || n.number}` }, t.hl_call));
   if (editor) {
     const remove = el("button", { type: "button", class: "danger" }, t.dir_remove);
-    remove.setAttribute("aria-label", `${t.dir_remove} ${n.number} (${category(n.category)}) · ${m.name}`);
+    remove.setAttribute("aria-label", `${t.dir_remove} ${n.display || n.number} (${category(n.category)}) · ${m.name}`);
     remove.addEventListener("click", guarded(async () => {
-      if (!confirm(fill(t.dir_confirm_remove, { number: n.number, category: category(n.category), name: m.name }))) return;
+      if (!confirm(fill(t.dir_confirm_remove, { number: n.display || n.number, category: category(n.category), name: m.name }))) return;
       const changed = await api("POST", `/directory/municipalities/${m.istat_code}/numbers/remove`,
         { category: n.category, number: n.number });
-      redraw(changed, `${t.dir_removed}: ${n.number}`);
+      redraw(changed, `${t.dir_removed}: ${n.display || n.number}`);
     }));
     item.append(remove);
   }
@@ -81,8 +81,13 @@ function entry(m, open = false) {
 function redraw(m, message, open = false, focusId = null) {
   const old = $(`m-${m.istat_code}`);
   const fresh = entry(m, open);
-  if (old) old.replaceWith(fresh);
-  else $("results").prepend(fresh);
+  if (old) {
+    old.replaceWith(fresh);
+  } else {  // a new municipality: first in the list, and counted
+    $("results").prepend(fresh);
+    total += 1;
+    $("found").textContent = fill(t.dir_found, { n: total });
+  }
   flash(message, "ok");
   (focusId ? $(focusId) : $(`m-${m.istat_code}-title`)).focus();
 }
@@ -96,7 +101,8 @@ async function search(more = false) {
   else $("results").replaceChildren(...items);
   next = page.next_offset;
   $("more").hidden = next === null;
-  $("found").textContent = page.total ? fill(t.dir_found, { n: page.total }) : t.dir_nothing;
+  total = page.total;
+  $("found").textContent = total ? fill(t.dir_found, { n: total }) : t.dir_nothing;
   return page;
 }
 
@@ -116,9 +122,11 @@ function showReport(report, committed) {
   const outcome = (o) => (o === "imported" && !committed ? t.dir_outcome_to_import : t[`dir_outcome_${o}`]);
   $("report-lines").tBodies[0].replaceChildren(...report.lines.slice(0, SHOWN_LINES).map((line) =>
     el("tr", { class: line.outcome },
-      el("td", { class: "num" }, line.line), el("td", {}, el("span", { class: `badge ${line.outcome}` }, outcome(line.outcome))),
-      el("td", {}, line.municipality ? `${line.municipality} (${line.istat_code})` : ""),
-      el("td", {}, line.category ? category(line.category) : ""), el("td", {}, line.number), el("td", {}, line.reason))));
+      el("th", { scope: "row", class: "num", "data-label": t.dir_line }, line.line),
+      el("td", {}, el("span", { class: `badge ${line.outcome}` }, outcome(line.outcome))),
+      el("td", { "data-label": t.hl_municipality }, line.municipality ? `${line.municipality} (${line.istat_code})` : ""),
+      el("td", { "data-label": t.dir_service }, line.category ? category(line.category) : ""),
+      el("td", { "data-label": t.dir_number }, line.number), el("td", { class: "reason" }, line.reason))));
   $("report-cut").hidden = report.lines.length <= SHOWN_LINES;
   $("report-cut").textContent = fill(t.dir_lines_shown, { n: SHOWN_LINES });
   $("report").hidden = false;
