@@ -132,3 +132,15 @@ def test_an_inbound_call_with_the_callers_number_names_its_area(client: TestClie
     bad = client.post("/calls", json={"volunteer_id": giulia, "direction": "inbound", "caller_number": "02 1"})
     assert bad.status_code == 422 and "not a valid phone number" in bad.json()["detail"]
     assert client.get(f"/calls?volunteer_id={giulia}").json()["total"] == 2  # nothing stored by the bad request
+
+
+def test_the_listing_pages_by_name(client: TestClient, product: Product) -> None:
+    for istat, name in [("058091", "Roma"), ("001272", "Torino"), ("048017", "Firenze")]:
+        post(client, "/directory/municipalities", {"istat_code": istat, "name": name}, 201)
+    first = listing(client, product, limit="2")
+    assert [m["name"] for m in first["municipalities"]] == ["Firenze", "Roma"]  # type: ignore[attr-defined]
+    assert (first["total"], first["next_offset"]) == (3, 2)
+    last = listing(client, product, limit="2", offset="2")
+    assert [m["name"] for m in last["municipalities"]] == ["Torino"]  # type: ignore[attr-defined]
+    assert last["next_offset"] is None
+    assert client.get("/directory/municipalities", params={"limit": "0"}).status_code == 422
