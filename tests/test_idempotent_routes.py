@@ -87,3 +87,6 @@ def _passes_once(code: Callable[..., Any] | ast.AST) -> bool:
 
 def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+
+# directory: the import's preview reads the file and the directory, and stores nothing
+SAVES_NOTHING[("POST", "/directory/imports/preview")] = "reports what an import would do; stores nothing"

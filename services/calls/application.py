@@ -20,7 +20,14 @@ from services.calls.domain.call_log import (
     month_of,
     months_between,
 )
-from services.calls.domain.directory import Municipality, municipality_id
+from services.calls.domain.caller import InvalidCallerNumber, landline_area, parse_caller_number
+from services.calls.domain.directory import (
+    Municipality,
+    municipality_id,
+    parse_category,
+    parse_istat,
+    parse_name,
+)
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
@@ -36,6 +43,10 @@ from services.privacy.application import PrivacyVault
 
 
 class VolunteerNotClockedIn(DomainError):
+    pass
+
+
+class MunicipalityAlreadyListed(DomainError):
     pass
 
 
@@ -153,16 +164,26 @@ class CallsApplication(ServiceApplication):
     # Calls
 
     def start_call(self, volunteer_id: UUID, direction: str, campaign_id: UUID | None,
-                   contact_id: UUID | None, *, once: PendingRequest | None = None) -> UUID:
+                   contact_id: UUID | None, *, caller_number: str | None = None,
+                   once: PendingRequest | None = None) -> UUID:
+        """Start a call; an inbound call's caller number (personal data) goes to the vault under the call's id."""
+        kind = parse_direction(direction)
+        number = parse_caller_number(caller_number) if caller_number is not None else None
+        if number is not None and kind.value != "inbound":
+            raise InvalidCallerNumber("caller_number is for inbound calls; an outbound call names its contact")
         presence = self._presence(volunteer_id)
         require_call_role(volunteer_id, parse_direction(direction), self.get(volunteer_id, Volunteer).roles)
         if not presence.clocked_in:
             raise VolunteerNotClockedIn(f"volunteer {volunteer_id} is not clocked in; clock in before taking calls")
-        call = Call.start(volunteer_id, parse_direction(direction), campaign_id, contact_id, presence.shift_id,
+        call = Call.start(volunteer_id, kind, campaign_id, contact_id, presence.shift_id,
                           started_at=self.clock.now())
         log = self._call_log(str(volunteer_id), month_of(call.started_at))
         log.log(call.id, call.direction.value, call.started_at)
-        self.save(call, log, once=once)
+        if number is None:
+            self.save(call, log, once=once)
+        else:
+            with self.vault.new_people({call.id: {"caller_number": number}}, self.name, self.existing):
+                self.save(call, log, once=once)
         return call.id
 
     def _call_log(self, volunteer_id: str, month: str) -> CallLog:
@@ -235,26 +256,31 @@ class CallsApplication(ServiceApplication):
         call = self._call_of_actor(call_id, by)
         call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
         if notes:
-            # Notes may identify a caller: they live in the vault under the call's id, never in events.
-            self.vault.put(call.id, {"notes": notes})
+            # Notes may identify a caller: they live in the vault under the call's id, never in events (beside
+            # the caller's number, when the call came with one: merged, not replaced).
+            self.vault.put_many({call.id: {"notes": notes}}, merge=True)
         self.save(call, once=once)
 
     def call(self, call_id: UUID, access: Access) -> CallView:
         """The call, its notes read from the vault for `access`."""
         c = self.get(call_id, Call)
-        return self._call_view(c, self._notes(c.id, access))
+        private = self._private(c.id, access)
+        number = private.get("caller_number")
+        return self._call_view(c, private.get("notes"), number, landline_area(number) if number else None)
 
     @staticmethod
-    def _call_view(c: Call, notes: str | None) -> CallView:
+    def _call_view(c: Call, notes: str | None, caller_number: str | None = None,
+                   caller_area: str | None = None) -> CallView:
         return CallView(c.id, c.volunteer_id, c.direction.value, c.campaign_id, c.contact_id, c.shift_id,
                         c.started_at, c.connected_at, c.ended_at, c.disposition.value if c.disposition else None,
-                        c.protocol, dict(c.answers), tuple(c.redirects), notes)
+                        c.protocol, dict(c.answers), tuple(c.redirects), notes, caller_number, caller_area)
 
-    def _notes(self, call_id: UUID, access: Access) -> str | None:
+    def _private(self, call_id: UUID, access: Access) -> dict[str, str]:
+        """The call's notes and caller number from the vault (none when never written, or erased)."""
         try:
-            return self.vault.get(call_id, access, fields=("notes",)).get("notes")
-        except LookupError:  # no notes were written, or they were erased
-            return None
+            return self.vault.get(call_id, access, fields=("notes", "caller_number"))
+        except LookupError:
+            return {}
 
     # Protocols
 
@@ -321,6 +347,52 @@ class CallsApplication(ServiceApplication):
     def import_directory(self, raw: bytes, *, once: PendingRequest | None = None) -> ImportReport:
         """Add every valid row in one save; rows with errors are reported by line and not imported."""
         return directory.import_directory(self, raw, once=once)
+
+    def preview_directory_import(self, raw: bytes) -> ImportReport:
+        """What importing the file would do, line by line; nothing is stored."""
+        return directory.import_directory(self, raw, commit=False)
+
+    def list_municipality(self, istat_code: str, name: str, numbers: list[tuple[str, str]], *,
+                          once: PendingRequest | None = None) -> MunicipalityView:
+        """A municipality new to the directory, with its first numbers (category, number), in one save."""
+        code = parse_istat(istat_code)
+        try:
+            listed = self.get(municipality_id(code), Municipality)
+        except NotFound:
+            pass
+        else:
+            raise MunicipalityAlreadyListed(f"ISTAT code {code} is already in the directory as {listed.name!r}; "
+                                            "edit it instead")
+        municipality = Municipality(code, parse_name(name), listed_at=self.clock.now())
+        for category, number in numbers:
+            municipality.add_number(parse_category(category), directory.normalise_number(number),
+                                    added_at=self.clock.now())
+        self.save(municipality, once=once)
+        return self.municipality(code)
+
+    def rename_municipality(self, istat_code: str, name: str, *,
+                            once: PendingRequest | None = None) -> MunicipalityView:
+        municipality = self._municipality(parse_istat(istat_code))
+        if municipality.rename(parse_name(name), renamed_at=self.clock.now()):
+            self.save(municipality, once=once)
+        return self.municipality(istat_code)
+
+    def add_directory_number(self, istat_code: str, category: str, number: str, *,
+                             once: PendingRequest | None = None) -> MunicipalityView:
+        """Add a number under a category; the same number already listed there changes nothing."""
+        municipality = self._municipality(parse_istat(istat_code))
+        kind, normalised = parse_category(category), directory.normalise_number(number)
+        if municipality.add_number(kind, normalised, added_at=self.clock.now()):
+            self.save(municipality, once=once)
+        return self.municipality(istat_code)
+
+    def remove_directory_number(self, istat_code: str, category: str, number: str, *,
+                                once: PendingRequest | None = None) -> MunicipalityView:
+        municipality = self._municipality(parse_istat(istat_code))
+        municipality.remove_number(parse_category(category), directory.normalise_number(number),
+                                   removed_at=self.clock.now())
+        self.save(municipality, once=once)
+        return self.municipality(istat_code)
 
     def municipality(self, istat_code: str) -> MunicipalityView:
         m = self._municipality(istat_code)

@@ -1,4 +1,4 @@
-"""`angeli directory import FILE.csv`: the directory import command from the shell."""
+"""`angeli directory import [--check] FILE.csv`: the directory import command from the shell."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def add_commands(commands: Any) -> None:
         "Exit 0 when every row was valid, 1 when some were reported, 2 when the file is unreadable.",
     )
     load.add_argument("file", type=Path, help="the CSV file")
+    load.add_argument("--check", action="store_true",
+                      help="report what the import would do, line by line, and store nothing")
     load.set_defaults(command=_import)
 
 
@@ -46,13 +48,21 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     calls = build(settings, SystemClock(), vault).application
     assert isinstance(calls, CallsApplication)
     try:
-        report = calls.import_directory(args.file.read_bytes())
+        raw = args.file.read_bytes()
+        report = calls.preview_directory_import(raw) if args.check else calls.import_directory(raw)
     except DomainError as error:
         print(f"angeli: {args.file}: {error.message}")
         return 2
     finally:
         calls.close()
         vault.store.close()
+    if args.check:
+        for line in report.lines:
+            print(f"{args.file}:{line.line}: {'would be imported' if line.outcome == 'imported' else line.outcome}"
+                  + (f": {line.reason}" if line.reason else f": {line.municipality}, {line.category}, {line.number}"))
+        print(f"checked, nothing stored: {report.numbers_added} numbers to add, {report.already_listed} already "
+              f"listed, {report.municipalities_listed} new municipalities, {len(report.errors)} lines rejected")
+        return 1 if report.errors else 0
     print(f"{report.numbers_added} numbers added, {report.already_listed} already listed, "
           f"{report.municipalities_listed} new municipalities")
     for row in report.errors:

@@ -37,3 +37,7 @@ JOIN_CONSENT_VERSION = "2026-12-v1"
 JOIN_ROLES = ("helpline", "outreach")  # a coordinator is made by a coordinator, not by a form
 JOIN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 JOIN_PARTS = ("morning", "afternoon", "evening", "night")
+
+# directory: the categories a number is listed under (the `category` of Municipality.NumberAdded messages)
+DIRECTORY_CATEGORIES = ("health", "social services", "civil protection", "emergency", "police", "anti-violence",
+                        "mental health", "family counselling")

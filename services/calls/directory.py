@@ -1,19 +1,26 @@
 """Directory import: a CSV of ISTAT code, municipality, category, number (read by the kernel's CSV reader)
-into the municipalities' useful numbers, every valid row in one save; bad lines are reported by number."""
+into the municipalities' useful numbers, every valid row in one save; every line is reported (imported,
+unchanged or rejected with the reason), and the same report can be had first without saving (a preview)."""
 
 from __future__ import annotations
 
 import codecs
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from services.calls.domain.directory import Municipality, municipality_id, search_key
+from services.calls.domain.directory import (
+    Municipality,
+    municipality_id,
+    parse_category,
+    parse_istat,
+    parse_name,
+    search_key,
+)
 from services.kernel import csvfile
 from services.kernel.csvfile import Problem, UnreadableCsv
 from services.kernel.errors import InvalidInput, NotFound
@@ -23,13 +30,13 @@ if TYPE_CHECKING:
     from services.calls.application import CallsApplication
 
 MAX_BYTES = 5_000_000
-_ISTAT = re.compile(r"^\d{6}$")
 _COLUMNS = {
     "istat_code": ("istat_code", "istat", "codice_istat"),
     "municipality": ("municipality", "comune"),
     "category": ("category", "categoria"),
     "number": ("number", "numero", "telefono"),
 }
+Outcome = Literal["imported", "unchanged", "rejected"]
 
 
 class UnreadableDirectory(InvalidInput):
@@ -46,34 +53,57 @@ class DirectoryRow:
 
 
 @dataclass(frozen=True)
+class ImportLine:
+    """What became of one line of the file: imported (a new number), unchanged (already listed) or rejected."""
+
+    line: int
+    outcome: Outcome
+    reason: str = ""
+    istat_code: str = ""
+    municipality: str = ""
+    category: str = ""
+    number: str = ""
+
+
+@dataclass(frozen=True)
 class ImportReport:
     numbers_added: int
     already_listed: int
     municipalities_listed: int
     errors: tuple[Problem, ...]
+    lines: tuple[ImportLine, ...] = ()
+    committed: bool = True
 
 
-def import_directory(calls: CallsApplication, raw: bytes, *, once: PendingRequest | None = None) -> ImportReport:
-    """Add every valid row in one save; rows with errors are reported by line and not imported."""
+def import_directory(calls: CallsApplication, raw: bytes, *, commit: bool = True,
+                     once: PendingRequest | None = None) -> ImportReport:
+    """Add every valid row in one save (none with commit=False: the same report, nothing stored); rows with
+    errors are reported by line and not imported."""
     rows, errors = read_directory_csv(raw)
     touched: dict[str, Municipality] = {}
     created: set[str] = set()
+    lines = [ImportLine(e.line, "rejected", e.reason, *(e.cells if isinstance(e, RejectedRow) else ()))
+             for e in errors]
     added = already = 0
     for row in rows:
         municipality = touched.get(row.istat_code) or _listed_or_new(calls, row, created)
         if search_key(municipality.name) != search_key(row.municipality):
-            errors.append(Problem(row.line, f"ISTAT code {row.istat_code} is {municipality.name!r} "
-                                            f"in the directory, not {row.municipality!r}"))
+            problem = Problem(row.line, f"ISTAT code {row.istat_code} is {municipality.name!r} "
+                                        f"in the directory, not {row.municipality!r}")
+            errors.append(problem)
+            lines.append(ImportLine(row.line, "rejected", problem.reason, row.istat_code, row.municipality,
+                                    row.category, row.number))
             continue
         touched[row.istat_code] = municipality
-        if municipality.add_number(row.category, row.number, added_at=calls.clock.now()):
-            added += 1
-        else:
-            already += 1
+        new = municipality.add_number(row.category, row.number, added_at=calls.clock.now())
+        added, already = (added + 1, already) if new else (added, already + 1)
+        lines.append(ImportLine(row.line, "imported" if new else "unchanged", "", row.istat_code, municipality.name,
+                                row.category, row.number))
     changed = [m for m in touched.values() if m.pending_events]
-    if changed:
+    if changed and commit:
         calls.save(*changed, once=once)
-    return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)))
+    return ImportReport(added, already, len(created & set(touched)), tuple(sorted(errors, key=lambda e: e.line)),
+                        tuple(sorted(lines, key=lambda x: x.line)), committed=commit)
 
 
 def _listed_or_new(calls: CallsApplication, row: DirectoryRow, created: set[str]) -> Municipality:
@@ -123,28 +153,33 @@ def _name_the_columns(missing: str, header: list[str]) -> str:
     return f"the first line must name the columns {', '.join(_COLUMNS)}; {missing} is missing (got {header})"
 
 
+@dataclass(frozen=True)
+class RejectedRow(Problem):
+    """A line with an error, and its cells as the file wrote them (for the report)."""
+
+    cells: tuple[str, str, str, str] = ("", "", "", "")
+
+
 def _parse(line: int, cell: Callable[[str], str], names: dict[str, str]) -> DirectoryRow | Problem:
     try:
         row = _row(line, cell)
         _same_name(row, names)
     except InvalidInput as error:
-        return Problem(line, error.message)
+        istat, municipality, category, number = (cell(column)[:120] for column in _COLUMNS)
+        return RejectedRow(line, error.message, (istat, municipality, category, number))
     return row
 
 
 def _row(line: int, cell: Callable[[str], str]) -> DirectoryRow:
     istat, municipality, category, number = (cell(column) for column in _COLUMNS)
-    if not _ISTAT.match(istat):
-        raise InvalidInput(f"ISTAT code must be 6 digits, got {istat!r}")
-    if not 1 <= len(municipality) <= 120:
-        raise InvalidInput(f"municipality must be 1 to 120 characters, got {municipality!r}")
-    if not 1 <= len(category) <= 60:
-        raise InvalidInput(f"category must be 1 to 60 characters, got {category!r}")
-    return DirectoryRow(line, istat, municipality, category.lower(), normalise_number(number))
+    return DirectoryRow(line, parse_istat(istat), parse_name(municipality), parse_category(category),
+                        normalise_number(number))
 
 
 def normalise_number(number: str) -> str:
     """E.164 for a full Italian number, the digits for a short one (112, 118, 1522)."""
+    if not 1 <= len(number.strip()) <= 30:
+        raise InvalidInput(f"number must be 1 to 30 characters, got {number!r}")
     try:
         parsed = phonenumbers.parse(number, "IT")
     except phonenumbers.NumberParseException:

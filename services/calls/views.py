@@ -54,6 +54,8 @@ class CallView:
     answers: dict[str, str]
     redirects: tuple[dict[str, str], ...]
     notes: str | None
+    caller_number: str | None = None  # from the vault, as the notes
+    caller_area: str | None = None  # the place an Italian landline's prefix names ("Milano"), derived on reading
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,10 @@ def board_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The live board: who is on a call, idle or forgot to clock out; the next hour's empty places."""
     return _page(request, "now.html", lang, "now_title")
 # (end of live board)
+
+# directory
+@router.get("/console/directory")
+def directory_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The directory of useful numbers: search it (volunteers too); add, edit and import it (coordinators)."""
+    return _page(request, "directory.html", lang, "dir_title", categories=contract.DIRECTORY_CATEGORIES)
+# (end of directory)

@@ -152,6 +152,16 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("DELETE", "/protocols/{protocol_id}/draft"): (CO, None),
     ("POST", "/protocols/{protocol_id}/draft/publish"): (CO, None),
     # (end of protocols: data)
+    # directory: data
+    # Coordinators keep the directory (there is no expert account role); volunteers read and search it.
+    ("GET", "/directory/municipalities"): (f"{CO} {V}", None),
+    ("GET", "/directory/categories"): (f"{CO} {V}", None),
+    ("POST", "/directory/imports/preview"): (CO, None),
+    ("POST", "/directory/municipalities"): (CO, None),
+    ("POST", "/directory/municipalities/{istat_code}/rename"): (CO, None),
+    ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
+    ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
+    # (end of directory: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -177,6 +187,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # live board: pages
     ("GET", "/console/now"): ("public", None),
     # (end of live board: pages)
+    # directory: pages
+    ("GET", "/console/directory"): ("public", None),
+    # (end of directory: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

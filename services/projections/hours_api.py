@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.kernel.readmodel import ReadStore, Row
-from services.projections import call_stats, desk_api, directory, volunteer_hours
+from services.projections import call_stats, desk_api, directory, directory_api, volunteer_hours
 
 router = APIRouter()
 Period = Literal["week", "month"]
@@ -113,3 +113,6 @@ def _period(row: Row) -> PeriodHours:
 
 # sign-up and the volunteers' desk: the desk's queries are served beside these
 router.include_router(desk_api.router)
+
+# directory: the coordinator's listing is served beside the search
+router.include_router(directory_api.router)

@@ -37,7 +37,8 @@ def test_a_helpline_shift_from_sign_up_to_redirected_call_and_statistics(client:
     assert presence["clocked_in"] and presence["shift_id"] == shift["id"]
     assert presence["clocked_in_at"] == "2026-11-23T10:00:00+01:00"
     report = client.post("/directory/imports", files={"file": ("comuni.csv", DIRECTORY.encode(), "text/csv")})
-    assert report.json() == {"numbers_added": 2, "already_listed": 0, "municipalities_listed": 2, "errors": []}
+    assert {k: v for k, v in report.json().items() if k not in ("lines", "committed")} == {
+        "numbers_added": 2, "already_listed": 0, "municipalities_listed": 2, "errors": []}
     protocol = post(client, "/protocols", ASCOLTO, 201)
     call = post(client, "/calls", {"volunteer_id": giulia, "direction": "inbound"}, 201)
     post(client, f"/calls/{call['id']}/connect")

@@ -37,3 +37,19 @@ def test_an_unreadable_file_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     csv = tmp_path / "comuni.csv"
     csv.write_bytes(b"nothing useful\n")
     assert main(["directory", "import", str(csv)]) == 2
+
+
+def test_check_reports_every_line_and_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ANGELI_MODE", "embedded")
+    monkeypatch.setenv("ANGELI_DATA_DIR", str(tmp_path / "var"))
+    csv = tmp_path / "comuni.csv"
+    csv.write_text("istat_code,municipality,category,number\n015146,Milano,sanità,02 8578 1\n"
+                   "015146,Milano,oroscopo,02 8578 1\n", encoding="utf-8")
+    assert main(["directory", "import", "--check", str(csv)]) == 1
+    out = capsys.readouterr().out
+    assert f"{csv}:2: would be imported: Milano, health, +390285781" in out
+    assert f"{csv}:3: rejected: unknown category 'oroscopo'" in out and "nothing stored" in out
+    assert main(["directory", "import", str(csv)]) == 1
+    assert main(["directory", "import", "--check", str(csv)]) == 1
+    assert f"{csv}:2: unchanged" in capsys.readouterr().out

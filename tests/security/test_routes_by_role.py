@@ -141,3 +141,6 @@ EXPECTED_PUBLIC.add(("GET", "/console/now"))
 # (end of live board)
 # helpline and protocols: the helpline screen and the protocol editor are HTML shells whose data needs a role
 EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
+# directory: its page is an HTML shell (its data needs coordinator or volunteer)
+EXPECTED_PUBLIC.add(("GET", "/console/directory"))
+# (end of directory)

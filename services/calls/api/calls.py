@@ -27,6 +27,8 @@ class CallRequest(BaseModel):
     direction: Literal["inbound", "outbound"]
     campaign_id: UUID | None = None
     contact_id: UUID | None = None
+    caller_number: str | None = Field(default=None, min_length=3, max_length=30,
+                                      description="an inbound call's caller number (kept in the privacy vault)")
 
 
 class CallEnd(BaseModel):
@@ -66,6 +68,9 @@ class CallOut(BaseModel):
     answers: dict[str, str]
     redirects: list[dict[str, str]]
     notes: str | None
+    caller_number: str | None = Field(default=None, description="an inbound call's caller number, from the vault")
+    caller_area: str | None = Field(default=None, description="the place an Italian landline's prefix names "
+                                                              "(e.g. Milano); null for mobiles and unknown numbers")
 
 
 class CallSummary(BaseModel):
@@ -123,7 +128,8 @@ def open_call(volunteer_id: UUID, calls: Calls, access: CurrentAccess,
 @router.post("/calls", status_code=201)
 def start_call(body: CallRequest, calls: Calls, access: CurrentAccess, once: Once) -> CallOut:
     """Start a call; the volunteer must be clocked in."""
-    call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id, once=once)
+    call_id = calls.start_call(body.volunteer_id, body.direction, body.campaign_id, body.contact_id,
+                               caller_number=body.caller_number, once=once)
     return call_out(calls, call_id, access)
 
 
@@ -180,5 +186,6 @@ def call_value(v: CallView) -> CallOut:
         contact_id=v.contact_id, shift_id=v.shift_id, started_at=v.started_at.astimezone(ROME),
         connected_at=rome(v.connected_at), ended_at=rome(v.ended_at), disposition=v.disposition,
         protocol_id=v.protocol[0] if v.protocol else None, protocol_version=v.protocol[1] if v.protocol else None,
-        answers=v.answers, redirects=list(v.redirects), notes=v.notes,
+        answers=v.answers, redirects=list(v.redirects), notes=v.notes, caller_number=v.caller_number,
+        caller_area=v.caller_area,
     )

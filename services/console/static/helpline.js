@@ -43,11 +43,29 @@ function numbersList(numbers) {
 }
 
 function showPlace() {
-  $("place-chosen").textContent = place ? `${t.hl_chosen}: ${place.name} (${place.istat_code})` : t.hl_no_place;
+  const from = place && place.from_number ? ` — ${t.hl_from_number}` : "";
+  $("place-chosen").textContent = place ? `${t.hl_chosen}: ${place.name} (${place.istat_code})${from}` : t.hl_no_place;
+}
+
+// directory: an Italian landline's prefix names a place; the directory's municipality of that name (case and
+// accents aside) is proposed, marked "from the number", for the volunteer to keep or correct.
+const nameKey = (name) => name.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+async function placeFromNumber() {
+  if (!call.caller_area) return;
+  const found = await api("GET", `/directory?municipality=${encodeURIComponent(call.caller_area)}`);
+  const same = found.find((m) => nameKey(m.name) === nameKey(call.caller_area));
+  if (!same) {
+    $("place-chosen").textContent = t.hl_area_not_listed.replace("{area}", call.caller_area);
+    return;
+  }
+  place = { istat_code: same.istat_code, name: same.name, from_number: true };
+  sessionStorage.setItem(placeKey(call.id), JSON.stringify(place));
+  $("place").value = same.name;
+  showPlace();
 }
 
 async function choosePlace(found) {
-  place = { istat_code: found.istat_code, name: found.name };
+  place = { istat_code: found.istat_code, name: found.name };  // chosen by the volunteer
   sessionStorage.setItem(placeKey(call.id), JSON.stringify(place));
   $("place-results").replaceChildren();
   $("place").value = found.name;
@@ -145,7 +163,9 @@ async function showCall(opened) {
   $("call").hidden = false;
   $("start").disabled = true;
   $("protocol").disabled = true;
+  $("caller-number").disabled = true;
   showPlace();
+  if (!place) await placeFromNumber();
   showSteps();
   await showRedirects();
 }
@@ -158,7 +178,9 @@ $("clock-out").addEventListener("click", guarded(async () => {
   showPresence(await api("POST", `/volunteers/${volunteerId}/clock-out`));
 }));
 $("start").addEventListener("click", guarded(async () => {
-  const started = await api("POST", "/calls", { volunteer_id: volunteerId, direction: "inbound" });
+  const number = $("caller-number").value.trim();
+  const started = await api("POST", "/calls",
+    { volunteer_id: volunteerId, direction: "inbound", ...(number ? { caller_number: number } : {}) });
   await showCall(await api("POST", `/calls/${started.id}/connect`));
   $("place").focus();
 }));
@@ -191,6 +213,8 @@ $("end-form").addEventListener("submit", guarded(async (event) => {
   event.target.reset();
   $("call").hidden = true;
   $("protocol").disabled = false;
+  $("caller-number").disabled = false;
+  $("caller-number").value = "";
   $("place-results").replaceChildren();
   $("redirects").replaceChildren();
   showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));
