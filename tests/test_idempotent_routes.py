@@ -87,3 +87,9 @@ def _passes_once(code: Callable[..., Any] | ast.AST) -> bool:
 
 def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+
+# access
+SAVES_NOTHING[("POST", "/volunteers/{volunteer_id}/invitation")] = (
+    "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
+    "answer carrying a one-time token is kept in an event store")
+# (end of access)

@@ -21,6 +21,7 @@ from services.calls.domain.joining import (
 from services.calls.domain.shift import Presence
 from services.calls.domain.volunteer import Volunteer
 from services.identity.domain import Access, Actor
+from services.kernel.errors import DomainError
 from services.kernel.idempotency import PendingRequest
 
 # The purpose a consent to the sign-up form is recorded under, in the vault.
@@ -42,6 +43,7 @@ class Approval:
     application_id: UUID
     volunteer_id: UUID
     email: str  # where the invitation to the console goes
+    again: bool = False  # approved earlier: the retry only (re)issues the invitation
 
 
 def submit_application(calls: CallsApplication, applicant: Applicant, municipality: str, roles: list[str],
@@ -60,8 +62,14 @@ def submit_application(calls: CallsApplication, applicant: Applicant, municipali
 
 def approve_application(calls: CallsApplication, application_id: UUID, *, by: Actor,
                         once: PendingRequest | None = None) -> Approval:
-    """Register the applicant as a volunteer with the roles they asked for; the application records who approved."""
+    """Register the applicant as a volunteer with the roles they asked for; the application records who approved.
+
+    Safe to retry: an application approved already is answered with its volunteer (`again`), nothing saved, so
+    the caller can issue the console invitation a failed first attempt left missing."""
     application = calls.get(application_id, Application)
+    if application.status is ApplicationStatus.APPROVED and application.volunteer_id is not None:
+        email = invitation_address(calls, application.volunteer_id, by=by)
+        return Approval(application_id, application.volunteer_id, email, again=True)
     contacts = calls.vault.get(application_id, Access(by, f"approving application {application_id}"), CONTACTS)
     volunteer = Volunteer(application.roles, registered_at=calls.clock.now())
     application.approve(volunteer.id, by=by.id, at=calls.clock.now())
@@ -82,3 +90,20 @@ def decline_application(calls: CallsApplication, application_id: UUID, reason: s
 def application_status(calls: CallsApplication, application_id: UUID) -> ApplicationStatus:
     status: ApplicationStatus = calls.get(application_id, Application).status
     return status
+
+
+def invitation_address(calls: CallsApplication, volunteer_id: UUID, *, by: Actor) -> str:
+    """The e-mail a volunteer's invitation to the console goes to (from the vault; the read is on the trail)."""
+    calls.get(volunteer_id, Volunteer)
+    try:
+        email = calls.vault.get(volunteer_id, Access(by, f"inviting volunteer {volunteer_id} to the console"),
+                                ("email",)).get("email")
+    except KeyError:
+        email = None
+    if not email:
+        raise NoAddress(f"volunteer {volunteer_id} has no e-mail on file; record one before inviting them")
+    return str(email)
+
+
+class NoAddress(DomainError):
+    pass

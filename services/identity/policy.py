@@ -137,6 +137,8 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/auth/invitations/{token}"): ("public", None),
     ("GET", "/console/api/volunteers"): (CO, None),
     ("GET", "/console/api/volunteers/{volunteer_id}"): (CO, None),
+    ("GET", "/volunteers/{volunteer_id}/invitation"): (CO, None),
+    ("POST", "/volunteers/{volunteer_id}/invitation"): (CO, None),
     # (end of sign-up and the volunteers' desk: data)
     # live board: data
     # The state and its stream carry volunteer ids only (a viewer watches without names); names are CO's.

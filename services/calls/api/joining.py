@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.calls import joining
 from services.calls.api.dependency import Calls
-from services.calls.domain.joining import CONSENT_VERSION
+from services.calls.domain.joining import CONSENT_VERSION, AlreadyDecided
 from services.identity.api import client_address
 from services.identity.auth import CurrentUser, IdentityStore
 from services.kernel.errors import DomainError, InvalidInput
@@ -131,8 +131,14 @@ def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -
 @router.post("/applications/{application_id}/approve")
 def approve(application_id: UUID, coordinator: CurrentUser, calls: Calls, identity: IdentityStore,
             once: Once) -> ApprovalOut:
-    """Approve: the applicant becomes a volunteer and gets a one-time link to set their console password."""
+    """Approve: the applicant becomes a volunteer and gets a one-time link to set their console password.
+
+    Two stores, two saves (the volunteer in calls, the invitation in identity): approving again an approved
+    application whose volunteer has no account yet issues a new link (an earlier one stops working)."""
     approval = joining.approve_application(calls, application_id, by=coordinator, once=once)
+    if approval.again and identity.invitation_state(approval.volunteer_id)[0]:
+        raise AlreadyDecided(f"application {application_id} is already approved and the volunteer has set their "
+                             "password; they sign in with it")
     invitation = identity.invite(approval.email, approval.volunteer_id, coordinator)
     return ApprovalOut(application_id=application_id, volunteer_id=approval.volunteer_id,
                        invitation=InvitationOut(link=f"/console/welcome?token={invitation.token}",
@@ -144,3 +150,27 @@ def decline(application_id: UUID, body: Decline, coordinator: CurrentUser, calls
     """Decline with a reason (kept in the privacy vault, not in events)."""
     joining.decline_application(calls, application_id, body.reason, by=coordinator, once=once)
     return ApplicationOut(id=application_id, status="declined")
+
+
+class InvitationStateOut(BaseModel):
+    account: bool = Field(description="the volunteer has set their password (their account exists)")
+    expires_at: datetime | None = Field(description="when the newest unused link expires (None: no link)")
+
+
+@router.get("/volunteers/{volunteer_id}/invitation")
+def invitation_state(volunteer_id: UUID, calls: Calls, identity: IdentityStore) -> InvitationStateOut:
+    """Whether the volunteer has set their console password, and until when their newest link works."""
+    calls.volunteer(volunteer_id)  # 404 for a volunteer that does not exist
+    account, expires_at = identity.invitation_state(volunteer_id)
+    return InvitationStateOut(account=account, expires_at=expires_at)
+
+
+@router.post("/volunteers/{volunteer_id}/invitation", status_code=201)
+def reinvite(volunteer_id: UUID, coordinator: CurrentUser, calls: Calls, identity: IdentityStore) -> InvitationOut:
+    """A new one-time link for a volunteer who has not set their password yet; the previous link stops working.
+    It is written in the identity store only (no event): a retry issues one more link, the last one counts."""
+    if identity.invitation_state(volunteer_id)[0]:
+        raise AlreadyDecided("this volunteer has already set their password; they sign in with it")
+    email = joining.invitation_address(calls, volunteer_id, by=coordinator)
+    invitation = identity.invite(email, volunteer_id, coordinator)
+    return InvitationOut(link=f"/console/welcome?token={invitation.token}", expires_at=invitation.expires_at)
