@@ -7,6 +7,7 @@ from services.calls.application import CallsApplication
 from services.calls.jobs import jobs
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
+from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.privacy.application import PrivacyVault
@@ -15,6 +16,7 @@ SOURCE = "calls"
 
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
-    application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock)
+    application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock,
+                                   join_key=secret(settings, "join_limit_key"))
     return Service(name=SOURCE, application=application, router=router,
                    jobs=jobs(application, vault))

@@ -3,80 +3,51 @@ console) or decline. The public route is guarded by a per-address rate limit, a 
 
 from __future__ import annotations
 
-import hashlib
-import math
-import threading
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from starlette.concurrency import run_in_threadpool
 
 from services.calls import joining
 from services.calls.api.dependency import Calls
-from services.calls.domain.joining import CONSENT_VERSION, AlreadyDecided
+from services.calls.domain.joining import (
+    APPLICATIONS_PER_ADDRESS,
+    CONSENT_VERSION,
+    AlreadyDecided,
+    TooManyApplications,
+)
 from services.identity.api import client_address
 from services.identity.auth import CurrentUser, IdentityStore
-from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.errors import InvalidInput
 from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["applications"])
 
-# A person applies once; a family on one home connection a few times. More from one address within the window is
-# a script: refused with 429 before the body is even read. Counted per process (the embedded default is one).
-APPLICATIONS_PER_ADDRESS = 5
-WINDOW = timedelta(hours=1)
+# The limit per address is kept in the store (calls.joining, domain.joining): every process sees it, a restart
+# keeps it. Re-exported here for the API's readers.
+__all__ = ["APPLICATIONS_PER_ADDRESS", "TooManyApplications"]
 MAX_BODY = 8 * 1024  # the form's longest honest answer is far below this
-
-
-class TooManyApplications(DomainError):
-    status_code = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 class ApplicationTooLarge(InvalidInput):
     status_code = 413
 
 
-class JoinLimiter:
-    """The recent application attempts of each client address (kept as a digest, not the address)."""
-
-    def __init__(self, limit: int = APPLICATIONS_PER_ADDRESS, window: timedelta = WINDOW) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def admit(self, address: str, now: datetime) -> None:
-        key = hashlib.sha256(address.encode()).hexdigest()
-        with self._lock:
-            recent = self._seen.setdefault(key, deque())
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.limit:
-                wait = max(1, math.ceil((recent[0] + self.window - now).total_seconds()))
-                raise TooManyApplications(f"too many applications from this address; try again in {wait} seconds",
-                                          wait)
-            recent.append(now)
-
-
-async def _admitted(request: Request, calls: Calls, identity: IdentityStore) -> None:
-    """Refuse a flood from one address (429 with Retry-After), then a body larger than the form can send (413)."""
-    limiter: JoinLimiter | None = getattr(request.app.state, "join_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.join_limiter = JoinLimiter()
+async def _admitted(request: Request, calls: Calls, identity: IdentityStore) -> str:
+    """The client address, once it may still apply this hour (else 429 with Retry-After, before the body is
+    read) and the body is no larger than the form can send (else 413)."""
     peer = request.client.host if request.client else None
     address = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
-    limiter.admit(address, calls.clock.now())
+    await run_in_threadpool(joining.check_sender, calls, address)
     if len(await request.body()) > MAX_BODY:
         raise ApplicationTooLarge(f"the application is too large: at most {MAX_BODY} bytes are accepted")
+    return address
 
 
-Admitted = Annotated[None, Depends(_admitted)]
+Admitted = Annotated[str, Depends(_admitted)]
 
 
 class NewApplication(BaseModel):
@@ -114,7 +85,7 @@ class ApprovalOut(BaseModel):
 
 
 @router.post("/applications", status_code=201)
-def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -> ApplicationOut:
+def apply(body: NewApplication, address: Admitted, calls: Calls, once: Once) -> ApplicationOut:
     """Apply to volunteer (public): contacts, town, roles wanted, weekly availability and consent."""
     if body.website:
         raise InvalidInput("this form was not filled in by a person; nothing was stored")
@@ -124,7 +95,8 @@ def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -
         raise InvalidInput(f"consent_version: the consent text is now {CONSENT_VERSION}; reload the form and read it")
     applicant = joining.Applicant(body.full_name.strip(), str(body.email), body.phone.strip())
     application_id = joining.submit_application(calls, applicant, body.municipality, body.roles, body.availability,
-                                                body.consent_version, by=joining.APPLICANT, once=once)
+                                                body.consent_version, by=joining.APPLICANT, sender=address,
+                                                once=once)
     return ApplicationOut(id=application_id, status="pending")
 
 
