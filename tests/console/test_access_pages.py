@@ -47,7 +47,8 @@ def page_of(browser: Browser, server: Server, who: dict[str, str] | None, width:
 
 
 def nav_links(page: Page) -> list[str]:
-    return [str(h).split("?")[0] for h in page.locator("header nav a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")]
+    hrefs = page.locator("header nav a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+    return [str(h).split("?")[0] for h in hrefs]
 
 
 @pytest.fixture(scope="module")
