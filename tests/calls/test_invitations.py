@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.calls.application import CallsApplication
+from services.calls.joining import NoAddress, invitation_address
 from services.identity.application import Identity
 from services.main import Product
+from tests.calls.test_joining import MARTA
 from tests.calls.test_joining_api import LONG_ENOUGH, form
 from tests.conftest import RoleClient
 
@@ -82,13 +85,11 @@ def test_a_coordinator_sends_a_new_link_and_the_previous_one_stops_working(
 
 
 def test_a_volunteer_without_an_e_mail_or_unknown_gets_a_clear_answer(
-    product: Product, coordinator: TestClient,
+    calls: CallsApplication, coordinator: TestClient,
 ) -> None:
-    registered = coordinator.post("/volunteers", json={"full_name": "Luca Bianchi", "phone": "+39 06 9876 5432",
-                                                      "email": "", "roles": ["helpline"]})
-    if registered.status_code == 201:
-        refused = coordinator.post(f"/volunteers/{registered.json()['id']}/invitation")
-        assert refused.status_code in (409, 422) and "no e-mail on file" in refused.json()["detail"]
+    volunteer = calls.register_volunteer("Luca Bianchi", "+39 06 9876 5432", "", ["helpline"])
+    with pytest.raises(NoAddress, match="no e-mail on file"):
+        invitation_address(calls, volunteer, by=MARTA)
     unknown = coordinator.post("/volunteers/6a0f5d2e-1111-4c2b-9b55-00000000ffff/invitation")
     assert unknown.status_code == 404
 
