@@ -90,3 +90,8 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 # directory: the import's preview reads the file and the directory, and stores nothing
 SAVES_NOTHING[("POST", "/directory/imports/preview")] = "reports what an import would do; stores nothing"
+# access
+SAVES_NOTHING[("POST", "/volunteers/{volunteer_id}/invitation")] = (
+    "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
+    "answer carrying a one-time token is kept in an event store")
+# (end of access)

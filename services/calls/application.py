@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,9 +54,13 @@ class MunicipalityAlreadyListed(DomainError):
 class CallsApplication(ServiceApplication):
     name = "calls"
 
-    def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None) -> None:
+    def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None,
+                 join_key: bytes | None = None) -> None:
         super().__init__(env, clock)
         self.vault = vault
+        # The server secret keying the digests of client addresses (the public form's limit per address): the
+        # same in every process of an installation; a process given none makes its own (tests, one process).
+        self.join_key = join_key or secrets.token_bytes(32)
 
     # Volunteers
 

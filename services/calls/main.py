@@ -10,6 +10,7 @@ from services.calls.application import CallsApplication
 from services.calls.jobs import jobs
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
+from services.kernel.secrets import secret
 from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.privacy.application import PrivacyVault
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
-    application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock)
+    application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock,
+                                   join_key=secret(settings, "join_limit_key"))
     done = indexes.backfill_once(application)  # shifts, calls and protocols stored before their indexes
     if done is not None:
         log.info("calls: indexes backfilled once for this store: %s", done)

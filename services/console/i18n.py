@@ -521,6 +521,20 @@ LABELS: dict[str, dict[str, str]] = {
     "desk_started": {"it": "Inizio", "en": "Started"},
     "desk_talk": {"it": "Conversazione", "en": "Talk"},
     "desk_back": {"it": "Torna all'elenco", "en": "Back to the roster"},
+    "desk_account": {"it": "Accesso alla console", "en": "Console account"},
+    "desk_account_set": {"it": "Ha scelto la password: accede con la sua e-mail.",
+                         "en": "Has chosen a password: signs in with their e-mail."},
+    "desk_account_pending": {"it": "Non ha ancora scelto la password. Il collegamento vale fino al {when}.",
+                             "en": "Has not chosen a password yet. The link works until {when}."},
+    "desk_account_expired": {"it": "Non ha ancora scelto la password e il collegamento è scaduto.",
+                             "en": "Has not chosen a password yet and the link has expired."},
+    "desk_account_none": {"it": "Non ha ancora scelto la password e non ha un collegamento valido.",
+                          "en": "Has not chosen a password yet and has no working link."},
+    "desk_reinvite": {"it": "Invia un nuovo collegamento", "en": "Send a new link"},
+    "desk_reinvited": {
+        "it": "Nuovo collegamento: consegnalo al volontario (vale 7 giorni, una volta). Il precedente non vale più.",
+        "en": "New link: give it to the volunteer (valid 7 days, once). The previous one no longer works."},
+    "desk_invite_link": {"it": "Collegamento per scegliere la password", "en": "Link to choose a password"},
     # (end of sign-up and the volunteers' desk)
     # live board
     "nav_now": {"it": "Adesso", "en": "Now"},

@@ -17,6 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.calls import contract
 from services.console import figures, i18n
+from services.identity.auth import API_KEY_HEADER, SESSION_COOKIE
+from services.identity.domain import Actor
+from services.identity.policy import reachable_pages
 from services.kernel.readmodel import ReadStore
 from services.projections import catalogue, ledger, transparency
 from services.projections.ledger_api import Context
@@ -32,9 +35,11 @@ Lang = Annotated[str | None, Query(pattern="^(it|en)$")]
 def _page(request: Request, template: str, lang: str | None, title: str, **values: Any) -> HTMLResponse:
     language = i18n.choose(lang, request.headers.get("accept-language"))
     labels = i18n.labels(language)
+    who = _signed_in(request)
     html = _templates.get_template(template).render(
         t=labels, lang=language, f=figures.for_language(language), title=labels[title],
-        labels_json=json.dumps(labels), path=request.url.path, **values)
+        labels_json=json.dumps(labels), path=request.url.path, who=who,
+        reachable=reachable_pages(who.role if who else None), **values)
     return HTMLResponse(html, headers={"Content-Language": language, "Cache-Control": "no-store"})
 
 
@@ -157,3 +162,18 @@ def directory_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The directory of useful numbers: search it (volunteers too); add, edit and import it (coordinators)."""
     return _page(request, "directory.html", lang, "dir_title", categories=contract.DIRECTORY_CATEGORIES)
 # (end of directory)
+# access
+def _signed_in(request: Request) -> Actor | None:
+    """Who asks for the page (the console's session cookie, else a bearer token or API key), or None: the
+    navigation shows the pages whose data they may read. An unknown or expired credential is nobody."""
+    identity = getattr(request.app.state, "identity", None)
+    if identity is None:
+        return None
+    key = request.headers.get(API_KEY_HEADER)
+    if key:
+        found: Actor | None = identity.key_actor(key)
+        return found
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
+    return identity.session_actor(token) if token else None
+# (end of access)

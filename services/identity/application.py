@@ -237,17 +237,29 @@ class Identity:
 
     # --- invitations (sign-up and the volunteers' desk) ---------------------------------------------
     def invite(self, email: str, volunteer_id: UUID, by: Actor) -> Invitation:
-        """A one-time link for an approved volunteer to set their password; only its sha256 is stored."""
+        """A one-time link for an approved volunteer to set their password; only its sha256 is stored. A new
+        link replaces the volunteer's earlier unused ones: they stop working at once."""
         email, token = _normal_email(email), secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.store.transaction() as tx:
-            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ?", (email,)):
-                raise DomainError(f"an account for {email} already exists; change its role instead")
+            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ? OR volunteer_id = ?", (email, str(volunteer_id))):
+                raise DomainError(f"an account for {email} already exists; the volunteer signs in with it")
+            tx.execute("UPDATE invitations SET expires_at = ? WHERE volunteer_id = ? AND used_at IS NULL"
+                       " AND expires_at > ?", (_iso(now), str(volunteer_id), _iso(now)))
             tx.execute("INSERT INTO invitations (token_hash, email, volunteer_id, created_by, created_at, expires_at)"
                        " VALUES (?, ?, ?, ?, ?, ?)", (_sha256(token), email, str(volunteer_id), by.label,
                                                      _iso(now), _iso(now + INVITATION_LIFETIME)))
             self._record(tx, by, f"volunteer:{volunteer_id}", "invited", f"email={email}")
         return Invitation(token, email, volunteer_id, now + INVITATION_LIFETIME)
+
+    def invitation_state(self, volunteer_id: UUID) -> tuple[bool, datetime | None]:
+        """Whether the volunteer has an account (they set their password), and when their newest unused link
+        expires (None: no such link; it may be in the past)."""
+        with self.store.transaction() as tx:
+            account = tx.one("SELECT 1 AS x FROM accounts WHERE volunteer_id = ?", (str(volunteer_id),))
+            newest = tx.one("SELECT expires_at FROM invitations WHERE volunteer_id = ? AND used_at IS NULL"
+                            " ORDER BY created_at DESC, expires_at DESC LIMIT 1", (str(volunteer_id),))
+        return account is not None, datetime.fromisoformat(newest["expires_at"]) if newest else None
 
     def accept_invitation(self, token: str, password: str) -> Account:
         """The volunteer's account, with the password they chose; the link works once, before it expires."""

@@ -49,14 +49,18 @@ async def optional_user(
     request: Request,
     token: Annotated[str | None, Depends(session_token)],
     key: Annotated[str | None, Depends(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor | None:
-    """Who is calling, if anyone; wrong credentials are refused even where signing in is optional."""
+    """Who is calling, if anyone; wrong credentials are refused even where signing in is optional, except the
+    browser's own session cookie: once expired it is nobody's, so the public pages (sign-in first) still open."""
     if token is None and key is None:
         return None
     identity = identity_of(request)
     # The lookups are blocking SQL: run them off the event loop.
     found = await run_in_threadpool(identity.key_actor if key is not None else identity.session_actor,
                                     key if key is not None else token or "")
+    if found is None and key is None and bearer is None:
+        return None  # an expired cookie: a route needing someone still answers "sign in first" (401)
     if found is None:
         raise Unauthenticated("the session token or API key is unknown, expired or revoked; sign in again")
     return found

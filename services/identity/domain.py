@@ -206,4 +206,5 @@ def check_invitation(state: InvitationState | None, now: datetime) -> None:
     if state.used_at is not None:
         raise InvitationUsed("this invitation link was already used; sign in with the password you chose")
     if now >= state.expires_at:
-        raise InvitationExpired("this invitation link has expired; ask your coordinator for a new one")
+        raise InvitationExpired("this invitation link has expired or a newer one replaced it; "
+                                "ask your coordinator for a new one")

@@ -137,6 +137,8 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/auth/invitations/{token}"): ("public", None),
     ("GET", "/console/api/volunteers"): (CO, None),
     ("GET", "/console/api/volunteers/{volunteer_id}"): (CO, None),
+    ("GET", "/volunteers/{volunteer_id}/invitation"): (CO, None),
+    ("POST", "/volunteers/{volunteer_id}/invitation"): (CO, None),
     # (end of sign-up and the volunteers' desk: data)
     # live board: data
     # The state and its stream carry volunteer ids only (a viewer watches without names); names are CO's.
@@ -193,3 +195,43 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
+
+# access
+# The console's pages are public shells; what makes one worth a link in a person's navigation is whether they may
+# read its data. Each page names the data route(s) its screen is built on, and the table above answers for the
+# role: a page is reachable when any of its routes admits the role. No second list of roles.
+PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
+    "/": (("GET", "/transparency/funds"),),
+    "/console/campaigns": (("GET", "/stats/campaigns/{campaign_id}/progress"),),
+    "/console/calling": (("POST", "/campaigns/{campaign_id}/dialer/next"),),
+    "/console/hours": (("GET", "/console/api/hours"), ("GET", "/stats/volunteers/{volunteer_id}/hours")),
+    "/console/auditor": (("GET", "/ledger/verify"),),
+    "/console/helpline": (("GET", "/volunteers/{volunteer_id}/open-call"),),
+    "/console/protocols": (("POST", "/protocols/{protocol_id}/versions"),),
+    "/console/shifts": (("GET", "/shifts"),),
+    "/console/volunteers": (("GET", "/console/api/volunteers"),),
+    "/console/now": (("GET", "/console/api/board"),),
+    "/console/directory": (("GET", "/directory"),),
+    "/join": (("POST", "/applications"),),
+    "/console/login": (("POST", "/auth/sign-in"),),
+}
+# Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
+ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
+
+
+def may(role: str | None, method: str, path: str) -> bool:
+    """Whether `role` (None: nobody signed in) may call the route, by the table (administrators: every route)."""
+    rule = POLICY.get((method, path))
+    if rule is None:
+        return role == Role.ADMINISTRATOR.value
+    if Role.PUBLIC.value in rule.roles:
+        return True
+    return role is not None and (role == Role.ADMINISTRATOR.value or role in rule.roles)
+
+
+def reachable_pages(role: str | None) -> frozenset[str]:
+    """The console pages worth a link for `role` (None: an anonymous visitor)."""
+    return frozenset(page for page, routes in PAGE_DATA.items()
+                     if any(may(role, method, path) for method, path in routes)
+                     and (role is None or page not in ANONYMOUS_ONLY))
+# (end of access)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
 
-from services.calls.api.joining import JoinLimiter, TooManyApplications
 from services.calls.application import CallsApplication
-from services.calls.domain.joining import AlreadyDecided, ApplicationStatus, InvalidApplication
+from services.calls.domain.joining import (
+    AlreadyDecided,
+    ApplicationStatus,
+    InvalidApplication,
+    TooManyApplications,
+    admit_application,
+)
 from services.calls.domain.volunteer import Role, UnknownRole
 from services.calls.joining import (
     APPLICANT,
@@ -103,14 +109,39 @@ def test_a_bad_application_is_refused_and_nothing_is_stored(calls: CallsApplicat
     assert calls.vault.store.query("SELECT person_id FROM vault_data") == []
 
 
-def test_the_limiter_admits_five_applications_an_hour_from_one_address(clock: FixedClock) -> None:
-    limiter = JoinLimiter()
-    for _ in range(5):
-        limiter.admit("198.51.100.7", clock.now())
+def test_five_applications_an_hour_from_one_address_the_sixth_waits_for_the_first_to_leave_the_hour(
+    calls: CallsApplication, clock: FixedClock,
+) -> None:
+    for n in range(5):
+        submit_application(calls, Applicant("Giulia Rossi", f"g{n}@example.org", "+39 02 1234 5678"), "Milano",
+                           ["helpline"], ["mon-morning"], "2026-12-v1", by=APPLICANT, sender="198.51.100.7")
         clock.advance(timedelta(minutes=1))
-    with pytest.raises(TooManyApplications) as refused:
-        limiter.admit("198.51.100.7", clock.now())
+    with pytest.raises(TooManyApplications, match="at most 5 an hour") as refused:
+        apply_from(calls, "198.51.100.7")
     assert refused.value.headers["Retry-After"] == str(55 * 60)  # the first of the five leaves the window then
-    limiter.admit("198.51.100.8", clock.now())  # another address is not held back
+    apply_from(calls, "198.51.100.8")  # another address is not held back
     clock.advance(timedelta(minutes=55))
-    limiter.admit("198.51.100.7", clock.now())
+    apply_from(calls, "198.51.100.7")
+
+
+def apply_from(calls: CallsApplication, sender: str) -> UUID:
+    return submit_application(calls, GIULIA, "Milano", ["helpline"], ["mon-morning"], "2026-12-v1", by=APPLICANT,
+                              sender=sender)
+
+
+def test_the_address_is_never_stored_only_a_digest_keyed_by_the_server_secret(calls: CallsApplication) -> None:
+    apply_from(calls, "198.51.100.7")
+    [opened] = messages(calls, "JoinAttempts.Opened")
+    text = json.dumps(opened.data)
+    assert "198.51.100" not in text
+    assert hashlib.sha256(b"198.51.100.7").hexdigest()[:32] not in text  # keyed: no plain hash to try
+    assert len(opened.data["digest"]) == 32
+
+
+def test_the_limit_is_checked_in_the_hour_and_the_hour_before() -> None:
+    now = datetime(2026, 12, 2, 10, 5, tzinfo=UTC)
+    earlier = [now - timedelta(minutes=m) for m in (50, 30, 20, 10, 6)]  # across 09:xx and 10:xx
+    with pytest.raises(TooManyApplications):
+        admit_application(earlier, now)
+    admit_application(earlier[1:], now)
+    admit_application([now - timedelta(hours=1), *earlier[1:]], now)  # exactly an hour ago has left

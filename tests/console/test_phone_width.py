@@ -77,3 +77,22 @@ def test_a_chart_of_half_a_year_of_weeks_keeps_its_day_labels_apart(
     assert len(boxes) >= named
     assert all(left_next > right for (_, right), (left_next, _) in itertools.pairwise(boxes)), boxes
     page.close()
+
+
+# access
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_join_week_fits_a_phone_without_a_box_of_its_own_to_scroll(browser: Browser, server: Server,
+                                                                       lang: str) -> None:
+    # Given a visitor (nobody signed in) on /join, on a phone
+    context = browser.new_context(base_url=server.url, viewport={"width": PHONE, "height": 900})
+    page = context.new_page()
+    page.goto(f"/join?lang={lang}")
+    # Then all 28 parts of the week are on the screen: none hides in a box scrolling sideways
+    boxes = page.evaluate("""() => [...document.querySelectorAll('input[name=availability]')].map((i) => ({
+        right: i.closest('label').getBoundingClientRect().right, scrolled: !!i.closest('.scroll') }))""")
+    assert len(boxes) == 28
+    assert not any(b["scrolled"] for b in boxes)
+    assert max(b["right"] for b in boxes) <= PHONE
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+    context.close()
+# (end of access)

@@ -3,80 +3,51 @@ console) or decline. The public route is guarded by a per-address rate limit, a 
 
 from __future__ import annotations
 
-import hashlib
-import math
-import threading
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from starlette.concurrency import run_in_threadpool
 
 from services.calls import joining
 from services.calls.api.dependency import Calls
-from services.calls.domain.joining import CONSENT_VERSION
+from services.calls.domain.joining import (
+    APPLICATIONS_PER_ADDRESS,
+    CONSENT_VERSION,
+    AlreadyDecided,
+    TooManyApplications,
+)
 from services.identity.api import client_address
 from services.identity.auth import CurrentUser, IdentityStore
-from services.kernel.errors import DomainError, InvalidInput
+from services.kernel.errors import InvalidInput
 from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["applications"])
 
-# A person applies once; a family on one home connection a few times. More from one address within the window is
-# a script: refused with 429 before the body is even read. Counted per process (the embedded default is one).
-APPLICATIONS_PER_ADDRESS = 5
-WINDOW = timedelta(hours=1)
+# The limit per address is kept in the store (calls.joining, domain.joining): every process sees it, a restart
+# keeps it. Re-exported here for the API's readers.
+__all__ = ["APPLICATIONS_PER_ADDRESS", "TooManyApplications"]
 MAX_BODY = 8 * 1024  # the form's longest honest answer is far below this
-
-
-class TooManyApplications(DomainError):
-    status_code = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 class ApplicationTooLarge(InvalidInput):
     status_code = 413
 
 
-class JoinLimiter:
-    """The recent application attempts of each client address (kept as a digest, not the address)."""
-
-    def __init__(self, limit: int = APPLICATIONS_PER_ADDRESS, window: timedelta = WINDOW) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def admit(self, address: str, now: datetime) -> None:
-        key = hashlib.sha256(address.encode()).hexdigest()
-        with self._lock:
-            recent = self._seen.setdefault(key, deque())
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.limit:
-                wait = max(1, math.ceil((recent[0] + self.window - now).total_seconds()))
-                raise TooManyApplications(f"too many applications from this address; try again in {wait} seconds",
-                                          wait)
-            recent.append(now)
-
-
-async def _admitted(request: Request, calls: Calls, identity: IdentityStore) -> None:
-    """Refuse a flood from one address (429 with Retry-After), then a body larger than the form can send (413)."""
-    limiter: JoinLimiter | None = getattr(request.app.state, "join_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.join_limiter = JoinLimiter()
+async def _admitted(request: Request, calls: Calls, identity: IdentityStore) -> str:
+    """The client address, once it may still apply this hour (else 429 with Retry-After, before the body is
+    read) and the body is no larger than the form can send (else 413)."""
     peer = request.client.host if request.client else None
     address = client_address(peer, request.headers.getlist("x-forwarded-for"), identity.limits.trusted_proxies)
-    limiter.admit(address, calls.clock.now())
+    await run_in_threadpool(joining.check_sender, calls, address)
     if len(await request.body()) > MAX_BODY:
         raise ApplicationTooLarge(f"the application is too large: at most {MAX_BODY} bytes are accepted")
+    return address
 
 
-Admitted = Annotated[None, Depends(_admitted)]
+Admitted = Annotated[str, Depends(_admitted)]
 
 
 class NewApplication(BaseModel):
@@ -114,7 +85,7 @@ class ApprovalOut(BaseModel):
 
 
 @router.post("/applications", status_code=201)
-def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -> ApplicationOut:
+def apply(body: NewApplication, address: Admitted, calls: Calls, once: Once) -> ApplicationOut:
     """Apply to volunteer (public): contacts, town, roles wanted, weekly availability and consent."""
     if body.website:
         raise InvalidInput("this form was not filled in by a person; nothing was stored")
@@ -124,15 +95,22 @@ def apply(body: NewApplication, _admitted: Admitted, calls: Calls, once: Once) -
         raise InvalidInput(f"consent_version: the consent text is now {CONSENT_VERSION}; reload the form and read it")
     applicant = joining.Applicant(body.full_name.strip(), str(body.email), body.phone.strip())
     application_id = joining.submit_application(calls, applicant, body.municipality, body.roles, body.availability,
-                                                body.consent_version, by=joining.APPLICANT, once=once)
+                                                body.consent_version, by=joining.APPLICANT, sender=address,
+                                                once=once)
     return ApplicationOut(id=application_id, status="pending")
 
 
 @router.post("/applications/{application_id}/approve")
 def approve(application_id: UUID, coordinator: CurrentUser, calls: Calls, identity: IdentityStore,
             once: Once) -> ApprovalOut:
-    """Approve: the applicant becomes a volunteer and gets a one-time link to set their console password."""
+    """Approve: the applicant becomes a volunteer and gets a one-time link to set their console password.
+
+    Two stores, two saves (the volunteer in calls, the invitation in identity): approving again an approved
+    application whose volunteer has no account yet issues a new link (an earlier one stops working)."""
     approval = joining.approve_application(calls, application_id, by=coordinator, once=once)
+    if approval.again and identity.invitation_state(approval.volunteer_id)[0]:
+        raise AlreadyDecided(f"application {application_id} is already approved and the volunteer has set their "
+                             "password; they sign in with it")
     invitation = identity.invite(approval.email, approval.volunteer_id, coordinator)
     return ApprovalOut(application_id=application_id, volunteer_id=approval.volunteer_id,
                        invitation=InvitationOut(link=f"/console/welcome?token={invitation.token}",
@@ -144,3 +122,27 @@ def decline(application_id: UUID, body: Decline, coordinator: CurrentUser, calls
     """Decline with a reason (kept in the privacy vault, not in events)."""
     joining.decline_application(calls, application_id, body.reason, by=coordinator, once=once)
     return ApplicationOut(id=application_id, status="declined")
+
+
+class InvitationStateOut(BaseModel):
+    account: bool = Field(description="the volunteer has set their password (their account exists)")
+    expires_at: datetime | None = Field(description="when the newest unused link expires (None: no link)")
+
+
+@router.get("/volunteers/{volunteer_id}/invitation")
+def invitation_state(volunteer_id: UUID, calls: Calls, identity: IdentityStore) -> InvitationStateOut:
+    """Whether the volunteer has set their console password, and until when their newest link works."""
+    calls.volunteer(volunteer_id)  # 404 for a volunteer that does not exist
+    account, expires_at = identity.invitation_state(volunteer_id)
+    return InvitationStateOut(account=account, expires_at=expires_at)
+
+
+@router.post("/volunteers/{volunteer_id}/invitation", status_code=201)
+def reinvite(volunteer_id: UUID, coordinator: CurrentUser, calls: Calls, identity: IdentityStore) -> InvitationOut:
+    """A new one-time link for a volunteer who has not set their password yet; the previous link stops working.
+    It is written in the identity store only (no event): a retry issues one more link, the last one counts."""
+    if identity.invitation_state(volunteer_id)[0]:
+        raise AlreadyDecided("this volunteer has already set their password; they sign in with it")
+    email = joining.invitation_address(calls, volunteer_id, by=coordinator)
+    invitation = identity.invite(email, volunteer_id, coordinator)
+    return InvitationOut(link=f"/console/welcome?token={invitation.token}", expires_at=invitation.expires_at)

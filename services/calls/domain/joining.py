@@ -6,9 +6,12 @@ roles wanted, the weekly availability and the municipality (a town, not a person
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import hmac
+import math
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -99,3 +102,62 @@ class Application(Aggregate):
     def _require_pending(self) -> None:
         if self.status is not ApplicationStatus.PENDING:
             raise AlreadyDecided(f"application {self.id} is already {self.status.value}; it can be decided once")
+
+
+# --- the public form's limit per client address, kept in the store so every process sees it ------------------------
+# A person applies once; a family on one home connection a few times. More from one address within an hour is a
+# script. The address is never stored: only a keyed digest of (hour, address), an HMAC with a server secret, names
+# the hour's count. Without the secret a digest cannot be turned back into an address (IPv4 is small enough to
+# try every address of a plain hash), and one address gives unrelated digests from one hour to the next.
+APPLICATIONS_PER_ADDRESS = 5
+JOIN_WINDOW = timedelta(hours=1)
+_JOIN_ATTEMPTS = UUID("3f1d2c9e-6a51-4d7e-9b0a-5c2e8f4a7d13")
+
+
+class TooManyApplications(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def hour_of(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def sender_digest(key: bytes, address: str, hour: str) -> str:
+    """The keyed digest of the client address in one clock hour (128 bits of HMAC-SHA256)."""
+    return hmac.new(key, f"{hour}|{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def join_attempts_id(digest: str) -> UUID:
+    return uuid5(_JOIN_ATTEMPTS, digest)
+
+
+class JoinAttempts(Aggregate):
+    """The applications stored from one client address in one clock hour (the address as a keyed digest only)."""
+
+    @staticmethod
+    def create_id(digest: str, hour: str) -> UUID:
+        return join_attempts_id(digest)
+
+    @event("Opened")
+    def __init__(self, digest: str, hour: str) -> None:
+        self.hour = hour
+        self.times: list[datetime] = []
+
+    @event("Counted")
+    def count(self, at: datetime) -> None:
+        self.times.append(at)
+
+
+def admit_application(recent: list[datetime], now: datetime, limit: int = APPLICATIONS_PER_ADDRESS,
+                      window: timedelta = JOIN_WINDOW) -> None:
+    """`recent`: the times of the address's applications in this hour and the one before. Refuses (429, with how
+    long to wait) when `limit` of them fall within the last `window`."""
+    inside = sorted(t for t in recent if t > now - window)
+    if len(inside) >= limit:
+        wait = max(1, math.ceil((inside[len(inside) - limit] + window - now).total_seconds()))
+        raise TooManyApplications(f"too many applications from this address: at most {limit} an hour; try again "
+                                  f"in {wait} seconds (nothing was stored)", wait)

@@ -82,4 +82,36 @@ document.getElementById("training-form").addEventListener("submit", async (event
   } catch (error) { flash(error.message, "error"); }
 });
 
-Promise.all([load(), shifts(), weeks()]).catch((error) => flash(error.message, "error"));
+// The console account: chosen password, or a link still to use; a coordinator can send a new link.
+async function account() {
+  const state = await api("GET", `/volunteers/${id}/invitation`);
+  const text = document.getElementById("account-state");
+  if (state.account) text.textContent = t.desk_account_set;
+  else if (!state.expires_at) text.textContent = t.desk_account_none;
+  else if (new Date(state.expires_at) <= new Date()) text.textContent = t.desk_account_expired;
+  else text.textContent = t.desk_account_pending.replace("{when}", when.format(new Date(state.expires_at)));
+  document.getElementById("reinvite").hidden = state.account;
+  document.getElementById("account").hidden = false;
+}
+
+document.getElementById("reinvite").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    const answer = await api("POST", `/volunteers/${id}/invitation`);
+    const input = document.getElementById("reinvite-link");
+    input.value = new URL(answer.link, location.origin).href;
+    document.getElementById("reinvited").hidden = false;
+    input.focus();
+    input.select();
+    await account();
+  } catch (error) { flash(error.message, "error"); } finally { button.disabled = false; }
+});
+
+document.getElementById("copy-reinvite").addEventListener("click", async () => {
+  const input = document.getElementById("reinvite-link");
+  input.select();
+  try { await navigator.clipboard.writeText(input.value); flash(t.desk_copied, "ok"); } catch { /* selected: Ctrl+C */ }
+});
+
+Promise.all([load(), shifts(), weeks(), account()]).catch((error) => flash(error.message, "error"));
