@@ -560,6 +560,12 @@ LABELS: dict[str, dict[str, str]] = {
     "now_role_coordinator": {"it": "coordinamento", "en": "coordination"},
     "now_no_names": {"it": "I nomi sono visibili ai coordinatori.", "en": "Names are shown to coordinators."},
     # (end of live board)
+    # story
+    "sh_reason_slot_over": {"it": "il turno sarebbe già finito; scegli un orario a venire",
+                            "en": "the shift would already be over; pick a later time"},
+    "join_too_many": {"it": "Troppe domande da questa connessione: riprova fra {minutes} minuti.",
+                      "en": "Too many applications from this connection: try again in {minutes} minutes."},
+    # (end of story)
 }
 
 

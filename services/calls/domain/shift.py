@@ -95,7 +95,7 @@ class Shift(Aggregate):
             raise InvalidShift(f"capacity must be between 1 and 500, got {capacity}")
         if ends_at <= scheduled_at:  # one under way may still be staffed (a reinforcement for now)
             raise InvalidShift(f"the shift would end at {ends_at.isoformat()}, already past (it is now "
-                               f"{scheduled_at.isoformat()}); pick a later time")
+                               f"{scheduled_at.isoformat(timespec='minutes')}); pick a later time")
         return cls(starts_at, ends_at, role.value, capacity, scheduled_at)
 
     @event("Scheduled")
