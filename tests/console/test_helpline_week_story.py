@@ -214,6 +214,9 @@ def test_a_coordinator_and_three_volunteers_run_the_helpline_from_the_console(
         expect(marta.locator("#idle tbody")).to_contain_text("Giulia Rossi")
         expect(marta.locator("#on-call-empty")).to_be_visible()
         shoot(marta, artifacts, "board-idle-it")
+        marta.goto("/console/now?lang=en")
+        expect(marta.locator("#idle tbody")).to_contain_text("Giulia Rossi")
+        shoot(marta, artifacts, "board-idle-en")
 
         # (checks by the API, not steps of the story: the call as recorded, and when Giulia clocked in)
         giulia_id = server.api.get("/console/api/board").json()["idle"][0]["volunteer_id"]
