@@ -702,6 +702,12 @@ LABELS: dict[str, dict[str, str]] = {
                            "en": "The number is from {area}, which is not in the directory: type the "
                                  "municipality."},
     # (end of directory)
+    # story
+    "sh_reason_slot_over": {"it": "il turno sarebbe già finito; scegli un orario a venire",
+                            "en": "the shift would already be over; pick a later time"},
+    "join_too_many": {"it": "Troppe domande da questa connessione: riprova fra {minutes} minuti.",
+                      "en": "Too many applications from this connection: try again in {minutes} minutes."},
+    # (end of story)
 }
 
 

@@ -95,7 +95,10 @@ def test_full_shift_wrong_role_and_double_sign_up_are_refused(calls: CallsApplic
 
 def test_past_shifts_and_started_shifts_cannot_be_joined_or_left(calls: CallsApplication, clock: FixedClock) -> None:
     giulia = register(calls)
+    now = clock.now()
+    at(clock, rome("2026-11-22 09:00"))  # scheduled the morning before, while it was still to come
     yesterday = evening(calls, day="2026-11-22")
+    at(clock, now)
     with pytest.raises(ShiftAlreadyOver):
         calls.sign_up(yesterday, giulia)
     today = evening(calls, day="2026-11-23", start="09:00", end="13:00")
@@ -107,6 +110,7 @@ def test_past_shifts_and_started_shifts_cannot_be_joined_or_left(calls: CallsApp
 @pytest.mark.parametrize(("start", "end", "reason"), [
     ("2026-11-24 18:00", "2026-11-24 14:00", "after starts_at"),
     ("2026-11-24 18:00", "2026-11-26 14:00", "at most 24 hours"),
+    ("2026-11-22 14:00", "2026-11-22 18:00", "already past"),  # the clock stands at 2026-11-23 10:00 in Rome
 ])
 def test_shift_times_are_checked(calls: CallsApplication, start: str, end: str, reason: str) -> None:
     with pytest.raises(InvalidShift, match=reason):

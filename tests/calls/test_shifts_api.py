@@ -132,3 +132,15 @@ def test_bad_listings_are_refused(client: TestClient) -> None:
     assert too_long.status_code == 422 and "at most 62 days" in too_long.json()["detail"]
     assert client.get("/shifts", params={**WEEK, "role": "cook"}).status_code == 422
     assert client.get("/shifts", params={**WEEK, "volunteer_id": str(UUID(int=9))}).status_code == 404
+
+
+def test_a_slot_already_over_is_refused_with_the_reason_and_nothing_is_stored(client: TestClient) -> None:
+    # The clock stands at 10:00 in Rome on 23 November: yesterday evening's slot is over
+    refused = client.post("/shifts", json={"starts_at": "2026-11-22T18:00:00+01:00",
+                                          "ends_at": "2026-11-22T22:00:00+01:00", "capacity": 1})
+    assert refused.status_code == 422 and "already past" in refused.json()["detail"]
+    listed = client.get("/shifts", params={"from": "2026-11-22T00:00:00+01:00", "to": "2026-11-24T00:00:00+01:00"})
+    assert listed.json()["shifts"] == []
+    # And one under way is still a slot to staff (a reinforcement for the rest of the morning)
+    assert client.post("/shifts", json={"starts_at": "2026-11-23T09:00:00+01:00",
+                                        "ends_at": "2026-11-23T13:00:00+01:00", "capacity": 1}).status_code == 201

@@ -17,15 +17,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import calling_morning, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ADMIN = {"email": "anna@angeli.example", "password": "sette-angeli-milano"}
+# Date and time inputs are drawn in the browser's own language, and this Chromium ships en-US alone (a context's
+# locale reaches scripts, not the controls): they would read 12/03/2026 and 02:00 PM on an Italian page. The Blink
+# feature below draws them in the page's language instead (<html lang="it">: 03/12/2026, 14:00), as an Italian
+# reader's browser does.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--enable-blink-features=LangAttributeAwareFormControlUI"]
 
 
 @dataclass
@@ -42,12 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextmanager
-def served(data: Path, clock_start: datetime) -> Iterator[Server]:
-    """The product on empty data in `data`, its clock starting at `clock_start`, with the administrator ADMIN."""
+def served(data: Path, clock_start: datetime, admin: bool = True) -> Iterator[Server]:
+    """The product on the data in `data` (empty, unless `admin` is False: then served again after an earlier
+    `served` made the administrator ADMIN there), its clock starting at `clock_start`."""
     env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(data),
            "ANGELI_CLOCK_START": clock_start.isoformat(), "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
-    subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
-                    "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if admin:
+        subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
+                        "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", "127.0.0.1",
@@ -80,13 +88,29 @@ def _wait_healthy(api: httpx.Client, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.2)
 
 
+# The reader's locale for each language of the pages: a date input shows 03/12/2026 to both (en-US, Playwright's
+# default whatever Chromium's --lang, would show 12/03/2026), and the pages' own figures follow it.
+LOCALES = {"it": "it-IT", "en": "en-GB"}
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium whose contexts (and pages made without one) read the product's default language, Italian, unless
+    the test names a locale (LOCALES["en"] for English pages)."""
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        new_context, new_page = launched.new_context, launched.new_page
+        launched.new_context = lambda **options: new_context(**{"locale": LOCALES["it"], **options})  # type: ignore[method-assign]
+        launched.new_page = lambda **options: new_page(**{"locale": LOCALES["it"], **options})  # type: ignore[method-assign]
         yield launched
         launched.close()
+
+
+def page_for(browser: Browser, url: str, lang: str, width: int = 1280) -> Page:
+    """A page in a context of its own, for a reader of `lang` at `width` pixels."""
+    context = browser.new_context(base_url=url, viewport={"width": width, "height": 900}, locale=LOCALES[lang])
+    return context.new_page()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROME
-from tests.console.conftest import Server
+from tests.console.conftest import LOCALES, Server
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +140,7 @@ def test_a_pledge_taken_on_the_calling_screen_reaches_the_dashboard_and_its_paym
 
 
 def sign_in_admin(browser: Browser, server: Server) -> Page:
-    page = browser.new_page(base_url=server.url, viewport={"width": 1280, "height": 900})
+    page = browser.new_page(base_url=server.url, viewport={"width": 1280, "height": 900}, locale=LOCALES["en"])
     page.goto("/console/login?lang=en")
     page.get_by_label("E-mail").fill("anna@angeli.example")
     page.get_by_label("Password").fill("sette-angeli-milano")

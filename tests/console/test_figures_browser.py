@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from services.console.figures import for_language
 from tests.conftest import calling_morning
-from tests.console.conftest import ADMIN, Server, served
+from tests.console.conftest import ADMIN, LOCALES, Server, served
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +49,7 @@ def natale(today_server: Server) -> dict[str, str]:
 
 
 def signed_in(browser: Browser, server: Server, lang: str) -> Page:
-    page = browser.new_page(base_url=server.url, viewport={"width": 1280, "height": 900})
+    page = browser.new_page(base_url=server.url, viewport={"width": 1280, "height": 900}, locale=LOCALES[lang])
     page.goto(f"/console/login?lang={lang}")
     page.get_by_label("E-mail").fill(ADMIN["email"])
     page.get_by_label("Password").fill(ADMIN["password"])

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import Server
+from tests.console.conftest import LOCALES, Server
 from tests.console.test_accessibility import Controls
 
 PASSWORD = "una-password-lunga"
@@ -158,7 +158,8 @@ def test_a_coordinator_reads_a_published_version_drafts_the_next_previews_and_pu
                                             "role": "coordinator"}).status_code == 201
     protocol = api.post("/protocols", json={**PROTOCOL, "name": "Accoglienza"}).json()["id"]
     for lang, width in [("it", 1280), ("en", 390)]:
-        page = browser.new_page(base_url=server.url, viewport={"width": width, "height": 900})
+        page = browser.new_page(base_url=server.url, viewport={"width": width, "height": 900},
+                                locale=LOCALES[lang])
         page.goto(f"/console/login?lang={lang}&next=/console/protocols")
         page.get_by_label("E-mail").fill("chiara@angeli.example")
         page.get_by_label("Password").fill(PASSWORD)

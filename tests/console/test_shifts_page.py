@@ -87,7 +87,7 @@ def test_a_24_7_rota_a_sign_up_an_overlap_refused_and_the_gaps(browser: Browser,
 
     # And the coverage view shows the hours short of volunteers: every hour of the rota needs two, Giulia is one
     page.get_by_role("button", name="Copertura (14 giorni)").click()
-    expect(page.locator("#coverage-grid tbody tr")).to_have_count(14)
+    expect(page.locator("#coverage-grid tbody tr")).to_have_count(15)  # 14 x 24 hours from now reach a 15th day
     expect(page.locator("#gaps-count")).to_contain_text("ore scoperte")
     expect(page.locator("#coverage-grid td.gap").first).to_be_visible()
     assert page.locator("#gaps tbody tr").count() >= 13 * 24

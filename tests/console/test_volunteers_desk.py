@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import Server
+from tests.console.conftest import Server, page_for
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def shoot(page: Page, artifacts: Path, name: str) -> None:
 
 def apply_from_join(browser: Browser, server: Server, person: tuple[str, str, str, str], lang: str) -> Page:
     name, email, phone, town = person
-    page = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900}).new_page()
+    page = page_for(browser, server.url, lang)
     page.goto(f"/join?lang={lang}")
     page.get_by_label("Nome e cognome" if lang == "it" else "Full name").fill(name)
     page.locator("#j-email").fill(email)
@@ -46,7 +46,7 @@ def apply_from_join(browser: Browser, server: Server, person: tuple[str, str, st
 
 
 def signed_in(browser: Browser, server: Server, who: dict[str, str], lang: str) -> Page:
-    page = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900}).new_page()
+    page = page_for(browser, server.url, lang)
     page.goto(f"/console/login?lang={lang}")
     page.locator("#email").fill(who["email"])
     page.locator("#password").fill(who["password"])
@@ -122,7 +122,7 @@ def test_three_people_apply_a_coordinator_approves_them_and_one_signs_in(
     shoot(desk, artifacts, "volunteer-it")
 
     # When Luca opens his welcome link and chooses a password
-    luca = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900}).new_page()
+    luca = page_for(browser, server.url, "it")  # he starts in Italian, then switches to English
     luca.goto(f"{links[1]}&lang=it")
     expect(luca.locator("#w-password")).to_be_visible()
     assert "token=" not in luca.url  # the token leaves the address bar

@@ -93,6 +93,9 @@ class Shift(Aggregate):
             raise InvalidShift(f"a shift lasts at most 24 hours, got {ends_at - starts_at}")
         if not 1 <= capacity <= 500:
             raise InvalidShift(f"capacity must be between 1 and 500, got {capacity}")
+        if ends_at <= scheduled_at:  # one under way may still be staffed (a reinforcement for now)
+            raise InvalidShift(f"the shift would end at {ends_at.isoformat()}, already past (it is now "
+                               f"{scheduled_at.isoformat(timespec='minutes')}); pick a later time")
         return cls(starts_at, ends_at, role.value, capacity, scheduled_at)
 
     @event("Scheduled")

@@ -34,7 +34,13 @@ form.addEventListener("submit", async (event) => {
     flash(t.join_sent, "ok");
     document.getElementById("flash").focus();
   } catch (error) {
-    flash(error.message, "error");
+    flash(error.status === 429 ? tooMany(error.message) : error.message, "error");
     button.disabled = false;
   }
 });
+
+// The per-address limit's refusal in the page's language, with the wait in minutes (the server says seconds).
+function tooMany(message) {
+  const seconds = Number((/in (\d+) seconds/.exec(message) || [])[1] || 3600);
+  return t.join_too_many.replace("{minutes}", String(Math.max(1, Math.ceil(seconds / 60))));
+}

@@ -40,7 +40,7 @@ function romeISO(day, time) {
 const REASONS = [
   [/overlaps the \w+ slot already scheduled/, "sh_reason_pattern_overlap"], [/overlap each other/, "sh_reason_daily_overlap"],
   [/overlaps this one/, "sh_reason_overlap"], [/is full/, "sh_reason_full"], [/lacks$/, "sh_reason_role"],
-  [/ended at/, "sh_reason_over"], [/has started|started at/, "sh_reason_started"], [/was cancelled/, "sh_reason_cancelled"],
+  [/already past/, "sh_reason_slot_over"], [/ended at/, "sh_reason_over"], [/has started|started at/, "sh_reason_started"], [/was cancelled/, "sh_reason_cancelled"],
   [/already signed up/, "sh_reason_already"], [/in the past/, "sh_reason_past"], [/at most 2,000/, "sh_reason_too_many"],
   [/capacity.*(greater than or equal to 1|between 1)/, "sh_reason_capacity"], [/cannot go below/, "sh_reason_below"],
 ];
@@ -143,9 +143,14 @@ async function renderCoverage() {
   if (state.role) query.set("role", state.role);
   const coverage = await api("GET", `/shifts/coverage?${query}`);
   const start = romeDay(coverage.starts_at);
-  const days = [...Array(14).keys()].map((i) => addDays(start, i));
+  // The window runs from now for 14 x 24 hours: from a time after midnight it reaches into a 15th day, whose
+  // hours up to the window's end are judged too (and counted in the gaps above), so that day gets its row.
+  const end = new Date(new Date(coverage.starts_at).getTime() + coverage.days * 86400000 - 1);
+  const lastHour = `${romeDay(end.toISOString())} ${hourOf.format(end)}`;
+  const days = [start];
+  while (days[days.length - 1] < romeDay(end.toISOString())) days.push(addDays(days[days.length - 1], 1));
   document.getElementById("range-title").textContent =
-    `${t.sh_coverage}: ${plainDay.format(utcDate(days[0]))} – ${plainDay.format(utcDate(days[13]))}`;
+    `${t.sh_coverage}: ${plainDay.format(utcDate(days[0]))} – ${plainDay.format(utcDate(days[days.length - 1]))}`;
   document.getElementById("gaps-count").textContent = coverage.gaps.length
     ? fill(t.sh_gaps_count, { n: number(new Set(coverage.gaps.map((g) => g.starts_at)).size) }) : t.sh_no_gaps;
   const missing = new Map();
@@ -161,7 +166,7 @@ async function renderCoverage() {
   grid.tBodies[0].replaceChildren(...days.map((day) => el("tr", {}, el("th", { scope: "row" }, shortDay.format(utcDate(day))),
     ...hours.map((h) => {
       const n = missing.get(`${day} ${h}`);
-      if (`${day} ${h}` < firstHour) return el("td", { class: "num past" }, "");  // already gone: not judged
+      if (`${day} ${h}` < firstHour || `${day} ${h}` > lastHour) return el("td", { class: "num past" }, "");  // outside the window: not judged
       return n ? el("td", { class: "num gap", title: `${t.sh_missing}: ${n}` }, `−${number(n)}`)
         : el("td", { class: "num ok" }, el("span", { class: "sr-only" }, "ok"));
     }))));
