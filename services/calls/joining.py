@@ -85,12 +85,7 @@ _RETRIES = 5
 
 def sender_times(calls: CallsApplication, sender: str, now: datetime) -> list[datetime]:
     """The times of the applications stored from `sender` this hour and the hour before (read only)."""
-    times: list[datetime] = []
-    for hour in (hour_of(now - JOIN_WINDOW), hour_of(now)):
-        found = calls.existing([join_attempts_id(sender_digest(calls.join_key, sender, hour))])
-        for attempts_id in found:
-            times += calls.get(attempts_id, JoinAttempts).times
-    return times
+    return [t for hour in (hour_of(now - JOIN_WINDOW), hour_of(now)) for t in _hour_times(calls, sender, hour)]
 
 
 def check_sender(calls: CallsApplication, sender: str) -> None:
@@ -100,13 +95,21 @@ def check_sender(calls: CallsApplication, sender: str) -> None:
 
 
 def _counted(calls: CallsApplication, sender: str, now: datetime) -> JoinAttempts:
-    admit_application(sender_times(calls, sender, now), now)
+    """This hour's count raised by one, judged on the very state that is saved: a count read twice (once to check,
+    once to raise) lets a save made in between slip past the limit."""
     hour = hour_of(now)
     digest = sender_digest(calls.join_key, sender, hour)
     attempts_id = join_attempts_id(digest)
     attempts = calls.get(attempts_id, JoinAttempts) if calls.exists(attempts_id) else JoinAttempts(digest, hour)
+    earlier = _hour_times(calls, sender, hour_of(now - JOIN_WINDOW))  # no longer written: a stale read is harmless
+    admit_application(earlier + attempts.times, now)
     attempts.count(now)
     return attempts
+
+
+def _hour_times(calls: CallsApplication, sender: str, hour: str) -> list[datetime]:
+    found = calls.existing([join_attempts_id(sender_digest(calls.join_key, sender, hour))])
+    return [t for attempts_id in found for t in calls.get(attempts_id, JoinAttempts).times]
 
 
 def approve_application(calls: CallsApplication, application_id: UUID, *, by: Actor,

@@ -64,9 +64,11 @@ def people(server: Server) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("volunteer", ["/", "/console/calling", "/console/hours", "/console/helpline", "/console/shifts"]),
+    ("volunteer", ["/", "/console/calling", "/console/hours", "/console/helpline", "/console/directory",
+                   "/console/shifts"]),
     ("coordinator", ["/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
-                     "/console/protocols", "/console/shifts", "/console/volunteers", "/console/now"]),
+                     "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
+                     "/console/now"]),
 ])
 def test_each_role_sees_its_own_pages_in_the_navigation_on_a_phone(
         browser: Browser, server: Server, people: dict[str, dict[str, str]], artifacts: Path,

@@ -21,15 +21,17 @@ BASE = Path(__file__).resolve().parents[2] / "services" / "console" / "templates
 PUBLIC = {"/", "/join"}
 EXPECTED = {
     None: PUBLIC,
-    "volunteer": {"/", "/console/calling", "/console/helpline", "/console/hours", "/console/shifts"},
+    "volunteer": {"/", "/console/calling", "/console/helpline", "/console/directory", "/console/hours",
+                  "/console/shifts"},
     "coordinator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
-                    "/console/protocols", "/console/shifts", "/console/volunteers", "/console/now"},
+                    "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
+                    "/console/now"},
     "auditor": {"/", "/console/auditor", "/console/hours"},
     "viewer": {"/", "/console/campaigns", "/console/hours", "/console/now"},
     "campaign_manager": {"/", "/console/campaigns", "/console/calling"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
-                      "/console/helpline", "/console/protocols", "/console/shifts", "/console/volunteers",
-                      "/console/now"},
+                      "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
+                      "/console/volunteers", "/console/now"},
 }
 
 
@@ -110,7 +112,7 @@ def test_the_volunteer_sees_their_name_and_role_written_by_the_server(product: P
 
 
 def test_what_a_role_may_open_follows_the_route_table() -> None:
-    assert {r: set(reachable_pages(r)) - {"/console/directory", "/console/login", "/join"}
+    assert {r: set(reachable_pages(r)) - {"/console/login", "/join"}
             for r in EXPECTED} == {r: pages - {"/join"} for r, pages in EXPECTED.items()}
     assert "/console/directory" in reachable_pages("volunteer")  # its link arrives with the directory page
 
