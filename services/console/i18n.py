@@ -701,6 +701,25 @@ LABELS: dict[str, dict[str, str]] = {
     "hl_area_not_listed": {"it": "Il numero è di {area}, che non è nella rubrica: scrivi il comune.",
                            "en": "The number is from {area}, which is not in the directory: type the "
                                  "municipality."},
+    # the import report's reasons ({a}, {b}, {c}: the values the server quotes)
+    "dir_reason_istat": {"it": "il codice ISTAT deve avere 6 cifre, non «{a}»",
+                         "en": "ISTAT code must be 6 digits, got '{a}'"},
+    "dir_reason_istat_listed": {"it": "il codice ISTAT {a} in rubrica è «{b}», non «{c}»",
+                                "en": "ISTAT code {a} is '{b}' in the directory, not '{c}'"},
+    "dir_reason_istat_earlier": {"it": "il codice ISTAT {a} è «{b}» più sopra nel file, non «{c}»",
+                                 "en": "ISTAT code {a} is '{b}' earlier in the file, not '{c}'"},
+    "dir_reason_name": {"it": "il nome del comune deve avere da 1 a 120 caratteri",
+                        "en": "municipality must be 1 to 120 characters"},
+    "dir_reason_category_missing": {"it": "manca il servizio (al massimo 60 caratteri)",
+                                    "en": "category must be 1 to 60 characters"},
+    "dir_reason_category": {"it": "servizio sconosciuto «{a}»; i servizi sono: {categories}",
+                            "en": "unknown category '{a}'; the categories are: {categories}"},
+    "dir_reason_number_length": {"it": "il numero deve avere da 1 a 30 caratteri",
+                                 "en": "number must be 1 to 30 characters"},
+    "dir_reason_number": {"it": "«{a}» non è un numero di telefono", "en": "'{a}' is not a phone number"},
+    "dir_reason_number_italian": {"it": "«{a}» non è un numero di telefono italiano valido",
+                                  "en": "'{a}' is not a valid Italian phone number"},
+    "dir_reason_columns": {"it": "attese {a} colonne, trovate {b}", "en": "expected {a} columns, got {b}"},
     # (end of directory)
     # story
     "sh_reason_slot_over": {"it": "il turno sarebbe già finito; scegli un orario a venire",
