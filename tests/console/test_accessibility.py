@@ -105,7 +105,7 @@ def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, p
 
 
 def test_pages_speak_italian_by_default_and_english_when_asked(client: TestClient) -> None:
-    assert '<html lang="it">' in client.get("/console/calling").text
+    assert '<html lang="it-IT">' in client.get("/console/calling").text
     assert "Prossimo contatto" in client.get("/console/calling").text
     assert "Next contact" in client.get("/console/calling?lang=en").text
     assert "Next contact" in client.get("/console/calling", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
