@@ -27,7 +27,6 @@ import argparse
 import json
 import shutil
 import tempfile
-import threading
 import time
 from contextlib import suppress
 from datetime import date, datetime, timedelta
@@ -36,16 +35,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import uvicorn
 
+from bench.serving import serve
 from services.calls.application import CallsApplication
 from services.calls.domain.rota import DailySlot, Pattern, every_hours
 from services.identity.domain import SYSTEM, Role
 from services.kernel.clock import FixedClock
 from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
-from services.main import Product, build, create_api_for
-from tests.conftest import free_port
+from services.main import build
 
 PASSWORD = "una-password-lunga"
 ROME = ZoneInfo("Europe/Rome")
@@ -134,16 +132,6 @@ def browser_loads(url: str, token: str, path: str, ready: str, runs: int) -> dic
 def report(what: str, values: list[float], scale: float = 1.0) -> None:
     print(f"{what:<58} p50 {quantile(values, 0.5) * scale:8.1f} ms   p95 {quantile(values, 0.95) * scale:8.1f} ms"
           f"   (n={len(values)})", flush=True)
-
-
-def serve(product: Product) -> tuple[uvicorn.Server, threading.Thread, str]:
-    server = uvicorn.Server(uvicorn.Config(create_api_for(product), host="127.0.0.1", port=free_port(),
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{server.config.port}"
 
 
 def main() -> None:
