@@ -160,7 +160,7 @@ def main() -> None:
         server, thread, url = serve(product)
         product.identity.create_account("chiara@angeli.example", PASSWORD, Role.COORDINATOR.value, SYSTEM)
         token = httpx.post(f"{url}/auth/sign-in", json={"email": "chiara@angeli.example",
-                                                        "password": PASSWORD}).json()["token"]
+                                                        "password": PASSWORD}, timeout=60).json()["token"]
         week_from = datetime.combine(monday, datetime.min.time(), ROME)
         week = {"from": week_from.isoformat(), "to": (week_from + timedelta(days=7)).isoformat(), "limit": "1000"}
         shifts = f"/shifts?{httpx.QueryParams(week)}"
