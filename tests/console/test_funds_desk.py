@@ -222,4 +222,5 @@ def test_a_payment_reaches_an_open_stream_within_a_second(http: str, product: Pr
             for page in detail:
                 if page["balance"] == "25.50" and page["months"]:
                     break
-            assert time.monotonic() - paid < 1.5, "the payment took more than a second to reach the streams"
+            took = time.monotonic() - paid
+            assert took < 1.5, f"the payment took {took:.2f} s to reach the streams"  # about 0.11 s measured
