@@ -5,6 +5,7 @@ her language; a viewer reads the same page without the form. Screenshots at 1280
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -118,6 +119,18 @@ def test_the_funds_desk_follows_payments_live_and_refuses_a_disbursement_beyond_
             expect(page.locator("#disburse-error")).to_contain_text(says)
         expect(page.locator("#amount")).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#amount")).to_be_focused()
+        # (dated the day before the first payment, when the fund held nothing)
+        today = page.locator("#day").input_value()
+        yesterday = (date.fromisoformat(today) - timedelta(days=1))
+        page.locator("#amount").fill("5,00")
+        page.locator("#day").fill(yesterday.isoformat())
+        page.get_by_role("button", name="Registra la spesa").click()
+        expect(page.locator("#disburse-error")).to_contain_text(
+            f"il {yesterday.day:02d}/{yesterday.month:02d}/{yesterday.year} il fondo aveva 0,00 €")
+        page.locator("#day").fill(today)
+        page.locator("#amount").fill("1.000,00")
+        page.get_by_role("button", name="Registra la spesa").click()
+        expect(page.locator("#disburse-error")).to_contain_text("lo lascerebbe a -860,00 €")
         page.screenshot(path=str(artifacts / "fund-refused-it-1280.png"), full_page=True)
         assert api.get(f"/console/api/funds/{natale}").json()["disbursed"] == "30.00"
         assert len(api.get(f"/console/api/funds/{natale}").json()["disbursements"]) == 1
@@ -163,4 +176,16 @@ def test_the_funds_desk_follows_payments_live_and_refuses_a_disbursement_beyond_
         page.goto("/console/funds?lang=it")
         expect(page.locator("#read-only")).to_be_visible()
         expect(page.locator("#funds tbody button")).to_have_count(0)
+        page.context.close()
+
+        # A browser without server-sent events polls instead, and still sees a payment without reloading
+        page = page_as(browser, server, "vera@angeli.example", "it", 1280)
+        page.add_init_script("delete window.EventSource")
+        page.goto("/console/funds?lang=it")
+        expect(page.locator("#fu-mode")).to_have_text("Aggiornato ogni 5 secondi")
+        raised = page.locator("#funds tbody tr", has_text="Fondo Natale").locator("td.raised")
+        expect(raised).to_have_text("200,00 €")
+        paid(server, api.post("/pledges", json={"donor_id": giulia, "fund_id": natale, "amount": "10.00"})
+             .json()["id"], "10.00", "CRO-0004")
+        expect(raised).to_have_text("210,00 €", timeout=7000)
         page.context.close()
