@@ -177,3 +177,15 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# funds
+@router.get("/console/funds")
+def funds_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The funds desk: every fund's raised, reversed, disbursed and balance, live; create, rename, close."""
+    return _page(request, "funds.html", lang, "fu_title")
+
+
+@router.get("/console/funds/{fund_id}")
+def fund_page(request: Request, fund_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """One fund, live: month by month as on the public page, its disbursements, and a disbursement to record."""
+    return _page(request, "fund.html", lang, "fu_fund_title", fund_id=str(fund_id))
+# (end of funds)

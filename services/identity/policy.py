@@ -164,6 +164,13 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
     ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
     # (end of directory: data)
+    # funds: data
+    # Figures and documents of the funds, no personal data: whoever may read a fund (GET /funds/{fund_id}) reads them.
+    ("GET", "/console/api/funds"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/events"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/{fund_id}"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/{fund_id}/events"): (f"{CM} {CO} {AU} {VI}", None),
+    # (end of funds: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -192,6 +199,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # funds: pages
+    ("GET", "/console/funds"): ("public", None),
+    ("GET", "/console/funds/{fund_id}"): ("public", None),
+    # (end of funds: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -212,6 +223,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/volunteers": (("GET", "/console/api/volunteers"),),
     "/console/now": (("GET", "/console/api/board"),),
     "/console/directory": (("GET", "/directory"),),
+    # funds
+    "/console/funds": (("GET", "/console/api/funds"),),
+    # (end of funds)
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
 }

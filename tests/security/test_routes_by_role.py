@@ -144,3 +144,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# funds: the funds desk and a fund's page are HTML shells (their data needs a role that may read a fund)
+EXPECTED_PUBLIC |= {("GET", "/console/funds"), ("GET", "/console/funds/{fund_id}")}
+# (end of funds)
