@@ -169,7 +169,7 @@ def test_the_funds_pages_label_every_control_and_speak_both_languages(client: Te
     controls = Controls()
     controls.feed(english.text)
     assert controls.unlabelled() == [] and controls.problems == []
-    assert '<html lang="it">' in client.get(path).text and "Tutti i fondi" in client.get(path).text
+    assert '<html lang="it-IT">' in client.get(path).text and "Tutti i fondi" in client.get(path).text
 
 
 @pytest.fixture
