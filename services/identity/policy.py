@@ -164,6 +164,17 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
     ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
     # (end of directory: data)
+    # regular: data
+    # Regular giving is the donations office's (campaign managers); auditors read commitments and the projection.
+    ("POST", "/commitments"): (CM, None),
+    ("GET", "/commitments/{commitment_id}"): (f"{CM} {AU}", None),
+    ("GET", "/donors/{donor_id}/commitments"): (f"{CM} {AU}", None),
+    ("POST", "/commitments/{commitment_id}/pause"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/resume"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/change"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/end"): (CM, None),
+    ("GET", "/commitments/expected-income"): (f"{CM} {AU}", None),
+    # (end of regular: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
