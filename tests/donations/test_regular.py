@@ -183,3 +183,45 @@ def test_pause_change_and_end_refuse_what_the_state_forbids(api: Api, january: F
     assert api.post(f"/commitments/{cid}/end", {"reason": ""}, status=422)
     assert "from must be a month" in api.get("/commitments/expected-income", status=422, **{"from": "2026-13"})[
         "detail"]
+
+
+def test_imported_lines_with_a_mandate_reference_pay_the_commitment_and_lines_without_one_import_as_before(
+    api: Api, client: TestClient, product: Product, january: FixedClock,
+) -> None:
+    giulia, marco, famiglie = api.donor(), api.donor("Marco Bianchi"), api.fund()
+    cid = api.post("/commitments", commitment_body(giulia, famiglie))["id"]
+    on(january, date(2026, 3, 1))
+    header = "donor_id,donor_name,fund_id,amount,method,reference,received_at,mandate_reference"
+    lines = [
+        f"{giulia},,{famiglie},10.00,sepa,SDD-01,2026-01-06,{MANDATE}",
+        f",Chiara Verdi,{famiglie},25.00,paypal,PP-9,2026-01-07,",
+        f"{marco},,{famiglie},10.00,sepa,SDD-02,2026-01-06,{MANDATE}",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-03,2026-02-06,NOPE-1",
+        f",Luca Neri,{famiglie},10.00,sepa,SDD-04,2026-02-06,{MANDATE}",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-01,2026-01-06,{MANDATE}",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-05,2026-02-06,{MANDATE}",
+    ]
+    content = "\n".join([header, *lines]).encode()
+
+    def upload() -> Any:
+        response = client.post("/donations/import", files={"file": ("sepa.csv", content, "text/csv")})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    report = upload()
+    assert (report["rows"], report["imported"], report["duplicates"], report["rejected"]) == (7, 3, 1, 3)
+    assert [(x["line"], x["outcome"]) for x in report["lines"]] == [
+        (4, "rejected"), (5, "rejected"), (6, "rejected"), (7, "duplicate")]
+    reasons = [x["reason"] for x in report["lines"]]
+    assert "belongs to another donor's regular gift" in reasons[0]
+    assert "no regular gift has mandate reference NOPE-1" in reasons[1]
+    assert "names its donor by donor_id" in reasons[2]
+    schedule = api.get(f"/commitments/{cid}")["schedule"]
+    assert [(r["due_on"], r["state"], r["paid"]) for r in schedule[:3]] == [
+        ("2026-01-05", "paid", "10.00"), ("2026-02-05", "paid", "10.00"), ("2026-03-05", "open", None)]
+    assert api.get(f"/funds/{famiglie}")["balance"] == "45.00"
+
+    again = upload()  # the same file again changes nothing
+    assert (again["imported"], again["duplicates"]) == (0, 4)
+    assert api.get(f"/funds/{famiglie}")["balance"] == "45.00"
+    assert len(api.get(f"/commitments/{cid}")["extra_gifts"]) == 0
