@@ -225,3 +225,42 @@ def test_imported_lines_with_a_mandate_reference_pay_the_commitment_and_lines_wi
     assert (again["imported"], again["duplicates"]) == (0, 4)
     assert api.get(f"/funds/{famiglie}")["balance"] == "45.00"
     assert len(api.get(f"/commitments/{cid}")["extra_gifts"]) == 0
+
+
+def test_campaign_managers_keep_regular_gifts_auditors_read_them_and_other_roles_are_refused(
+    api: Api, client_as: Any, january: FixedClock,
+) -> None:
+    giulia, famiglie = api.donor(), api.fund()
+    manager, auditor = client_as("campaign_manager"), client_as("auditor")
+    created = manager.post("/commitments", json=commitment_body(giulia, famiglie))
+    assert created.status_code == 201, created.text
+    cid = created.json()["id"]
+    for path in (f"/commitments/{cid}", f"/donors/{giulia}/commitments", "/commitments/expected-income?from=2026-01"):
+        assert manager.get(path).status_code == 200
+        assert auditor.get(path).status_code == 200, path
+        for role in ("coordinator", "volunteer", "viewer", "public"):
+            assert client_as(role).get(path).status_code in (401, 403), (role, path)
+    assert auditor.post(f"/commitments/{cid}/pause").status_code == 403
+    assert auditor.post("/commitments", json=commitment_body(giulia, famiglie, mandate_reference="X-1")).status_code \
+        == 403
+    assert client_as("coordinator").post(f"/commitments/{cid}/end", json={"reason": "no"}).status_code == 403
+    assert manager.post(f"/commitments/{cid}/pause").json()["status"] == "paused"
+    assert manager.post(f"/commitments/{cid}/resume").json()["status"] == "active"
+
+
+def test_the_lapse_setting_is_read_from_the_environment_checked_and_given_to_the_lapse_job(
+    tmp_path: Any, clock: FixedClock,
+) -> None:
+    from services.kernel.settings import Settings, SettingsError
+    from services.main import build
+
+    assert Settings.from_env({}).regular_lapse_periods == 2
+    with pytest.raises(SettingsError, match="ANGELI_REGULAR_LAPSE_PERIODS must be between 1 and 24, got 0"):
+        Settings.from_env({"ANGELI_REGULAR_LAPSE_PERIODS": "0"})
+    settings = Settings.from_env({"ANGELI_REGULAR_LAPSE_PERIODS": "3", "ANGELI_DATA_DIR": str(tmp_path / "var")})
+    product = build(settings, clock)
+    try:
+        job = next(j for j in product.services["donations"].jobs if j.id == "donations.lapse_regular_gifts")
+        assert job.run.__self__.periods == 3  # type: ignore[attr-defined]
+    finally:
+        product.stop()
