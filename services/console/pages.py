@@ -177,3 +177,10 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# regular
+@router.get("/console/regular")
+def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Regular giving: expected against received income, a donor's commitments and their schedule (campaign managers
+    keep them; auditors read)."""
+    return _page(request, "regular.html", lang, "rg_title")
+# (end of regular)

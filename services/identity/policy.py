@@ -203,6 +203,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # regular: pages
+    ("GET", "/console/regular"): ("public", None),
+    # (end of regular: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -225,6 +228,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/directory": (("GET", "/directory"),),
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # regular
+    "/console/regular": (("GET", "/commitments/{commitment_id}"),),
+    # (end of regular)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

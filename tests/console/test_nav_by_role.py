@@ -26,12 +26,12 @@ EXPECTED = {
     "coordinator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
                     "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
                     "/console/now"},
-    "auditor": {"/", "/console/auditor", "/console/hours"},
+    "auditor": {"/", "/console/auditor", "/console/hours", "/console/regular"},
     "viewer": {"/", "/console/campaigns", "/console/hours", "/console/now"},
-    "campaign_manager": {"/", "/console/campaigns", "/console/calling"},
+    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/regular"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
-                      "/console/volunteers", "/console/now"},
+                      "/console/volunteers", "/console/now", "/console/regular"},
 }
 
 

@@ -144,3 +144,5 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# regular
+EXPECTED_PUBLIC.add(("GET", "/console/regular"))
