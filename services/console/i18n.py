@@ -740,7 +740,10 @@ LABELS: dict[str, dict[str, str]] = {
                          "en": "A donor's id looks like 6a0f5d2e-1111-4c2b-9b55-000000000001"},
     "rg_find": {"it": "Mostra gli impegni", "en": "Show the commitments"},
     "rg_found": {"it": "{n} impegni", "en": "{n} commitments"},
+    "rg_found_one": {"it": "1 impegno", "en": "1 commitment"},
     "rg_none": {"it": "Nessun impegno per questo donatore.", "en": "No commitment for this donor."},
+    "rg_amount_col": {"it": "Importo", "en": "Amount"},
+    "rg_end_col": {"it": "Fine", "en": "End"},
     "rg_new_title": {"it": "Nuova donazione regolare", "en": "New regular gift"},
     "rg_amount": {"it": "Importo (€)", "en": "Amount (€)"},
     "rg_amount_help": {"it": "Euro per periodo, al massimo 2 decimali: 10,00", "en": "Euro per period, at most 2 "

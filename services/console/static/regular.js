@@ -25,10 +25,15 @@ async function income() {
   if (!/^\d{4}-\d{2}$/.test(from)) { $("income-from").focus(); throw new Error(t.rg_from_month); }
   const answer = await api("GET", `/commitments/expected-income?from=${from}&months=${months}`);
   const rows = answer.rows.filter((r) => cents(r.expected) || cents(r.received));
+  const now = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", timeZone: "Europe/Rome" })
+    .format(new Date()).slice(0, 7);
+  // A month still to come has received nothing yet: a dash, not a shortfall; a past month short of it is marked.
+  const received = (r) => (r.month > now && !cents(r.received) ? "—" : euro(r.received));
   $("income").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {},
-    el("th", { scope: "row" }, month(r.month)), el("td", {}, fundName(r.fund_id)),
-    el("td", { class: "num" }, euro(r.expected)),
-    el("td", { class: `num${cents(r.received) < cents(r.expected) ? " short" : ""}` }, euro(r.received)))));
+    el("th", { scope: "row" }, month(r.month)), el("td", { class: "fund" }, fundName(r.fund_id)),
+    el("td", { class: "num", "data-label": t.rg_expected }, euro(r.expected)),
+    el("td", { class: `num${r.month < now && cents(r.received) < cents(r.expected) ? " short" : ""}`,
+      "data-label": t.rg_received }, received(r)))));
   const sum = (key) => rows.reduce((total, r) => total + cents(r[key]), 0) / 100;
   $("income-expected").textContent = euro(sum("expected"));
   $("income-received").textContent = euro(sum("received"));
@@ -40,20 +45,20 @@ const STATES = { paid: "rg_state_paid", missed: "rg_state_missed", open: "rg_sta
 
 function scheduleTable(c) {
   const caption = el("caption", { class: "sr-only" }, `${t.rg_schedule} · ${euro(c.amount)}`);
-  const head = el("thead", {}, el("tr", {}, ...[t.rg_due, t.rg_amount, t.rg_state, t.rg_paid_on].map((h, i) =>
+  const head = el("thead", {}, el("tr", {}, ...[t.rg_due, t.rg_amount_col, t.rg_state, t.rg_paid_on].map((h, i) =>
     el("th", { scope: "col", ...(i === 1 ? { class: "num" } : {}) }, h))));
   const body = el("tbody", {}, ...c.schedule.map((p) => el("tr", { class: p.state },
     el("th", { scope: "row" }, day(p.due_on)), el("td", { class: "num" }, euro(p.amount)),
     el("td", {}, el("span", { class: `badge ${p.state}` }, t[STATES[p.state]])),
-    el("td", {}, p.received_on ? `${day(p.received_on)} · ${euro(p.paid)}` : ""))));
+    el("td", { "data-label": t.rg_paid_on }, p.received_on ? `${day(p.received_on)} · ${euro(p.paid)}` : ""))));
   return el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": `${t.rg_schedule}: ${fundName(c.fund_id)}` },
     el("table", { class: "schedule" }, caption, head, body));
 }
 
 function summary(c) {
   const pairs = [
-    [t.rg_fund, fundName(c.fund_id)], [t.rg_amount, `${euro(c.amount)} · ${t[`rg_freq_${c.frequency}`]}`],
-    [t.rg_day, String(c.day)], [t.rg_start, day(c.start)], [t.rg_end, c.end ? day(c.end) : "—"],
+    [t.rg_fund, fundName(c.fund_id)], [t.rg_amount_col, `${euro(c.amount)} · ${t[`rg_freq_${c.frequency}`]}`],
+    [t.rg_day, String(c.day)], [t.rg_start, day(c.start)], [t.rg_end_col, c.end ? day(c.end) : "—"],
     [t.rg_method, t[`rg_method_${c.method}`]],
     [t.rg_mandate, c.mandate_reference ? `${c.mandate_reference}${c.mandate_signed_on ? ` (${day(c.mandate_signed_on)})` : ""}` : "—"],
   ];
@@ -77,7 +82,7 @@ function actions(c) {
     el("div", {}, el("label", { for: `${id}-amount` }, t.rg_new_amount),
       el("input", { id: `${id}-amount`, name: "amount", inputmode: "decimal", required: "", autocomplete: "off" })),
     el("div", {}, el("label", { for: `${id}-from` }, t.rg_effective_from),
-      el("input", { id: `${id}-from`, name: "from", type: "date", required: "" })),
+      el("input", { lang, id: `${id}-from`, name: "from", type: "date", required: "" })),
     el("button", { type: "submit" }, t.rg_change));
   change.addEventListener("submit", guarded(async () => {
     const form = new FormData(change);
@@ -119,7 +124,8 @@ async function showDonor(donorId) {
   if (!UUID.test(donorId)) { $("donor").focus(); throw new Error(t.rg_donor_id_help); }
   const list = await api("GET", `/donors/${donorId}/commitments`);
   $("commitments").replaceChildren(...list.reverse().map(item));
-  $("donor-found").textContent = list.length ? fill(t.rg_found, { n: list.length }) : t.rg_none;
+  $("donor-found").textContent = list.length === 1 ? t.rg_found_one
+    : list.length ? fill(t.rg_found, { n: list.length }) : t.rg_none;
   history.replaceState(null, "", `?lang=${lang}&donor=${donorId}`);
 }
 
