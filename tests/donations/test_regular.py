@@ -4,6 +4,7 @@ resume, an amount change), expected against received income, a rebuild from zero
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.donations.application import DonationsApplication
-from services.donations.domain.commitment import MandateClaim, mandate_id
+from services.donations.domain.commitment import MandateClaim, MandateTaken, mandate_id
 from services.donations.jobs import LapseSweep
 from services.kernel.clock import FixedClock
 from services.kernel.follower import EmbeddedFollower
@@ -264,3 +265,44 @@ def test_the_lapse_setting_is_read_from_the_environment_checked_and_given_to_the
         assert job.run.__self__.periods == 3  # type: ignore[attr-defined]
     finally:
         product.stop()
+
+
+def test_two_processes_claiming_one_mandate_at_once_store_one_commitment_and_refuse_the_other(
+    tmp_path: Any, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two donations applications on one event store (two processes): the second has checked the mandate before
+    the first saved it, so its claim of the same uuid5 id collides; it looks again and refuses."""
+    import os
+
+    from services.kernel.eventstore import event_store_env
+    from services.kernel.readmodel import SqliteStore
+    from services.kernel.settings import Settings
+    from services.privacy.application import PrivacyVault
+
+    on(clock, date(2026, 1, 2))
+    env = event_store_env(Settings(data_dir=tmp_path / "var"), "donations")
+    vault = PrivacyVault(SqliteStore(str(tmp_path / "vault.db")), os.urandom(32))
+    first, second = DonationsApplication(env, vault, clock), DonationsApplication(env, vault, clock)
+    giulia, marco = first.register_donor("person", {"name": "Giulia"}), first.register_donor("person", {"name": "M"})
+    fund = first.create_fund("Fondo famiglie")
+    looks = {"n": 0}
+    real_exists = second.exists
+
+    def raced(aggregate_id: UUID) -> bool:
+        if aggregate_id == mandate_id(MANDATE) and looks["n"] == 0:
+            looks["n"] += 1
+            first.set_up_commitment(giulia, fund, Decimal("10.00"), "monthly", 5, date(2026, 1, 1), None, "sepa",
+                                    MANDATE, date(2025, 12, 20))
+            return False  # what the second process read just before the first one saved
+        return real_exists(aggregate_id)
+
+    monkeypatch.setattr(second, "exists", raced)
+    before = second.recorder.max_notification_id()
+    with pytest.raises(MandateTaken, match="used by another donor's commitment"):
+        second.set_up_commitment(marco, fund, Decimal("10.00"), "monthly", 5, date(2026, 1, 1), None, "sepa",
+                                 MANDATE, date(2025, 12, 20))
+    assert looks["n"] == 1
+    # the first's commitment, its claim, its donor index started and added to: nothing of the second
+    assert second.recorder.max_notification_id() == before + 4
+    assert [c.donor_id for c in second.donor_commitments(giulia)] == [giulia]
+    assert second.donor_commitments(marco) == []
