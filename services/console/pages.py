@@ -189,3 +189,10 @@ def fund_page(request: Request, fund_id: UUID, lang: Lang = None) -> HTMLRespons
     """One fund, live: month by month as on the public page, its disbursements, and a disbursement to record."""
     return _page(request, "fund.html", lang, "fu_fund_title", fund_id=str(fund_id))
 # (end of funds)
+# regular
+@router.get("/console/regular")
+def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Regular giving: expected against received income, a donor's commitments and their schedule (campaign managers
+    keep them; auditors read)."""
+    return _page(request, "regular.html", lang, "rg_title")
+# (end of regular)

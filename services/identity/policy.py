@@ -171,6 +171,17 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/api/funds/{fund_id}"): (f"{CM} {CO} {AU} {VI}", None),
     ("GET", "/console/api/funds/{fund_id}/events"): (f"{CM} {CO} {AU} {VI}", None),
     # (end of funds: data)
+    # regular: data
+    # Regular giving is the donations office's (campaign managers); auditors read commitments and the projection.
+    ("POST", "/commitments"): (CM, None),
+    ("GET", "/commitments/{commitment_id}"): (f"{CM} {AU}", None),
+    ("GET", "/donors/{donor_id}/commitments"): (f"{CM} {AU}", None),
+    ("POST", "/commitments/{commitment_id}/pause"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/resume"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/change"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/end"): (CM, None),
+    ("GET", "/commitments/expected-income"): (f"{CM} {AU}", None),
+    # (end of regular: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -203,6 +214,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/funds"): ("public", None),
     ("GET", "/console/funds/{fund_id}"): ("public", None),
     # (end of funds: pages)
+    # regular: pages
+    ("GET", "/console/regular"): ("public", None),
+    # (end of regular: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -228,6 +242,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # (end of funds)
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # regular
+    "/console/regular": (("GET", "/commitments/{commitment_id}"),),
+    # (end of regular)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

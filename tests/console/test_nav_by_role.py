@@ -26,12 +26,12 @@ EXPECTED = {
     "coordinator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
                     "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
                     "/console/now", "/console/funds"},
-    "auditor": {"/", "/console/auditor", "/console/hours", "/console/funds"},
+    "auditor": {"/", "/console/auditor", "/console/hours", "/console/funds", "/console/regular"},
     "viewer": {"/", "/console/campaigns", "/console/hours", "/console/now", "/console/funds"},
-    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/funds"},
+    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/funds", "/console/regular"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
-                      "/console/volunteers", "/console/now", "/console/funds"},
+                      "/console/volunteers", "/console/now", "/console/funds", "/console/regular"},
 }
 
 

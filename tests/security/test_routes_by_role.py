@@ -147,3 +147,5 @@ EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # funds: the funds desk and a fund's page are HTML shells (their data needs a role that may read a fund)
 EXPECTED_PUBLIC |= {("GET", "/console/funds"), ("GET", "/console/funds/{fund_id}")}
 # (end of funds)
+# regular
+EXPECTED_PUBLIC.add(("GET", "/console/regular"))
