@@ -164,6 +164,11 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
     ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
     # (end of directory: data)
+    # privacy: data
+    # The privacy desk is the administrators' (routes under /privacy/ are theirs by default). Auditors may read the
+    # access trail: ids, roles, purposes and field names, never a value; checking who read personal data is theirs.
+    ("GET", "/privacy/access"): (AU, None),
+    # (end of privacy: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -192,6 +197,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # privacy: pages
+    ("GET", "/console/privacy"): ("public", None),
+    # (end of privacy: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -214,6 +222,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/directory": (("GET", "/directory"),),
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # privacy
+    "/console/privacy": (("GET", "/privacy/access"), ("POST", "/privacy/persons/{person_id}/erase")),
+    # (end of privacy)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
