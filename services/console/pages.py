@@ -177,3 +177,11 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# privacy
+@router.get("/console/privacy")
+def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The privacy desk: a person's export, consents and erasure (administrators); the access trail (auditors too)."""
+    from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
+
+    return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
+# (end of privacy)

@@ -15,6 +15,9 @@ from services.kernel.errors import DomainError, InvalidInput, NotFound
 OUTCOMES = ("read", "erased", "absent")
 # How a person may be reached under a consent; "any" is what consents recorded before channels were named carry.
 CHANNELS = ("phone", "email", "post", "sms", "any")
+# The purposes the privacy desk suggests (any lower-case word with underscores may be recorded).
+SUGGESTED_PURPOSES = ("phone_outreach", "newsletter", "fundraising_appeals", "receipts_by_email",
+                      "volunteer_application")
 # A consent's state at an instant (see Consent.status).
 CONSENT_STATES = ("active", "not_yet_valid", "expired", "withdrawn")
 
