@@ -223,7 +223,7 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
     # privacy
-    "/console/privacy": (("GET", "/privacy/access"), ("POST", "/privacy/persons/{person_id}/erase")),
+    "/console/privacy": (("GET", "/privacy/access"),),
     # (end of privacy)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.

@@ -144,3 +144,7 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+
+# privacy: the privacy desk's page is an HTML shell (its data needs administrator, the trail auditor too)
+EXPECTED_PUBLIC.add(("GET", "/console/privacy"))
+# (end of privacy)
