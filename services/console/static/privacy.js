@@ -1,7 +1,7 @@
 // The privacy desk: a person's status, export (downloaded as a JSON file), consents (add, withdraw) and erasure
 // confirmed by their id typed again (the server checks it too); the access trail with filters, a page at a time.
 // Administrators see everything; auditors the access trail alone (the API decides; the page follows the role).
-import { ApiError, api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
+import { ApiError, api, day, el, flash, guarded, lang, locale, me, number, t, ZONE } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 25;
@@ -9,10 +9,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[name]);
 let person = null, nextOffset = null;
 
-const when = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: ZONE });
-const dayOf = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeZone: ZONE });
+const when = new Intl.DateTimeFormat(locale, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+  minute: "2-digit", timeZone: ZONE });
 const instant = (iso) => (iso ? when.format(new Date(iso)) : "");
-const shortDay = (iso) => (iso ? dayOf.format(new Date(iso)) : "");
+const shortDay = (iso) => (iso ? day(iso) : "");
 const label = (prefix, key) => t[`${prefix}${key}`] || key;
 
 // Midnight starting `day` (yyyy-mm-dd) in Rome, as an instant with its offset: the centre's day, whatever the
@@ -52,7 +52,8 @@ function consentRow(c) {
     el("td", { "data-label": t.pv_text_version }, c.text_version || t.pv_not_recorded),
     el("td", { "data-label": t.pv_source }, c.source),
     el("td", { "data-label": t.pv_given }, shortDay(c.given_at)),
-    el("td", { "data-label": t.pv_expires }, c.expires_at ? shortDay(c.expires_at) : t.pv_until_withdrawn),
+    // The last day it is valid: an expiry at the centre's midnight is the end of the day before.
+    el("td", { "data-label": t.pv_expires }, c.expires_at ? day(new Date(Date.parse(c.expires_at) - 1)) : t.pv_until_withdrawn),
     el("td", { "data-label": t.pv_consent_state }, state,
       c.withdrawn_at ? el("span", { class: "small muted" }, ` ${shortDay(c.withdrawn_at)} · ${c.withdrawal_source}`) : ""),
   ];
@@ -214,7 +215,8 @@ async function searchTrail(more = false) {
   else $("trail").tBodies[0].replaceChildren(...rows);
   nextOffset = page.next_offset;
   $("trail-more").hidden = nextOffset === null;
-  $("trail-count").textContent = page.total ? fill(t.pv_trail_count, { n: page.total }) : t.pv_trail_none;
+  $("trail-count").textContent = page.total === 0 ? t.pv_trail_none
+    : page.total === 1 ? t.pv_trail_one : fill(t.pv_trail_count, { n: number(page.total) });
   return page;
 }
 
