@@ -838,6 +838,7 @@ LABELS: dict[str, dict[str, str]] = {
     "pv_fields": {"it": "Campi mostrati", "en": "Fields shown"},
     "pv_trail_count": {"it": "{n} accessi", "en": "{n} accesses"},
     "pv_trail_one": {"it": "1 accesso", "en": "1 access"},
+    "pv_only_person": {"it": "Solo gli accessi a {id}", "en": "Only the accesses to {id}"},
     "pv_trail_none": {"it": "Nessun accesso con questi filtri.", "en": "No access matches these filters."},
     "pv_more": {"it": "Mostra altri", "en": "Show more"},
     "pv_dates_swapped": {"it": "Il primo giorno è dopo l'ultimo: scambiali.",

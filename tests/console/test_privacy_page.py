@@ -206,4 +206,13 @@ def test_the_privacy_desk_exports_records_and_withdraws_a_consent_erases_with_co
         expect(page.get_by_role("link", name=t["nav_privacy"])).to_have_attribute("aria-current", "page")
         fits(page)
         page.screenshot(path=str(artifacts / f"privacy-auditor-{tag}.png"), full_page=True)
+        # a person's id in the trail filters it by that person
+        first = page.locator("#trail tbody tr").first.get_by_role("button")
+        chosen = first.get_attribute("title") or ""
+        expect(first).to_have_accessible_name(t["pv_only_person"].format(id=chosen))
+        first.click()
+        expect(page.locator("#f-person")).to_have_value(chosen)
+        expect(page.locator(f'#trail tbody button:not([title="{chosen}"])')).to_have_count(0)
+        expect(page.locator("#trail tbody tr")).to_have_count(3)  # created, exported, read once erased
+        expect(page.locator("#trail-count")).to_be_focused()
         page.close()

@@ -189,6 +189,23 @@ async function erase(event) {
   $("status-title").focus();
 }
 
+// A person's id in the trail, shortened to its first part: a button that filters the trail by that person.
+function personFilter(id) {
+  const button = el("button", { type: "button", class: "link", title: id, "aria-label": fill(t.pv_only_person, { id }) },
+    el("code", {}, `${id.slice(0, 8)}…`));
+  button.addEventListener("click", guarded(async () => {
+    $("f-person").value = id;
+    await searchTrail();
+    $("trail-count").focus();
+  }));
+  return button;
+}
+
+// Text that may wrap after ":", "@" and "/" (an actor's label, a request path) rather than inside a word.
+function breakable(text) {
+  return text.split(/(?<=[:@/])/).flatMap((part, i) => (i ? [el("wbr"), part] : [part]));
+}
+
 async function searchTrail(more = false) {
   const form = new FormData($("trail-form"));
   const query = new URLSearchParams({ limit: String(PAGE), offset: String(more ? nextOffset : 0) });
@@ -205,14 +222,15 @@ async function searchTrail(more = false) {
   const page = await api("GET", `/privacy/access?${query}`);
   const rows = page.accesses.map((a) => el("tr", {},
     el("td", { "data-label": t.pv_when }, instant(a.at)),
-    el("td", { "data-label": t.pv_person_id }, el("code", {}, a.person_id)),
-    el("td", { "data-label": t.pv_actor }, a.actor),
+    el("td", { "data-label": t.pv_person_id }, personFilter(a.person_id)),
+    el("td", { "data-label": t.pv_actor }, ...breakable(a.actor)),
     el("td", { "data-label": t.pv_role }, t[`role_${a.role}`] || a.role),
-    el("td", { "data-label": t.pv_why }, a.purpose),
+    el("td", { "data-label": t.pv_why }, ...breakable(a.purpose)),
     el("td", { "data-label": t.pv_outcome }, el("span", { class: `badge ${a.outcome}` }, label("pv_outcome_", a.outcome))),
     el("td", { "data-label": t.pv_fields }, a.fields.join(", ") || "—")));
   if (more) $("trail").tBodies[0].append(...rows);
   else $("trail").tBodies[0].replaceChildren(...rows);
+  if ($("flash").classList.contains("error")) $("flash").hidden = true;  // the filters are right now
   nextOffset = page.next_offset;
   $("trail-more").hidden = nextOffset === null;
   $("trail-count").textContent = page.total === 0 ? t.pv_trail_none
