@@ -319,3 +319,41 @@ def test_a_day_filter_is_the_centres_day_not_utcs(client: TestClient, product: P
     assert purposes(client.get("/privacy/access", params={"from": "2026-11-20", "to": "2026-11-20"}).json()) == [
         "late call"]
     assert purposes(client.get("/privacy/access", params={"to": "2026-11-19"}).json()) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_consents_withdraw_and_the_trail_searches_alike(pg_settings: Any, clock: FixedClock) -> None:
+    import os
+
+    from services.kernel.messages import Message
+    from services.kernel.readmodel import PostgresStore, apply_batch
+    from services.privacy import trail
+
+    vault_store = PostgresStore(pg_settings.postgres.conninfo(), schema="vault")
+    log = PostgresStore(pg_settings.postgres.conninfo(), schema="access_log")
+    try:
+        vault = PrivacyVault(vault_store, os.urandom(32), clock)
+        vault.put(GIULIA, GIULIA_DATA)
+        consent = vault.record_consent(GIULIA, "newsletter", "modulo", clock.now(), by=SYSTEM, channel="post",
+                                       text_version="2026-1")
+        assert vault.withdraw_consent(GIULIA, consent.consent_id, clock.now(), "lettera", by=CARLA).status(
+            clock.now()) == "withdrawn"
+        assert vault.on_file(GIULIA).consents[0].channel == "post"
+
+        log.create(trail.SCHEMA)
+        accesses = [("carla_1@angeli.example", "call"), ("carla%@angeli.example", "call"),
+                    ("paolo@angeli.example", "receipt")]
+        apply_batch(log, trail.PROJECTION, [
+            Message("privacy", n, trail.RECORDED, 1, str(uuid4()), clock.now().isoformat(), {
+                "person_id": str(GIULIA), "actor": f"account:{actor}", "role": "coordinator", "purpose": purpose,
+                "outcome": "read", "fields": ["name"], "at": (clock.now() + timedelta(minutes=n)).isoformat()})
+            for n, (actor, purpose) in enumerate(accesses, start=1)])
+        rows, total = trail.search(log, actor="carla%")
+        assert (total, [r["actor"] for r in rows]) == (1, ["account:carla%@angeli.example"])
+        rows, total = trail.search(log, actor="_1@", limit=1)
+        assert (total, rows[0]["actor"]) == (1, "account:carla_1@angeli.example")
+        rows, total = trail.search(log, person_id=GIULIA, purpose="CALL", limit=1, offset=1)
+        assert (total, rows[0]["actor"]) == (2, "account:carla_1@angeli.example")
+    finally:
+        vault_store.close()
+        log.close()
