@@ -247,8 +247,10 @@ $("trail-more").addEventListener("click", guarded(() => searchTrail(true)));
 
 async function start() {
   const who = await me();
-  if (!who) {
-    location.href = `/console/login?lang=${lang}&next=/console/privacy`;
+  const asked = (new URLSearchParams(location.search).get("person") || "").split("?")[0];
+  if (!who) {  // back here after signing in, with the person asked for (the sign-in page adds "?lang=" to it)
+    const back = asked ? `/console/privacy?person=${encodeURIComponent(asked)}` : "/console/privacy";
+    location.href = `/console/login?lang=${lang}&next=${encodeURIComponent(back)}`;
     return;
   }
   const admin = who.role === "administrator";
@@ -260,7 +262,6 @@ async function start() {
   }
   for (const section of document.querySelectorAll("section.admin-only")) section.hidden = !admin;
   $("c-given").value = today();
-  const asked = new URLSearchParams(location.search).get("person");
   if (admin && asked) {
     $("person-id").value = asked;
     try {
