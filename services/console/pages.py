@@ -196,3 +196,11 @@ def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
     keep them; auditors read)."""
     return _page(request, "regular.html", lang, "rg_title")
 # (end of regular)
+# privacy
+@router.get("/console/privacy")
+def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The privacy desk: a person's export, consents and erasure (administrators); the access trail (auditors too)."""
+    from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
+
+    return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
+# (end of privacy)

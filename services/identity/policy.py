@@ -182,6 +182,11 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/commitments/{commitment_id}/end"): (CM, None),
     ("GET", "/commitments/expected-income"): (f"{CM} {AU}", None),
     # (end of regular: data)
+    # privacy: data
+    # The privacy desk is the administrators' (routes under /privacy/ are theirs by default). Auditors may read the
+    # access trail: ids, roles, purposes and field names, never a value; checking who read personal data is theirs.
+    ("GET", "/privacy/access"): (AU, None),
+    # (end of privacy: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -217,6 +222,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # regular: pages
     ("GET", "/console/regular"): ("public", None),
     # (end of regular: pages)
+    # privacy: pages
+    ("GET", "/console/privacy"): ("public", None),
+    # (end of privacy: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -245,6 +253,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # regular
     "/console/regular": (("GET", "/commitments/{commitment_id}"),),
     # (end of regular)
+    # privacy
+    "/console/privacy": (("GET", "/privacy/access"),),
+    # (end of privacy)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

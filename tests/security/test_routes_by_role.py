@@ -149,3 +149,7 @@ EXPECTED_PUBLIC |= {("GET", "/console/funds"), ("GET", "/console/funds/{fund_id}
 # (end of funds)
 # regular
 EXPECTED_PUBLIC.add(("GET", "/console/regular"))
+
+# privacy: the privacy desk's page is an HTML shell (its data needs administrator, the trail auditor too)
+EXPECTED_PUBLIC.add(("GET", "/console/privacy"))
+# (end of privacy)
