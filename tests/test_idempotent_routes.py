@@ -95,3 +95,6 @@ SAVES_NOTHING[("POST", "/volunteers/{volunteer_id}/invitation")] = (
     "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
     "answer carrying a one-time token is kept in an event store")
 # (end of access)
+# gifts: the gift import's preview judges the file against the store and stores nothing
+SAVES_NOTHING[("POST", "/donations/import/preview")] = "reports what a gift import would do; stores nothing"
+# (end of gifts)

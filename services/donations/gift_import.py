@@ -99,9 +99,10 @@ class GiftImport:
         # lost), which leaves conflicts to batches from other processes.
         self._crediting = threading.Lock()
 
-    def run(self, binary: BinaryIO, *, once: PendingRequest | None = None) -> GiftImportReport:
+    def run(self, binary: BinaryIO, *, once: PendingRequest | None = None, preview: bool = False) -> GiftImportReport:
         """Every line of the export imported, duplicated or rejected; the report says which and why. The first
-        batch saved carries the request's idempotency record (`once`)."""
+        batch saved carries the request's idempotency record (`once`). A `preview` judges every line the same
+        way and stores nothing (no events, no personal data in the vault): `imported` counts what would be."""
         plan = gifts.inspect(binary)
         now = self.donations.clock.now()
         report = GiftImportReport()
@@ -115,8 +116,11 @@ class GiftImport:
             for rid, gift in fresh:
                 if rid in earlier:
                     self._note_earlier(report, gift, rid)
-            prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier], report, now)
-            self._save_gifts(prepared, report, once=once)
+            prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier], report, now, preview)
+            if preview:
+                report.imported += len(prepared)
+            else:
+                self._save_gifts(prepared, report, once=once)
         report.lines.sort(key=lambda x: x.line)
         return report
 
@@ -151,7 +155,7 @@ class GiftImport:
                         f"{claim.amount} on pledge {claim.pledge_id}; check the statement line")
 
     def _prepare(self, fresh: list[tuple[UUID, gifts.Gift]], report: GiftImportReport,
-                 now: datetime) -> list[_ImportedGift]:
+                 now: datetime, preview: bool = False) -> list[_ImportedGift]:
         """Each line's events through the same domain rules as the single-gift commands."""
         problems: dict[UUID, str] = {}
         for fund_id in {g.fund_id for _, g in fresh}:
@@ -181,7 +185,9 @@ class GiftImport:
                                           donor.id if donor is not None else None))
             if donor is not None and gift.donor is not None:
                 personal[donor.id] = gift.donor.personal_data()
-        if personal:  # fresh ids: none is erased; noted unsaved until their batch is saved (see vault.new_people)
+        # fresh ids: none is erased; noted unsaved until their batch is saved (see vault.new_people); a preview
+        # keeps nobody's personal data
+        if personal and not preview:
             self.donations.vault.put_many(personal, unsaved_by=self.donations.name)
         return prepared
 

@@ -192,6 +192,17 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # gifts: data
+    # The donations office (campaign managers) acts; auditors read overdue instalments as they read pledges.
+    ("POST", "/donations/import/preview"): (CM, None),
+    ("GET", "/instalments/overdue"): (f"{CM} {AU}", None),
+    # (end of gifts: data)
+    # gifts: pages
+    ("GET", "/console/pledges/new"): ("public", None),
+    ("GET", "/console/pledges/{pledge_id}"): ("public", None),
+    ("GET", "/console/gifts/import"): ("public", None),
+    ("GET", "/console/gifts/overdue"): ("public", None),
+    # (end of gifts: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -214,6 +225,10 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/directory": (("GET", "/directory"),),
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # gifts: the one "Gifts" link goes to the overdue view (it links on to the import); pledge pages are reached
+    # from a donor or an overdue line, so they are not in the navigation
+    "/console/gifts/overdue": (("GET", "/instalments/overdue"),),
+    # (end of gifts)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

@@ -17,6 +17,7 @@ from services.projections import (
     desk,
     directory,
     ledger,
+    overdue,
     roster,
     transparency,
     volunteer_hours,
@@ -27,6 +28,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
     access_trail.PROJECTION, board.PROJECTION, desk.PROJECTION,
+    overdue.PROJECTION,  # gifts
 )
 
 

@@ -129,3 +129,8 @@ def test_every_link_of_the_navigation_is_shown_only_where_its_data_may_be_read()
     wrapped = re.findall(r'\{% if "(/[^"]*)" in reachable %\}<li><a href="(/[^"?]*)\?', nav)
     assert links and len(wrapped) == len(links) and all(a == b for a, b in wrapped)
     assert [page for page in links if page not in PAGE_DATA] == []
+
+# gifts: the "Gifts" link (the overdue view) for the donations office, auditors and administrators
+for _role in ("campaign_manager", "auditor", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/gifts/overdue"}
+# (end of gifts)
