@@ -144,3 +144,8 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# gifts: the pledge, new pledge, import and overdue pages are HTML shells (their data needs campaign manager or
+# auditor)
+EXPECTED_PUBLIC |= {("GET", "/console/pledges/new"), ("GET", "/console/pledges/{pledge_id}"),
+                    ("GET", "/console/gifts/import"), ("GET", "/console/gifts/overdue")}
+# (end of gifts)
