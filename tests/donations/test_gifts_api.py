@@ -43,7 +43,8 @@ def test_a_pledge_shows_its_instalments_payments_reversals_and_cancellation(api:
     pledge = api.pledge(api.donor(), api.fund(), "120.00", instalments=SCHEDULE)
     first = api.pay(pledge, "50.00", "CRO-0001", method="bank_transfer", received_at="2026-08-03T12:00:00+02:00")
     api.post(f"/pledges/{pledge}/payments/{first}/reversals",
-             {"amount": "5.00", "reason": "chargeback: disputed by the bank", "reversed_at": "2026-08-10T12:00:00+02:00"})
+             {"amount": "5.00", "reason": "chargeback: disputed by the bank",
+              "reversed_at": "2026-08-10T12:00:00+02:00"})
     view = api.get(f"/pledges/{pledge}", on="2026-11-23")
     assert view["made_at"] == "2026-11-23T09:00:00Z"
     assert [p["received_at"] for p in view["payments"]] == ["2026-08-03T12:00:00+02:00"]
