@@ -109,7 +109,8 @@ async function start() {
   }
   $("first-due").value = today();
   await funds();
-  const id = new URLSearchParams(location.search).get("donor");
+  // The sign-in page sends people back to `next` with "?lang=" appended, even after a query of its own.
+  const id = (new URLSearchParams(location.search).get("donor") || "").split("?")[0];
   if (id) {
     $("donor-id").value = id;
     await useDonor(id);
