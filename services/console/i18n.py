@@ -923,7 +923,7 @@ LABELS: dict[str, dict[str, str]] = {
     "gf_show": {"it": "Mostra", "en": "Show"},
     "gf_unpaid": {"it": "Non pagato", "en": "Unpaid"},
     "gf_total": {"it": "Totale", "en": "Total"},
-    "gf_overdue_list": {"it": "Rate scadute", "en": "Overdue instalments"},
+    "gf_overdue_list": {"it": "Rata per rata", "en": "Instalment by instalment"},
     "gf_none_overdue": {"it": "Nessuna rata scaduta.", "en": "No overdue instalments."},
     "gf_days_late": {"it": "Ritardo", "en": "Late by"},
     "gf_days": {"it": "{n} giorni", "en": "{n} days"},
