@@ -114,6 +114,10 @@ async function start() {
   if (id) {
     $("donor-id").value = id;
     await useDonor(id);
+    // the language links keep the donor (they carry only ?lang= otherwise)
+    for (const link of document.querySelectorAll(".langs a")) {
+      link.href = `?donor=${encodeURIComponent(id)}&lang=${link.getAttribute("lang")}`;
+    }
   }
   showKind();
   $("new-pledge").dataset.ready = "yes";
