@@ -20,13 +20,12 @@ from pathlib import Path
 from uuid import UUID
 
 import httpx
-import uvicorn
 
+from bench.serving import serve
 from services.calls.application import CallsApplication
 from services.identity.domain import SYSTEM, Role
 from services.kernel.settings import Settings
-from services.main import Product, build, create_api_for
-from tests.conftest import free_port
+from services.main import Product, build
 
 PASSWORD = "una-password-lunga"
 
@@ -138,13 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         product = build(Settings(mode="embedded", data_dir=Path(scratch) / "var"))
-        server = uvicorn.Server(uvicorn.Config(create_api_for(product), host="127.0.0.1", port=free_port(),
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        url = f"http://127.0.0.1:{server.config.port}"
+        server, thread, url = serve(product)
         calls = product.services["calls"].application
         assert isinstance(calls, CallsApplication)
         volunteers = [calls.register_volunteer(f"Volontario {n}", "+39 02 1234 5678", f"v{n}@example.org",

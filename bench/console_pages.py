@@ -27,7 +27,6 @@ import argparse
 import json
 import shutil
 import tempfile
-import threading
 import time
 from contextlib import suppress
 from datetime import date, datetime, timedelta
@@ -36,16 +35,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import uvicorn
 
+from bench.serving import serve
 from services.calls.application import CallsApplication
 from services.calls.domain.rota import DailySlot, Pattern, every_hours
 from services.identity.domain import SYSTEM, Role
 from services.kernel.clock import FixedClock
 from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
-from services.main import Product, build, create_api_for
-from tests.conftest import free_port
+from services.main import build
 
 PASSWORD = "una-password-lunga"
 ROME = ZoneInfo("Europe/Rome")
@@ -136,16 +134,6 @@ def report(what: str, values: list[float], scale: float = 1.0) -> None:
           f"   (n={len(values)})", flush=True)
 
 
-def serve(product: Product) -> tuple[uvicorn.Server, threading.Thread, str]:
-    server = uvicorn.Server(uvicorn.Config(create_api_for(product), host="127.0.0.1", port=free_port(),
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{server.config.port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--slots", type=int, default=1000)
@@ -172,7 +160,7 @@ def main() -> None:
         server, thread, url = serve(product)
         product.identity.create_account("chiara@angeli.example", PASSWORD, Role.COORDINATOR.value, SYSTEM)
         token = httpx.post(f"{url}/auth/sign-in", json={"email": "chiara@angeli.example",
-                                                        "password": PASSWORD}).json()["token"]
+                                                        "password": PASSWORD}, timeout=60).json()["token"]
         week_from = datetime.combine(monday, datetime.min.time(), ROME)
         week = {"from": week_from.isoformat(), "to": (week_from + timedelta(days=7)).isoformat(), "limit": "1000"}
         shifts = f"/shifts?{httpx.QueryParams(week)}"

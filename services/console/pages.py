@@ -177,6 +177,33 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# funds
+@router.get("/console/funds")
+def funds_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The funds desk: every fund's raised, reversed, disbursed and balance, live; create, rename, close."""
+    return _page(request, "funds.html", lang, "fu_title")
+
+
+@router.get("/console/funds/{fund_id}")
+def fund_page(request: Request, fund_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """One fund, live: month by month as on the public page, its disbursements, and a disbursement to record."""
+    return _page(request, "fund.html", lang, "fu_fund_title", fund_id=str(fund_id))
+# (end of funds)
+# regular
+@router.get("/console/regular")
+def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Regular giving: expected against received income, a donor's commitments and their schedule (campaign managers
+    keep them; auditors read)."""
+    return _page(request, "regular.html", lang, "rg_title")
+# (end of regular)
+# privacy
+@router.get("/console/privacy")
+def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The privacy desk: a person's export, consents and erasure (administrators); the access trail (auditors too)."""
+    from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
+
+    return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
+# (end of privacy)
 # gifts
 @router.get("/console/pledges/new")
 def new_pledge_page(request: Request, lang: Lang = None) -> HTMLResponse:

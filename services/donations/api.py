@@ -142,6 +142,8 @@ class PaymentIn(Command):
     method: str = Field(min_length=1, max_length=40)
     reference: str = Field(min_length=1, max_length=140)
     received_at: Instant | None = None
+    mandate_reference: str | None = Field(
+        default=None, max_length=35, description="a regular gift's mandate: the payment is that commitment's gift")
 
 
 class PaymentOut(BaseModel):
@@ -262,7 +264,8 @@ def get_pledge(
 def receive_payment(pledge_id: UUID, body: PaymentIn, donations: Donations, once: Once) -> PaymentOut:
     """Record a payment; the same method and reference imported again is recorded once."""
     recorded = donations.receive_payment(
-        pledge_id, body.amount, body.method, body.reference, body.currency, body.received_at, once=once)
+        pledge_id, body.amount, body.method, body.reference, body.currency, body.received_at,
+        mandate=body.mandate_reference, once=once)
     return PaymentOut(pledge_id=pledge_id, payment_id=recorded.payment_id, duplicate=recorded.duplicate)
 
 

@@ -10,6 +10,19 @@ from typing import Any, BinaryIO, ClassVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from services.donations.domain.commitment import (
+    Commitment,
+    DonorCommitments,
+    MandateClaim,
+    MandateNotKnown,
+    MandateTaken,
+    MatchedGift,
+    ScheduledPeriod,
+    donor_commitments_id,
+    mandate_id,
+    mandate_reference,
+    set_up,
+)
 from services.donations.domain.donor import Donor, parse_donor_kind
 from services.donations.domain.fund import Fund, fund_name
 from services.donations.domain.money import euro, require_euro
@@ -170,8 +183,9 @@ class DonationsApplication(ServiceApplication):
 
     def receive_payment(
         self, pledge_id: UUID, amount: Decimal, method: str, reference: str, currency: str = "EUR",
-        received_at: datetime | None = None, *, once: PendingRequest | None = None,
+        received_at: datetime | None = None, *, mandate: str | None = None, once: PendingRequest | None = None,
     ) -> PaymentRecorded:
+        """A payment on a pledge; with `mandate`, also the gift of the regular commitment holding that mandate."""
         require_euro(currency)
         amount, method, reference = euro(amount), payment_method(method).value, reference.strip()
         if not 1 <= len(reference) <= 140:
@@ -183,11 +197,14 @@ class DonationsApplication(ServiceApplication):
                 return earlier
             pledge = self.get(pledge_id, Pledge)
             fund = self.get(pledge.fund_id, Fund)
+            commitment = None if mandate is None else self._commitment_of(mandate, pledge.donor_id)
             claim = pay(pledge, amount, method, reference, at)
             payment_id = claim.payment_id
             fund.credit(pledge.id, payment_id, claim.amount, at)
+            if commitment is not None:
+                commitment.match(payment_id, pledge.id, claim.amount, at.astimezone(ROME).date())
             try:
-                self.save(pledge, fund, claim, once=once)
+                self.save(pledge, fund, claim, *([commitment] if commitment else []), once=once)
             except ConcurrencyConflict:
                 continue  # the fund moved, or the same reference was saved just now: look again
             return PaymentRecorded(payment_id, duplicate=False)
@@ -278,3 +295,174 @@ class DonationsApplication(ServiceApplication):
         if at > now:
             raise TimeNotValid(f"{what} must not be in the future, got {at.isoformat()}")
         return at
+
+    # regular giving: commitments, their mandates and their gifts
+    def set_up_commitment(
+        self, donor_id: UUID, fund_id: UUID, amount: Decimal, frequency: str, day: int, start: date,
+        end: date | None = None, method: str = "sepa", mandate: str | None = None,
+        mandate_signed_on: date | None = None, *, once: PendingRequest | None = None,
+    ) -> UUID:
+        """A donor's standing commitment; its mandate reference is claimed in the same save, so a reference held
+        by another donor's commitment is refused in every process."""
+        now = self.clock.now()
+        commitment = set_up(donor_id, fund_id, amount, frequency, day, start, end, method, mandate,
+                            mandate_signed_on, now, now.astimezone(ROME).date())
+        self.get(donor_id, Donor)
+        if self.vault.is_erased(donor_id):
+            raise DonorErased(f"donor {donor_id} was erased; register the donor again to set up a regular gift")
+        self.get(fund_id, Fund).require_open()
+        for _ in range(_PAYMENT_ATTEMPTS):
+            claim = None if commitment.mandate is None else self._claim_mandate(commitment)
+            index_id = donor_commitments_id(donor_id)
+            index = self.get(index_id, DonorCommitments) if self.exists(index_id) else DonorCommitments(donor_id)
+            index.add(commitment.id)
+            try:
+                self.save(commitment, index, *([claim] if claim else []), once=once)
+            except ConcurrencyConflict:
+                # Another commitment of this donor, or a claim of this mandate, was saved just now: look again.
+                commitment = self._replayable(commitment)
+                continue
+            return commitment.id
+        raise ConcurrencyConflict("this donor's commitments changed many times at once; retry")
+
+    @staticmethod
+    def _replayable(commitment: Commitment) -> Commitment:
+        """The same new commitment again (a failed save consumed its pending event)."""
+        return Commitment(commitment.donor_id, commitment.fund_id, commitment.amount, commitment.frequency,
+                          commitment.day, commitment.start, commitment.end, commitment.method, commitment.mandate,
+                          commitment.mandate_signed_on, commitment.set_up_at, commitment.set_up_on)
+
+    def _claim_mandate(self, commitment: Commitment) -> MandateClaim:
+        assert commitment.mandate is not None
+        key = mandate_id(commitment.mandate)
+        if not self.exists(key):
+            return MandateClaim(commitment.mandate, commitment.donor_id, commitment.id)
+        claim = self.get(key, MandateClaim)
+        if claim.donor_id != commitment.donor_id:
+            raise MandateTaken(
+                f"mandate reference {commitment.mandate} is used by another donor's commitment; check the mandate "
+                "id on the signed form")
+        holder = self.get(claim.commitment_id, Commitment)
+        if holder.ended_on is None:
+            raise MandateTaken(
+                f"mandate reference {commitment.mandate} is used by this donor's commitment {holder.id}; end it "
+                "first, or change its amount instead")
+        claim.move(commitment.id)
+        return claim
+
+    def _commitment_of(self, mandate: str, donor_id: UUID) -> Commitment:
+        """The commitment holding `mandate`, which must be this donor's."""
+        reference = mandate_reference(mandate)
+        if not self.exists(mandate_id(reference)):
+            raise MandateNotKnown(
+                f"no regular gift has mandate reference {reference}; set up the commitment first, or leave the "
+                "mandate reference out")
+        claim = self.get(mandate_id(reference), MandateClaim)
+        if claim.donor_id != donor_id:
+            raise MandateTaken(
+                f"mandate reference {reference} belongs to another donor's regular gift, not to donor {donor_id}")
+        return self.get(claim.commitment_id, Commitment)
+
+    def receive_regular_gift(
+        self, donor_id: UUID, fund_id: UUID, amount: Decimal, method: str, reference: str, received_at: datetime,
+        mandate: str, campaign_id: str | None = None, *, once: PendingRequest | None = None, preview: bool = False,
+    ) -> PaymentRecorded:
+        """An imported gift carrying a mandate reference: the pledge made and paid and the commitment's gift, in one
+        save (the gift import's lines with a mandate_reference). A `preview` judges it the same way and saves
+        nothing."""
+        for _ in range(_PAYMENT_ATTEMPTS):
+            if self.exists(reference_id(method, reference)):
+                claimed = self.get(reference_id(method, reference), PaymentReference)
+                if claimed.amount != amount:
+                    raise PaymentReferenceTaken(
+                        f"{method} reference {reference!r} was already recorded for {claimed.amount} on pledge "
+                        f"{claimed.pledge_id}; check the statement line")
+                return PaymentRecorded(claimed.payment_id, duplicate=True)
+            commitment = self._commitment_of(mandate, donor_id)
+            if self.vault.is_erased(donor_id):
+                raise DonorErased(f"donor {donor_id} was erased; register the donor again to record a gift")
+            fund = self.get(fund_id, Fund)
+            fund.require_open()
+            pledge = make_pledge(donor_id, fund_id, "money", amount, received_at, campaign_id=campaign_id)
+            claim = pay(pledge, amount, method, reference, received_at)
+            fund.credit(pledge.id, claim.payment_id, claim.amount, received_at)
+            commitment.match(claim.payment_id, pledge.id, claim.amount, received_at.astimezone(ROME).date())
+            if preview:  # gifts: the import's preview
+                return PaymentRecorded(claim.payment_id, duplicate=False)
+            try:
+                self.save(pledge, fund, claim, commitment, once=once)
+            except ConcurrencyConflict:
+                continue
+            return PaymentRecorded(claim.payment_id, duplicate=False)
+        raise ConcurrencyConflict("the fund is receiving many payments at once; retry this gift")
+
+    def pause_commitment(self, commitment_id: UUID, *, once: PendingRequest | None = None) -> None:
+        commitment = self.get(commitment_id, Commitment)
+        commitment.pause(self._today(), self.clock.now())
+        self.save(commitment, once=once)
+
+    def resume_commitment(self, commitment_id: UUID, *, once: PendingRequest | None = None) -> None:
+        commitment = self.get(commitment_id, Commitment)
+        commitment.resume(self._today(), self.clock.now())
+        self.save(commitment, once=once)
+
+    def change_commitment(self, commitment_id: UUID, amount: Decimal, effective_from: date, *,
+                          once: PendingRequest | None = None) -> None:
+        commitment = self.get(commitment_id, Commitment)
+        commitment.change_amount(amount, effective_from, self.clock.now())
+        self.save(commitment, once=once)
+
+    def end_commitment(self, commitment_id: UUID, reason: str, *, once: PendingRequest | None = None) -> None:
+        commitment = self.get(commitment_id, Commitment)
+        commitment.end_commitment(self._today(), reason, self.clock.now())
+        self.save(commitment, once=once)
+
+    def lapse_commitment(self, commitment_id: UUID, periods: int) -> bool:
+        """Lapse the commitment if `periods` expected gifts in a row are missing (the lapse job's step)."""
+        commitment = self.get(commitment_id, Commitment)
+        if not commitment.lapse_if_missed(periods, self._today(), self.clock.now()):
+            return False
+        self.save(commitment)
+        return True
+
+    def commitment(self, commitment_id: UUID, months_ahead: int = 12) -> CommitmentView:
+        c = self.get(commitment_id, Commitment)
+        today = self._today()
+        through = date(today.year + (today.month - 1 + months_ahead) // 12, (today.month - 1 + months_ahead) % 12 + 1,
+                       1)
+        return CommitmentView(
+            c.id, c.donor_id, c.fund_id, c.amount, c.frequency, c.day, c.start, c.end, c.method, c.mandate,
+            c.mandate_signed_on, c.status.value, c.ended_on, c.end_reason, tuple(c.amounts),
+            tuple(c.schedule(today, through)), tuple(c.extras), c.version)
+
+    def donor_commitments(self, donor_id: UUID) -> list[CommitmentView]:
+        self.get(donor_id, Donor)
+        index_id = donor_commitments_id(donor_id)
+        if not self.exists(index_id):
+            return []
+        return [self.commitment(cid) for cid in self.get(index_id, DonorCommitments).commitments]
+
+    def _today(self) -> date:
+        return self.clock.now().astimezone(ROME).date()
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    id: UUID
+    donor_id: UUID
+    fund_id: UUID
+    amount: Decimal
+    frequency: str
+    day: int
+    start: date
+    end: date | None
+    method: str
+    mandate: str | None
+    mandate_signed_on: date | None
+    status: str
+    ended_on: date | None
+    end_reason: str | None
+    amounts: tuple[tuple[date, Decimal], ...]
+    schedule: tuple[ScheduledPeriod, ...]
+    extras: tuple[MatchedGift, ...]
+    version: int

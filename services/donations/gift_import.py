@@ -116,11 +116,15 @@ class GiftImport:
             for rid, gift in fresh:
                 if rid in earlier:
                     self._note_earlier(report, gift, rid)
-            prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier], report, now, preview)
+            prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier and not g.mandate_reference],
+                                     report, now, preview)
             if preview:
                 report.imported += len(prepared)
             else:
                 self._save_gifts(prepared, report, once=once)
+            for rid, gift in fresh:  # regular gifts: each with its commitment, in a save of its own
+                if rid not in earlier and gift.mandate_reference:
+                    self._save_regular_gift(gift, rid, report, once=once, preview=preview)
         report.lines.sort(key=lambda x: x.line)
         return report
 
@@ -143,6 +147,22 @@ class GiftImport:
             seen[rid] = (gift.line, gift.amount)
             fresh.append((rid, gift))
         return fresh
+
+    def _save_regular_gift(self, gift: gifts.Gift, rid: UUID, report: GiftImportReport,
+                           once: PendingRequest | None, preview: bool = False) -> None:
+        assert gift.donor_id is not None and gift.mandate_reference is not None  # gifts.parse requires both
+        try:
+            recorded = self.donations.receive_regular_gift(
+                gift.donor_id, gift.fund_id, gift.amount, gift.method, gift.reference, gift.received_at,
+                gift.mandate_reference, None if gift.campaign_id is None else str(gift.campaign_id), once=once,
+                preview=preview)
+        except DomainError as error:
+            report.note(gift.line, "rejected", error.message)
+            return
+        if recorded.duplicate:
+            self._note_earlier(report, gift, rid, race=True)
+        else:
+            report.imported += 1
 
     def _note_earlier(self, report: GiftImportReport, gift: gifts.Gift, rid: UUID, race: bool = False) -> None:
         claim = self.donations.get(rid, PaymentReference)

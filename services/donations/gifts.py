@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
+from services.donations.domain.commitment import mandate_reference
 from services.donations.domain.donor import parse_donor_kind
 from services.donations.domain.money import euro, require_euro
 from services.donations.domain.pledge import payment_method
@@ -31,7 +32,7 @@ __all__ = ["Batch", "CsvPlan", "DonorDetails", "Gift", "Problem", "UnreadableCsv
 ROME = ZoneInfo("Europe/Rome")
 MAX_ROWS = 200_000
 COLUMNS = ("donor_id", "donor_kind", "donor_name", "donor_email", "donor_phone", "donor_tax_code", "fund_id",
-           "amount", "currency", "method", "reference", "received_at", "campaign_id")
+           "amount", "currency", "method", "reference", "received_at", "campaign_id", "mandate_reference")
 REQUIRED = ("fund_id", "amount", "method", "reference", "received_at")
 _ITALIAN_AMOUNT = re.compile(r"\d{1,3}(\.\d{3})*,\d{1,2}|\d+,\d{1,2}")
 
@@ -65,6 +66,7 @@ class Gift:
     reference: str
     received_at: datetime
     campaign_id: UUID | None
+    mandate_reference: str | None = None  # a regular gift's mandate: the line is that commitment's gift
 
 
 def inspect(binary: BinaryIO) -> CsvPlan:
@@ -101,8 +103,11 @@ def parse(line: int, cell: Callable[[str], str], now: datetime) -> Gift | Proble
         if not 1 <= len(reference) <= 140:
             raise GiftNotValid(f"reference must be 1 to 140 characters, got {len(reference)}")
         campaign_id = _uuid(cell("campaign_id"), "campaign_id") if cell("campaign_id") else None
+        mandate = mandate_reference(cell("mandate_reference")) if cell("mandate_reference") else None
+        if mandate and donor_id is None:
+            raise GiftNotValid("a line with a mandate_reference names its donor by donor_id (the commitment's donor)")
         return Gift(line, donor_id, donor, _uuid(cell("fund_id"), "fund_id"), euro(amount), method, reference,
-                    received_at(cell("received_at"), now), campaign_id)
+                    received_at(cell("received_at"), now), campaign_id, mandate)
     except (InvalidInput, DomainError) as error:
         return Problem(line, error.message)
 

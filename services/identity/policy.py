@@ -164,6 +164,29 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
     ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
     # (end of directory: data)
+    # funds: data
+    # Figures and documents of the funds, no personal data: whoever may read a fund (GET /funds/{fund_id}) reads them.
+    ("GET", "/console/api/funds"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/events"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/{fund_id}"): (f"{CM} {CO} {AU} {VI}", None),
+    ("GET", "/console/api/funds/{fund_id}/events"): (f"{CM} {CO} {AU} {VI}", None),
+    # (end of funds: data)
+    # regular: data
+    # Regular giving is the donations office's (campaign managers); auditors read commitments and the projection.
+    ("POST", "/commitments"): (CM, None),
+    ("GET", "/commitments/{commitment_id}"): (f"{CM} {AU}", None),
+    ("GET", "/donors/{donor_id}/commitments"): (f"{CM} {AU}", None),
+    ("POST", "/commitments/{commitment_id}/pause"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/resume"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/change"): (CM, None),
+    ("POST", "/commitments/{commitment_id}/end"): (CM, None),
+    ("GET", "/commitments/expected-income"): (f"{CM} {AU}", None),
+    # (end of regular: data)
+    # privacy: data
+    # The privacy desk is the administrators' (routes under /privacy/ are theirs by default). Auditors may read the
+    # access trail: ids, roles, purposes and field names, never a value; checking who read personal data is theirs.
+    ("GET", "/privacy/access"): (AU, None),
+    # (end of privacy: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -192,6 +215,16 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # funds: pages
+    ("GET", "/console/funds"): ("public", None),
+    ("GET", "/console/funds/{fund_id}"): ("public", None),
+    # (end of funds: pages)
+    # regular: pages
+    ("GET", "/console/regular"): ("public", None),
+    # (end of regular: pages)
+    # privacy: pages
+    ("GET", "/console/privacy"): ("public", None),
+    # (end of privacy: pages)
     # gifts: data
     # The donations office (campaign managers) acts; auditors read overdue instalments as they read pledges.
     ("POST", "/donations/import/preview"): (CM, None),
@@ -223,8 +256,17 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/volunteers": (("GET", "/console/api/volunteers"),),
     "/console/now": (("GET", "/console/api/board"),),
     "/console/directory": (("GET", "/directory"),),
+    # funds
+    "/console/funds": (("GET", "/console/api/funds"),),
+    # (end of funds)
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # regular
+    "/console/regular": (("GET", "/commitments/{commitment_id}"),),
+    # (end of regular)
+    # privacy
+    "/console/privacy": (("GET", "/privacy/access"),),
+    # (end of privacy)
     # gifts: the one "Gifts" link goes to the overdue view (it links on to the import); pledge pages are reached
     # from a donor or an overdue line, so they are not in the navigation
     "/console/gifts/overdue": (("GET", "/instalments/overdue"),),

@@ -57,6 +57,8 @@ class Settings:
     kafka_partitions: int = 6
     topic_prefix: str = "angeli"
     feed_interval_seconds: float = 0.2
+    # Expected regular gifts missed in a row that make a standing commitment lapsed.
+    regular_lapse_periods: int = 2
     # What this process runs beside the API: the feeds (embedded follower, or relays and consumers) and jobs.
     run_feeds: bool = True
     run_jobs: bool = True
@@ -102,6 +104,7 @@ class Settings:
             kafka_partitions=_int(env, "ANGELI_KAFKA_PARTITIONS", 6, low=1, high=1000),
             topic_prefix=env.get("ANGELI_TOPIC_PREFIX", "angeli"),
             feed_interval_seconds=_float(env, "ANGELI_FEED_INTERVAL", 0.2, low=0.01, high=60.0),
+            regular_lapse_periods=_int(env, "ANGELI_REGULAR_LAPSE_PERIODS", 2, low=1, high=24),
             run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
             clock_start=_instant(env, "ANGELI_CLOCK_START"),

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -21,9 +22,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock, SystemClock
-from services.kernel.errors import InvalidInput
 from services.kernel.readmodel import ReadStore, Row
-from services.privacy.domain import Consent, PersonErased
+from services.privacy.domain import (
+    Consent,
+    ConsentNotFound,
+    PersonErased,
+    UnknownPerson,
+    check_erasure_confirmation,
+    check_new_consent,
+    check_withdrawal,
+)
 from services.privacy.master import MasterKey, seal, unseal
 from services.privacy.trail import AccessTrail
 
@@ -44,6 +52,13 @@ SCHEMA = (
     " purpose TEXT NOT NULL, source TEXT NOT NULL, given_at TEXT NOT NULL, expires_at TEXT,"
     " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS vault_consents_by_person ON vault_consents (person_id, given_at)",
+    # What the privacy desk adds to a consent: its channel and the version of the text agreed to; consents recorded
+    # before have no row here and read as channel "any", no text version. A withdrawal is a row of its own: the
+    # consent's own row is never changed.
+    "CREATE TABLE IF NOT EXISTS vault_consent_terms (consent_id TEXT PRIMARY KEY, channel TEXT NOT NULL,"
+    " text_version TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS vault_consent_withdrawals (consent_id TEXT PRIMARY KEY, withdrawn_at TEXT NOT NULL,"
+    " withdrawn_by TEXT NOT NULL, source TEXT NOT NULL, recorded_at TEXT NOT NULL)",
     # Erasures whose deleted rows the database could not yet rewrite away; retried until done.
     "CREATE TABLE IF NOT EXISTS vault_purge_pending (person_id TEXT PRIMARY KEY, since TEXT NOT NULL)",
     # People stored for records their service (the owner) had not saved yet: cleared once it has; what a crash
@@ -53,6 +68,9 @@ SCHEMA = (
 )
 
 _SHREDDED_TABLES = ("vault_keys", "vault_data")
+_CONSENTS = ("SELECT c.*, t.channel, t.text_version, w.withdrawn_at, w.withdrawn_by, w.source AS withdrawal_source"
+             " FROM vault_consents c LEFT JOIN vault_consent_terms t ON t.consent_id = c.consent_id"
+             " LEFT JOIN vault_consent_withdrawals w ON w.consent_id = c.consent_id")
 # How long people may stay unsaved before the sweep counts their records lost: far longer than any save takes
 # from the vault to the event store (a bulk import's batch waiting for its fund included).
 UNSAVED_GRACE = timedelta(hours=1)
@@ -278,16 +296,53 @@ class PrivacyVault:
     def is_erased(self, person_id: UUID) -> bool:
         return self.store.one("SELECT 1 AS x FROM vault_erasures WHERE person_id = ?", (str(person_id),)) is not None
 
+    def knows(self, person_id: UUID) -> bool:
+        """Whether anything is held under the id: personal data, a consent or an erasure (reads no data)."""
+        pid = str(person_id)
+        return self.store.one(
+            "SELECT 1 AS x FROM vault_keys WHERE person_id = ?"
+            " UNION ALL SELECT 1 FROM vault_erasures WHERE person_id = ?"
+            " UNION ALL SELECT 1 FROM vault_consents WHERE person_id = ?", (pid, pid, pid)) is not None
+
+    def on_file(self, person_id: UUID) -> OnFile:
+        """What the privacy desk shows of a person before anyone reads their data: whether data is held, the
+        erasure if any, and the consents; the personal data itself is not read (so no access is recorded)."""
+        pid = str(person_id)
+        if not self.knows(person_id):
+            raise UnknownPerson(f"no one is held under the id {pid}: check the id (a donor's or a volunteer's)")
+        held = self.store.one("SELECT 1 AS x FROM vault_data WHERE person_id = ?", (pid,)) is not None
+        return OnFile(person_id, held, self.erasure(person_id), tuple(self.consents(person_id)))
+
+    def erasure(self, person_id: UUID) -> Row | None:
+        """When, by whom and why the person was erased; None if they were not."""
+        return self.store.one("SELECT erased_at, erased_by, reason FROM vault_erasures WHERE person_id = ?",
+                              (str(person_id),))
+
+    def request_erasure(self, person_id: UUID, reason: str, confirmation: str, *, by: Actor) -> Row:
+        """The privacy desk's erasure: refused, with nothing erased, for an unknown person or a confirmation that
+        is not the person's id; a person erased already keeps their first erasure. Returns the erasure."""
+        if not self.knows(person_id):
+            raise UnknownPerson(f"no one is held under the id {person_id}: check the id; nothing was erased")
+        check_erasure_confirmation(person_id, confirmation)
+        if not self.is_erased(person_id):
+            self.erase(person_id, self.clock.now(), by.label, reason)
+        erasure = self.erasure(person_id)
+        assert erasure is not None
+        return erasure
+
     # --- consent ----------------------------------------------------------------------------------------
     def record_consent(self, person_id: UUID, purpose: str, source: str, given_at: datetime,
-                       expires_at: datetime | None = None, *, by: Actor) -> Consent:
-        """Record that the person agreed to `purpose` (e.g. "phone_outreach"), where, when and until when;
-        `by` is who records it."""
-        _aware(given_at, "given_at")
-        if expires_at is not None and _aware(expires_at, "expires_at") <= given_at:
-            raise InvalidInput(f"expires_at must be after given_at ({given_at.isoformat()}), got {expires_at}")
+                       expires_at: datetime | None = None, *, by: Actor, channel: str = "any",
+                       text_version: str = "") -> Consent:
+        """Record that the person agreed to `purpose` (e.g. "phone_outreach") on `channel`, where (`source`), when,
+        until when (none: until withdrawn) and to which version of the text; `by` is who records it. Refused,
+        with nothing stored, for a person the vault holds nothing about, an erased one, or a window that makes
+        no sense (see domain.check_new_consent)."""
+        check_new_consent(given_at, expires_at, channel, self.clock.now())
         if self.is_erased(person_id):
             raise PersonErased(f"person {person_id} was erased; consent cannot be recorded")
+        if not self.knows(person_id):
+            raise UnknownPerson(f"no one is held under the id {person_id}: check the id; no consent was recorded")
         consent_id = uuid.uuid4()
         with self.store.transaction() as tx:
             tx.execute(
@@ -295,10 +350,32 @@ class PrivacyVault:
                 " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (str(consent_id), str(person_id), purpose, source, _iso(given_at),
                  _iso(expires_at) if expires_at else None, _iso(self.clock.now()), by.label))
-        return next(c for c in self.consents(person_id) if c.consent_id == consent_id)
+            tx.execute("INSERT INTO vault_consent_terms (consent_id, channel, text_version) VALUES (?, ?, ?)",
+                       (str(consent_id), channel, text_version))
+        return self.consent(person_id, consent_id)
+
+    def withdraw_consent(self, person_id: UUID, consent_id: UUID, withdrawn_at: datetime, source: str, *,
+                         by: Actor) -> Consent:
+        """The person took back consent `consent_id` at `withdrawn_at` (how they said so: `source`); the consent
+        stays on record, no longer valid from then on."""
+        consent = self.consent(person_id, consent_id)
+        check_withdrawal(consent, withdrawn_at, self.clock.now())
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO vault_consent_withdrawals (consent_id, withdrawn_at, withdrawn_by, source,"
+                       " recorded_at) VALUES (?, ?, ?, ?, ?)",
+                       (str(consent_id), _iso(withdrawn_at), by.label, source, _iso(self.clock.now())))
+        return self.consent(person_id, consent_id)
+
+    def consent(self, person_id: UUID, consent_id: UUID) -> Consent:
+        """One of the person's consents; ConsentNotFound if it does not exist or is someone else's."""
+        row = self.store.one(f"{_CONSENTS} WHERE c.consent_id = ? AND c.person_id = ?",
+                             (str(consent_id), str(person_id)))
+        if row is None:
+            raise ConsentNotFound(f"person {person_id} has no consent {consent_id}")
+        return _consent(row)
 
     def consents(self, person_id: UUID) -> list[Consent]:
-        rows = self.store.query("SELECT * FROM vault_consents WHERE person_id = ? ORDER BY given_at, consent_id",
+        rows = self.store.query(f"{_CONSENTS} WHERE c.person_id = ? ORDER BY c.given_at, c.consent_id",
                                 (str(person_id),))
         return [_consent(r) for r in rows]
 
@@ -321,9 +398,12 @@ class PrivacyVault:
             "personal_data": fields,
             "erased": erasure is not None,
             "erasure": erasure,
-            "consents": [{"purpose": c.purpose, "source": c.source, "given_at": _iso(c.given_at),
+            "consents": [{"purpose": c.purpose, "channel": c.channel, "text_version": c.text_version,
+                          "source": c.source, "given_at": _iso(c.given_at),
                           "expires_at": _iso(c.expires_at) if c.expires_at else None,
-                          "recorded_at": c.recorded_at, "recorded_by": c.recorded_by}
+                          "recorded_at": c.recorded_at, "recorded_by": c.recorded_by,
+                          "withdrawn_at": _iso(c.withdrawn_at) if c.withdrawn_at else None,
+                          "withdrawal_source": c.withdrawal_source}
                          for c in self.consents(person_id)],
         }
 
@@ -335,17 +415,23 @@ class PrivacyVault:
         return count
 
 
+@dataclass(frozen=True)
+class OnFile:
+    """What the vault holds about a person, their data aside."""
+
+    person_id: UUID
+    holds_data: bool
+    erasure: Row | None
+    consents: tuple[Consent, ...]
+
+
 def _consent(row: Row) -> Consent:
-    expires = row["expires_at"]
+    expires, withdrawn = row["expires_at"], row["withdrawn_at"]
     return Consent(UUID(row["consent_id"]), UUID(row["person_id"]), row["purpose"], row["source"],
                    datetime.fromisoformat(row["given_at"]), datetime.fromisoformat(expires) if expires else None,
-                   row["recorded_at"], row["recorded_by"])
-
-
-def _aware(at: datetime, name: str) -> datetime:
-    if at.tzinfo is None:
-        raise InvalidInput(f"{name} needs a time zone, got {at.isoformat()}")
-    return at
+                   row["recorded_at"], row["recorded_by"], row["channel"] or "any", row["text_version"] or "",
+                   datetime.fromisoformat(withdrawn) if withdrawn else None, row["withdrawn_by"],
+                   row["withdrawal_source"])
 
 
 def _iso(at: datetime) -> str:

@@ -145,3 +145,34 @@ def accesses(store: ReadStore, person_id: UUID | None = None, limit: int = 100) 
         "SELECT access_id, at, person_id, actor, role, purpose, outcome, fields FROM access_log "
         f"{where}ORDER BY at DESC, access_id DESC LIMIT ?", (*params, limit))
     return [{**row, "fields": json.loads(row["fields"])} for row in rows]
+
+
+def search(store: ReadStore, *, person_id: UUID | None = None, actor: str = "", purpose: str = "",
+           since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+           limit: int = 50) -> tuple[list[Row], int]:
+    """One page of the trail, newest first, and how many accesses match in all: for one person, an actor and a
+    purpose containing the words given (case aside), at or after `since` and before `until`."""
+    where: list[str] = []
+    params: list[object] = []
+    if person_id is not None:
+        where.append("person_id = ?")
+        params.append(str(person_id))
+    for column, words in (("actor", actor), ("purpose", purpose)):
+        if words:
+            where.append(f"LOWER({column}) LIKE ? ESCAPE '\\'")
+            params.append(f"%{_like(words.lower())}%")
+    for operator, at in ((">=", since), ("<", until)):
+        if at is not None:
+            where.append(f"at {operator} ?")
+            params.append(at.astimezone(UTC).isoformat(timespec="microseconds"))
+    condition = f"WHERE {' AND '.join(where)} " if where else ""
+    counted = store.one(f"SELECT COUNT(*) AS n FROM access_log {condition}", params)
+    rows = store.query(
+        "SELECT access_id, at, person_id, actor, role, purpose, outcome, fields FROM access_log "
+        f"{condition}ORDER BY at DESC, access_id DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+    return [{**row, "fields": json.loads(row["fields"])} for row in rows], int(counted["n"]) if counted else 0
+
+
+def _like(words: str) -> str:
+    """`words` matched literally inside a LIKE pattern."""
+    return words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -116,3 +116,9 @@ router.include_router(desk_api.router)
 
 # directory: the coordinator's listing is served beside the search
 router.include_router(directory_api.router)
+
+# funds: the funds desk's queries and streams are served beside these
+from services.projections import funds_api  # noqa: E402 (kept inside this section)
+
+router.include_router(funds_api.router)
+# (end of funds)

@@ -18,6 +18,7 @@ from services.projections import (
     directory,
     ledger,
     overdue,
+    regular,
     roster,
     transparency,
     volunteer_hours,
@@ -28,6 +29,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     roster.PROJECTION, volunteer_hours.PROJECTION, call_stats.PROJECTION, directory.PROJECTION,
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
     access_trail.PROJECTION, board.PROJECTION, desk.PROJECTION,
+    regular.PROJECTION,  # regular giving
     overdue.PROJECTION,  # gifts
 )
 

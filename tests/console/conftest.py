@@ -26,8 +26,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 ADMIN = {"email": "anna@angeli.example", "password": "sette-angeli-milano"}
 # Date and time inputs are drawn in the browser's own language, and this Chromium ships en-US alone (a context's
 # locale reaches scripts, not the controls): they would read 12/03/2026 and 02:00 PM on an Italian page. The Blink
-# feature below draws them in the page's language instead (<html lang="it">: 03/12/2026, 14:00), as an Italian
-# reader's browser does.
+# feature below draws them in the page's language instead (<html lang="it-IT">, and "en-GB" on English pages: both
+# 03/12/2026, 14:00), as a reader's browser set to that language does.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--enable-blink-features=LangAttributeAwareFormControlUI"]

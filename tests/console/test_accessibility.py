@@ -94,7 +94,8 @@ class Controls(HTMLParser):
                                   "/console/helpline", "/console/protocols", "/console/shifts", "/join",
                                   "/console/volunteers", "/console/volunteers/6a0f5d2e-1111-4c2b-9b55-000000000002",
                                   "/console/welcome", "/console/now",
-                                  "/console/directory"])  # directory
+                                  "/console/directory",  # directory
+                                  "/console/regular"])  # regular
 def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, path: str) -> None:
     page = client.get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and page.headers["content-language"] == "en"
@@ -105,7 +106,7 @@ def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, p
 
 
 def test_pages_speak_italian_by_default_and_english_when_asked(client: TestClient) -> None:
-    assert '<html lang="it">' in client.get("/console/calling").text
+    assert '<html lang="it-IT">' in client.get("/console/calling").text
     assert "Prossimo contatto" in client.get("/console/calling").text
     assert "Next contact" in client.get("/console/calling?lang=en").text
     assert "Next contact" in client.get("/console/calling", headers={"Accept-Language": "en-GB,en;q=0.9"}).text

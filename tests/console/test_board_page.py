@@ -21,7 +21,7 @@ def test_every_control_of_the_board_has_a_label_and_every_button_a_name(client: 
 
 def test_the_board_speaks_italian_by_default_and_english_when_asked(client: TestClient) -> None:
     italian = client.get("/console/now").text
-    assert '<html lang="it">' in italian and "Uscite dimenticate" in italian and "Al telefono" in italian
+    assert '<html lang="it-IT">' in italian and "Uscite dimenticate" in italian and "Al telefono" in italian
     english = client.get("/console/now", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
     assert "Forgotten clock-outs" in english and "On a call" in english
     assert 'href="/console/now?lang=en" aria-current="page"' in english

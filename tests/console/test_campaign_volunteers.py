@@ -30,7 +30,9 @@ def test_the_dashboard_names_each_volunteer_who_called_once_per_read_and_never_a
         clock_in(product, who, clock.now())
         offer = client.post(f"/campaigns/{campaign_id}/dialer/next", json={"volunteer_id": str(who)}).json()["offer"]
         call_ended(product, who, campaign_id, offer["contact_id"], "no_answer", clock.now())
-    assert client.post(f"/privacy/persons/{marco}/erase", json={"reason": "Marco left and asked"}).status_code == 200
+    erased = client.post(f"/privacy/persons/{marco}/erase", json={"reason": "Marco left and asked",
+                                                                  "confirmation": str(marco)})
+    assert erased.status_code == 200
     product.catch_up()
 
     manager = client_as("campaign_manager")

@@ -26,12 +26,16 @@ CSV = ("codice_istat;comune;categoria;numero\n"
        "013041;Cantù;oroscopo;031 799 111\n"
        "013041;Cantù;health;chiamami\n").encode()
 TEXTS = {
-    "it": {"check": "Controlla il file", "import": "Importa", "rejected": "scartata", "to_import": "da importare",
+    "it": {"check": "Controlla il file", "import": "Importa", "rejected": "scartata",
+           "unknown": "servizio sconosciuto «oroscopo»",
+           "short_istat": "il codice ISTAT deve avere 6 cifre, non «13041»", "to_import": "da importare",
            "unchanged": "già presente", "done": "Importazione completata", "create": "Aggiungi il comune",
            "edit": "Modifica", "rename": "Salva il nome", "add": "Aggiungi il numero", "remove": "Rimuovi",
            "search": "Cerca", "health": "sanità", "from_number": "dal numero", "answer": "Rispondi a una chiamata",
            "clock_in": "Inizia turno", "read_only": "la modificano i coordinatori"},
-    "en": {"check": "Check the file", "import": "Import", "rejected": "rejected", "to_import": "to import",
+    "en": {"check": "Check the file", "import": "Import", "rejected": "rejected",
+           "unknown": "unknown category 'oroscopo'",
+           "short_istat": "ISTAT code must be 6 digits, got '13041'", "to_import": "to import",
            "unchanged": "unchanged", "done": "Import done", "create": "Add the municipality", "edit": "Edit",
            "rename": "Save the name", "add": "Add the number", "remove": "Remove", "search": "Search",
            "health": "health", "from_number": "from the number", "answer": "Answer a call", "clock_in": "Clock in",
@@ -91,8 +95,9 @@ def test_a_coordinator_imports_and_edits_the_directory_a_volunteer_searches_it_a
         report = page.locator("#report-lines tbody tr")
         expect(report).to_have_count(6)
         expect(page.locator("#report-title")).to_be_focused()
-        expect(report.nth(4)).to_contain_text("unknown category 'oroscopo'")
+        expect(report.nth(4)).to_contain_text(text["unknown"])  # the reasons in the page's language
         expect(report.nth(3)).to_contain_text(text["rejected"])
+        expect(report.nth(3)).to_contain_text(text["short_istat"])
         commit = page.get_by_role("button", name=text["import"], exact=True)
         if index == 0:
             expect(report.nth(0)).to_contain_text(text["to_import"])

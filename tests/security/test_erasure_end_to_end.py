@@ -32,7 +32,8 @@ def test_an_erased_donor_is_unrecoverable_from_the_files_while_the_ledger_verifi
               for table, column in (("vault_keys", "wrapped_key"), ("vault_data", "sealed"))]
     assert all(t in every_database_byte(product.settings.data_dir) for t in traces)
 
-    erased = client.post(f"/privacy/persons/{donor}/erase", json={"reason": "Giulia asked on 20 November"})
+    erased = client.post(f"/privacy/persons/{donor}/erase", json={"reason": "Giulia asked on 20 November",
+                                                                   "confirmation": donor})
     assert erased.status_code == 200
     product.catch_up()
 

@@ -93,6 +93,8 @@ def test_the_register_check_date_on_the_command_line_is_refused_out_of_range(tmp
 
 @pytest.mark.parametrize("edge", ["1900-01-01T00:00:00Z", "2199-12-31T23:59:59+00:00", "1899-12-31T23:30:00-01:00"])
 def test_the_years_at_the_edges_are_taken(client: TestClient, product: Product, edge: str) -> None:
-    answer = client.post("/privacy/persons/" + str(uuid4()) + "/consents", json={
+    person = uuid4()
+    product.vault.put(person, {"name": "Giulia Rossi"})  # a consent is recorded for someone the vault holds
+    answer = client.post(f"/privacy/persons/{person}/consents", json={
         "purpose": "newsletter", "source": "archivio", "given_at": edge})
     assert answer.status_code == 201, answer.text

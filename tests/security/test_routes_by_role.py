@@ -144,6 +144,15 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# funds: the funds desk and a fund's page are HTML shells (their data needs a role that may read a fund)
+EXPECTED_PUBLIC |= {("GET", "/console/funds"), ("GET", "/console/funds/{fund_id}")}
+# (end of funds)
+# regular
+EXPECTED_PUBLIC.add(("GET", "/console/regular"))
+
+# privacy: the privacy desk's page is an HTML shell (its data needs administrator, the trail auditor too)
+EXPECTED_PUBLIC.add(("GET", "/console/privacy"))
+# (end of privacy)
 # gifts: the pledge, new pledge, import and overdue pages are HTML shells (their data needs campaign manager or
 # auditor)
 EXPECTED_PUBLIC |= {("GET", "/console/pledges/new"), ("GET", "/console/pledges/{pledge_id}"),

@@ -182,6 +182,7 @@ def test_consent_records_have_purpose_source_and_a_validity_window(
     privacy_vault: PrivacyVault, clock: FixedClock,
 ) -> None:
     given = clock.now() - timedelta(days=30)
+    privacy_vault.put(GIULIA, GIULIA_DATA)
     privacy_vault.record_consent(GIULIA, "phone_outreach", "web form Natale 2026", given, given + timedelta(days=365),
                                  by=SYSTEM)
     assert privacy_vault.has_consent(GIULIA, "phone_outreach", clock.now())
@@ -191,7 +192,8 @@ def test_consent_records_have_purpose_source_and_a_validity_window(
         privacy_vault.record_consent(GIULIA, "newsletter", "call", given, given - timedelta(days=1), by=SYSTEM)
 
 
-def test_consents_over_http_refuse_bad_input(admin_client: TestClient) -> None:
+def test_consents_over_http_refuse_bad_input(admin_client: TestClient, privacy_vault: PrivacyVault) -> None:
+    privacy_vault.put(GIULIA, GIULIA_DATA)
     url = f"/privacy/persons/{GIULIA}/consents"
     ok = admin_client.post(url, json={"purpose": "phone_outreach", "source": "helpline call",
                                       "given_at": "2026-11-20T10:00:00+01:00"})
@@ -225,7 +227,8 @@ def test_erasure_over_http_records_who_and_why_and_the_export_says_erased(
     client: TestClient, product: Product,
 ) -> None:
     product.vault.put(GIULIA, GIULIA_DATA)
-    erased = client.post(f"/privacy/persons/{GIULIA}/erase", json={"reason": "request of 20 November"})
+    erased = client.post(f"/privacy/persons/{GIULIA}/erase", json={"reason": "request of 20 November",
+                                                                    "confirmation": str(GIULIA)})
     assert erased.status_code == 200
     export = client.get(f"/privacy/persons/{GIULIA}/export").json()
     assert export["personal_data"] is None

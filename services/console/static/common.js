@@ -1,6 +1,7 @@
 // Shared console code: labels, API calls with the session cookie, the signed-in user, messages, charts.
 export const t = JSON.parse(document.getElementById("labels").textContent);
-export const lang = document.documentElement.lang;
+// <html lang> is the full tag (it-IT, en-GB: date inputs follow it); the labels' language is its first part.
+export const lang = document.documentElement.lang.split("-")[0];
 // Figures are written in the page's locale, the one the server formats its own figures in (figures.py).
 export const locale = document.body.dataset.locale || lang;
 // Times are the centre's (Europe/Rome), whatever the zone of the computer showing them.

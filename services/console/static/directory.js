@@ -114,6 +114,33 @@ function caughtUp(page, before, report) {
     || shown.get(line.istat_code).has(`${line.category}|${line.number}`));
 }
 
+// A rejected line's reason in the page's language when this page knows it (the server's own words otherwise);
+// the values it quotes (the code, the number, the names) are kept.
+const Q = `['"](.*)['"]`;
+const REASONS = [
+  [new RegExp(`^ISTAT code must be 6 digits, got ${Q}$`), "dir_reason_istat"],
+  [new RegExp(`^ISTAT code (\\d+) is ${Q} in the directory, not ${Q}$`), "dir_reason_istat_listed"],
+  [new RegExp(`^ISTAT code (\\d+) is ${Q} earlier in the file, not ${Q}$`), "dir_reason_istat_earlier"],
+  [/^municipality must be 1 to 120 characters/, "dir_reason_name"],
+  [/^category must be 1 to 60 characters/, "dir_reason_category_missing"],
+  [new RegExp(`^unknown category ${Q}; `), "dir_reason_category"],
+  [/^number must be 1 to 30 characters/, "dir_reason_number_length"],
+  [new RegExp(`^number ${Q} is not a valid Italian phone number$`), "dir_reason_number_italian"],
+  [new RegExp(`^number ${Q} is not a phone number$`), "dir_reason_number"],
+  [/^expected (\d+) columns, got (\d+)$/, "dir_reason_columns"],
+];
+export function reason(text) {
+  if (lang === "en" || !text) return text;
+  for (const [pattern, key] of REASONS) {
+    const found = pattern.exec(text);
+    if (found && t[key]) {
+      const categories = Object.keys(t).filter((k) => k.startsWith("cat_")).map((k) => t[k]).join(", ");
+      return fill(t[key], { a: found[1], b: found[2], c: found[3], categories });
+    }
+  }
+  return text;
+}
+
 function showReport(report, committed) {
   const counts = { imported: 0, unchanged: 0, rejected: 0 };
   for (const line of report.lines) counts[line.outcome] += 1;
@@ -126,7 +153,7 @@ function showReport(report, committed) {
       el("td", {}, el("span", { class: `badge ${line.outcome}` }, outcome(line.outcome))),
       el("td", { "data-label": t.hl_municipality }, line.municipality ? `${line.municipality} (${line.istat_code})` : ""),
       el("td", { "data-label": t.dir_service }, line.category ? category(line.category) : ""),
-      el("td", { "data-label": t.dir_number }, line.number), el("td", { class: "reason" }, line.reason))));
+      el("td", { "data-label": t.dir_number }, line.number), el("td", { class: "reason" }, reason(line.reason)))));
   $("report-cut").hidden = report.lines.length <= SHOWN_LINES;
   $("report-cut").textContent = fill(t.dir_lines_shown, { n: SHOWN_LINES });
   $("report").hidden = false;

@@ -1,5 +1,5 @@
 // The live board: the state comes as server-sent events (polling when EventSource fails), durations tick here.
-import { api, ApiError, el, flash, locale, me, t, ZONE } from "./common.js";
+import { api, ApiError, el, flash, lang, locale, me, t, ZONE } from "./common.js";
 
 const POLL_MS = 5000;
 let state = null;
@@ -207,7 +207,7 @@ function listen() {
 async function start() {
   const user = await me();
   if (!user) {
-    location.href = `/console/login?lang=${document.documentElement.lang}&next=${encodeURIComponent(location.pathname)}`;
+    location.href = `/console/login?lang=${lang}&next=${encodeURIComponent(location.pathname)}`;
     return;
   }
   canName = canCorrect = user.role === "coordinator" || user.role === "administrator";

@@ -1,0 +1,61 @@
+"""Regular giving's read route: expected income per month and fund, from the regular read model."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from services.kernel.errors import InvalidInput
+from services.kernel.readmodel import ReadStore
+from services.projections import regular
+
+router = APIRouter(tags=["regular giving"])
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _store(request: Request) -> ReadStore:
+    store: ReadStore = request.app.state.read_stores["regular"]
+    return store
+
+
+Store = Annotated[ReadStore, Depends(_store)]
+
+
+class MonthFundOut(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    fund_id: str
+    expected: str = Field(description="euro the commitments expect in the month (as they stand now)")
+    gifts_expected: int
+    received: str = Field(description="euro received in the month as gifts of commitments")
+
+
+class ExpectedIncomeOut(BaseModel):
+    first_month: str
+    months: int
+    rows: list[MonthFundOut]
+
+
+class MonthNotValid(InvalidInput):
+    pass
+
+
+def first_day(month: str) -> date:
+    found = _MONTH.fullmatch(month)
+    if not found or not 1 <= int(found[2]) <= 12 or not 1900 <= int(found[1]) <= 2199:
+        raise MonthNotValid(f"from must be a month such as 2027-01 (YYYY-MM, 1900 to 2199), got {month!r}")
+    return date(int(found[1]), int(found[2]), 1)
+
+
+@router.get("/commitments/expected-income")
+def expected_income(
+    store: Store,
+    first: Annotated[str, Query(alias="from", max_length=7, description="first month, YYYY-MM")],
+    months: Annotated[int, Query(ge=1, le=60, description="how many months")] = 12,
+) -> ExpectedIncomeOut:
+    """Expected regular-gift income per month and fund (a projection), beside what was received."""
+    rows = regular.expected_income(store, first_day(first), months)
+    return ExpectedIncomeOut(first_month=first, months=months, rows=[MonthFundOut.model_validate(r) for r in rows])
