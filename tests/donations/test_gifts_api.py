@@ -4,16 +4,19 @@ import's preview (stores nothing) and size limit, and overdue instalments by age
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.kernel.clock import FixedClock
 from services.kernel.follower import EmbeddedFollower
 from services.main import Product
 from tests.conftest import RoleClient
 from tests.donations.conftest import Api
 from tests.donations.test_import import export, gift
+from tests.donations.test_regular import MANDATE, commitment_body, on
 
 # The product's clock (tests/conftest.py `clock`): Monday 23 November 2026, 10:00 in Rome.
 SCHEDULE = [{"due_on": "2026-08-01", "amount": "30.00"}, {"due_on": "2026-09-30", "amount": "30.00"},
@@ -210,3 +213,26 @@ def test_overdue_instalments_by_age_follow_payments_reversals_and_cancellations(
     api.get("/instalments/overdue", 422, as_of="yesterday")
     assert client_as("auditor").get("/instalments/overdue").status_code == 200
     assert client_as("volunteer").get("/instalments/overdue").status_code == 403
+
+
+def test_the_preview_judges_regular_gifts_as_the_import_does_and_stores_nothing(
+    api: Api, client: TestClient, product: Product, clock: FixedClock,
+) -> None:
+    on(clock, date(2026, 1, 2))
+    giulia, marco, famiglie = api.donor(), api.donor("Marco Bianchi"), api.fund()
+    api.post("/commitments", commitment_body(giulia, famiglie))
+    on(clock, date(2026, 3, 1))
+    content = "\n".join([
+        "donor_id,donor_name,fund_id,amount,method,reference,received_at,mandate_reference",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-01,2026-01-06,{MANDATE}",
+        f"{marco},,{famiglie},10.00,sepa,SDD-02,2026-01-06,{MANDATE}",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-03,2026-02-06,NOPE-1",
+        f"{giulia},,{famiglie},10.00,sepa,SDD-01,2026-01-06,{MANDATE}",
+    ]).encode()
+    before = events(product)
+    preview = upload(client, "/donations/import/preview", content)
+    assert preview.status_code == 200, preview.text
+    assert events(product) == before
+    imported = upload(client, "/donations/import", content).json()
+    assert preview.json() == imported
+    assert (imported["imported"], imported["duplicates"], imported["rejected"]) == (1, 1, 2)
