@@ -36,7 +36,15 @@ from services.privacy import main as privacy
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import MasterKeyMismatch
 from services.privacy.main import open_vault
-from services.projections import board_api, campaigns_api, console_api, hours_api, ledger_api, regular_api
+from services.projections import (
+    board_api,
+    campaigns_api,
+    console_api,
+    hours_api,
+    ledger_api,
+    overdue_api,
+    regular_api,
+)
 from services.projections import main as projections
 from services.runtime import Runtime
 
@@ -127,7 +135,8 @@ def create_api_for(product: Product) -> FastAPI:
         "Angeli",
         [regular_api.router,  # first: /commitments/expected-income before the donations' /commitments/{commitment_id}
          *(s.router for s in product.services.values()), projections.router, hours_api.router, ledger_api.router,
-         campaigns_api.router, auth_api.router, console_api.router, board_api.router, *console.ROUTERS],
+         campaigns_api.router, auth_api.router, console_api.router, board_api.router, *console.ROUTERS,
+         overdue_api.router],  # gifts
         health.checks(product.runtime),
         lambda: [s.application for s in product.services.values()],
         DESCRIPTION,

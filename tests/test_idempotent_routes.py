@@ -99,3 +99,6 @@ SAVES_NOTHING[("POST", "/volunteers/{volunteer_id}/invitation")] = (
 SAVES_NOTHING[("POST", "/privacy/persons/{person_id}/consents/{consent_id}/withdraw")] = (
     "writes the vault's own store (a withdrawal is a row beside the consent, not an event)")
 # (end of privacy)
+# gifts: the gift import's preview judges the file against the store and stores nothing
+SAVES_NOTHING[("POST", "/donations/import/preview")] = "reports what a gift import would do; stores nothing"
+# (end of gifts)

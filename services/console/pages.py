@@ -204,3 +204,27 @@ def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
 
     return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
 # (end of privacy)
+# gifts
+@router.get("/console/pledges/new")
+def new_pledge_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """A new pledge for a donor (?donor=id): money at once or in instalments, or goods."""
+    return _page(request, "pledge_new.html", lang, "gf_new_title")
+
+
+@router.get("/console/pledges/{pledge_id}")
+def pledge_page(request: Request, pledge_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """A pledge: status, instalments, payments, reversals, goods; record a payment, reverse one, cancel."""
+    return _page(request, "pledge.html", lang, "gf_pledge_title", pledge_id=str(pledge_id))
+
+
+@router.get("/console/gifts/import")
+def gift_import_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Upload a bank, PayPal, card or SEPA export; check its per-line report, then import it."""
+    return _page(request, "gifts_import.html", lang, "gf_import_title")
+
+
+@router.get("/console/gifts/overdue")
+def overdue_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Instalments due and unpaid, by age, each linked to its pledge."""
+    return _page(request, "gifts_overdue.html", lang, "gf_overdue_title")
+# (end of gifts)

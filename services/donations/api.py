@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, BinaryIO, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -14,6 +15,7 @@ from services.donations.gift_import import GiftImportReport
 from services.donations.gifts import DonorDetails
 from services.identity.auth import CurrentAccess
 from services.kernel.clock import Day, Instant
+from services.kernel.errors import InvalidInput
 from services.kernel.idempotency import Once
 
 router = APIRouter(tags=["donations"])
@@ -84,6 +86,30 @@ class PledgeIn(Command):
     instalments: list[Instalment] = Field(default_factory=list, max_length=120)
 
 
+# gifts
+class InstalmentOut(BaseModel):
+    due_on: date
+    amount: Decimal
+    paid: Decimal = Field(description="of this instalment: net payments settle instalments in due-date order")
+    overdue: bool
+    days_late: int
+
+
+class ReversalOut(BaseModel):
+    payment_id: UUID
+    amount: Decimal
+    reversed_at: datetime
+    reason: str
+
+
+class GoodsReceiptOut(BaseModel):
+    receipt_id: UUID
+    quantity: int
+    value: Decimal
+    received_at: datetime
+# (end of gifts)
+
+
 class PledgeOut(BaseModel):
     id: UUID
     donor_id: UUID
@@ -98,6 +124,16 @@ class PledgeOut(BaseModel):
     quantity: int | None
     payments: list[dict[str, str]]
     version: int
+    # gifts: the pledge's history, for its page
+    made_at: datetime | None = None
+    description: str | None = None
+    received_value: Decimal | None = Field(default=None, description="goods: declared value of what arrived")
+    instalments: list[InstalmentOut] = Field(default_factory=list)
+    reversals: list[ReversalOut] = Field(default_factory=list)
+    goods: list[GoodsReceiptOut] = Field(default_factory=list)
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    # (end of gifts)
 
 
 class PaymentIn(Command):
@@ -259,7 +295,35 @@ def receive_goods(pledge_id: UUID, body: GoodsIn, donations: Donations, once: On
 def import_gifts(file: Annotated[UploadFile, File(description="CSV, UTF-8, ',' or ';' separated")],
                  donations: Donations, once: Once) -> GiftImportOut:
     """Import gifts already received (PayPal, card, SEPA, bank exports): each line a pledge paid at once."""
-    return gift_import_out(donations.import_gifts(file.file, once=once))
+    return gift_import_out(donations.import_gifts(_export(file), once=once))
+
+
+# gifts
+# An export of 50,000 lines is about 7 MB; the kernel refuses any upload over 20 MiB before a route sees it.
+MAX_IMPORT_BYTES = 10_000_000
+
+
+class ExportTooLarge(InvalidInput):
+    status_code = 413
+
+
+def _export(file: UploadFile) -> BinaryIO:
+    """The uploaded export, if it is within MAX_IMPORT_BYTES (else 413, nothing read or stored)."""
+    size = file.file.seek(0, 2)
+    file.file.seek(0)
+    if size > MAX_IMPORT_BYTES:
+        raise ExportTooLarge(f"the file has {size} bytes; an import takes at most {MAX_IMPORT_BYTES} bytes "
+                             "(10 MB): split the export by month and import each part")
+    return file.file
+
+
+@router.post("/donations/import/preview")
+def preview_gift_import(file: Annotated[UploadFile, File(description="CSV, UTF-8, ',' or ';' separated")],
+                        donations: Donations) -> GiftImportOut:
+    """What importing the export would do — counts and the duplicate and rejected lines with their reasons —
+    judged as the import judges it; stores nothing."""
+    return gift_import_out(donations.preview_gift_import(_export(file)))
+# (end of gifts)
 
 
 def gift_import_out(report: GiftImportReport) -> GiftImportOut:
@@ -271,8 +335,29 @@ def gift_import_out(report: GiftImportReport) -> GiftImportOut:
 def pledge_out(view: PledgeView) -> PledgeOut:
     payments = [{"payment_id": str(pid), "amount": str(amount), "method": method, "reference": ref,
                  "reversed": str(rev)} for pid, amount, method, ref, rev in view.payments]
-    return PledgeOut(
+    out = PledgeOut(
         id=view.id, donor_id=view.donor_id, fund_id=view.fund_id, kind=view.kind, amount=view.amount,
         paid=view.paid, outstanding=view.outstanding, status=view.status, campaign_id=view.campaign_id,
         received_quantity=view.received_quantity, quantity=view.quantity, payments=payments, version=view.version,
     )
+    return _with_details(out, view)
+
+
+# gifts
+def _with_details(out: PledgeOut, view: PledgeView) -> PledgeOut:
+    d = view.details
+    if d is None:
+        return out
+    for payment in out.payments:
+        payment["received_at"] = d.payments_received_at[UUID(payment["payment_id"])].isoformat()
+    out.made_at, out.description, out.cancelled_at, out.cancel_reason = (
+        d.made_at, d.description, d.cancelled_at, d.cancel_reason)
+    out.received_value = d.received_value if view.kind == "goods" else None
+    out.instalments = [InstalmentOut(due_on=i.due_on, amount=i.amount, paid=i.paid, overdue=i.overdue,
+                                     days_late=i.days_late) for i in d.instalments]
+    out.reversals = [ReversalOut(payment_id=r.payment_id, amount=r.amount, reversed_at=r.reversed_at,
+                                 reason=r.reason) for r in d.reversals]
+    out.goods = [GoodsReceiptOut(receipt_id=g.receipt_id, quantity=g.quantity, value=g.value,
+                                 received_at=g.received_at) for g in d.goods]
+    return out
+# (end of gifts)

@@ -27,8 +27,12 @@ from services.donations.domain.donor import Donor, parse_donor_kind
 from services.donations.domain.fund import Fund, fund_name
 from services.donations.domain.money import euro, require_euro
 from services.donations.domain.pledge import (
+    GoodsReceipt,
+    InstalmentState,
     PaymentReference,
     Pledge,
+    Reversal,
+    instalment_states,
     make_pledge,
     pay,
     payment_method,
@@ -84,6 +88,25 @@ class PledgeView:
     received_quantity: int
     quantity: int | None
     version: int
+    details: PledgeDetails | None = None  # gifts: what the pledge's page shows besides
+
+
+# gifts
+@dataclass(frozen=True)
+class PledgeDetails:
+    """A pledge's history as its page shows it: when it was made, what of goods, each payment's time, each
+    reversal and goods delivery, the instalments with what is paid of each, and the cancellation."""
+
+    made_at: datetime
+    description: str | None
+    received_value: Decimal
+    payments_received_at: dict[UUID, datetime]
+    reversals: tuple[Reversal, ...]
+    goods: tuple[GoodsReceipt, ...]
+    instalments: tuple[InstalmentState, ...]
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+# (end of gifts)
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,10 @@ class DonationsApplication(ServiceApplication):
         """Gifts already received (a payment provider's or bank's export), each line a pledge made and paid."""
         return self.gift_import.run(binary, once=once)
 
+    def preview_gift_import(self, binary: BinaryIO) -> GiftImportReport:
+        """What importing the export would do, line by line, with nothing stored."""
+        return self.gift_import.run(binary, preview=True)
+
     def _earlier_payment(self, pledge_id: UUID, amount: Decimal, method: str, reference: str) -> PaymentRecorded | None:
         """The payment already recorded under this method and reference, if it is the same payment."""
         if not self.exists(reference_id(method, reference)):
@@ -240,6 +267,10 @@ class DonationsApplication(ServiceApplication):
         return PledgeView(
             p.id, p.donor_id, p.fund_id, p.kind.value, p.amount, p.paid, p.outstanding, p.status(on).value,
             p.campaign_id, tuple(p.instalments), payments, p.received_quantity, p.quantity, p.version,
+            details=PledgeDetails(
+                p.made_at, p.description, p.received_value, {pid: x.received_at for pid, x in p.payments.items()},
+                tuple(p.reversals), tuple(p.goods), tuple(instalment_states(p, on)),
+                p.cancellation[0] if p.cancellation else None, p.cancellation[1] if p.cancellation else None),
         )
 
     def fund(self, fund_id: UUID) -> FundView:
@@ -334,10 +365,11 @@ class DonationsApplication(ServiceApplication):
 
     def receive_regular_gift(
         self, donor_id: UUID, fund_id: UUID, amount: Decimal, method: str, reference: str, received_at: datetime,
-        mandate: str, campaign_id: str | None = None, *, once: PendingRequest | None = None,
+        mandate: str, campaign_id: str | None = None, *, once: PendingRequest | None = None, preview: bool = False,
     ) -> PaymentRecorded:
         """An imported gift carrying a mandate reference: the pledge made and paid and the commitment's gift, in one
-        save (the gift import's lines with a mandate_reference)."""
+        save (the gift import's lines with a mandate_reference). A `preview` judges it the same way and saves
+        nothing."""
         for _ in range(_PAYMENT_ATTEMPTS):
             if self.exists(reference_id(method, reference)):
                 claimed = self.get(reference_id(method, reference), PaymentReference)
@@ -355,6 +387,8 @@ class DonationsApplication(ServiceApplication):
             claim = pay(pledge, amount, method, reference, received_at)
             fund.credit(pledge.id, claim.payment_id, claim.amount, received_at)
             commitment.match(claim.payment_id, pledge.id, claim.amount, received_at.astimezone(ROME).date())
+            if preview:  # gifts: the import's preview
+                return PaymentRecorded(claim.payment_id, duplicate=False)
             try:
                 self.save(pledge, fund, claim, commitment, once=once)
             except ConcurrencyConflict:

@@ -99,9 +99,10 @@ class GiftImport:
         # lost), which leaves conflicts to batches from other processes.
         self._crediting = threading.Lock()
 
-    def run(self, binary: BinaryIO, *, once: PendingRequest | None = None) -> GiftImportReport:
+    def run(self, binary: BinaryIO, *, once: PendingRequest | None = None, preview: bool = False) -> GiftImportReport:
         """Every line of the export imported, duplicated or rejected; the report says which and why. The first
-        batch saved carries the request's idempotency record (`once`)."""
+        batch saved carries the request's idempotency record (`once`). A `preview` judges every line the same
+        way and stores nothing (no events, no personal data in the vault): `imported` counts what would be."""
         plan = gifts.inspect(binary)
         now = self.donations.clock.now()
         report = GiftImportReport()
@@ -116,11 +117,14 @@ class GiftImport:
                 if rid in earlier:
                     self._note_earlier(report, gift, rid)
             prepared = self._prepare([(rid, g) for rid, g in fresh if rid not in earlier and not g.mandate_reference],
-                                     report, now)
-            self._save_gifts(prepared, report, once=once)
+                                     report, now, preview)
+            if preview:
+                report.imported += len(prepared)
+            else:
+                self._save_gifts(prepared, report, once=once)
             for rid, gift in fresh:  # regular gifts: each with its commitment, in a save of its own
                 if rid not in earlier and gift.mandate_reference:
-                    self._save_regular_gift(gift, rid, report, once=once)
+                    self._save_regular_gift(gift, rid, report, once=once, preview=preview)
         report.lines.sort(key=lambda x: x.line)
         return report
 
@@ -145,12 +149,13 @@ class GiftImport:
         return fresh
 
     def _save_regular_gift(self, gift: gifts.Gift, rid: UUID, report: GiftImportReport,
-                           once: PendingRequest | None) -> None:
+                           once: PendingRequest | None, preview: bool = False) -> None:
         assert gift.donor_id is not None and gift.mandate_reference is not None  # gifts.parse requires both
         try:
             recorded = self.donations.receive_regular_gift(
                 gift.donor_id, gift.fund_id, gift.amount, gift.method, gift.reference, gift.received_at,
-                gift.mandate_reference, None if gift.campaign_id is None else str(gift.campaign_id), once=once)
+                gift.mandate_reference, None if gift.campaign_id is None else str(gift.campaign_id), once=once,
+                preview=preview)
         except DomainError as error:
             report.note(gift.line, "rejected", error.message)
             return
@@ -170,7 +175,7 @@ class GiftImport:
                         f"{claim.amount} on pledge {claim.pledge_id}; check the statement line")
 
     def _prepare(self, fresh: list[tuple[UUID, gifts.Gift]], report: GiftImportReport,
-                 now: datetime) -> list[_ImportedGift]:
+                 now: datetime, preview: bool = False) -> list[_ImportedGift]:
         """Each line's events through the same domain rules as the single-gift commands."""
         problems: dict[UUID, str] = {}
         for fund_id in {g.fund_id for _, g in fresh}:
@@ -200,7 +205,9 @@ class GiftImport:
                                           donor.id if donor is not None else None))
             if donor is not None and gift.donor is not None:
                 personal[donor.id] = gift.donor.personal_data()
-        if personal:  # fresh ids: none is erased; noted unsaved until their batch is saved (see vault.new_people)
+        # fresh ids: none is erased; noted unsaved until their batch is saved (see vault.new_people); a preview
+        # keeps nobody's personal data
+        if personal and not preview:
             self.donations.vault.put_many(personal, unsaved_by=self.donations.name)
         return prepared
 

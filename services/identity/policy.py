@@ -225,6 +225,17 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # privacy: pages
     ("GET", "/console/privacy"): ("public", None),
     # (end of privacy: pages)
+    # gifts: data
+    # The donations office (campaign managers) acts; auditors read overdue instalments as they read pledges.
+    ("POST", "/donations/import/preview"): (CM, None),
+    ("GET", "/instalments/overdue"): (f"{CM} {AU}", None),
+    # (end of gifts: data)
+    # gifts: pages
+    ("GET", "/console/pledges/new"): ("public", None),
+    ("GET", "/console/pledges/{pledge_id}"): ("public", None),
+    ("GET", "/console/gifts/import"): ("public", None),
+    ("GET", "/console/gifts/overdue"): ("public", None),
+    # (end of gifts: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -256,6 +267,10 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # privacy
     "/console/privacy": (("GET", "/privacy/access"),),
     # (end of privacy)
+    # gifts: the one "Gifts" link goes to the overdue view (it links on to the import); pledge pages are reached
+    # from a donor or an overdue line, so they are not in the navigation
+    "/console/gifts/overdue": (("GET", "/instalments/overdue"),),
+    # (end of gifts)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

@@ -17,6 +17,7 @@ from services.projections import (
     desk,
     directory,
     ledger,
+    overdue,
     regular,
     roster,
     transparency,
@@ -29,6 +30,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     ledger.PROJECTION, transparency.PROJECTION, campaign_progress.PROJECTION, catalogue.PROJECTION,
     access_trail.PROJECTION, board.PROJECTION, desk.PROJECTION,
     regular.PROJECTION,  # regular giving
+    overdue.PROJECTION,  # gifts
 )
 
 

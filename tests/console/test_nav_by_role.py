@@ -135,3 +135,7 @@ def test_every_link_of_the_navigation_is_shown_only_where_its_data_may_be_read()
 EXPECTED["administrator"].add("/console/privacy")
 EXPECTED["auditor"].add("/console/privacy")
 # (end of privacy)
+# gifts: the "Gifts" link (the overdue view) for the donations office, auditors and administrators
+for _role in ("campaign_manager", "auditor", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/gifts/overdue"}
+# (end of gifts)

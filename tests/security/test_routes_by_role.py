@@ -153,3 +153,8 @@ EXPECTED_PUBLIC.add(("GET", "/console/regular"))
 # privacy: the privacy desk's page is an HTML shell (its data needs administrator, the trail auditor too)
 EXPECTED_PUBLIC.add(("GET", "/console/privacy"))
 # (end of privacy)
+# gifts: the pledge, new pledge, import and overdue pages are HTML shells (their data needs campaign manager or
+# auditor)
+EXPECTED_PUBLIC |= {("GET", "/console/pledges/new"), ("GET", "/console/pledges/{pledge_id}"),
+                    ("GET", "/console/gifts/import"), ("GET", "/console/gifts/overdue")}
+# (end of gifts)

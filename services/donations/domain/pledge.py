@@ -114,6 +114,22 @@ class Payment:
     reversed: Decimal = ZERO
 
 
+@dataclass(frozen=True)
+class Reversal:
+    payment_id: UUID
+    amount: Decimal
+    reversed_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class GoodsReceipt:
+    receipt_id: UUID
+    quantity: int
+    value: Decimal
+    received_at: datetime
+
+
 class Pledge(Aggregate):
     @event("Made")
     def __init__(
@@ -131,6 +147,11 @@ class Pledge(Aggregate):
         self.received_quantity = 0
         self.received_value = ZERO
         self.cancelled = False
+        # gifts: what the pledge's page shows (state only; the events are unchanged)
+        self.reversals: list[Reversal] = []
+        self.goods: list[GoodsReceipt] = []
+        self.cancellation: tuple[datetime, str] | None = None
+        # (end of gifts)
 
     @property
     def fulfilled(self) -> bool:
@@ -202,6 +223,7 @@ class Pledge(Aggregate):
     def _reverse_payment(self, payment_id: UUID, amount: Decimal, reversed_at: datetime, reason: str) -> None:
         self.payments[payment_id].reversed += amount
         self.paid -= amount
+        self.reversals.append(Reversal(payment_id, amount, reversed_at, reason))
 
     def cancel(self, cancelled_at: datetime, reason: str) -> None:
         self._require_open("be cancelled again")
@@ -215,6 +237,7 @@ class Pledge(Aggregate):
     @event("Cancelled")
     def _cancel(self, cancelled_at: datetime, reason: str) -> None:
         self.cancelled = True
+        self.cancellation = (cancelled_at, reason)
 
     def receive_goods(self, receipt_id: UUID, quantity: int, received_at: datetime) -> None:
         if self.kind is not PledgeKind.GOODS or self.quantity is None:
@@ -232,6 +255,27 @@ class Pledge(Aggregate):
     def _receive_goods(self, receipt_id: UUID, quantity: int, value: Decimal, received_at: datetime) -> None:
         self.received_quantity += quantity
         self.received_value += value
+        self.goods.append(GoodsReceipt(receipt_id, quantity, value, received_at))
+
+
+@dataclass(frozen=True)
+class InstalmentState:
+    due_on: date
+    amount: Decimal
+    paid: Decimal  # of this instalment: payments (net of reversals) settle instalments in due-date order
+    overdue: bool  # due by the day asked about, not wholly paid, the pledge not cancelled
+    days_late: int  # days since its due date when overdue, else 0
+
+
+def instalment_states(pledge: Pledge, on: date) -> list[InstalmentState]:
+    """Each instalment with the part of it paid, on day `on`: net payments fill the earliest instalments first."""
+    states, before = [], ZERO
+    for due_on, amount in pledge.instalments:
+        paid = min(max(pledge.paid - before, ZERO), amount)
+        before += amount
+        overdue = not pledge.cancelled and due_on <= on and paid < amount
+        states.append(InstalmentState(due_on, amount, paid, overdue, (on - due_on).days if overdue else 0))
+    return states
 
 
 def make_pledge(donor_id: UUID, fund_id: UUID, kind: str, amount: Decimal, made_at: datetime, **links: Any) -> Pledge:
