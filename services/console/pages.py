@@ -21,6 +21,7 @@ from services.identity.auth import API_KEY_HEADER, SESSION_COOKIE
 from services.identity.domain import Actor
 from services.identity.policy import reachable_pages
 from services.kernel.readmodel import ReadStore
+from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
 from services.projections import catalogue, ledger, transparency
 from services.projections.ledger_api import Context
 
@@ -200,8 +201,6 @@ def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
 @router.get("/console/privacy")
 def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The privacy desk: a person's export, consents and erasure (administrators); the access trail (auditors too)."""
-    from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
-
     return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
 # (end of privacy)
 # gifts
