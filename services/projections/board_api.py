@@ -7,13 +7,10 @@ asks for names only of volunteers it has not named yet, not on every change.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -21,21 +18,15 @@ from pydantic import BaseModel, Field
 from services.identity.auth import CurrentUser
 from services.identity.domain import Access
 from services.kernel.readmodel import ReadStore
+from services.kernel.sse import stream_response
 from services.projections import board
 from services.projections.console_api import Now, Stores, Vault, VolunteerName, _name
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
-# One stream is bounded: it checks the read model's position this often, sends a comment line as a heartbeat
-# (so proxies keep it open and a dead peer is noticed), the whole state at least once a minute (durations
-# cross the forgotten-clock-out limits and slots enter the next hour with time alone), and ends after a few
-# minutes or at once on disconnect; the browser's EventSource then reconnects by itself after RETRY_MS.
-# Ending by itself is also how a stream lets the server stop: uvicorn waits for open responses to finish.
-CHECK_SECONDS = 0.1
-HEARTBEAT_SECONDS = 10.0
+# The whole state at least once a minute: durations cross the forgotten-clock-out limits and slots enter the next
+# hour with time alone (the stream itself: services.kernel.sse).
 REFRESH_SECONDS = 60.0
-STREAM_SECONDS = 20.0
-RETRY_MS = 1000
 
 
 class Person(BaseModel):
@@ -96,31 +87,8 @@ async def board_events(request: Request, stores: Stores, clock: Now) -> Streamin
     """The board's state as server-sent events: one `board` event now and one each time the board changes.
     A client that does not ask for `text/event-stream` (EventSource always does) gets the one event only."""
     store = _store(stores)
-    live = "text/event-stream" in request.headers.get("accept", "")
-    return StreamingResponse(_events(request, store, clock.now, live), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-async def _events(request: Request, store: ReadStore, now: Callable[[], datetime], live: bool) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
-    started = last_sent = last_beat = loop.time()
-    sent = -1
-    yield f"retry: {RETRY_MS}\n\n"
-    while not await request.is_disconnected():
-        moment = loop.time()
-        if moment - started > STREAM_SECONDS:
-            return
-        moved = await to_thread.run_sync(board.position, store)
-        if moved != sent or moment - last_sent > REFRESH_SECONDS:
-            state = await to_thread.run_sync(lambda: Board(**board.state(store, now())).model_dump_json())
-            sent, last_sent = moved, moment
-            yield f"event: board\nid: {moved}\ndata: {state}\n\n"
-            if not live:
-                return
-        elif moment - last_beat > HEARTBEAT_SECONDS:
-            last_beat = moment
-            yield ": heartbeat\n\n"
-        await asyncio.sleep(CHECK_SECONDS)
+    return stream_response(request, "board", lambda: board.position(store),
+                           lambda: Board(**board.state(store, clock.now())).model_dump_json(), REFRESH_SECONDS)
 
 
 @router.get("/board/names")

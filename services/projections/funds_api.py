@@ -9,8 +9,7 @@ are not named anywhere here.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,8 +21,8 @@ from pydantic import BaseModel, Field
 from services.kernel.clock import Clock
 from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
+from services.kernel.sse import stream_response
 from services.projections import ledger, transparency
-from services.projections.board_api import CHECK_SECONDS, HEARTBEAT_SECONDS, RETRY_MS, STREAM_SECONDS
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
@@ -157,31 +156,5 @@ async def fund_events(fund_id: UUID, request: Request, stores: FundStores) -> St
 
 
 def _stream(request: Request, stores: Stores, name: str, state: Callable[[], str]) -> StreamingResponse:
-    live = "text/event-stream" in request.headers.get("accept", "")
-    return StreamingResponse(_events(request, stores, name, state, live), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-async def _events(request: Request, stores: Stores, name: str, state: Callable[[], str],
-                  live: bool) -> AsyncIterator[str]:
-    # As the live board's stream (board_api.py): bounded, a heartbeat comment, the browser reconnects by itself.
     # Figures change only with events, so there is no timed refresh: an unchanged position sends nothing.
-    loop = asyncio.get_running_loop()
-    started = last_beat = loop.time()
-    sent = ""
-    yield f"retry: {RETRY_MS}\n\n"
-    while not await request.is_disconnected():
-        moment = loop.time()
-        if moment - started > STREAM_SECONDS:
-            return
-        moved = await to_thread.run_sync(stores.position)
-        if moved != sent:
-            data = await to_thread.run_sync(state)
-            sent = moved
-            yield f"event: {name}\nid: {moved}\ndata: {data}\n\n"
-            if not live:
-                return
-        elif moment - last_beat > HEARTBEAT_SECONDS:
-            last_beat = moment
-            yield ": heartbeat\n\n"
-        await asyncio.sleep(CHECK_SECONDS)
+    return stream_response(request, name, stores.position, state)
