@@ -164,6 +164,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("POST", "/directory/municipalities/{istat_code}/numbers"): (CO, None),
     ("POST", "/directory/municipalities/{istat_code}/numbers/remove"): (CO, None),
     # (end of directory: data)
+    # donors: data
+    # The office finds donors and reads their records (campaign managers; coordinators as for GET /donors/{id}):
+    # every donor a search lists, and every record opened, is a read in the access trail. Pledges carry no names.
+    ("GET", "/donors"): (f"{CM} {CO}", None),
+    ("GET", "/donors/{donor_id}/record"): (f"{CM} {CO}", None),
+    ("GET", "/donors/{donor_id}/pledges"): (f"{CM} {CO} {AU}", None),
+    ("GET", "/donors/{donor_id}/consents"): (f"{CM} {CO}", None),
+    # (end of donors: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -192,6 +200,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # donors: pages
+    ("GET", "/console/donors"): ("public", None),
+    ("GET", "/console/donors/{donor_id}"): ("public", None),
+    # (end of donors: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -214,6 +226,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/directory": (("GET", "/directory"),),
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # donors
+    "/console/donors": (("GET", "/donors"),),
+    # (end of donors)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
