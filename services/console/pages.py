@@ -19,7 +19,7 @@ from services.calls import contract
 from services.console import figures, i18n
 from services.identity.auth import API_KEY_HEADER, SESSION_COOKIE
 from services.identity.domain import Actor
-from services.identity.policy import reachable_pages
+from services.identity.policy import may, reachable_pages
 from services.kernel.readmodel import ReadStore
 from services.projections import catalogue, ledger, transparency
 from services.projections.ledger_api import Context
@@ -177,3 +177,18 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# donors
+@router.get("/console/donors")
+def donors_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The donations office's donor search (name, phone, e-mail, tax code) and a new donor with consents."""
+    return _page(request, "donors.html", lang, "dn_title")
+
+
+@router.get("/console/donors/{donor_id}")
+def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """One donor: details (an access), pledges with payments and goods, consents; the access trail for those who
+    may read it."""
+    who = _signed_in(request)
+    return _page(request, "donor.html", lang, "dn_donor_title", donor_id=donor_id,
+                 show_trail=may(who.role if who else None, "GET", "/privacy/access-log"))
+# (end of donors)
