@@ -746,7 +746,7 @@ LABELS: dict[str, dict[str, str]] = {
     "dn_phone": {"it": "Telefono", "en": "Phone"},
     "dn_email": {"it": "E-mail", "en": "E-mail"},
     "dn_tax_code": {"it": "Codice fiscale", "en": "Tax code"},
-    "dn_tax_hint": {"it": "Facoltativo: 11–16 lettere e cifre.", "en": "Optional: 11–16 letters and digits."},
+    "dn_tax_hint": {"it": "Facoltativo: da 11 a 16 lettere e cifre.", "en": "Optional: 11 to 16 letters and digits."},
     "dn_consents": {"it": "Consensi per canale", "en": "Consents per channel"},
     "dn_consents_help": {"it": "Segna solo i canali per cui il donatore ha dato il consenso, e dove lo ha dato.",
                          "en": "Tick only the channels the donor agreed to be contacted on, and say where."},
