@@ -25,13 +25,13 @@ EXPECTED = {
                   "/console/shifts"},
     "coordinator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
                     "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
-                    "/console/now"},
+                    "/console/now", "/console/donors"},
     "auditor": {"/", "/console/auditor", "/console/hours"},
     "viewer": {"/", "/console/campaigns", "/console/hours", "/console/now"},
-    "campaign_manager": {"/", "/console/campaigns", "/console/calling"},
+    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/donors"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
-                      "/console/volunteers", "/console/now"},
+                      "/console/volunteers", "/console/now", "/console/donors"},
 }
 
 

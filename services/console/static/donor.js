@@ -100,5 +100,6 @@ async function start() {
   const failed = results.find((r) => r.status === "rejected");
   if (failed) flash(failed.reason.status === 404 ? t.dn_not_found : failed.reason.message, "error");
   await trail().catch((error) => flash(error.message, "error"));  // after the record: its read is in the trail
+  box.dataset.ready = "yes";
 }
 start();

@@ -71,5 +71,6 @@ async function start() {
   if (asked.get("by")) $("by").value = asked.get("by");
   hint();
   if (asked.get("q")) { $("q").value = asked.get("q"); await guarded(search)(new Event("submit")); }
+  $("donors").dataset.ready = "yes";
 }
 start();
