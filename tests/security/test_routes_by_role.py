@@ -144,3 +144,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# donors: the donors page and a donor's page are HTML shells (their data needs campaign manager or coordinator)
+EXPECTED_PUBLIC |= {("GET", "/console/donors"), ("GET", "/console/donors/{donor_id}")}
+# (end of donors)
