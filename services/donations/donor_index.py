@@ -82,7 +82,8 @@ class DonorSearch:
 
 
 def search(app: DonationsApplication, by: str, query: str, access: Access, limit: int = 20) -> DonorSearch:
-    """Donors whose `by` matches `query` (a name: every word of it), at most `limit`, by name. Each donor shown
+    """Donors whose `by` matches `query` (a name: every word of it), at most `limit`, by name; never an erased one.
+    Each donor shown
     is a read of their name from the vault, recorded with the searcher and the search's purpose; the query's
     own text is personal data and goes nowhere but into digests."""
     field = search_by(by)
@@ -93,18 +94,19 @@ def search(app: DonationsApplication, by: str, query: str, access: Access, limit
         found = donors if found is None else found & donors
         if not found:
             break
-    ids = sorted(found or set(), key=str)
+    # An erased donor is not found: their digests outlive them in the index, and a search by their old number
+    # must not say that someone had it.
+    ids = sorted((i for i in found or () if not app.vault.is_erased(i)), key=str)
     purpose = Access(access.actor, f"{access.purpose} (donor search by {field.value})")
     shown: list[FoundDonor] = []
     for donor in app.read_many(ids[:max(1, min(limit, MAX_LIMIT))], Donor, skip_missing=True):
         try:
             name: str | None = app.vault.get(donor.id, purpose, fields=("name",)).get("name")
-            erased = False
-        except PersonErased:
-            name, erased = None, True
+        except PersonErased:  # erased since the check above
+            continue
         except KeyError:
-            name, erased = None, False
-        shown.append(FoundDonor(donor.id, donor.kind.value, name, erased))
+            name = None
+        shown.append(FoundDonor(donor.id, donor.kind.value, name, erased=False))
     shown.sort(key=lambda d: (d.erased, (d.name or "").casefold(), str(d.id)))
     return DonorSearch(field.value, len(ids), tuple(shown))
 

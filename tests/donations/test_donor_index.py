@@ -154,3 +154,13 @@ def test_the_backfill_indexes_donors_and_pledges_stored_before_once(
     assert donor_index.backfill_once(older) is None
     assert donor_index.backfill(older) == donor_index.Backfilled(0, 0)
     assert any(b"donor search index backfill" in n.state for n in vault.trail.recorder.select_notifications(1, 100))
+
+
+def test_an_erased_donor_is_not_found_by_their_old_number(
+    donations: DonationsApplication, vault: PrivacyVault
+) -> None:
+    giulia = donations.register_donor("person", GIULIA)
+    assert donor_index.search(donations, "phone", "3331234567", OFFICE).total == 1
+    vault.erase(giulia, donations.clock.now(), "account:anna", "the donor's erasure request")
+    assert donor_index.search(donations, "phone", "3331234567", OFFICE) == donor_index.DonorSearch("phone", 0, ())
+    assert donor_index.search(donations, "name", "giulia", OFFICE).total == 0
