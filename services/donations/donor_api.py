@@ -32,7 +32,6 @@ class FoundDonorOut(BaseModel):
     id: UUID
     kind: str
     name: str | None
-    erased: bool
 
 
 class DonorSearchOut(BaseModel):
@@ -100,10 +99,11 @@ def search_donors(
     by: Annotated[str, Query(max_length=20, description="name, phone, email or tax_code")] = "name",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DonorSearchOut:
-    """Find donors by name, phone, e-mail or tax code; each donor listed is a read of their name (access trail)."""
+    """Find donors by name, phone, e-mail or tax code (never an erased one); each donor listed is a read of their
+    name in the access trail."""
     found = donor_index.search(donations, by, q, access, limit)
     return DonorSearchOut(by=found.by, total=found.total, donors=[
-        FoundDonorOut(id=d.id, kind=d.kind, name=d.name, erased=d.erased) for d in found.donors])
+        FoundDonorOut(id=d.id, kind=d.kind, name=d.name) for d in found.donors])
 
 
 @router.get("/donors/{donor_id}/record")

@@ -71,7 +71,6 @@ class FoundDonor:
     id: UUID
     kind: str
     name: str | None
-    erased: bool
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,8 @@ def search(app: DonationsApplication, by: str, query: str, access: Access, limit
             continue
         except KeyError:
             name = None
-        shown.append(FoundDonor(donor.id, donor.kind.value, name, erased=False))
-    shown.sort(key=lambda d: (d.erased, (d.name or "").casefold(), str(d.id)))
+        shown.append(FoundDonor(donor.id, donor.kind.value, name))
+    shown.sort(key=lambda d: ((d.name or "").casefold(), str(d.id)))
     return DonorSearch(field.value, len(ids), tuple(shown))
 
 

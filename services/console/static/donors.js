@@ -9,7 +9,7 @@ const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[na
 const TAX = /^[A-Za-z0-9]{11,16}$/;
 
 function donorItem(d) {
-  const name = d.erased ? t.dn_erased_short : (d.name || "—");
+  const name = d.name || "—";
   return el("li", { class: "found-donor" },
     el("a", { href: `/console/donors/${d.id}?lang=${lang}` }, name), " ",
     el("span", { class: "badge" }, d.kind === "company" ? t.dn_kind_company : t.dn_kind_person));
