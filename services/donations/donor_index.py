@@ -86,16 +86,10 @@ def search(app: DonationsApplication, by: str, query: str, access: Access, limit
     is a read of their name from the vault, recorded with the searcher and the search's purpose; the query's
     own text is personal data and goes nowhere but into digests."""
     field = search_by(by)
-    digests = app.keys.of_query(field, query)
-    found: set[UUID] | None = None
-    for digest in digests:
-        donors = set(keyindex.values(app, search_key(digest)))
-        found = donors if found is None else found & donors
-        if not found:
-            break
+    found = keyindex.common_values(app, [search_key(d) for d in app.keys.of_query(field, query)])
     # An erased donor is not found: their digests outlive them in the index, and a search by their old number
     # must not say that someone had it.
-    ids = sorted((i for i in found or () if not app.vault.is_erased(i)), key=str)
+    ids = sorted((i for i in found if not app.vault.is_erased(i)), key=str)
     purpose = Access(access.actor, f"{access.purpose} (donor search by {field.value})")
     shown: list[FoundDonor] = []
     for donor in app.read_many(ids[:max(1, min(limit, MAX_LIMIT))], Donor, skip_missing=True):
