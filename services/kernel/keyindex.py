@@ -8,7 +8,8 @@ listed under ALL of several keys (`common_values`) are found by intersecting the
 in the intersection are read: a name search for "Giulia Rossi" reads a handful, not every Giulia. Entries are new
 aggregates, each saved once at version 1, so two saves never collide on an index (no hot aggregate, nothing to
 retry), and a bulk import adds its entries to its batch like any other new events. Keys are opaque strings
-(callers pass digests when the key is personal data). Bookkeeping, not domain state: feeds carry no message for it (services.kernel.messages.skipped).
+(callers pass digests when the key is personal data). Bookkeeping, not domain state: feeds carry no message for it
+(services.kernel.messages.skipped).
 """
 
 from __future__ import annotations
