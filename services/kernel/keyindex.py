@@ -74,10 +74,13 @@ def common_values(app: ServiceApplication, keys: Collection[str]) -> list[UUID]:
             return []
     if by_value is None:
         return []
+    # Each value's entries under every key, read in one go, checked: a 64-bit half may collide.
+    read = {e.id: e for e in app.read_many([i for ids in by_value.values() for i in ids], IndexEntry,
+                                            skip_missing=True)}
     wanted = set(keys)
     values: list[UUID] = []
-    for entry_ids in by_value.values():  # each a value's entry under every key: checked, a 64-bit half may collide
-        entries = app.read_many(entry_ids, IndexEntry, skip_missing=True)
+    for entry_ids in by_value.values():
+        entries = [read[i] for i in entry_ids if i in read]
         if {e.key for e in entries} == wanted and len({e.value for e in entries}) == 1:
             values.append(entries[0].value)
     return values
