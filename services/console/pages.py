@@ -19,7 +19,7 @@ from services.calls import contract
 from services.console import figures, i18n
 from services.identity.auth import API_KEY_HEADER, SESSION_COOKIE
 from services.identity.domain import Actor
-from services.identity.policy import reachable_pages
+from services.identity.policy import may, reachable_pages
 from services.kernel.readmodel import ReadStore
 from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
 from services.projections import catalogue, ledger, transparency
@@ -227,3 +227,18 @@ def overdue_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """Instalments due and unpaid, by age, each linked to its pledge."""
     return _page(request, "gifts_overdue.html", lang, "gf_overdue_title")
 # (end of gifts)
+# donors
+@router.get("/console/donors")
+def donors_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The donations office's donor search (name, phone, e-mail, tax code) and a new donor with consents."""
+    return _page(request, "donors.html", lang, "dn_title")
+
+
+@router.get("/console/donors/{donor_id}")
+def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """One donor: details (an access), pledges with payments and goods, consents; the access trail for those who
+    may read it."""
+    who = _signed_in(request)
+    return _page(request, "donor.html", lang, "dn_donor_title", donor_id=donor_id,
+                 show_trail=may(who.role if who else None, "GET", "/privacy/access-log"))
+# (end of donors)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.donations.application import DonationsApplication, PledgeView
+from services.donations.donor_api import router as donor_router
 from services.donations.gift_import import GiftImportReport
 from services.donations.gifts import DonorDetails
 from services.identity.auth import CurrentAccess
@@ -34,8 +35,14 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ConsentIn(Command):
+    channel: Literal["phone", "email", "post", "sms"] = Field(description="recorded as the purpose <channel>_outreach")
+    source: str = Field(min_length=3, max_length=200, description="where it was given, e.g. 'phone call of 2 Dec'")
+
+
 class DonorIn(DonorDetails):
     kind: Literal["person", "company"]
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=4, description="given now, one per channel")
 
 
 class DonorOut(BaseModel):
@@ -189,8 +196,10 @@ class GiftImportOut(BaseModel):
 @router.post("/donors", status_code=201)
 def register_donor(body: DonorIn, donations: Donations, access: CurrentAccess, once: Once) -> DonorOut:
     """Register a donor; name and contacts go to the privacy vault, events carry the id only."""
-    details = {k: str(v) for k, v in body.model_dump(exclude={"kind"}).items() if v is not None}
-    donor_id = donations.register_donor(body.kind, details, once=once)
+    details = {k: str(v) for k, v in body.model_dump(exclude={"kind", "consents"}).items() if v is not None}
+    consents = {c.channel: (f"{c.channel}_outreach", " ".join(c.source.split())) for c in body.consents}
+    donor_id = donations.register_donor(body.kind, details, consents=list(consents.values()), by=access.actor,
+                                        once=once)
     return get_donor(donor_id, donations, access)
 
 
@@ -361,3 +370,7 @@ def _with_details(out: PledgeOut, view: PledgeView) -> PledgeOut:
                                  received_at=g.received_at) for g in d.goods]
     return out
 # (end of gifts)
+
+
+# donors: the office's search, details, pledges and consents (services.donations.donor_api)
+router.include_router(donor_router)

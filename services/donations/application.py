@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from typing import Any, BinaryIO, ClassVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+from services.donations import donor_index
 from services.donations.domain.commitment import (
     Commitment,
     DonorCommitments,
@@ -24,6 +26,7 @@ from services.donations.domain.commitment import (
     set_up,
 )
 from services.donations.domain.donor import Donor, parse_donor_kind
+from services.donations.domain.donor_keys import DonorKeys
 from services.donations.domain.fund import Fund, fund_name
 from services.donations.domain.money import euro, require_euro
 from services.donations.domain.pledge import (
@@ -39,7 +42,7 @@ from services.donations.domain.pledge import (
     reference_id,
 )
 from services.donations.gift_import import GiftImport, GiftImportReport
-from services.identity.domain import Access
+from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput
 from services.kernel.eventstore import ServiceApplication
@@ -131,15 +134,28 @@ class DonationsApplication(ServiceApplication):
     name = "donations"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Fund: FUND_SNAPSHOT_INTERVAL}
 
-    def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None) -> None:
+    def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None,
+                 search_key: bytes | None = None) -> None:
         super().__init__(env, clock)
         self.vault = vault
         self.gift_import = GiftImport(self)
+        # The donor search index's digests are keyed with the installation's secret (services.kernel.secrets);
+        # without one (unit tests) a fresh key: the index then lives as long as this application.
+        self.keys = DonorKeys(search_key or secrets.token_bytes(32))
 
-    def register_donor(self, kind: str, details: dict[str, str], *, once: PendingRequest | None = None) -> UUID:
+    def register_donor(self, kind: str, details: dict[str, str], *, consents: Collection[tuple[str, str]] = (),
+                       by: Actor | None = None, once: PendingRequest | None = None) -> UUID:
+        """A new donor, their details in the vault and their search keys in the index (one save); `consents` are
+        (purpose, source) pairs given now, recorded in the vault by `by`."""
         donor = Donor(parse_donor_kind(kind).value, registered_at=self.clock.now())
+        index = donor_index.entries(self, donor.id, details, strict=True)  # a phone that cannot be read: refused
+        if consents and by is None:
+            raise InvalidInput("consents need the person who records them")
         with self.vault.new_people({donor.id: details}, self.name, self.existing):
-            self.save(donor, once=once)
+            self.save(donor, *index, once=once)
+        for purpose, source in consents:
+            assert by is not None
+            self.vault.record_consent(donor.id, purpose, source, self.clock.now(), by=by)
         return donor.id
 
     def create_fund(self, name: str, *, once: PendingRequest | None = None) -> UUID:
@@ -178,7 +194,7 @@ class DonationsApplication(ServiceApplication):
             raise DonorErased(f"donor {donor_id} was erased; register the donor again to take a new pledge")
         self.get(fund_id, Fund).require_open()
         pledge = make_pledge(donor_id, fund_id, kind, amount, self.clock.now(), **links)
-        self.save(pledge, once=once)
+        self.save(pledge, donor_index.pledge_entry(donor_id, pledge.id), once=once)
         return pledge.id
 
     def receive_payment(

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import DomainEventProtocol
 
-from services.donations import gifts
+from services.donations import donor_index, gifts
 from services.donations.domain.donor import Donor
 from services.donations.domain.fund import Fund
 from services.donations.domain.pledge import PaymentReference, make_pledge, pay, reference_id
@@ -184,6 +184,7 @@ class GiftImport:
             problems.update(self._donor_problem(known))
         prepared: list[_ImportedGift] = []
         personal: dict[UUID, dict[str, str]] = {}
+        donations = self.donations
         for rid, gift in fresh:
             problem = problems.get(gift.fund_id) or (problems.get(gift.donor_id) if gift.donor_id else None)
             if problem:
@@ -200,7 +201,11 @@ class GiftImport:
             except DomainError as error:
                 report.note(gift.line, "rejected", error.message)
                 continue
-            events = [*(donor.collect_events() if donor else []), *pledge.collect_events(), *claim.collect_events()]
+            details = gift.donor.personal_data() if gift.donor else None  # a new donor's search keys: an unreadable
+            index = [*(donor_index.entries(donations, donor.id, details, strict=False) if donor else []),  # phone
+                     donor_index.pledge_entry(donor_id, pledge.id)]  # is left out of the index, not the import
+            events = [*(donor.collect_events() if donor else []), *pledge.collect_events(), *claim.collect_events(),
+                      *donor_index.events_of(index)]
             prepared.append(_ImportedGift(gift, rid, pledge.id, claim.payment_id, events,
                                           donor.id if donor is not None else None))
             if donor is not None and gift.donor is not None:

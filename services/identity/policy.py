@@ -187,6 +187,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # access trail: ids, roles, purposes and field names, never a value; checking who read personal data is theirs.
     ("GET", "/privacy/access"): (AU, None),
     # (end of privacy: data)
+    # donors: data
+    # The office finds donors and reads their records (campaign managers; coordinators as for GET /donors/{id}):
+    # every donor a search lists, and every record opened, is a read in the access trail. Pledges carry no names.
+    ("GET", "/donors"): (f"{CM} {CO}", None),
+    ("GET", "/donors/{donor_id}/record"): (f"{CM} {CO}", None),
+    ("GET", "/donors/{donor_id}/pledges"): (f"{CM} {CO} {AU}", None),
+    ("GET", "/donors/{donor_id}/consents"): (f"{CM} {CO}", None),
+    # (end of donors: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),
@@ -236,6 +244,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/gifts/import"): ("public", None),
     ("GET", "/console/gifts/overdue"): ("public", None),
     # (end of gifts: pages)
+    # donors: pages
+    ("GET", "/console/donors"): ("public", None),
+    ("GET", "/console/donors/{donor_id}"): ("public", None),
+    # (end of donors: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -271,6 +283,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # from a donor or an overdue line, so they are not in the navigation
     "/console/gifts/overdue": (("GET", "/instalments/overdue"),),
     # (end of gifts)
+    # donors
+    "/console/donors": (("GET", "/donors"),),
+    # (end of donors)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

@@ -30,7 +30,7 @@ _FIELDS = ("source", "position", "type", "version", "aggregate_id", "occurred_at
 # Attributes every stored event carries that the message already says in its own fields.
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 # Idempotency records are bookkeeping, not facts; feeds skip them (the access trail, also kernel, is a fact).
-_SKIPPED_PREFIXES = ("services.kernel.idempotency:", "services.kernel.upgrades:")
+_SKIPPED_PREFIXES = ("services.kernel.idempotency:", "services.kernel.upgrades:", "services.kernel.keyindex:")
 
 
 class MessageFormatError(ValueError):

@@ -95,7 +95,8 @@ class Controls(HTMLParser):
                                   "/console/volunteers", "/console/volunteers/6a0f5d2e-1111-4c2b-9b55-000000000002",
                                   "/console/welcome", "/console/now",
                                   "/console/directory",  # directory
-                                  "/console/regular"])  # regular
+                                  "/console/regular",  # regular
+                                  "/console/donors", "/console/donors/6a0f5d2e-1111-4c2b-9b55-000000000003"])  # donors
 def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, path: str) -> None:
     page = client.get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and page.headers["content-language"] == "en"

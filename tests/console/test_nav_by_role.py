@@ -25,13 +25,15 @@ EXPECTED = {
                   "/console/shifts"},
     "coordinator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
                     "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
-                    "/console/now", "/console/funds"},
+                    "/console/now", "/console/funds", "/console/donors"},
     "auditor": {"/", "/console/auditor", "/console/hours", "/console/funds", "/console/regular"},
     "viewer": {"/", "/console/campaigns", "/console/hours", "/console/now", "/console/funds"},
-    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/funds", "/console/regular"},
+    "campaign_manager": {"/", "/console/campaigns", "/console/calling", "/console/funds", "/console/regular",
+                         "/console/donors"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
-                      "/console/volunteers", "/console/now", "/console/funds", "/console/regular"},
+                      "/console/volunteers", "/console/now", "/console/funds", "/console/regular",
+                      "/console/donors"},
 }
 
 

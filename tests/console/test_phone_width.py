@@ -30,7 +30,8 @@ def campaign_id(server: Server) -> str:
                                   "/console/protocols", "/console/shifts", "/join", "/console/volunteers",
                                   "/console/now",
                                   "/console/directory",  # directory
-                                  "/console/regular"])  # regular
+                                  "/console/regular",  # regular
+                                  "/console/donors"])  # donors
 def test_no_console_page_is_wider_than_a_phone(
         browser: Browser, server: Server, campaign_id: str, path: str, lang: str) -> None:
     # Given the administrator on a phone 390 px wide

@@ -158,3 +158,6 @@ EXPECTED_PUBLIC.add(("GET", "/console/privacy"))
 EXPECTED_PUBLIC |= {("GET", "/console/pledges/new"), ("GET", "/console/pledges/{pledge_id}"),
                     ("GET", "/console/gifts/import"), ("GET", "/console/gifts/overdue")}
 # (end of gifts)
+# donors: the donors page and a donor's page are HTML shells (their data needs campaign manager or coordinator)
+EXPECTED_PUBLIC |= {("GET", "/console/donors"), ("GET", "/console/donors/{donor_id}")}
+# (end of donors)
