@@ -144,3 +144,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# admin: the accounts desk is an HTML shell (its data is the administrators')
+EXPECTED_PUBLIC.add(("GET", "/console/admin"))
+# (end of admin)
