@@ -177,3 +177,11 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# admin
+@router.get("/console/admin")
+def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The administrator's desk: accounts (create by invitation, role, disable), API keys and the change trail."""
+    from services.identity.domain import GRANTABLE  # here, so the shared imports above stay as they are
+
+    return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
+# (end of admin)

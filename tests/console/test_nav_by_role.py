@@ -31,7 +31,7 @@ EXPECTED = {
     "campaign_manager": {"/", "/console/campaigns", "/console/calling"},
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
-                      "/console/volunteers", "/console/now"},
+                      "/console/volunteers", "/console/now", "/console/admin"},
 }
 
 
