@@ -50,8 +50,8 @@ def test_an_account_by_invitation_sets_its_own_password_and_signs_in(admin_clien
      "volunteer_id"),
     ({"email": ADMIN_EMAIL, "role": "viewer", "invite": True}, 409, f"an account for {ADMIN_EMAIL} already exists"),
 ])
-def test_bad_input_is_answered_clearly_and_nothing_is_stored(admin_client: TestClient, identity: Identity,
-                                                             body: dict[str, object], status: int, message: str) -> None:
+def test_bad_input_is_answered_clearly_and_nothing_is_stored(
+        admin_client: TestClient, identity: Identity, body: dict[str, object], status: int, message: str) -> None:
     before = len(identity.trail())
     answer = admin_client.post("/auth/accounts", json=body)
     assert answer.status_code == status, answer.text

@@ -3,7 +3,7 @@
 import { api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const PAGE = 20, TRAIL_PAGE = 50;
+const PAGE = 20, TRAIL_PAGE = 25;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => values[name]);
 const roleName = (role) => t[`role_${role}`] || role;
@@ -220,8 +220,11 @@ function newKey() {
 
 // --- the trail --------------------------------------------------------------------------------------------
 function detail(change) {
-  // Role names as the reader says them: "coordinator -> viewer", "email=… role=volunteer".
-  return change.detail.replace(/\b(administrator|campaign_manager|coordinator|volunteer|auditor|viewer)\b/g, roleName)
+  // The subject's e-mail or name is in its own column; role names as the reader says them ("coordinator ->
+  // viewer"), a link's expiry as a date.
+  return change.detail.replace(/^(email|name)=.*?(?= role=|$)/, "").trim()
+    .replace(/\b(administrator|campaign_manager|coordinator|volunteer|auditor|viewer)\b/g, roleName)
+    .replace(/role=/, `${t.adm_role}: `)
     .replace(/expires=(\S+)/, (_, iso) => fill(t.adm_link_expires, { when: moment(iso) }))
     .replace(" by invitation", ` (${t.adm_by_invitation_short})`);
 }
@@ -269,6 +272,7 @@ async function start() {
   newKey();
   try {
     await Promise.all([loadAccounts(), loadKeys(), loadTrail(true)]);
+    $("admin").dataset.ready = "";
   } catch (error) {
     flash(error.message, "error");
   }
