@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from services.identity.application import Identity
+from services.identity.cli import CLI
 from services.identity.domain import (
     AccountDisabled,
     Actor,
@@ -20,7 +21,9 @@ from services.identity.domain import (
 )
 from services.kernel.clock import FixedClock
 from services.kernel.errors import DomainError, InvalidInput
-from tests.security.conftest import ADMIN_EMAIL, GIULIA
+from services.kernel.readmodel import PostgresStore
+from services.kernel.settings import Settings
+from tests.security.conftest import ADMIN_EMAIL, FAST_HASHER, GIULIA
 
 PASSWORD = "la-password-di-giulia"
 
@@ -170,14 +173,15 @@ def test_the_trail_says_who_changed_which_account_and_key_and_when(
     clock.advance(timedelta(minutes=1))
     identity.revoke_key(key.key_id, admin)
 
-    trail = [(c["change"], c["actor"], c["subject_name"]) for c in identity.trail(limit=6)]
+    trail = [(c["change"], c["actor"], c["subject_name"]) for c in identity.trail(limit=7)]
     assert trail[:4] == [
         ("revoked", admin.label, "schermo in sala"),
         ("created", admin.label, "schermo in sala"),
         ("role_changed", admin.label, "marco@angeli.example"),
         ("password_set", "invitation:marco@angeli.example", "marco@angeli.example"),
     ]
-    assert sorted(trail[4:]) == [("created", admin.label, "marco@angeli.example"),  # the same instant
+    assert sorted(trail[4:]) == [("created", admin.label, "anna@angeli.example"),  # the same first instant
+                                 ("created", admin.label, "marco@angeli.example"),
                                  ("invitation_issued", admin.label, "marco@angeli.example")]
     assert [c["change"] for c in identity.trail(limit=2, offset=2)] == ["role_changed", "password_set"]
     assert PASSWORD not in repr(identity.trail()) and link.token not in repr(identity.trail())
@@ -186,3 +190,25 @@ def test_the_trail_says_who_changed_which_account_and_key_and_when(
 def test_an_unknown_account_is_not_found(identity: Identity, admin: Actor) -> None:
     with pytest.raises(DomainError, match="not found"):
         identity.invite_again(uuid4(), admin)
+
+
+@pytest.mark.postgres
+def test_the_desk_works_the_same_on_postgresql(pg_settings: Settings, clock: FixedClock) -> None:
+    store = PostgresStore(pg_settings.postgres.conninfo(), schema="identity")
+    try:
+        identity = Identity(store, clock, hasher=FAST_HASHER)
+        identity.create_account(ADMIN_EMAIL, "sette-angeli-milano", Role.ADMINISTRATOR, CLI)
+        account, link = identity.invite_account("bea@angeli.example", Role.VOLUNTEER, CLI, GIULIA)
+        assert [a.email for a in identity.accounts_page(role="volunteer", status="invited")[0]] == [account.email]
+        clock.advance(timedelta(minutes=1))
+        identity.accept_invitation(link.token, PASSWORD)
+        clock.advance(timedelta(minutes=1))
+        identity.disable(account.account_id, CLI)
+        assert identity.accounts_page(status="disabled") == ([identity.account(account.account_id)], 1)
+        assert identity.accounts_page(status="active", limit=1, offset=0)[1] == 1
+        trail = identity.trail(subject=f"account:{account.account_id}")
+        assert {(c["change"], c["subject_name"]) for c in trail} == {
+            (change, "bea@angeli.example") for change in ("created", "invitation_issued", "password_set", "disabled")}
+        assert identity.trail(limit=1, offset=1)[0]["change"] == "password_set"
+    finally:
+        store.close()
