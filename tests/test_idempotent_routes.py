@@ -102,3 +102,10 @@ SAVES_NOTHING[("POST", "/privacy/persons/{person_id}/consents/{consent_id}/withd
 # gifts: the gift import's preview judges the file against the store and stores nothing
 SAVES_NOTHING[("POST", "/donations/import/preview")] = "reports what a gift import would do; stores nothing"
 # (end of gifts)
+# admin: the accounts desk writes rows of the identity store, and a new link's answer must never be kept
+SAVES_NOTHING[("POST", "/auth/accounts/{account_id}/enable")] = (
+    "writes the identity store (accounts are rows, not events)")
+SAVES_NOTHING[("POST", "/auth/accounts/{account_id}/invitation")] = (
+    "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
+    "answer carrying a one-time token is kept in an event store")
+# (end of admin)

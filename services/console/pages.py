@@ -242,3 +242,11 @@ def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLRespo
     return _page(request, "donor.html", lang, "dn_donor_title", donor_id=donor_id,
                  show_trail=may(who.role if who else None, "GET", "/privacy/access-log"))
 # (end of donors)
+# admin
+@router.get("/console/admin")
+def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The administrator's desk: accounts (create by invitation, role, disable), API keys and the change trail."""
+    from services.identity.domain import GRANTABLE  # here, so the shared imports above stay as they are
+
+    return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
+# (end of admin)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 from pydantic.config import JsonDict
 
 from services.identity.auth import SESSION_COOKIE, CurrentUser, IdentityStore, require, session_token
-from services.identity.domain import MAX_PASSWORD, Account, Actor, ApiKey, Role
+from services.identity.domain import MAX_PASSWORD, Account, AccountInvitation, Actor, ApiKey, Role
+from services.kernel.errors import InvalidInput
 from services.kernel.settings import AnyNetwork
 
 router = APIRouter(prefix="/auth", tags=["authentication"])
@@ -38,6 +39,7 @@ class AccountOut(BaseModel):
     volunteer_id: UUID | None
     disabled: bool
     created_at: str
+    status: str = Field(description='"active", "invited" (its password not set yet) or "disabled"')
 
 
 class SessionOut(BaseModel):
@@ -58,9 +60,11 @@ class Me(BaseModel):
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr = Field(max_length=320)
-    password: SecretStr = Field(json_schema_extra=PASSWORD_SCHEMA)
+    password: SecretStr | None = Field(default=None, json_schema_extra=PASSWORD_SCHEMA,
+                                       description="the password; leave it out with invite=true")
     role: str = Field(max_length=40)
     volunteer_id: UUID | None = None
+    invite: bool = Field(default=False, description="no password: answer a one-time link for its owner to set one")
 
 
 class RoleChange(BaseModel):
@@ -95,6 +99,16 @@ class AccountChange(BaseModel):
     subject: str
     change: str
     detail: str
+    subject_name: str | None = Field(default=None, description="the account's e-mail or the key's name")
+
+
+class InvitationLink(BaseModel):
+    link: str = Field(description="the one-time link to set the password: shown only in this answer")
+    expires_at: datetime
+
+
+class NewAccountOut(AccountOut):
+    invitation: InvitationLink | None = None
 
 
 @router.post("/sign-in")
@@ -131,16 +145,29 @@ def me(user: CurrentUser) -> Me:
 
 
 @router.post("/accounts", status_code=201)
-def create_account(body: NewAccount, admin: Administrator, identity: IdentityStore) -> AccountOut:
-    """Create an account with a role (a volunteer account names its volunteer id)."""
+def create_account(body: NewAccount, admin: Administrator, identity: IdentityStore) -> NewAccountOut:
+    """Create an account with a role (a volunteer account names its volunteer id), with a password or, with
+    invite=true, a one-time link for its owner to choose one (the link is in this answer only)."""
+    if body.invite == (body.password is not None):
+        raise InvalidInput("give either a password or invite=true (a one-time link to set it), not both or neither")
+    if body.password is None:
+        account, invitation = identity.invite_account(body.email, body.role, admin, body.volunteer_id)
+        return NewAccountOut(**_account(account).model_dump(), invitation=_link(invitation))
     password = body.password.get_secret_value()
-    return _account(identity.create_account(body.email, password, body.role, admin, body.volunteer_id))
+    return NewAccountOut(**_account(identity.create_account(body.email, password, body.role, admin,
+                                                            body.volunteer_id)).model_dump())
 
 
 @router.get("/accounts")
-def list_accounts(_admin: Administrator, identity: IdentityStore) -> list[AccountOut]:
-    """Every account, by e-mail."""
-    return [_account(a) for a in identity.accounts()]
+def list_accounts(_admin: Administrator, identity: IdentityStore, response: Response,
+                  role: Annotated[str | None, Query(max_length=40)] = None,
+                  status: Annotated[str | None, Query(max_length=20)] = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[AccountOut]:
+    """Accounts by e-mail, a page at a time, filtered by role and status; X-Total-Count says how many match."""
+    accounts, total = identity.accounts_page(role, status, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [_account(a) for a in accounts]
 
 
 @router.post("/accounts/{account_id}/role")
@@ -157,9 +184,13 @@ def disable_account(account_id: UUID, admin: Administrator, identity: IdentitySt
 
 @router.get("/account-changes")
 def account_changes(_admin: Administrator, identity: IdentityStore,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AccountChange]:
-    """The trail of account and API-key changes, newest first."""
-    return [AccountChange(**row) for row in identity.changes(limit)]
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                    subject: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z_]+:[0-9a-f-]{36}$")] = None,
+                    ) -> list[AccountChange]:
+    """The trail of account and API-key changes (who changed which account or key, when), newest first; subject
+    (e.g. account:<id>) keeps one account's or key's."""
+    return [AccountChange(**row) for row in identity.trail(limit, offset, subject)]
 
 
 @router.post("/api-keys", status_code=201)
@@ -201,7 +232,12 @@ def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequ
 
 def _account(account: Account) -> AccountOut:
     return AccountOut(account_id=account.account_id, email=account.email, role=account.role,
-                      volunteer_id=account.volunteer_id, disabled=account.disabled, created_at=account.created_at)
+                      volunteer_id=account.volunteer_id, disabled=account.disabled, created_at=account.created_at,
+                      status=account.status)
+
+
+def _link(invitation: AccountInvitation) -> InvitationLink:
+    return InvitationLink(link=f"/console/welcome?token={invitation.token}", expires_at=invitation.expires_at)
 
 
 def _key(key: ApiKey) -> KeyOut:
@@ -220,3 +256,18 @@ def accept_invitation(token: Annotated[str, Path(min_length=20, max_length=100)]
                       identity: IdentityStore) -> AccountOut:
     """Set the password of an invited volunteer's account; the link works once, before it expires."""
     return _account(identity.accept_invitation(token, body.password.get_secret_value()))
+
+
+# the accounts desk (admin)
+@router.post("/accounts/{account_id}/enable")
+def enable_account(account_id: UUID, admin: Administrator, identity: IdentityStore) -> AccountOut:
+    """Let a disabled account sign in again."""
+    return _account(identity.enable(account_id, admin))
+
+
+@router.post("/accounts/{account_id}/invitation", status_code=201)
+def invite_again(account_id: UUID, admin: Administrator, identity: IdentityStore) -> InvitationLink:
+    """A new one-time link for the account to set its password (shown only in this answer); earlier unused links
+    stop working."""
+    return _link(identity.invite_again(account_id, admin))
+# (end of the accounts desk)

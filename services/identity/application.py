@@ -23,6 +23,8 @@ from services.identity.domain import (
     MAX_PASSWORD,
     SESSION_LIFETIME,
     Account,
+    AccountDisabled,
+    AccountInvitation,
     Actor,
     ApiKey,
     Invitation,
@@ -31,10 +33,12 @@ from services.identity.domain import (
     Role,
     Session,
     Unauthenticated,
+    check_account_status,
     check_invitation,
     check_key_role,
     check_password,
     check_role,
+    check_role_filter,
     refuse_after,
 )
 from services.kernel.clock import Clock
@@ -61,7 +65,13 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS invitations (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL,"
     " volunteer_id TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL,"
     " expires_at TEXT NOT NULL, used_at TEXT)",
+    # the accounts desk: one-time links for accounts an administrator created without choosing a password
+    "CREATE TABLE IF NOT EXISTS account_invitations (token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
+    " created_by TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)",
+    "CREATE INDEX IF NOT EXISTS account_invitations_by_account ON account_invitations (account_id, used_at)",
 )
+# An account created by invitation has no password until its link is used: this empty hash matches none.
+NO_PASSWORD = ""
 
 
 class Identity:
@@ -108,11 +118,17 @@ class Identity:
     def disable(self, account_id: UUID, by: Actor) -> Account:
         """Disable an account and end its sessions at once."""
         with self.store.transaction() as tx:
-            if _account_row(tx, account_id)["role"] == Role.ADMINISTRATOR:
+            row = _account_row(tx, account_id)
+            if row["disabled"]:
+                return _account(row)  # already disabled: nothing changes, nothing to record
+            if row["role"] == Role.ADMINISTRATOR:
                 _keep_an_administrator(tx, account_id)
             tx.execute("UPDATE accounts SET disabled = 1 WHERE account_id = ?", (str(account_id),))
             tx.execute("UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
                        (self._now(), str(account_id)))
+            # its unused links stop working too: enabling it again does not revive them
+            tx.execute("UPDATE account_invitations SET expires_at = ? WHERE account_id = ? AND used_at IS NULL"
+                       " AND expires_at > ?", (self._now(), str(account_id), self._now()))
             self._record(tx, by, f"account:{account_id}", "disabled", "")
         return self.account(account_id)
 
@@ -129,8 +145,7 @@ class Identity:
 
     def changes(self, limit: int = 100) -> list[Row]:
         """The account trail, newest first."""
-        return self.store.query("SELECT at, actor, subject, change, detail FROM account_changes "
-                                "ORDER BY at DESC, change_id LIMIT ?", (limit,))
+        return self.trail(limit)
 
     # --- sign-in and sessions -------------------------------------------------------------------------
     def sign_in(self, email: str, password: str, ip: str) -> Session:
@@ -266,6 +281,10 @@ class Identity:
         check_password(password)
         with self.store.transaction() as tx:
             row = tx.one("SELECT * FROM invitations WHERE token_hash = ?", (_sha256(token),))
+            if row is None:
+                # an account the administrator created or invited again (the accounts desk): the same link, page
+                # and route, its own table
+                return self._accept_account_invitation(tx, token, password)
             state = None if row is None else InvitationState(row["used_at"], datetime.fromisoformat(row["expires_at"]))
             check_invitation(state, self.clock.now())
             assert row is not None  # check_invitation refused a missing one
@@ -280,6 +299,95 @@ class Identity:
             actor = Actor("invitation", row["volunteer_id"], row["email"], Role.VOLUNTEER.value)
             self._record(tx, actor, f"account:{account_id}", "created", f"email={row['email']} role=volunteer")
         return self.account(account_id)
+
+    # --- the accounts desk (admin) ------------------------------------------------------------------
+    def invite_account(self, email: str, role: str, by: Actor,
+                       volunteer_id: UUID | None = None) -> tuple[Account, AccountInvitation]:
+        """A new account with a role and no password, and the one-time link its owner sets it with (the
+        administrator never chooses, nor sees, the password). Nobody can sign in as it until then."""
+        email = _normal_email(email)
+        check_role(role, volunteer_id)
+        account_id = uuid.uuid4()
+        with self.store.transaction() as tx:
+            if tx.one("SELECT 1 AS x FROM accounts WHERE email = ?", (email,)):
+                raise DomainError(f"an account for {email} already exists; change its role instead")
+            if volunteer_id is not None and tx.one("SELECT 1 AS x FROM accounts WHERE volunteer_id = ?",
+                                                   (str(volunteer_id),)):
+                raise DomainError(f"volunteer {volunteer_id} already has an account; change that one instead")
+            tx.execute(
+                "INSERT INTO accounts (account_id, email, password_hash, role, volunteer_id, disabled, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (str(account_id), email, NO_PASSWORD, role, _opt(volunteer_id), self._now()))
+            self._record(tx, by, f"account:{account_id}", "created", f"email={email} role={role} by invitation")
+            invitation = self._issue_link(tx, account_id, by)
+        return self.account(account_id), invitation
+
+    def invite_again(self, account_id: UUID, by: Actor) -> AccountInvitation:
+        """A new one-time link for the account to set its password (the first was lost, or it is forgotten); it
+        replaces the account's unused links. Its current password, if any, works until the link is used."""
+        with self.store.transaction() as tx:
+            if _account_row(tx, account_id)["disabled"]:
+                raise AccountDisabled(f"account {account_id} is disabled; enable it before sending it a link")
+            return self._issue_link(tx, account_id, by)
+
+    def enable(self, account_id: UUID, by: Actor) -> Account:
+        """Let a disabled account sign in again (its old sessions stay ended)."""
+        with self.store.transaction() as tx:
+            if _account_row(tx, account_id)["disabled"]:
+                tx.execute("UPDATE accounts SET disabled = 0 WHERE account_id = ?", (str(account_id),))
+                self._record(tx, by, f"account:{account_id}", "enabled", "")
+        return self.account(account_id)
+
+    def accounts_page(self, role: str | None = None, status: str | None = None, limit: int = 50,
+                      offset: int = 0) -> tuple[list[Account], int]:
+        """Accounts by e-mail, filtered by role and status ("active", "invited", "disabled"); and how many match."""
+        check_role_filter(role)
+        check_account_status(status)
+        where, params = _account_filter(role, status)
+        total = self.store.one(f"SELECT COUNT(*) AS n FROM accounts{where}", params)
+        rows = self.store.query(f"SELECT * FROM accounts{where} ORDER BY email LIMIT ? OFFSET ?",
+                                (*params, limit, offset))
+        return [_account(r) for r in rows], int(total["n"]) if total else 0
+
+    def trail(self, limit: int = 100, offset: int = 0, subject: str | None = None) -> list[Row]:
+        """The account-change trail, newest first, with the e-mail or key name of each subject where known."""
+        where, params = (" WHERE c.subject = ?", (subject,)) if subject else ("", ())
+        return self.store.query(
+            "SELECT c.at, c.actor, c.subject, c.change, c.detail, COALESCE(a.email, k.name) AS subject_name"
+            " FROM account_changes c"
+            " LEFT JOIN accounts a ON c.subject = 'account:' || a.account_id"
+            " LEFT JOIN api_keys k ON c.subject = 'api_key:' || k.key_id"
+            f"{where} ORDER BY c.at DESC, c.change_id LIMIT ? OFFSET ?", (*params, limit, offset))
+
+    def _issue_link(self, tx: Tx, account_id: UUID, by: Actor) -> AccountInvitation:
+        now, token = self.clock.now(), secrets.token_urlsafe(32)
+        tx.execute("UPDATE account_invitations SET expires_at = ? WHERE account_id = ? AND used_at IS NULL"
+                   " AND expires_at > ?", (_iso(now), str(account_id), _iso(now)))
+        tx.execute("INSERT INTO account_invitations (token_hash, account_id, created_by, created_at, expires_at)"
+                   " VALUES (?, ?, ?, ?, ?)", (_sha256(token), str(account_id), by.label, _iso(now),
+                                              _iso(now + INVITATION_LIFETIME)))
+        self._record(tx, by, f"account:{account_id}", "invitation_issued",
+                     f"expires={_iso(now + INVITATION_LIFETIME)}")
+        return AccountInvitation(token, account_id, now + INVITATION_LIFETIME)
+
+    def _accept_account_invitation(self, tx: Tx, token: str, password: str) -> Account:
+        row = tx.one("SELECT * FROM account_invitations WHERE token_hash = ?", (_sha256(token),))
+        state = None if row is None else InvitationState(row["used_at"], datetime.fromisoformat(row["expires_at"]))
+        check_invitation(state, self.clock.now())
+        assert row is not None  # check_invitation refused a missing one
+        account = _account_row(tx, UUID(row["account_id"]))
+        if account["disabled"]:
+            raise AccountDisabled("this account is disabled; ask your administrator")
+        tx.execute("UPDATE account_invitations SET used_at = ? WHERE token_hash = ?", (self._now(), row["token_hash"]))
+        tx.execute("UPDATE accounts SET password_hash = ? WHERE account_id = ?",
+                   (self._hasher.hash(password), account["account_id"]))
+        # a password set again ends the sessions opened with the old one
+        tx.execute("UPDATE sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+                   (self._now(), account["account_id"]))
+        actor = Actor("invitation", account["account_id"], account["email"], account["role"])
+        self._record(tx, actor, f"account:{account['account_id']}", "password_set", "")
+        changed = _account_row(tx, UUID(account["account_id"]))
+        return _account(changed)
 
     # --- trail ----------------------------------------------------------------------------------------
     def _record(self, tx: Tx, by: Actor, subject: str, change: str, detail: str) -> None:
@@ -308,7 +416,21 @@ def _account_row(tx: Tx, account_id: UUID) -> Row:
 def _account(row: Row) -> Account:
     volunteer = row["volunteer_id"]
     return Account(UUID(row["account_id"]), row["email"], row["role"], UUID(volunteer) if volunteer else None,
-                   bool(row["disabled"]), row["created_at"])
+                   bool(row["disabled"]), row["created_at"], invited=row["password_hash"] == NO_PASSWORD)
+
+
+def _account_filter(role: str | None, status: str | None) -> tuple[str, tuple[Any, ...]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if role is not None:
+        clauses.append("role = ?")
+        params.append(role)
+    if status == "disabled":
+        clauses.append("disabled = 1")
+    elif status is not None:
+        clauses.append("disabled = 0 AND password_hash " + ("= ?" if status == "invited" else "<> ?"))
+        params.append(NO_PASSWORD)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
 
 def _key(row: Row) -> ApiKey:

@@ -103,6 +103,12 @@ class Account:
     volunteer_id: UUID | None
     disabled: bool
     created_at: str
+    invited: bool = False  # created by an invitation link whose password is not set yet: nobody can sign in
+
+    @property
+    def status(self) -> str:
+        """What the administrator sees: "disabled", "invited" (no password yet) or "active"."""
+        return "disabled" if self.disabled else "invited" if self.invited else "active"
 
     @property
     def actor(self) -> Actor:
@@ -208,3 +214,31 @@ def check_invitation(state: InvitationState | None, now: datetime) -> None:
     if now >= state.expires_at:
         raise InvitationExpired("this invitation link has expired or a newer one replaced it; "
                                 "ask your coordinator for a new one")
+
+
+# --- the accounts desk (admin) ------------------------------------------------------------------------------
+ACCOUNT_STATUSES = ("active", "invited", "disabled")
+
+
+class AccountDisabled(DomainError):
+    """The account is disabled: enable it before sending it a link to set its password."""
+
+
+def check_account_status(status: str | None) -> None:
+    if status is not None and status not in ACCOUNT_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(ACCOUNT_STATUSES)}, got {status!r}")
+
+
+def check_role_filter(role: str | None) -> None:
+    if role is not None and role not in GRANTABLE:
+        raise InvalidInput(f"role must be one of {roles()}, got {role!r}")
+
+
+@dataclass(frozen=True)
+class AccountInvitation:
+    """A one-time link for an account the administrator created without a password (or whose password is to be
+    set again): the token is shown once, in the link; only its sha256 is stored."""
+
+    token: str
+    account_id: UUID
+    expires_at: datetime

@@ -248,6 +248,22 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/console/donors"): ("public", None),
     ("GET", "/console/donors/{donor_id}"): ("public", None),
     # (end of donors: pages)
+    # admin: data
+    # The accounts desk: accounts, API keys and their trail are the administrators' alone ("admin" names nobody else).
+    ("GET", "/auth/accounts"): ("admin", None),
+    ("POST", "/auth/accounts"): ("admin", None),
+    ("POST", "/auth/accounts/{account_id}/role"): ("admin", None),
+    ("POST", "/auth/accounts/{account_id}/disable"): ("admin", None),
+    ("POST", "/auth/accounts/{account_id}/enable"): ("admin", None),
+    ("POST", "/auth/accounts/{account_id}/invitation"): ("admin", None),
+    ("GET", "/auth/api-keys"): ("admin", None),
+    ("POST", "/auth/api-keys"): ("admin", None),
+    ("POST", "/auth/api-keys/{key_id}/revoke"): ("admin", None),
+    ("GET", "/auth/account-changes"): ("admin", None),
+    # (end of admin: data)
+    # admin: pages
+    ("GET", "/console/admin"): ("public", None),
+    # (end of admin: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -286,6 +302,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # donors
     "/console/donors": (("GET", "/donors"),),
     # (end of donors)
+    # admin
+    "/console/admin": (("GET", "/auth/accounts"),),
+    # (end of admin)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

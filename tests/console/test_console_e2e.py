@@ -145,5 +145,5 @@ def sign_in_admin(browser: Browser, server: Server) -> Page:
     page.get_by_label("E-mail").fill("anna@angeli.example")
     page.get_by_label("Password").fill("sette-angeli-milano")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/console/campaigns"))
+    page.wait_for_url(re.compile(r"/console/admin"))  # an administrator lands on the accounts desk
     return page

@@ -54,7 +54,7 @@ def signed_in(browser: Browser, server: Server, lang: str) -> Page:
     page.get_by_label("E-mail").fill(ADMIN["email"])
     page.get_by_label("Password").fill(ADMIN["password"])
     page.get_by_role("button", name=re.compile("Accedi|Sign in")).click()
-    page.wait_for_url(re.compile(r"/console/campaigns"))
+    page.wait_for_url(re.compile(r"/console/admin"))  # an administrator lands on the accounts desk
     return page
 
 

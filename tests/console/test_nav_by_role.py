@@ -33,7 +33,7 @@ EXPECTED = {
     "administrator": {"/", "/console/campaigns", "/console/calling", "/console/hours", "/console/auditor",
                       "/console/helpline", "/console/protocols", "/console/directory", "/console/shifts",
                       "/console/volunteers", "/console/now", "/console/funds", "/console/regular",
-                      "/console/donors"},
+                      "/console/donors", "/console/admin"},
 }
 
 

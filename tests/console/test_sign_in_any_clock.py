@@ -33,8 +33,9 @@ def test_the_console_keeps_its_user_signed_in_whatever_the_products_clock(browse
     page.get_by_label("E-mail").fill(ADMIN["email"])
     page.get_by_label("Password").fill(ADMIN["password"])
     page.get_by_role("button", name="Sign in").click()
-    # Then the campaigns page knows her and stays (a lost cookie sends the browser back to the sign-in page)
-    page.wait_for_url(re.compile(r"/console/campaigns"))
+    # Then her landing page, the accounts desk, knows her and stays (a lost cookie sends the browser back to the
+    # sign-in page)
+    page.wait_for_url(re.compile(r"/console/admin"))
     expect(page.locator("#who")).to_contain_text(f"{ADMIN['email']} (administrator)")
-    expect(page).to_have_url(re.compile(r"/console/campaigns"))
+    expect(page).to_have_url(re.compile(r"/console/admin"))
     page.close()

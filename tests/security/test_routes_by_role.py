@@ -161,3 +161,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/pledges/new"), ("GET", "/console/pledges/{
 # donors: the donors page and a donor's page are HTML shells (their data needs campaign manager or coordinator)
 EXPECTED_PUBLIC |= {("GET", "/console/donors"), ("GET", "/console/donors/{donor_id}")}
 # (end of donors)
+# admin: the accounts desk is an HTML shell (its data is the administrators')
+EXPECTED_PUBLIC.add(("GET", "/console/admin"))
+# (end of admin)

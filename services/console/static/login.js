@@ -3,7 +3,9 @@
 import { api, flash, lang, t } from "./common.js";
 
 const HOME = { volunteer: "/console/calling", auditor: "/console/auditor", coordinator: "/console/now",
-  viewer: "/console/hours" };
+  viewer: "/console/hours",
+  administrator: "/console/admin", // admin: the accounts desk is the administrator's landing page
+};
 
 async function homeOf(account) {
   if (account.role === "volunteer" && account.volunteer_id) {
