@@ -192,6 +192,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # directory: pages
     ("GET", "/console/directory"): ("public", None),
     # (end of directory: pages)
+    # receipts: data
+    # The documents name the donor (from the vault, each read recorded): the roles that already read the receipts.
+    ("GET", "/receipts/{year}/{number}.pdf"): (f"{AU} {CM}", None),
+    ("GET", "/receipts/{year}.zip"): (f"{AU} {CM}", None),
+    # (end of receipts: data)
+    # receipts: pages
+    ("GET", "/console/receipts"): ("public", None),
+    # (end of receipts: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -214,6 +222,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/console/directory": (("GET", "/directory"),),
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
+    # receipts
+    "/console/receipts": (("GET", "/receipts/{year}"),),
+    # (end of receipts)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
