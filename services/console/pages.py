@@ -177,3 +177,9 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
+# receipts
+@router.get("/console/receipts")
+def receipts_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The year's numbered receipts (donors by id): each as a PDF for the donor, the whole year as a ZIP."""
+    return _page(request, "receipts.html", lang, "rc_title")
+# (end of receipts)

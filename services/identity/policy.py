@@ -196,6 +196,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # The documents name the donor (from the vault, each read recorded): the roles that already read the receipts.
     ("GET", "/receipts/{year}/{number}.pdf"): (f"{AU} {CM}", None),
     ("GET", "/receipts/{year}.zip"): (f"{AU} {CM}", None),
+    ("GET", "/console/api/receipts/{year}"): (f"{AU} {CM}", None),
     # (end of receipts: data)
     # receipts: pages
     ("GET", "/console/receipts"): ("public", None),
@@ -223,7 +224,7 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     "/join": (("POST", "/applications"),),
     "/console/login": (("POST", "/auth/sign-in"),),
     # receipts
-    "/console/receipts": (("GET", "/receipts/{year}"),),
+    "/console/receipts": (("GET", "/console/api/receipts/{year}"),),
     # (end of receipts)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.

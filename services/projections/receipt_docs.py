@@ -73,6 +73,21 @@ def count(stores: Stores, year: int) -> int:
     return int(row["n"]) if row else 0
 
 
+def years(stores: Stores) -> list[int]:
+    """The years that have numbered receipts, the latest first."""
+    rows = stores.transparency.query("SELECT DISTINCT year FROM tp_receipts WHERE position <= ? ORDER BY year DESC",
+                                     (stores.sealed(),))
+    return [int(r["year"]) for r in rows]
+
+
+def listing(stores: Stores, year: int) -> list[dict[str, object]]:
+    """The year's receipts for the office's list: number, day, amount, method, donor id; no name (no vault read)."""
+    return [{"number": number, "fulfilled_on": row["fulfilled_on"], "amount": ledger.euro(int(row["amount_cents"])),
+             "method": json.loads(entry["details"]).get("method", ""), "donor_id": row["donor_id"],
+             "voided_on": row["voided_on"], "ledger_sequence": int(entry["sequence"])}
+            for number, row, entry in of_year(stores, year)]
+
+
 def _entries(store: ReadStore, positions: list[int]) -> dict[int, Row]:
     marks = ", ".join("?" for _ in positions)
     rows = store.query(f"SELECT position, sequence, hash, details FROM ledger_entries WHERE position IN ({marks})",

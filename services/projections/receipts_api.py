@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
 
 from services.identity.auth import CurrentAccess
 from services.identity.domain import Access
@@ -38,6 +39,29 @@ Src = Annotated[Sources, Depends(Sources)]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the receipts' year (their day in Rome)")]
 Number = Annotated[str, Path(pattern=r"^(\d{4}-)?\d{1,6}$", description="the receipt number: 2026-000042 (or 42)")]
 Lang = Annotated[Literal["it", "en"], Query(description="the document's language: it (default) or en")]
+
+
+class ListedReceipt(BaseModel):
+    number: str
+    fulfilled_on: str
+    amount: str
+    method: str
+    donor_id: str
+    voided_on: str | None
+    ledger_sequence: int
+
+
+class ReceiptList(BaseModel):
+    year: int
+    years: list[int] = Field(description="the years with numbered receipts, the latest first")
+    receipts: list[ListedReceipt]
+
+
+@router.get("/console/api/receipts/{year}")
+def list_receipt_documents(year: Year, src: Src) -> ReceiptList:
+    """The year's receipts for the console's list, with their method and ledger sequence; donors by id only."""
+    return ReceiptList(year=year, years=receipt_docs.years(src.stores),
+                       receipts=[ListedReceipt(**r) for r in receipt_docs.listing(src.stores, year)])  # type: ignore[arg-type]
 
 
 @router.get("/receipts/{year}/{number}.pdf", response_class=Response,

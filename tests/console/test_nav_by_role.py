@@ -129,3 +129,9 @@ def test_every_link_of_the_navigation_is_shown_only_where_its_data_may_be_read()
     wrapped = re.findall(r'\{% if "(/[^"]*)" in reachable %\}<li><a href="(/[^"?]*)\?', nav)
     assert links and len(wrapped) == len(links) and all(a == b for a, b in wrapped)
     assert [page for page in links if page not in PAGE_DATA] == []
+
+
+# receipts: auditors and campaign managers (and administrators) read the year's receipts
+for _role in ("auditor", "campaign_manager", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/receipts"}
+# (end of receipts)

@@ -144,3 +144,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/helpline"), ("GET", "/console/protocols")}
 # directory: its page is an HTML shell (its data needs coordinator or volunteer)
 EXPECTED_PUBLIC.add(("GET", "/console/directory"))
 # (end of directory)
+# receipts: its page is an HTML shell (its data needs auditor or campaign manager)
+EXPECTED_PUBLIC.add(("GET", "/console/receipts"))
+# (end of receipts)
