@@ -14,6 +14,7 @@ Helvetica, whose Latin-1 repertoire still writes Italian accents.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,9 @@ from num2words import num2words  # type: ignore[import-untyped]
 from services.kernel.settings import CharitySettings
 
 ROME = ZoneInfo("Europe/Rome")
+# The font cutter (fontTools, here and inside fpdf2 at every render) logs each glyph list at INFO: kilobytes per
+# receipt in the product's log. Its warnings still come through.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 LANGUAGES = ("it", "en")
 LOCALES = {"it": "it_IT", "en": "en_GB"}  # as the console writes figures (console/figures.py)
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")

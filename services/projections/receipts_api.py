@@ -71,7 +71,7 @@ def receipt_pdf_document(year: Year, number: Number, src: Src, access: CurrentAc
     found, row, entry = receipt_docs.one(src.stores, year, _ordinal(year, number))
     pdf = receipt_pdf.render(receipt_docs.document(src.vault, access, found, row, entry), src.charity, lang)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{found}.pdf"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{found}.pdf"', "Cache-Control": "no-store"})
 
 
 @router.get("/receipts/{year}.zip", response_class=StreamingResponse,

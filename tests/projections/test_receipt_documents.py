@@ -188,3 +188,12 @@ def test_the_charitys_details_come_from_the_environment() -> None:
                                  "ANGELI_CHARITY_ADDRESS": "Piazza Duomo 1, 20122 Milano"}).charity
     assert charity == CharitySettings("Fondazione Città Solidale ETS", "06363391001", "Piazza Duomo 1, 20122 Milano")
     assert Settings.from_env({}).charity == CharitySettings()
+
+
+def test_rendering_leaves_the_log_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """The font cutter logs every glyph list at INFO: kilobytes per receipt (a served product's stderr filled up)."""
+    document = receipt_pdf.ReceiptDocument("2026-000009", datetime(2026, 12, 1).date(), D("5.00"), "cash",
+                                           "Anna Bianchi", None, 9, "a" * 64)
+    with caplog.at_level("INFO"):
+        receipt_pdf.render(document, CharitySettings())
+    assert [r.getMessage()[:80] for r in caplog.records] == []
