@@ -174,7 +174,7 @@ class _Sheet(FPDF):
         if self.get_string_width(self._text(text)) <= self.epw:  # one line: a cell, without the costly line breaker
             self.line_of(text, size, gap=gap)
             return
-        self.multi_cell(0, size * 0.5, self._text(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self._text(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(gap)
 
     def heading(self, text: str) -> None:
