@@ -39,6 +39,7 @@ lint: $(STAMP)
 
 test: $(STAMP) services-up lint
 	bash deploy/browser.sh
+	bash deploy/pdftools.sh
 	$(BIN)/pytest
 
 run-distributed: $(STAMP)

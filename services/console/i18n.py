@@ -1489,6 +1489,39 @@ LABELS: dict[str, dict[str, str]] = {
     "adm_change_api_key_revoked": {"it": "chiave revocata", "en": "key revoked"},
     "adm_change_volunteer_invited": {"it": "volontario invitato", "en": "volunteer invited"},
     # (end of admin)
+    # receipts
+    "nav_receipts": {"it": "Ricevute", "en": "Receipts"},
+    "rc_title": {"it": "Ricevute delle donazioni", "en": "Donation receipts"},
+    "rc_intro": {"it": "Le ricevute numerate dell'anno, per la detrazione fiscale dei donatori. L'elenco mostra i "
+                       "donatori solo per codice; il nome è letto dall'archivio riservato solo nel PDF, e ogni "
+                       "lettura è registrata.",
+                 "en": "The year's numbered receipts, for the donors' tax deduction. The list shows donors by id "
+                       "only; the name is read from the privacy vault only into the PDF, and each read is recorded."},
+    "rc_year_title": {"it": "Anno", "en": "Year"},
+    "rc_year": {"it": "Anno delle ricevute", "en": "Receipts' year"},
+    "rc_show": {"it": "Mostra", "en": "Show"},
+    "rc_list_title": {"it": "Ricevute del {year}", "en": "Receipts of {year}"},
+    "rc_summary": {"it": "{count} ricevute nel {year}, per un totale di {total} (escluse le annullate).",
+                   "en": "{count} receipts in {year}, {total} in all (void ones left out)."},
+    "rc_none": {"it": "Nessuna ricevuta per quest'anno.", "en": "No receipts for this year."},
+    "rc_number": {"it": "Numero", "en": "Number"},
+    "rc_date": {"it": "Data", "en": "Date"},
+    "rc_amount": {"it": "Importo", "en": "Amount"},
+    "rc_method": {"it": "Metodo", "en": "Method"},
+    "rc_donor": {"it": "Donatore (codice)", "en": "Donor (id)"},
+    "rc_document": {"it": "Documento", "en": "Document"},
+    "rc_voided": {"it": "annullata il", "en": "void since"},
+    "rc_download_one": {"it": "Scarica la ricevuta {number} (PDF)", "en": "Download receipt {number} (PDF)"},
+    "rc_download_zip": {"it": "Scarica tutte le ricevute del {year} (ZIP)",
+                        "en": "Download all receipts of {year} (ZIP)"},
+    "rc_wrong_role": {"it": "Le ricevute sono per revisori e responsabili campagne (hai accesso come {role}).",
+                      "en": "Receipts are for auditors and campaign managers (signed in as {role})."},
+    "rc_method_bank_transfer": {"it": "bonifico", "en": "bank transfer"},
+    "rc_method_card": {"it": "carta", "en": "card"},
+    "rc_method_paypal": {"it": "PayPal", "en": "PayPal"},
+    "rc_method_sepa": {"it": "addebito SEPA", "en": "SEPA debit"},
+    "rc_method_cash": {"it": "contanti", "en": "cash"},
+    # (end of receipts)
 }
 
 

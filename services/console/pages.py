@@ -250,3 +250,9 @@ def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
 
     return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
 # (end of admin)
+# receipts
+@router.get("/console/receipts")
+def receipts_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The year's numbered receipts (donors by id): each as a PDF for the donor, the whole year as a ZIP."""
+    return _page(request, "receipts.html", lang, "rc_title")
+# (end of receipts)

@@ -264,6 +264,15 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # admin: pages
     ("GET", "/console/admin"): ("public", None),
     # (end of admin: pages)
+    # receipts: data
+    # The documents name the donor (from the vault, each read recorded): the roles that already read the receipts.
+    ("GET", "/receipts/{year}/{number}.pdf"): (f"{AU} {CM}", None),
+    ("GET", "/receipts/{year}.zip"): (f"{AU} {CM}", None),
+    ("GET", "/console/api/receipts/{year}"): (f"{AU} {CM}", None),
+    # (end of receipts: data)
+    # receipts: pages
+    ("GET", "/console/receipts"): ("public", None),
+    # (end of receipts: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -305,6 +314,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # admin
     "/console/admin": (("GET", "/auth/accounts"),),
     # (end of admin)
+    # receipts
+    "/console/receipts": (("GET", "/console/api/receipts/{year}"),),
+    # (end of receipts)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

@@ -46,6 +46,15 @@ class SignInSettings:
 
 
 @dataclass(frozen=True)
+class CharitySettings:
+    """Who issues the tax-deduction receipts: the charity's name, tax code (codice fiscale) and address."""
+
+    name: str = "Associazione Angeli ODV"
+    tax_code: str = "97123450013"
+    address: str = "Via della Solidarietà 1, 20121 Milano (MI)"
+
+
+@dataclass(frozen=True)
 class Settings:
     mode: Mode = "embedded"
     data_dir: Path = Path("var")
@@ -53,6 +62,7 @@ class Settings:
     port: int = 8000
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     sign_in: SignInSettings = field(default_factory=SignInSettings)
+    charity: CharitySettings = field(default_factory=CharitySettings)
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = 6
     topic_prefix: str = "angeli"
@@ -100,6 +110,7 @@ class Settings:
                 window_seconds=_int(env, "ANGELI_SIGN_IN_WINDOW_SECONDS", 900, low=1, high=7 * 24 * 3600),
                 trusted_proxies=_networks(env, "ANGELI_TRUSTED_PROXIES"),
             ),
+            charity=_charity(env),
             kafka_bootstrap=env.get("ANGELI_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
             kafka_partitions=_int(env, "ANGELI_KAFKA_PARTITIONS", 6, low=1, high=1000),
             topic_prefix=env.get("ANGELI_TOPIC_PREFIX", "angeli"),
@@ -111,6 +122,38 @@ class Settings:
             keys={name: value for name, value in env.items()
                   if name.startswith("ANGELI_") and name.endswith(("_KEY", "_KEY_FILE")) and value},
         )
+
+
+def _charity(env: Mapping[str, str]) -> CharitySettings:
+    default = CharitySettings()
+    name = _text(env, "ANGELI_CHARITY_NAME", default.name, longest=200)
+    address = _text(env, "ANGELI_CHARITY_ADDRESS", default.address, longest=300)
+    tax_code = env.get("ANGELI_CHARITY_TAX_CODE", "").strip().upper() or default.tax_code
+    if not (_fiscal_number(tax_code) or (len(tax_code) == 16 and tax_code.isascii() and tax_code.isalnum())):
+        raise SettingsError("ANGELI_CHARITY_TAX_CODE must be the charity's codice fiscale: 11 digits with a valid "
+                            f"check digit (as for a partita IVA) or 16 letters and digits; got {tax_code!r}")
+    return CharitySettings(name=name, tax_code=tax_code, address=address)
+
+
+def _fiscal_number(code: str) -> bool:
+    """11 digits whose last is the check digit of the first ten (the Luhn-like rule of the Italian tax office)."""
+    if len(code) != 11 or not (code.isascii() and code.isdigit()):
+        return False
+    odd = sum(int(d) for d in code[0:10:2])
+    even = sum(2 * int(d) - 9 if int(d) > 4 else 2 * int(d) for d in code[1:10:2])
+    return (10 - (odd + even) % 10) % 10 == int(code[10])
+
+
+def _text(env: Mapping[str, str], name: str, default: str, *, longest: int) -> str:
+    """One line of printable text, at most `longest` characters (it is printed on documents)."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if len(value) > longest or not value.isprintable():
+        raise SettingsError(f"{name} must be one line of at most {longest} printable characters, "
+                            f"got {len(value)} characters{'' if value.isprintable() else ' with a control character'}")
+    return value
 
 
 def _quoted(value: str) -> str:

@@ -18,10 +18,13 @@ from services.kernel.feed import EventFeed
 from services.kernel.readmodel import ReadStore
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import PersonErased
-from services.projections import ledger, transparency
+from services.projections import ledger, receipts_api, transparency
 from services.projections.ledger_audit import Report, SignedHead, verify
 
 router = APIRouter(tags=["ledger"])
+# receipts: the documents' routes come first, or GET /receipts/{year} would take "2026.zip" for a year
+router.include_router(receipts_api.router)
+# (end of receipts)
 
 
 class Context:

@@ -141,3 +141,7 @@ EXPECTED["auditor"].add("/console/privacy")
 for _role in ("campaign_manager", "auditor", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/gifts/overdue"}
 # (end of gifts)
+# receipts: auditors and campaign managers (and administrators) read the year's receipts
+for _role in ("auditor", "campaign_manager", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/receipts"}
+# (end of receipts)

@@ -164,3 +164,6 @@ EXPECTED_PUBLIC |= {("GET", "/console/donors"), ("GET", "/console/donors/{donor_
 # admin: the accounts desk is an HTML shell (its data is the administrators')
 EXPECTED_PUBLIC.add(("GET", "/console/admin"))
 # (end of admin)
+# receipts: its page is an HTML shell (its data needs auditor or campaign manager)
+EXPECTED_PUBLIC.add(("GET", "/console/receipts"))
+# (end of receipts)
