@@ -97,7 +97,7 @@ def test_every_form_defaults_its_date_to_the_products_day_not_the_browsers(
 
 
 def test_a_payment_of_the_products_day_is_recorded_as_today_from_a_far_zone(
-        browser: Browser, server: Server, office: dict[str, str]) -> None:
+        browser: Browser, server: Server, office: dict[str, str], artifacts: Path) -> None:
     # Given the pledge page in Kiritimati, its payment date left at the product's day
     page = far_page(browser, server, FAR_ZONES[0])
     page.goto(f"/console/pledges/{office['pledge']}?lang=en")
@@ -108,6 +108,8 @@ def test_a_payment_of_the_products_day_is_recorded_as_today_from_a_far_zone(
     page.locator("#pay-form button[type=submit]").click()
     # Then the payment is recorded on the product's day (not refused as "in the future", nor dated the day before)
     expect(page.locator("#payments")).to_contain_text("BONIFICO-KIR-1")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(artifacts / "product-day-pledge-kiritimati-en-390.png"), full_page=True)
     [paid] = server.api.get(f"/pledges/{office['pledge']}").json()["payments"]
     for _ in range(100):  # the ledger catches up in a moment
         entries = [e for e in server.api.get("/ledger").json()["entries"] if e["movement_id"] == paid["payment_id"]]
