@@ -7,6 +7,7 @@ without JavaScript and carries no personal data.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -40,8 +41,15 @@ def _page(request: Request, template: str, lang: str | None, title: str, **value
     html = _templates.get_template(template).render(
         t=labels, lang=language, f=figures.for_language(language), title=labels[title],
         labels_json=json.dumps(labels), path=request.url.path, who=who,
-        reachable=reachable_pages(who.role if who else None), **values)
+        reachable=reachable_pages(who.role if who else None), now=_product_now(request).isoformat(), **values)
     return HTMLResponse(html, headers={"Content-Language": language, "Cache-Control": "no-store"})
+
+
+def _product_now(request: Request) -> datetime:
+    """The product's clock (a training installation may run on another day than the wall's): forms default to its
+    day in Rome, never to the browser's own (static/today.js)."""
+    product = getattr(request.app.state, "product", None)
+    return product.clock.now() if product is not None else datetime.now(UTC)
 
 
 @router.get("/")

@@ -4,7 +4,7 @@ read model, which holds no personal data."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from services.identity.auth import CurrentUser
 from services.identity.domain import Access
+from services.kernel.clock import Day
 from services.kernel.errors import NotFound
 from services.privacy.domain import PersonErased
 from services.projections import desk
@@ -93,7 +94,7 @@ def list_applications(stores: Stores, vault: Vault, user: CurrentUser, status: A
 def roster_page(stores: Stores, vault: Vault, user: CurrentUser, role: VolunteerRole | None = None,
                 status: VolunteerStatus | None = None,
                 municipality: Annotated[str | None, Query(max_length=80)] = None,
-                no_shift_since: Annotated[date | None, Query(description="not clocked in since this day")] = None,
+                no_shift_since: Annotated[Day | None, Query(description="not clocked in since this day")] = None,
                 ) -> list[RosterItem]:
     """The roster with names, filtered by role, status, town and the last shift (who has not come since a day)."""
     since = None if no_shift_since is None else desk.utc(datetime.combine(no_shift_since, time(), ROME))

@@ -96,7 +96,14 @@ class Controls(HTMLParser):
                                   "/console/welcome", "/console/now",
                                   "/console/directory",  # directory
                                   "/console/regular",  # regular
-                                  "/console/donors", "/console/donors/6a0f5d2e-1111-4c2b-9b55-000000000003"])  # donors
+                                  "/console/donors", "/console/donors/6a0f5d2e-1111-4c2b-9b55-000000000003",  # donors
+                                  # polish
+                                  "/console/funds", "/console/funds/6a0f5d2e-1111-4c2b-9b55-000000000004",
+                                  "/console/privacy", "/console/pledges/new",
+                                  "/console/pledges/6a0f5d2e-1111-4c2b-9b55-000000000005", "/console/gifts/import",
+                                  "/console/gifts/overdue", "/console/admin", "/console/receipts",
+                                  # (end of polish)
+                                  ])
 def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, path: str) -> None:
     page = client.get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and page.headers["content-language"] == "en"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -24,6 +25,30 @@ def campaign_id(server: Server) -> str:
                              goal="142000")
 
 
+# polish
+@pytest.fixture(scope="module")
+def office(server: Server, campaign_id: str) -> dict[str, str]:
+    """The donations office's pages with rows, and long ones: a donor with a long name pledged to the flood fund
+    in instalments (one overdue), paid part by bank transfer with a long reference, and the fund spent in part."""
+    api, today = server.api, server.started_at.astimezone(ROME).date()
+    fund = api.get(f"/campaigns/{campaign_id}").json()["fund_id"]
+    donor = api.post("/donors", json={"kind": "person", "name": "Maria Antonietta Bianchi-Fontanarossa",
+                                      "tax_code": "BNCMNT80A41F205X"}).json()["id"]
+    pledge = api.post("/pledges", json={"donor_id": donor, "fund_id": fund, "amount": "1500.00", "instalments": [
+        {"due_on": (today - timedelta(days=45)).isoformat(), "amount": "750.00"},
+        {"due_on": (today + timedelta(days=30)).isoformat(), "amount": "750.00"}]})
+    assert pledge.status_code == 201, pledge.text
+    paid = api.post(f"/pledges/{pledge.json()['id']}/payments", json={
+        "amount": "500.00", "method": "bank_transfer", "reference": "BONIFICO-SEPA-2026-000000012345678"})
+    assert paid.status_code == 201, paid.text
+    spent = api.post(f"/funds/{fund}/disbursements", json={
+        "amount": "120.00", "purpose": "Pacchi alimentari per le famiglie sfollate di Faenza e Lugo",
+        "document": "FATTURA-2026-000123"})
+    assert spent.status_code == 201, spent.text
+    return {"donor": donor, "fund": fund, "pledge": pledge.json()["id"]}
+# (end of polish)
+
+
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("path", ["/", "/console/login", "/console/campaigns", "/console/campaigns/{campaign}",
                                   "/console/calling", "/console/hours", "/console/auditor", "/console/helpline",
@@ -31,13 +56,20 @@ def campaign_id(server: Server) -> str:
                                   "/console/now",
                                   "/console/directory",  # directory
                                   "/console/regular",  # regular
-                                  "/console/donors"])  # donors
+                                  "/console/donors",  # donors
+                                  # polish
+                                  "/console/donors/{donor}", "/console/funds", "/console/funds/{fund}",
+                                  "/console/privacy", "/console/pledges/new", "/console/pledges/{pledge}",
+                                  "/console/gifts/import", "/console/gifts/overdue", "/console/admin",
+                                  "/console/receipts",
+                                  # (end of polish)
+                                  ])
 def test_no_console_page_is_wider_than_a_phone(
-        browser: Browser, server: Server, campaign_id: str, path: str, lang: str) -> None:
+        browser: Browser, server: Server, campaign_id: str, office: dict[str, str], path: str, lang: str) -> None:
     # Given the administrator on a phone 390 px wide
     page = signed_in_page(browser, server, "it-IT" if lang == "it" else "en-GB", width=PHONE)
     # When she opens a page of the console and its figures have arrived
-    page.goto(f"{path.format(campaign=campaign_id)}?lang={lang}")
+    page.goto(f"{path.format(campaign=campaign_id, **office)}?lang={lang}")
     page.wait_for_load_state("networkidle")
     if "{campaign}" in path:
         expect(page.locator("#callable")).not_to_have_text("—")

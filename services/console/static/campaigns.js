@@ -1,5 +1,6 @@
 // Campaign managers: list, create a fund and a campaign for an open fund, import the register and contacts, launch.
 import { api, day, el, flash, lang, number, t } from "./common.js";
+import { today } from "./today.js";
 
 const known = new Map();
 const select = document.getElementById("k-campaign");
@@ -98,8 +99,7 @@ document.getElementById("launch").addEventListener("click", async () => {
   }
 });
 
-const today = new Date().toISOString().slice(0, 10);
-document.getElementById("r-date").value = today;
-document.getElementById("c-start").value = today;
+document.getElementById("r-date").value = today();  // the product's day, not the browser's (nor UTC's)
+document.getElementById("c-start").value = today();
 refresh();
 setInterval(refresh, 5000);

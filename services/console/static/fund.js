@@ -1,6 +1,7 @@
 // One fund, following the ledger live: its totals, its disbursements with their documents, month by month as on
 // the public page; campaign managers record a disbursement here (never beyond the balance: the server says why).
 import { ApiError, api, el, euro, flash, lang, me, number, t } from "./common.js";
+import { today as productDay } from "./today.js";
 import { amountOf, dayOf, fill, fillTable, follow, MANAGERS, READERS, refusal, romeNoon } from "./funds_live.js";
 
 const fundId = document.getElementById("fund").dataset.fund;
@@ -14,8 +15,8 @@ function render(fund) {
   document.title = `${fund.name} · Angeli`;
   for (const key of ["raised", "reversed", "disbursed", "balance"]) document.getElementById(key).textContent = euro(fund[key]);
   document.getElementById("closed-note").hidden = !fund.closed;
-  if (today !== fund.today) {
-    today = fund.today;
+  if (today !== productDay()) {  // the product's day (as fund.today says too), moving on past midnight
+    today = productDay();
     const input = document.getElementById("day");
     input.max = today;
     if (!input.value) input.value = today;

@@ -1,6 +1,7 @@
 // Shared by the gift pages (pledge, new pledge, import, overdue): who may act, amounts and days as the office
 // types them, checked here with a message in the page's language before the API judges them again.
 import { t, ZONE } from "./common.js";
+import { today } from "./today.js";
 
 export const ACTORS = ["campaign_manager", "administrator"];
 export const READERS = [...ACTORS, "auditor", "coordinator"];
@@ -24,11 +25,8 @@ export function amount(text, field, what = t.gf_amount) {
 
 export const cents = (text) => Math.round(Number(text) * 100);
 
-// Today in Rome, as a date input writes it (2026-12-03).
-export function today() {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" })
-    .format(new Date());
-}
+// The product's day in Rome, as a date input writes it (2026-12-03): the server's clock, not the browser's.
+export { today } from "./today.js";
 
 function romeOffset(day) {
   const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, hour: "2-digit", hourCycle: "h23" })

@@ -2,6 +2,7 @@
 // confirmed by their id typed again (the server checks it too); the access trail with filters, a page at a time.
 // Administrators see everything; auditors the access trail alone (the API decides; the page follows the role).
 import { ApiError, api, day, el, flash, guarded, lang, locale, me, number, t, ZONE } from "./common.js";
+import { today } from "./today.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 25;
@@ -30,9 +31,6 @@ function nextDay(day) {
   return next.toISOString().slice(0, 10);
 }
 
-function today() {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(new Date());
-}
 
 // A wrong id is said in the reader's language before any request; everything else is the server's to judge.
 function checkedId(value, input) {

@@ -1,6 +1,7 @@
 // The year's numbered receipts for the donations office and auditors: number, day, amount, method, donor id (no
 // names: the name is read from the vault only into a receipt's PDF, and each such read is recorded).
 import { api, day, el, euro, flash, lang, me, t } from "./common.js";
+import { today } from "./today.js";
 
 const $ = (id) => document.getElementById(id);
 const READERS = ["auditor", "campaign_manager", "administrator"];
@@ -70,7 +71,7 @@ async function start() {
     return;
   }
   const asked = Number(new URLSearchParams(location.search).get("year"));
-  const first = await api("GET", `/console/api/receipts/${asked >= 2000 && asked <= 2100 ? asked : new Date().getFullYear()}`);
+  const first = await api("GET", `/console/api/receipts/${asked >= 2000 && asked <= 2100 ? asked : today().slice(0, 4)}`);
   await show(asked >= 2000 && asked <= 2100 ? asked : (first.years[0] || first.year));
   $("receipts").dataset.ready = "yes";
 }
