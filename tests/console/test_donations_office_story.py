@@ -169,7 +169,8 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     carla.locator("#pay-method").select_option("bank_transfer")
     carla.locator("#pay-reference").fill("CRO-STORY-0001")
     carla.get_by_role("button", name=it["gf_record_payment"]).click()
-    expect(carla.locator("#flash")).to_have_text(it["gf_why_reference_taken"].format(a="50.00"))
+    expect(carla.locator("#flash")).to_have_text(it["gf_refused"].format(
+        reason=it["gf_why_reference_taken"].format(a="50,00 €")))
     assert payments(christmas) == [] and len(payments()) == 1
     shoot(carla, artifacts, "duplicate-refused-it")
 
@@ -190,6 +191,8 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     expect(carla.locator("#report-title")).to_have_text(it["gf_report_done"])
     expect(lines).to_have_count(2)
     expect(carla.locator("#report-counts dd").first).to_have_text("1")
+    expect(carla.locator("#report-summary")).to_have_text(it["gf_summary_done"].format(
+        imported=1, duplicates=1, rejected=1))
     assert api.get(f"/funds/{fund}").json()["balance"] == "105.00"
     shoot(carla, artifacts, "import-done-it")
     carla.get_by_role("button", name=it["gf_check"], exact=True).click()
@@ -208,7 +211,7 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     # 4. Giulia's €10 monthly SEPA gift, with the mandate; a negative amount first is refused, nothing stored
     carla.goto(f"/console/regular?lang=it&donor={giulia}")
     expect(carla.locator("#regular[data-ready]")).to_be_attached()
-    carla.locator("#new-donor").fill(giulia)
+    expect(carla.locator("#new-donor")).to_have_value(giulia)  # the page came from hers
     carla.locator("#new-fund").select_option(fund)
     carla.locator("#new-amount").fill("-10")
     carla.locator("#new-frequency").select_option("monthly")
@@ -230,6 +233,8 @@ def test_the_donations_office_does_a_months_work_from_the_console(
         "10.00", "monthly", "ANG-GIULIA-0001")
     shoot(carla, artifacts, "regular-it")
     in_english(carla, artifacts, "regular", "#regular[data-ready]")
+    # (the change form's date is drawn as the page's other dates, 03/12/2026 in en-GB, not the US 12/03/2026)
+    assert carla.locator(f"#c-{kept['id']}-from").evaluate("e => e.closest('[lang]').lang") == "en-GB"
 
     # 5. Her receipt, opened from the year's list and read back
     year = today.year
@@ -283,6 +288,7 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     expect(card).to_contain_text("Pacchi alimentari per 12 famiglie")
     expect(card.locator("dl.figures")).to_contain_text("105,00 €")
     expect(card.locator("dl.figures")).to_contain_text("75,00 €")
+    expect(card.locator("table.fu-cards tbody th[scope=row]")).to_have_count(1)  # a month: a card on a phone
     shoot(public, artifacts, "public-it")
     entries = api.get("/ledger").json()["entries"]
     assert sorted((e["kind"], e["amount"]) for e in entries) == [
@@ -336,3 +342,25 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     in_english(carla, artifacts, "erased-donor", "#donor[data-ready]")
     expect(carla.locator("#t-paid")).to_have_text("€30.00")
     carla.context.close()
+
+
+def test_signing_in_returns_to_the_page_asked_for_with_its_own_query(browser: Browser, server: Server) -> None:
+    # Given a donor's commitments page asked for in English before signing in (a link from a donor's page)
+    donor = server.api.post("/donors", json={"kind": "person", "name": "Sara Verdi"}).json()["id"]
+    made = server.api.post("/auth/accounts", json={"email": "paola@angeli.example", "password": PASSWORD,
+                                                   "role": "campaign_manager"})
+    assert made.status_code == 201, made.text
+    page = browser.new_page(base_url=server.url, viewport={"width": 1280, "height": 900}, locale=LOCALES["en"])
+    page.goto(f"/console/regular?lang=en&donor={donor}")
+    page.wait_for_url(re.compile("/console/login"))
+    # When Paola signs in
+    page.get_by_label("E-mail").fill("paola@angeli.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    # Then she is back on that page, its query whole (the language not added twice, the donor kept)
+    page.wait_for_url(re.compile("/console/regular\\?"))
+    expect(page.locator("#regular[data-ready]")).to_be_attached()
+    assert page.url == f"{server.url}/console/regular?lang=en&donor={donor}"
+    expect(page.locator("#donor")).to_have_value(donor)
+    expect(page.locator("#new-donor")).to_have_value(donor)
+    page.close()

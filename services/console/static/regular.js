@@ -94,7 +94,7 @@ function actions(c) {
     el("div", {}, el("label", { for: `${id}-amount` }, t.rg_new_amount),
       el("input", { id: `${id}-amount`, name: "amount", inputmode: "decimal", required: "", autocomplete: "off" })),
     el("div", {}, el("label", { for: `${id}-from` }, t.rg_effective_from),
-      el("input", { lang, id: `${id}-from`, name: "from", type: "date", required: "" })),
+      el("input", { id: `${id}-from`, name: "from", type: "date", required: "" })),
     el("button", { type: "submit" }, t.rg_change));
   change.addEventListener("submit", guarded(async () => {
     const form = new FormData(change);
@@ -163,6 +163,7 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
   const created = await api("POST", "/commitments", body);
   event.target.reset();
   $("donor").value = donor;
+  $("new-donor").value = donor;
   await showDonor(donor);
   flash(`${t.rg_created}: ${euro(created.amount)} · ${fundName(created.fund_id)}`, "ok");
   $(`c-${created.id}-title`).focus();
@@ -172,7 +173,7 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
 async function start() {
   const who = await me();
   if (!who) {
-    location.href = `/console/login?lang=${lang}&next=/console/regular`;
+    location.href = `/console/login?lang=${lang}&next=${encodeURIComponent(location.pathname + location.search)}`;
     return;
   }
   if (!READERS.includes(who.role)) {
@@ -189,8 +190,9 @@ async function start() {
   $("income-from").value = today.slice(0, 7);
   await income();
   const donor = new URLSearchParams(location.search).get("donor");
-  if (donor) {
+  if (donor) {  // from a donor's page: their commitments, and the new one's donor filled in
     $("donor").value = donor;
+    $("new-donor").value = donor;
     await showDonor(donor);
   }
   $("regular").dataset.ready = "yes";
