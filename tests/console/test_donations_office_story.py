@@ -274,7 +274,8 @@ def test_the_donations_office_does_a_months_work_from_the_console(
     carla.locator("#purpose").fill("Coperte")
     carla.locator("#document").fill("Ricevuta 12")
     carla.get_by_role("button", name=it["fu_disburse"]).click()
-    expect(carla.locator("#disburse-error")).to_contain_text("aveva 75,00 €: spendere 1.000,00 € lo lascerebbe a -925,00 €")
+    expect(carla.locator("#disburse-error")).to_contain_text(
+        "il fondo aveva 75,00 €: spendere 1.000,00 € lo lascerebbe a -925,00 €")
     assert [d["purpose"] for d in api.get(f"/console/api/funds/{fund}").json()["disbursements"]] == [
         "Pacchi alimentari per 12 famiglie"]
     shoot(carla, artifacts, "fund-it")
