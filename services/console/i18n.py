@@ -1176,12 +1176,12 @@ LABELS: dict[str, dict[str, str]] = {
     "gf_duplicates": {"it": "Doppi", "en": "Duplicates"},
     "gf_rejected": {"it": "Scartati", "en": "Rejected"},
     "gf_rows": {"it": "Righe lette", "en": "Lines read"},
-    "gf_summary_preview": {"it": "Importando: {imported} doni nuovi, {duplicates} doppi (registrati una volta), "
-                                 "{rejected} righe scartate.",
-                           "en": "Importing would record {imported} new gifts; {duplicates} duplicates (recorded "
-                                 "once), {rejected} lines rejected."},
-    "gf_summary_done": {"it": "Importati {imported} doni; {duplicates} doppi, {rejected} righe scartate.",
-                        "en": "{imported} gifts imported; {duplicates} duplicates, {rejected} lines rejected."},
+    "gf_summary_preview": {"it": "Importando: doni nuovi {imported}, doppi (registrati una volta) {duplicates}, "
+                                 "righe scartate {rejected}.",
+                           "en": "Importing would record new gifts: {imported}; duplicates (recorded once): "
+                                 "{duplicates}; lines rejected: {rejected}."},
+    "gf_summary_done": {"it": "Importazione: doni nuovi {imported}, doppi {duplicates}, righe scartate {rejected}.",
+                        "en": "Imported gifts: {imported}; duplicates: {duplicates}; lines rejected: {rejected}."},
     "gf_nothing_to_import": {"it": "Nel file non c'è nulla di nuovo da importare.",
                              "en": "The file has nothing new to import."},
     "gf_line": {"it": "Riga", "en": "Line"},
@@ -1522,6 +1522,10 @@ LABELS: dict[str, dict[str, str]] = {
     "rc_method_sepa": {"it": "addebito SEPA", "en": "SEPA debit"},
     "rc_method_cash": {"it": "contanti", "en": "cash"},
     # (end of receipts)
+    # story
+    "gf_refused": {"it": "Rifiutato, non è stato registrato nulla: {reason}.",
+                   "en": "Refused, nothing was recorded: {reason}."},
+    # (end of story)
 }
 
 

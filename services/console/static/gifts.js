@@ -1,6 +1,6 @@
 // Shared by the gift pages (pledge, new pledge, import, overdue): who may act, amounts and days as the office
 // types them, checked here with a message in the page's language before the API judges them again.
-import { t, ZONE } from "./common.js";
+import { euro, t, ZONE } from "./common.js";
 import { today } from "./today.js";
 
 export const ACTORS = ["campaign_manager", "administrator"];
@@ -75,10 +75,17 @@ const REASONS = [
   [/exceeds the ([\d.]+) still due/, "gf_why_overpayment"],
 ];
 
+// Which of a reason's values are sums of money ("50.00" in the API's words), written in the reader's format.
+const MONEY = { gf_why_same_file_other_amount: "c", gf_why_recorded_other: "b", gf_why_reference_taken: "a",
+  gf_why_reversal_too_big: "a", gf_why_overpayment: "a" };
+
 export function reason(serverText) {
   for (const [pattern, key] of REASONS) {
     const match = pattern.exec(serverText);
-    if (match && t[key]) return fill(t[key], { a: match[1], b: match[2], c: match[3] });
+    if (!match || !t[key]) continue;
+    const values = { a: match[1], b: match[2], c: match[3] };
+    if (MONEY[key]) values[MONEY[key]] = euro(values[MONEY[key]]);
+    return fill(t[key], values);
   }
   return serverText;
 }

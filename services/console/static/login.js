@@ -26,7 +26,10 @@ document.getElementById("login").addEventListener("submit", async (event) => {
     const session = await api("POST", "/auth/sign-in", { email: form.get("email"), password: form.get("password") });
     const next = new URLSearchParams(location.search).get("next");
     const home = next && next.startsWith("/") && !next.startsWith("//") ? next : await homeOf(session.account);
-    location.href = `${home}?lang=${lang}`;
+    // `next` may carry its own query (a donor's id, the page's language): the language joins it, once
+    const url = new URL(home, location.origin);
+    if (!url.searchParams.has("lang")) url.searchParams.set("lang", lang);
+    location.href = `${url.pathname}${url.search}${url.hash}`;
   } catch (error) {
     flash(`${t.login_failed}: ${error.message}`, "error");
   }

@@ -129,7 +129,7 @@ function form(id, action) {
       await action(new FormData(event.target), event.target);
     } catch (error) {
       if (error instanceof Invalid && error.field) $(error.field).focus();
-      if (error instanceof ApiError) throw new Error(reason(error.message));
+      if (error instanceof ApiError) throw new Error(fill(t.gf_refused, { reason: reason(error.message) }));
       throw error;
     }
   }));

@@ -2,6 +2,7 @@
 // commitments with their schedule, and — for campaign managers — setting one up, pausing, resuming, changing
 // the amount from a date and ending it with a reason. Auditors read.
 import { api, day, el, euro, flash, guarded, lang, locale, me, t } from "./common.js";
+import { Invalid, amount } from "./gifts.js";
 
 const $ = (id) => document.getElementById(id);
 const MANAGERS = ["campaign_manager", "administrator"], READERS = [...MANAGERS, "auditor"];
@@ -13,6 +14,17 @@ let manager = false, funds = new Map();
 
 const fundName = (id) => funds.get(id) || id;
 const cents = (amount) => Math.round(Number(amount) * 100);
+
+// An amount as the office types it ("10", "10,50", "1.000,00"), judged here in the page's language (a negative or
+// three-decimal amount would otherwise come back in the API's English); the field takes the focus when wrong.
+function typedAmount(id) {
+  try {
+    return amount($(id).value, id, t.gf_amount);
+  } catch (error) {
+    if (error instanceof Invalid) $(id).focus();
+    throw error;
+  }
+}
 
 async function loadFunds() {
   const listed = (await api("GET", "/transparency/funds")).funds;
@@ -82,11 +94,11 @@ function actions(c) {
     el("div", {}, el("label", { for: `${id}-amount` }, t.rg_new_amount),
       el("input", { id: `${id}-amount`, name: "amount", inputmode: "decimal", required: "", autocomplete: "off" })),
     el("div", {}, el("label", { for: `${id}-from` }, t.rg_effective_from),
-      el("input", { lang, id: `${id}-from`, name: "from", type: "date", required: "" })),
+      el("input", { id: `${id}-from`, name: "from", type: "date", required: "" })),
     el("button", { type: "submit" }, t.rg_change));
   change.addEventListener("submit", guarded(async () => {
     const form = new FormData(change);
-    const body = { amount: String(form.get("amount")).trim().replace(",", "."), from: form.get("from") };
+    const body = { amount: typedAmount(`${id}-amount`), from: form.get("from") };
     redraw(await api("POST", `/commitments/${c.id}/change`, body), t.rg_changed);
   }));
   const end = el("form", { class: "row wrap filters" },
@@ -141,8 +153,9 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
   const donor = String(form.get("donor_id")).trim(), value = (name) => String(form.get(name) || "").trim();
   if (!UUID.test(donor)) { $("new-donor").focus(); throw new Error(t.rg_donor_id_help); }
   if (!value("amount")) { $("new-amount").focus(); throw new Error(t.rg_amount_help); }
+  const sum = typedAmount("new-amount");
   if (!value("start")) { $("new-start").focus(); throw new Error(t.rg_start); }
-  const body = { donor_id: donor, fund_id: value("fund_id"), amount: value("amount").replace(",", "."),
+  const body = { donor_id: donor, fund_id: value("fund_id"), amount: sum,
     frequency: value("frequency"), day: Number(value("day")), start: value("start"), method: value("method") };
   if (value("end")) body.end = value("end");
   if (value("mandate_reference")) body.mandate_reference = value("mandate_reference");
@@ -150,6 +163,7 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
   const created = await api("POST", "/commitments", body);
   event.target.reset();
   $("donor").value = donor;
+  $("new-donor").value = donor;
   await showDonor(donor);
   flash(`${t.rg_created}: ${euro(created.amount)} · ${fundName(created.fund_id)}`, "ok");
   $(`c-${created.id}-title`).focus();
@@ -159,7 +173,7 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
 async function start() {
   const who = await me();
   if (!who) {
-    location.href = `/console/login?lang=${lang}&next=/console/regular`;
+    location.href = `/console/login?lang=${lang}&next=${encodeURIComponent(location.pathname + location.search)}`;
     return;
   }
   if (!READERS.includes(who.role)) {
@@ -176,8 +190,9 @@ async function start() {
   $("income-from").value = today.slice(0, 7);
   await income();
   const donor = new URLSearchParams(location.search).get("donor");
-  if (donor) {
+  if (donor) {  // from a donor's page: their commitments, and the new one's donor filled in
     $("donor").value = donor;
+    $("new-donor").value = donor;
     await showDonor(donor);
   }
   $("regular").dataset.ready = "yes";
