@@ -61,8 +61,12 @@ function updated() {
   document.getElementById("flash").hidden = true;
 }
 
+// States may wait for names in turn: one that a newer state overtook meanwhile is dropped, never drawn over it.
+let latest = 0;
 async function receive(progress) {
+  const mine = ++latest;
   await learnNames(progress.per_volunteer);
+  if (mine !== latest) return;
   showProgress(progress);
   updated();
 }
