@@ -406,7 +406,7 @@ class DonationsApplication(ServiceApplication):
             if preview:  # gifts: the import's preview
                 return PaymentRecorded(claim.payment_id, duplicate=False)
             try:
-                self.save(pledge, fund, claim, commitment, once=once)
+                self.save(pledge, fund, claim, commitment, donor_index.pledge_entry(donor_id, pledge.id), once=once)
             except ConcurrencyConflict:
                 continue
             return PaymentRecorded(claim.payment_id, duplicate=False)

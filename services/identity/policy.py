@@ -273,6 +273,13 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # receipts: pages
     ("GET", "/console/receipts"): ("public", None),
     # (end of receipts: pages)
+    # live: data
+    # the campaign dashboard's progress as server-sent events: whoever reads the progress may follow it
+    ("GET", "/stats/campaigns/{campaign_id}/progress/events"): (f"{CM} {CO} {VI}", None),
+    # expected income and overdue instalments followed live: the same readers as their JSON routes
+    ("GET", "/commitments/expected-income/events"): (f"{CM} {AU}", None),
+    ("GET", "/instalments/overdue/events"): (f"{CM} {AU}", None),
+    # (end of live: data)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

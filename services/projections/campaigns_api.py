@@ -1,15 +1,19 @@
-"""Query routes over the campaign progress read model."""
+"""Query routes over the campaign progress read model: a campaign's progress as JSON, and the same pushed as
+server-sent events whenever the read model moves (a pledge or a payment reaches an open dashboard within a second)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.kernel.errors import NotFound
 from services.kernel.readmodel import ReadStore
+from services.kernel.sse import stream_response
 from services.projections import campaign_progress
 
 router = APIRouter(prefix="/stats", tags=["projections"])
@@ -60,6 +64,27 @@ def _conversion(key: str, row: dict[str, int]) -> Conversion:
 @router.get("/campaigns/{campaign_id}/progress")
 def get_progress(campaign_id: UUID, store: Store) -> ProgressOut:
     """A campaign's contacts by state, attempts, pledges and money against its goal, conversion by volunteer/hour."""
+    return progress(store, campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/progress/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`progress` events, each as GET /stats/campaigns/{campaign_id}/progress"}})
+async def progress_events(campaign_id: UUID, request: Request, store: Store) -> StreamingResponse:
+    """A campaign's progress as server-sent events: one `progress` event now and one each time the read model
+    moves. Figures change only with events, so an unchanged position sends nothing (a heartbeat only)."""
+    await to_thread.run_sync(progress, store, campaign_id)  # an unknown campaign is a 404, not an empty stream
+    return stream_response(request, "progress", lambda: position(store),
+                           lambda: progress(store, campaign_id).model_dump_json())
+
+
+def position(store: ReadStore) -> int:
+    """How far the read model has followed its sources (campaigns, donations): positions only grow, so their sum
+    moves exactly when a figure may have changed."""
+    return sum(store.positions().values())
+
+
+def progress(store: ReadStore, campaign_id: UUID) -> ProgressOut:
     total = campaign_progress.totals(store, str(campaign_id))
     if total is None or not total["name"]:  # no row, or only counts that arrived before Campaign.Created
         raise NotFound(f"campaign {campaign_id} not found in progress (it may not be projected yet)")

@@ -1,4 +1,5 @@
-"""Regular giving's read route: expected income per month and fund, from the regular read model."""
+"""Regular giving's read route: expected income per month and fund, from the regular read model, and the same as
+server-sent events whenever the read model moves (a gift received appears on an open page within a second)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import re
 from datetime import date
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from services.kernel.errors import InvalidInput
 from services.kernel.readmodel import ReadStore
+from services.kernel.sse import stream_response
 from services.projections import regular
 
 router = APIRouter(tags=["regular giving"])
@@ -59,3 +63,20 @@ def expected_income(
     """Expected regular-gift income per month and fund (a projection), beside what was received."""
     rows = regular.expected_income(store, first_day(first), months)
     return ExpectedIncomeOut(first_month=first, months=months, rows=[MonthFundOut.model_validate(r) for r in rows])
+
+
+# live
+@router.get("/commitments/expected-income/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`income` events, each as GET /commitments/expected-income"}})
+async def expected_income_events(
+    request: Request, store: Store,
+    first: Annotated[str, Query(alias="from", max_length=7, description="first month, YYYY-MM")],
+    months: Annotated[int, Query(ge=1, le=60, description="how many months")] = 12,
+) -> StreamingResponse:
+    """Expected income as server-sent events: one `income` event now and one each time the read model moves (a
+    month that is not YYYY-MM is refused before the stream starts)."""
+    await to_thread.run_sync(expected_income, store, first, months)
+    return stream_response(request, "income", lambda: sum(store.positions().values()),
+                           lambda: expected_income(store, first, months).model_dump_json())
+# (end of live)

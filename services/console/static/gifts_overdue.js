@@ -1,4 +1,5 @@
 // Overdue instalments on a day, by age (0-30, 31-60, 61-90, 90+ days), each linked to its pledge's page.
+import { live } from "./live.js";
 import { api, day, el, euro, flash, guarded, lang, me, number, t } from "./common.js";
 import { ACTORS, fill } from "./gifts.js";
 
@@ -14,10 +15,19 @@ async function names() {
   } catch { fundNames = new Map(); }
 }
 
+// The day asked for is read once, then followed live (live.js): a payment clears its line without reloading.
+let stopFollowing = () => {};
 async function show() {
   const asOf = $("as-of").value;  // empty: the product's today
-  const found = await api("GET", `/instalments/overdue${asOf ? `?as_of=${asOf}` : ""}`);
+  const path = `/instalments/overdue${asOf ? `?as_of=${asOf}` : ""}`;
+  const found = await api("GET", path);
   $("as-of").value = found.as_of;
+  draw(found);
+  stopFollowing();
+  stopFollowing = live(path, "overdue", draw, $("overdue-mode"));
+}
+
+function draw(found) {
   const chosen = $("age").value;
   let count = 0, unpaid = 0;
   $("ages").tBodies[0].replaceChildren(...found.ages.map((a) => {

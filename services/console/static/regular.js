@@ -1,6 +1,7 @@
 // Regular giving: expected against received income per month and fund (the projection), a donor's standing
 // commitments with their schedule, and — for campaign managers — setting one up, pausing, resuming, changing
 // the amount from a date and ending it with a reason. Auditors read.
+import { live } from "./live.js";
 import { api, day, el, euro, flash, guarded, lang, locale, me, t } from "./common.js";
 import { Invalid, amount } from "./gifts.js";
 
@@ -32,10 +33,18 @@ async function loadFunds() {
   $("new-fund").replaceChildren(...listed.filter((f) => !f.closed).map((f) => el("option", { value: f.fund_id }, f.name)));
 }
 
+// The months asked for are read once, then followed live (live.js): a gift received appears without reloading.
+let stopIncome = () => {};
 async function income() {
   const from = $("income-from").value, months = $("income-months").value;
   if (!/^\d{4}-\d{2}$/.test(from)) { $("income-from").focus(); throw new Error(t.rg_from_month); }
-  const answer = await api("GET", `/commitments/expected-income?from=${from}&months=${months}`);
+  const path = `/commitments/expected-income?from=${from}&months=${months}`;
+  showIncome(await api("GET", path));
+  stopIncome();
+  stopIncome = live(path, "income", showIncome, $("income-mode"));
+}
+
+function showIncome(answer) {
   const rows = answer.rows.filter((r) => cents(r.expected) || cents(r.received));
   const now = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", timeZone: "Europe/Rome" })
     .format(new Date()).slice(0, 7);
