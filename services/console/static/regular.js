@@ -178,6 +178,7 @@ async function start() {
   const donor = new URLSearchParams(location.search).get("donor");
   if (donor) {
     $("donor").value = donor;
+    $("new-donor").value = donor;  // donor page: "set up a regular gift" comes here for this donor
     await showDonor(donor);
   }
   $("regular").dataset.ready = "yes";
