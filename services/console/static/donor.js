@@ -69,13 +69,13 @@ async function receipts() {
   if (!money()) return;
   const list = await api("GET", `/donors/${donorId}/receipts`);
   $("no-receipts").hidden = list.length > 0;
-  $("receipts").hidden = list.length === 0;
+  $("receipts").closest(".scroll").hidden = list.length === 0;
   $("receipts").tBodies[0].replaceChildren(...list.map((r) => el("tr", {},
-    el("th", { scope: "row" }, r.number), el("td", {}, day(r.fulfilled_on)),
+    el("th", { scope: "row" }, r.number), el("td", { "data-label": t.dp_fulfilled_on }, day(r.fulfilled_on)),
     el("td", { class: "num", "data-label": t.dn_amount }, euro(r.amount)),
-    el("td", {}, r.voided_on ? el("span", { class: "badge rejected" }, fill(t.dp_voided, { date: day(r.voided_on) }))
+    el("td", { "data-label": t.dp_receipt_state }, r.voided_on ? el("span", { class: "badge rejected" }, fill(t.dp_voided, { date: day(r.voided_on) }))
       : el("span", { class: "badge imported" }, t.dp_valid_receipt)),
-    el("td", {}, el("a", { href: `${r.pdf}?lang=${lang}`, "aria-label": fill(t.dp_download, { number: r.number }) }, "PDF")))));
+    el("td", { "data-label": t.dp_document }, el("a", { href: `${r.pdf}?lang=${lang}`, "aria-label": fill(t.dp_download, { number: r.number }) }, "PDF")))));
 }
 
 async function regular() {
