@@ -202,6 +202,13 @@ def test_the_office_finds_giulia_by_phone_and_opens_her_page(browser: Browser, s
         fits(page)
         page.screenshot(path=str(artifacts / f"donor-page-{tag}.png"), full_page=True)
 
+        if index == 0:  # "set up a regular gift" opens regular giving on Giulia, her id in the new gift's form
+            page.locator("#regular-new").click()
+            page.wait_for_url(re.compile("/console/regular"))
+            expect(page.locator("#regular[data-ready]")).to_be_attached()
+            expect(page.locator("#new-donor")).to_have_value(giulia)
+            expect(page.locator("#commitments > li")).to_have_count(1)
+
         if index == 0:  # a new donor: a bad phone is refused and nothing stored, then registered with consents
             page.goto(f"/console/donors?lang={lang}")
             expect(page.locator("#donors[data-ready]")).to_be_attached()
