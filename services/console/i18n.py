@@ -1547,10 +1547,10 @@ LABELS: dict[str, dict[str, str]] = {
                            "en": "Periods paid: {paid} · missed: {missed}"},
     "dp_regular_open": {"it": "Le donazioni regolari di questo donatore", "en": "This donor's regular gifts"},
     "dp_regular_new": {"it": "Imposta una donazione regolare", "en": "Set up a regular gift"},
-    "dp_contacts_help": {"it": "Ogni campagna che ha chiamato il numero del donatore, con l'esito di ogni chiamata. "
-                               "Cercarle legge il numero del donatore: la lettura è registrata.",
-                         "en": "Every campaign that called the donor's number, with each call's outcome. Finding "
-                               "them reads the donor's number: the read is recorded."},
+    "dp_contacts_help": {"it": "Ogni campagna che ha chiamato il numero del donatore, con l'esito e le note di ogni "
+                               "chiamata. Cercarle legge il numero e le note: ogni lettura è registrata.",
+                         "en": "Every campaign that called the donor's number, with each call's outcome and notes. "
+                               "Finding them reads the number and the notes: each read is recorded."},
     "dp_no_contacts": {"it": "Nessuna campagna ha questo numero tra i suoi contatti.",
                        "en": "No campaign has this number among its contacts."},
     "dp_contacts_erased": {"it": "Dati cancellati: i contatti delle campagne non si possono più ritrovare.",
@@ -1560,6 +1560,7 @@ LABELS: dict[str, dict[str, str]] = {
     "dp_not_called": {"it": "Non ancora chiamato.", "en": "Not called yet."},
     "dp_volunteer": {"it": "volontario", "en": "volunteer"},
     "dp_talk": {"it": "conversazione {m}:{s}", "en": "talk {m}:{s}"},
+    "dp_notes": {"it": "Note", "en": "Notes"},
     # (end of donor page)
 }
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.kernel.clock import FixedClock
 from services.main import Product
-from tests.campaigns.conftest import call_ended, launched
+from tests.campaigns.conftest import call_ended, launched, send
 from tests.conftest import RoleClient
 from tests.donations.conftest import Api, catch_up_ledger
 
@@ -80,19 +80,26 @@ def test_every_campaign_contact_of_the_donors_number_is_listed_with_each_calls_o
     ended = [c["contact_id"] for c in contacts]
     mine = next(c for c in ended if UUID(c) == _contact_of(product, campaign, "+390212345678"))
     call_ended(product, volunteer, campaign, mine, "no_answer", first)
-    call_ended(product, volunteer, campaign, mine, "not_interested", first + timedelta(days=1))
+    call = uuid4()  # the second call's notes, in the vault under its id as the calls service writes them
+    product.vault.put_many({call: {"notes": "Dona già a un'altra associazione"}}, merge=True)
+    send(product, "Call.Ended", str(call), {
+        "volunteer_id": str(volunteer), "campaign_id": campaign, "contact_id": mine, "disposition": "not_interested",
+        "talk_seconds": 95, "ended_at": (first + timedelta(days=1)).isoformat(), "callback_at": None})
     # Then her page's contacts show that campaign, both outcomes in order, and the contact closed
     found = api.get(f"/donors/{giulia}/contacts")
     assert found["erased"] is False
     [contact] = found["contacts"]
     assert (contact["campaign_id"], contact["campaign_name"], contact["state"]) == (campaign, "Natale 2026",
                                                                                     "not_interested")
-    assert [(a["disposition"], a["volunteer_id"], a["talk_seconds"]) for a in contact["attempts"]] == [
-        ("no_answer", str(volunteer), 120), ("not_interested", str(volunteer), 120)]
-    # and reading her number to find them is in the trail, with its purpose
+    assert [(a["disposition"], a["volunteer_id"], a["talk_seconds"], a["notes"]) for a in contact["attempts"]] == [
+        ("no_answer", str(volunteer), 120, None),
+        ("not_interested", str(volunteer), 95, "Dona già a un'altra associazione")]
+    # and reading her number to find them, and the call's notes, are in the trail with their purpose
     product.catch_up()
     log = client.get("/privacy/access-log", params={"person_id": giulia}).json()
-    assert log[0]["fields"] == ["phone"] and "donor's campaign contacts" in log[0]["purpose"]
+    assert [r["fields"] for r in log if "donor's campaign contacts" in r["purpose"]] == [["phone"]]
+    [notes_read] = client.get("/privacy/access-log", params={"person_id": str(call)}).json()
+    assert notes_read["fields"] == ["notes"] and "call notes" in notes_read["purpose"]
     # A donor whose number no campaign holds, and one without a number, have none
     assert api.get(f"/donors/{donor(api, {'kind': 'person', 'name': 'Anna', 'phone': '011 555 1234'})}/contacts") == {
         "erased": False, "contacts": []}

@@ -20,6 +20,7 @@ class AttemptOut(BaseModel):
     volunteer_id: str
     disposition: str = Field(description="the call's outcome, as the calls service ended it")
     talk_seconds: int
+    notes: str | None = Field(description="the volunteer's notes of the call, from the vault (a read in the trail)")
 
 
 class DonorContactOut(BaseModel):
@@ -45,5 +46,5 @@ def donor_campaign_contacts(donor_id: UUID, campaigns: Campaigns, access: Curren
     return DonorContactsOut(erased=found.erased, contacts=[DonorContactOut(
         contact_id=c.contact_id, campaign_id=c.campaign_id, campaign_name=c.campaign_name, added_at=c.added_at,
         state=c.state, attempts=[AttemptOut(at=a.at, volunteer_id=a.volunteer_id, disposition=a.disposition,
-                                            talk_seconds=a.talk_seconds) for a in c.attempts],
+                                            talk_seconds=a.talk_seconds, notes=a.notes) for a in c.attempts],
     ) for c in found.contacts])

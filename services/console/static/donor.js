@@ -98,8 +98,10 @@ async function regular() {
 
 function attempt(a) {
   const talk = a.talk_seconds ? ` · ${fill(t.dp_talk, { m: Math.floor(a.talk_seconds / 60), s: String(a.talk_seconds % 60).padStart(2, "0") })}` : "";
-  return el("li", {}, `${when(a.at)} · `, el("strong", {}, t[a.disposition] || a.disposition),
+  const item = el("li", {}, `${when(a.at)} · `, el("strong", {}, t[a.disposition] || a.disposition),
     ` · ${t.dp_volunteer} `, el("code", {}, a.volunteer_id.slice(0, 8)), talk);
+  if (a.notes) item.append(el("p", { class: "notes small" }, `${t.dp_notes}: `, a.notes));
+  return item;
 }
 
 async function contacts() {
