@@ -1,6 +1,6 @@
 """The donors page in Chromium: Carla of the donations office finds the donor Giulia by phone, opens her page (her
 details, pledges with payments, a reversal and goods, her receipt voided by the reversal with its PDF, her monthly
-SEPA gift, consents per channel, the campaign that called her and the call's outcome), is told what is wrong with
+SEPA gift, consents per channel, the campaign that called her and the call's outcome and notes), is told what is wrong with
 a bad search and a bad new donor, and registers one with consents; the administrator also sees the access trail of
 Giulia's record. Screenshots at 1280 and 390 px, Italian and English."""
 
@@ -24,6 +24,7 @@ from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
 ROME = ZoneInfo("Europe/Rome")
+NOTES = "Dona già a un'altra associazione; richiamare a Pasqua"
 PASSWORD = "una-password-lunga"
 GIULIA = {"kind": "person", "name": "Giulia Niccolò Rossi", "phone": "+39 333 123 4567",
           "email": "giulia.rossi@example.org", "tax_code": "RSSGLI80A41F205X",
@@ -88,7 +89,7 @@ def called_and_giving(server: Server, giulia: str, fund: str) -> str:
     call = ok(api.post("/calls", json={"volunteer_id": volunteer, "direction": "outbound", "campaign_id": campaign,
                                        "contact_id": offer["contact_id"]}))["id"]
     ok(api.post(f"/calls/{call}/connect"))
-    ok(api.post(f"/calls/{call}/end", json={"disposition": "not_interested"}))
+    ok(api.post(f"/calls/{call}/end", json={"disposition": "not_interested", "notes": NOTES}))
     until(lambda: any(c["attempts"] for c in ok(api.get(f"/donors/{giulia}/contacts"))["contacts"]))
     until(lambda: ok(api.get(f"/donors/{giulia}/receipts")))
     return str(campaign)
@@ -198,6 +199,7 @@ def test_the_office_finds_giulia_by_phone_and_opens_her_page(browser: Browser, s
         expect(page.locator("#contacts > li")).to_have_count(1)
         expect(page.locator("#contacts")).to_contain_text("Natale solidale")
         expect(page.locator("#contacts .attempts li")).to_contain_text(text["outcome"])
+        expect(page.locator("#contacts .attempts .notes")).to_contain_text(NOTES)
         expect(page.locator(f'#contacts a[href^="/console/campaigns/{campaign}"]')).to_have_count(1)
         fits(page)
         page.screenshot(path=str(artifacts / f"donor-page-{tag}.png"), full_page=True)
