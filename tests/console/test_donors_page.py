@@ -1,8 +1,8 @@
 """The donors page in Chromium: Carla of the donations office finds the donor Giulia by phone, opens her page (her
 details, pledges with payments, a reversal and goods, her receipt voided by the reversal with its PDF, her monthly
-SEPA gift, consents per channel, the campaign that called her and the call's outcome and notes), is told what is wrong with
-a bad search and a bad new donor, and registers one with consents; the administrator also sees the access trail of
-Giulia's record. Screenshots at 1280 and 390 px, Italian and English."""
+SEPA gift, consents per channel, the campaign that called her with the call's outcome and notes), is told what is
+wrong with a bad search and a bad new donor, and registers one with consents; the administrator also sees the access
+trail of Giulia's record. Screenshots at 1280 and 390 px, Italian and English."""
 
 from __future__ import annotations
 
