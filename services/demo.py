@@ -56,6 +56,26 @@ SEASONS = {1: "Inverno solidale", 2: "Inverno solidale", 3: "Primavera solidale"
            9: "Autunno solidale", 10: "Autunno solidale", 11: "Natale", 12: "Natale"}
 
 
+# donor page: regular givers (name, phone, amount, frequency, method, mandate, the period they missed or -1)
+REGULAR = (("Giulia Ferrari", "+39 333 765 4321", "10.00", "monthly", "sepa", "IT-ANG-2026-0001", 2),
+           ("Paolo Greco", "+39 347 222 3344", "30.00", "quarterly", "sepa", "IT-ANG-2026-0002", -1),
+           ("Sara Lombardi", "+39 340 555 6677", "15.00", "monthly", "card", "SUB-DEMO-0003", -1))
+FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+@dataclass(frozen=True)
+class Regular:
+    donor: UUID
+    fund: UUID
+    amount: Decimal
+    every: int  # months
+    method: str
+    mandate: str
+    first: date
+    skip: int  # the period (from 0) not collected, -1 for none
+# (end of donor page)
+
+
 def campaign_name(starts: date) -> str:
     """A campaign named for the season it starts in: 'Natale 2026', 'Estate solidale 2031'."""
     return f"{SEASONS[starts.month]} {starts.year}"
@@ -150,12 +170,14 @@ class Centre:
         self.volunteers = self._volunteers(start)
         self.funds = {name: self.donations.create_fund(name) for name in ("Pacchi di Natale", "Emergenza freddo")}
         self.active: list[tuple[UUID, UUID]] = []
+        self.regular = self._regular_donors(start)  # donor page: regular gifts, paid as they fall due below
         ended = self._campaign("Emergenza freddo", start + timedelta(days=21), start + timedelta(days=100),
                                "347 {:07d}", "", 1800)
         running = self._campaign("Pacchi di Natale", today - RUNNING_SINCE, today + RUNNING_UNTIL,
                                  "02 {:08d}", "Milano", 1700)
         day = start
         while day <= today:
+            self._regular_gifts(day, end)
             for campaign_id, starts, ends in (ended, running):
                 if day == starts:
                     self._launch(campaign_id, day)
@@ -297,15 +319,19 @@ class Centre:
             self._later(self.rng.randrange(2, 9))
         if disposition == "callback_requested":
             callback = self.clock.now() + timedelta(days=1)
-        if disposition == "pledged":
-            self._pledge(vid, fund_id, {"campaign_id": campaign_id, "contact_id": offer.contact_id, "call_id": call})
+        if disposition == "pledged":  # the donor registered by the number called, as the calling screen does
+            self._pledge(vid, fund_id, {"campaign_id": campaign_id, "contact_id": offer.contact_id, "call_id": call},
+                         {"name": f"{offer.first_name} {offer.last_name}".strip(), "phone": offer.phone})
         self.calls.end_call(call, disposition, None, callback, by=SYSTEM)
         self.count["campaign calls"] += 1
         self.product.catch_up()  # the dialer hears of the outcome, so the lease ends before the next offer
 
-    def _pledge(self, vid: UUID, fund_id: UUID, links: dict[str, Any]) -> None:
+    def _pledge(self, vid: UUID, fund_id: UUID, links: dict[str, Any], called: dict[str, str] | None = None) -> None:
         first, last = FIRST[self.rng.randrange(len(FIRST))], LAST[self.rng.randrange(len(LAST))]
-        donor = self.donations.register_donor("person", {"name": f"{first} {last}"})
+        details = {"name": f"{first} {last}"}
+        if called:
+            details = {"name": called["name"] or details["name"], "phone": called["phone"]}
+        donor = self.donations.register_donor("person", details)
         if self.rng.random() < 0.2:
             self.donations.make_pledge(donor, fund_id, "goods", Decimal(self.rng.choice((40, 80, 120))),
                                        volunteer_id=vid, description="Pacco alimentare", quantity=1, **links)
@@ -323,6 +349,38 @@ class Centre:
             self.donations.receive_payment(pledge, amount, self.rng.choice(("bank_transfer", "card", "paypal")),
                                            f"DEMO-{pledge.hex[:8]}", received_at=received_at)
             self.count["payments"] += 1
+
+    # donor page
+    def _regular_donors(self, start: date) -> list[Regular]:
+        """Three donors give regularly from the first month of the demo: two by SEPA mandate (one missed a month's
+        collection), one by card; so the regular-giving page and these donors' pages have gifts to show."""
+        self.at(start + timedelta(days=2), 11)
+        first = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        made = []
+        for name, phone, amount, frequency, method, mandate, skip in REGULAR:
+            donor = self.donations.register_donor("person", {"name": name, "phone": phone},
+                                                  consents=(("phone_outreach", "modulo mandato SEPA"),), by=SYSTEM)
+            fund = self.funds["Emergenza freddo" if frequency == "quarterly" else "Pacchi di Natale"]
+            signed = start if method == "sepa" else None
+            self.donations.set_up_commitment(donor, fund, Decimal(amount), frequency, 5, first, None, method, mandate,
+                                             signed)
+            made.append(Regular(donor, fund, Decimal(amount), FREQUENCY_MONTHS[frequency], method, mandate, first,
+                                skip))
+        return made
+
+    def _regular_gifts(self, day: date, end: datetime) -> None:
+        """Each regular gift collected on its due day (the 5th), unless it is the period its donor missed."""
+        for r in self.regular:
+            months = (day.year - r.first.year) * 12 + day.month - r.first.month
+            if day.day != 5 or months < 0 or months % r.every or months // r.every == r.skip:
+                continue
+            received = self.at(day, 9, 30)
+            if received > end:
+                continue
+            self.donations.receive_regular_gift(r.donor, r.fund, r.amount, r.method, f"{r.mandate}-{day:%Y%m}",
+                                                received, r.mandate)
+            self.count["payments"] += 1
+    # (end of donor page)
 
     def _later(self, minutes: int) -> None:
         self.clock.set(self.clock.now() + timedelta(minutes=minutes))

@@ -26,8 +26,10 @@ from services.campaigns.dialer.offer import Offer, offer
 from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
 from services.campaigns.domain.contact import Contact, plan_after
 from services.campaigns.domain.suppression import Person
+from services.campaigns.donor_contacts import attempt_calls_key
 from services.campaigns.phones import PersonIds, normalise
 from services.identity.domain import SYSTEM, Access
+from services.kernel import keyindex
 from services.kernel.clock import Clock
 from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
@@ -317,8 +319,9 @@ class CampaignsApplication(ServiceApplication):
         return True
 
     def call_ended(self, contact_id: UUID, volunteer_id: str, disposition: str, ended_at: datetime, talk_seconds: int,
-                   callback_at: datetime | None, tracking: Tracking) -> bool:
-        """The attempt recorded on the contact and its person, and the next one planned (or the contact closed)."""
+                   callback_at: datetime | None, tracking: Tracking, call_id: UUID | None = None) -> bool:
+        """The attempt recorded on the contact and its person, and the next one planned (or the contact closed);
+        the call listed under the attempt (donor_contacts reads its notes from there)."""
         contact = self.get(contact_id, Contact)
         campaign = self.get(contact.campaign_id, Campaign)
         person = self.person(contact.person_id)
@@ -328,5 +331,6 @@ class CampaignsApplication(ServiceApplication):
         plan = plan_after(disposition, contact.attempts + 1, ended_at, callback_at, campaign.rules(contact.reach),
                           campaign.retry, person.rest_until)
         contact.record_attempt(volunteer_id, disposition, ended_at, talk_seconds, plan)
-        self.save_and_index(contact, person, tracking=tracking)
+        listed = [] if call_id is None else [keyindex.entry(attempt_calls_key(contact.id, contact.attempts), call_id)]
+        self.save_and_index(contact, person, *listed, tracking=tracking)
         return True

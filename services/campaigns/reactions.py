@@ -48,4 +48,4 @@ def on_calls_message(application: CampaignsApplication, message: Message, tracki
     callback = datetime.fromisoformat(data["callback_at"]) if data.get("callback_at") else None
     return application.call_ended(UUID(contact_id), data["volunteer_id"], data["disposition"],
                                   datetime.fromisoformat(data["ended_at"]), int(data.get("talk_seconds") or 0),
-                                  callback, tracking)
+                                  callback, tracking, UUID(message.aggregate_id))

@@ -1526,6 +1526,46 @@ LABELS: dict[str, dict[str, str]] = {
     "gf_refused": {"it": "Rifiutato, non è stato registrato nulla: {reason}.",
                    "en": "Refused, nothing was recorded: {reason}."},
     # (end of story)
+    # donor page
+    "dp_new_pledge": {"it": "Nuova promessa per questo donatore", "en": "New pledge for this donor"},
+    "dp_receipts_title": {"it": "Ricevute", "en": "Receipts"},
+    "dp_no_receipts": {"it": "Nessuna ricevuta: ne viene numerata una quando una promessa in denaro è pagata "
+                             "per intero.",
+                       "en": "No receipt: one is numbered when a money pledge is paid in full."},
+    "dp_number": {"it": "Numero", "en": "Number"},
+    "dp_fulfilled_on": {"it": "Data", "en": "Date"},
+    "dp_receipt_state": {"it": "Stato", "en": "State"},
+    "dp_document": {"it": "Documento", "en": "Document"},
+    "dp_valid_receipt": {"it": "valida", "en": "valid"},
+    "dp_voided": {"it": "annullata il {date}", "en": "void since {date}"},
+    "dp_download": {"it": "Scarica la ricevuta {number} (PDF)", "en": "Download receipt {number} (PDF)"},
+    "dp_receipts_help": {"it": "Il PDF riporta nome e codice fiscale del donatore: aprirlo è registrato nel "
+                               "registro degli accessi.",
+                         "en": "The PDF shows the donor's name and tax code: opening it is recorded in the access "
+                               "trail."},
+    "dp_money_not_yours": {"it": "Ricevute e donazioni regolari sono per i responsabili campagne e i revisori.",
+                           "en": "Receipts and regular gifts are for campaign managers and auditors."},
+    "dp_regular_title": {"it": "Donazioni regolari", "en": "Regular gifts"},
+    "dp_no_regular": {"it": "Nessuna donazione regolare.", "en": "No regular gift."},
+    "dp_regular_periods": {"it": "Rate pagate: {paid} · mancate: {missed}",
+                           "en": "Periods paid: {paid} · missed: {missed}"},
+    "dp_regular_open": {"it": "Le donazioni regolari di questo donatore", "en": "This donor's regular gifts"},
+    "dp_regular_new": {"it": "Imposta una donazione regolare", "en": "Set up a regular gift"},
+    "dp_contacts_help": {"it": "Ogni campagna che ha chiamato il numero del donatore, con l'esito e le note di ogni "
+                               "chiamata. Cercarle legge il numero e le note: ogni lettura è registrata.",
+                         "en": "Every campaign that called the donor's number, with each call's outcome and notes. "
+                               "Finding them reads the number and the notes: each read is recorded."},
+    "dp_no_contacts": {"it": "Nessuna campagna ha questo numero tra i suoi contatti.",
+                       "en": "No campaign has this number among its contacts."},
+    "dp_contacts_erased": {"it": "Dati cancellati: i contatti delle campagne non si possono più ritrovare.",
+                           "en": "Data erased: the campaigns' contacts can no longer be found."},
+    "dp_contact_open": {"it": "da richiamare", "en": "to call again"},
+    "dp_added": {"it": "Nella campagna dal {date} · chiamate: {n}", "en": "In the campaign since {date} · calls: {n}"},
+    "dp_not_called": {"it": "Non ancora chiamato.", "en": "Not called yet."},
+    "dp_volunteer": {"it": "volontario", "en": "volunteer"},
+    "dp_talk": {"it": "conversazione {m}:{s}", "en": "talk {m}:{s}"},
+    "dp_notes": {"it": "Note", "en": "Notes"},
+    # (end of donor page)
 }
 
 

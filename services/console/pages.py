@@ -247,8 +247,10 @@ def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLRespo
     """One donor: details (an access), pledges with payments and goods, consents; the access trail for those who
     may read it."""
     who = _signed_in(request)
+    role = who.role if who else None
     return _page(request, "donor.html", lang, "dn_donor_title", donor_id=donor_id,
-                 show_trail=may(who.role if who else None, "GET", "/privacy/access-log"))
+                 show_trail=may(role, "GET", "/privacy/access-log"),
+                 show_money=may(role, "GET", "/donors/{donor_id}/receipts"))  # donor page: receipts, regular gifts
 # (end of donors)
 # admin
 @router.get("/console/admin")

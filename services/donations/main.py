@@ -6,7 +6,7 @@ import logging
 
 from fastapi import APIRouter
 
-from services.donations import donor_index
+from services.donations import donor_index, subject_records
 from services.donations.api import router
 from services.donations.application import DonationsApplication
 from services.donations.commitments_api import router as commitments_router
@@ -33,4 +33,5 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     if done is not None:
         log.info("donations: donor indexes backfilled once for this store: %s", done)
     return Service(name=SOURCE, application=application, router=ROUTES,
-                   jobs=jobs(application, vault, settings.regular_lapse_periods))
+                   jobs=jobs(application, vault, settings.regular_lapse_periods),
+                   subject_records=lambda person_id: subject_records.of_person(application, person_id))

@@ -280,6 +280,13 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/commitments/expected-income/events"): (f"{CM} {AU}", None),
     ("GET", "/instalments/overdue/events"): (f"{CM} {AU}", None),
     # (end of live: data)
+    # donor page: data
+    # A donor's receipts (numbers and PDF paths, no names): the roles that read the receipts. Their campaign contacts
+    # and call outcomes (reads the donor's phone from the vault to find them: an access event): the donor page's
+    # readers, as GET /donors/{donor_id}/record.
+    ("GET", "/donors/{donor_id}/receipts"): (f"{AU} {CM}", None),
+    ("GET", "/donors/{donor_id}/contacts"): (f"{CM} {CO}", None),
+    # (end of donor page: data)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

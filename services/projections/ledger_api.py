@@ -18,13 +18,16 @@ from services.kernel.feed import EventFeed
 from services.kernel.readmodel import ReadStore
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import PersonErased
-from services.projections import ledger, receipts_api, transparency
+from services.projections import donor_receipts_api, ledger, receipts_api, transparency
 from services.projections.ledger_audit import Report, SignedHead, verify
 
 router = APIRouter(tags=["ledger"])
 # receipts: the documents' routes come first, or GET /receipts/{year} would take "2026.zip" for a year
 router.include_router(receipts_api.router)
 # (end of receipts)
+# donor page: a donor's receipts (GET /donors/{donor_id}/receipts)
+router.include_router(donor_receipts_api.router)
+# (end of donor page)
 
 
 class Context:

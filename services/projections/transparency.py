@@ -33,6 +33,10 @@ SCHEMA = (
     " position BIGINT PRIMARY KEY, year INTEGER NOT NULL, pledge_id TEXT NOT NULL, donor_id TEXT NOT NULL,"
     " fund_id TEXT NOT NULL, amount_cents BIGINT NOT NULL, fulfilled_on TEXT NOT NULL, voided_on TEXT)",
     "CREATE INDEX IF NOT EXISTS tp_receipts_by_year ON tp_receipts (year, position)",
+    # donor page: a donor's receipts and pledges, for their page
+    "CREATE INDEX IF NOT EXISTS tp_receipts_by_donor ON tp_receipts (donor_id, position)",
+    "CREATE INDEX IF NOT EXISTS tp_pledges_by_donor ON tp_pledges (donor_id)",
+    # (end of donor page)
 )
 _MONTH_COLUMNS = {"payment": "raised_cents", "reversal": "reversed_cents", "disbursement": "disbursed_cents",
                   "in_kind": "in_kind_cents"}

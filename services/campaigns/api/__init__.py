@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.campaigns.api import campaigns, contacts, dialer, people
+from services.campaigns.api import campaigns, contacts, dialer, donor_contacts, people
 
 router = APIRouter()
-for module in (campaigns, contacts, dialer, people):
+for module in (campaigns, contacts, dialer, people, donor_contacts):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -1,5 +1,6 @@
 // A donor's record: details from the vault (one read in the access trail), pledges with their status, payments,
-// reversals and goods, consents per channel, the campaigns of their pledges, and (for administrators) the trail.
+// reversals and goods, numbered receipts with their PDFs and regular gifts (for the roles that read money), consents
+// per channel, every campaign contact with each call's outcome, and (for administrators) the trail.
 import { api, day, el, euro, flash, lang, me, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -59,12 +60,61 @@ async function pledges() {
   $("t-outstanding").textContent = euro(sum((p) => (p.status === "cancelled" ? 0 : cents(p.outstanding))));
   $("no-pledges").hidden = list.length > 0;
   $("pledges").replaceChildren(...list.map(pledge));
-  const campaigns = new Map();
-  for (const p of list) if (p.campaign_id) campaigns.set(p.campaign_id, (campaigns.get(p.campaign_id) || 0) + 1);
-  $("campaigns").replaceChildren(...(campaigns.size ? [...campaigns].map(([id, n]) => el("li", {},
-    el("a", { href: `/console/campaigns/${id}?lang=${lang}` }, fill(t.dn_campaign_pledges, { id: id.slice(0, 8), n }))))
-    : [el("li", { class: "muted" }, t.dn_no_campaigns)]));
 }
+
+// donor page: receipts, regular gifts, campaign contacts
+const money = () => box.dataset.money === "yes";
+
+async function receipts() {
+  if (!money()) return;
+  const list = await api("GET", `/donors/${donorId}/receipts`);
+  $("no-receipts").hidden = list.length > 0;
+  $("receipts").closest(".scroll").hidden = list.length === 0;
+  $("receipts").tBodies[0].replaceChildren(...list.map((r) => el("tr", {},
+    el("th", { scope: "row" }, r.number), el("td", { "data-label": t.dp_fulfilled_on }, day(r.fulfilled_on)),
+    el("td", { class: "num", "data-label": t.dn_amount }, euro(r.amount)),
+    el("td", { "data-label": t.dp_receipt_state }, r.voided_on ? el("span", { class: "badge rejected" }, fill(t.dp_voided, { date: day(r.voided_on) }))
+      : el("span", { class: "badge imported" }, t.dp_valid_receipt)),
+    el("td", { "data-label": t.dp_document }, el("a", { href: `${r.pdf}?lang=${lang}`, "aria-label": fill(t.dp_download, { number: r.number }) }, "PDF")))));
+}
+
+async function regular() {
+  if (!money()) return;
+  const [list, funds] = await Promise.all([api("GET", `/donors/${donorId}/commitments`), api("GET", "/transparency/funds")]);
+  const fundName = new Map(funds.funds.map((f) => [f.fund_id, f.name]));
+  $("no-regular").hidden = list.length > 0;
+  $("regular-gifts").replaceChildren(...list.slice().reverse().map((c) => {
+    const pairs = [[t.rg_day, String(c.day)], [t.rg_start, day(c.start)], [t.rg_end_col, c.end ? day(c.end) : "—"],
+      [t.rg_method, t[`rg_method_${c.method}`] || c.method],
+      [t.rg_mandate, c.mandate_reference ? `${c.mandate_reference}${c.mandate_signed_on ? ` (${day(c.mandate_signed_on)})` : ""}` : "—"]];
+    const paid = c.schedule.filter((p) => p.state === "paid").length, missed = c.schedule.filter((p) => p.state === "missed").length;
+    return el("li", { class: "commitment" },
+      el("h3", {}, `${euro(c.amount)} · ${t[`rg_freq_${c.frequency}`] || c.frequency} · ${fundName.get(c.fund_id) || ""} `,
+        el("span", { class: `badge ${c.status}` }, t[`rg_status_${c.status}`] || c.status)),
+      el("dl", { class: "figures small" }, ...pairs.map(([k, v]) => el("div", {}, el("dt", {}, k), el("dd", {}, v)))),
+      el("p", { class: "small" }, fill(t.dp_regular_periods, { paid, missed })));
+  }));
+}
+
+function attempt(a) {
+  const talk = a.talk_seconds ? ` · ${fill(t.dp_talk, { m: Math.floor(a.talk_seconds / 60), s: String(a.talk_seconds % 60).padStart(2, "0") })}` : "";
+  const item = el("li", {}, `${when(a.at)} · `, el("strong", {}, t[a.disposition] || a.disposition),
+    ` · ${t.dp_volunteer} `, el("code", {}, a.volunteer_id.slice(0, 8)), talk);
+  if (a.notes) item.append(el("p", { class: "notes small" }, `${t.dp_notes}: `, a.notes));
+  return item;
+}
+
+async function contacts() {
+  const found = await api("GET", `/donors/${donorId}/contacts`);
+  $("no-contacts").textContent = found.erased ? t.dp_contacts_erased : t.dp_no_contacts;
+  $("no-contacts").hidden = found.contacts.length > 0;
+  $("contacts").replaceChildren(...found.contacts.map((c) => el("li", { class: "contact" },
+    el("h3", {}, el("a", { href: `/console/campaigns/${c.campaign_id}?lang=${lang}` }, c.campaign_name), " ",
+      el("span", { class: `badge ${c.state === "open" ? "active" : "closed"}` }, c.state === "open" ? t.dp_contact_open : t[c.state] || c.state)),
+    el("p", { class: "small muted" }, fill(t.dp_added, { date: day(c.added_at), n: c.attempts.length })),
+    c.attempts.length ? el("ol", { class: "attempts" }, ...c.attempts.map(attempt)) : el("p", { class: "small muted" }, t.dp_not_called))));
+}
+// (end of donor page)
 
 async function consents() {
   const list = await api("GET", `/donors/${donorId}/consents`);
@@ -96,7 +146,7 @@ async function start() {
     box.hidden = true;
     return;
   }
-  const results = await Promise.allSettled([record(), pledges(), consents()]);
+  const results = await Promise.allSettled([record(), pledges(), consents(), receipts(), regular(), contacts()]);
   const failed = results.find((r) => r.status === "rejected");
   if (failed) flash(failed.reason.status === 404 ? t.dn_not_found : failed.reason.message, "error");
   await trail().catch((error) => flash(error.message, "error"));  // after the record: its read is in the trail

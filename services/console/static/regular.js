@@ -4,6 +4,7 @@
 import { live } from "./live.js";
 import { api, day, el, euro, flash, guarded, lang, locale, me, t } from "./common.js";
 import { Invalid, amount } from "./gifts.js";
+import { today } from "./today.js";
 
 const $ = (id) => document.getElementById(id);
 const MANAGERS = ["campaign_manager", "administrator"], READERS = [...MANAGERS, "auditor"];
@@ -171,6 +172,7 @@ $("new-form").addEventListener("submit", guarded(async (event) => {
   if (value("mandate_signed_on")) body.mandate_signed_on = value("mandate_signed_on");
   const created = await api("POST", "/commitments", body);
   event.target.reset();
+  $("new-start").value = today();
   $("donor").value = donor;
   $("new-donor").value = donor;
   await showDonor(donor);
@@ -195,13 +197,13 @@ async function start() {
   for (const section of document.querySelectorAll(".manager-only")) section.hidden = !manager;
   $("read-only").hidden = manager;
   await loadFunds();
-  const today = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", timeZone: "Europe/Rome" }).format(new Date());
-  $("income-from").value = today.slice(0, 7);
+  $("income-from").value = today().slice(0, 7);  // the product's month, not the browser's
+  if (!$("new-start").value) $("new-start").value = today();
   await income();
   const donor = new URLSearchParams(location.search).get("donor");
   if (donor) {  // from a donor's page: their commitments, and the new one's donor filled in
     $("donor").value = donor;
-    $("new-donor").value = donor;
+    $("new-donor").value = donor;  // the donor page's "set up a regular gift" comes here for this donor
     await showDonor(donor);
   }
   $("regular").dataset.ready = "yes";
