@@ -1338,7 +1338,7 @@ LABELS: dict[str, dict[str, str]] = {
     "dn_campaign": {"it": "Campagna", "en": "Campaign"},
     "dn_status_pledged": {"it": "promessa", "en": "pledged"},
     "dn_status_partially_paid": {"it": "pagata in parte", "en": "partly paid"},
-    "dn_status_fulfilled": {"it": "onorata", "en": "fulfilled"},
+    "dn_status_fulfilled": {"it": "saldata", "en": "fulfilled"},
     "dn_status_cancelled": {"it": "annullata", "en": "cancelled"},
     "dn_status_overdue": {"it": "in ritardo", "en": "overdue"},
     "dn_method_bank_transfer": {"it": "bonifico", "en": "bank transfer"},

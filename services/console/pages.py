@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.calls import contract
 from services.console import figures, i18n
 from services.identity.auth import API_KEY_HEADER, SESSION_COOKIE
-from services.identity.domain import Actor
+from services.identity.domain import GRANTABLE, Actor
 from services.identity.policy import may, reachable_pages
 from services.kernel.readmodel import ReadStore
 from services.privacy.domain import CHANNELS, SUGGESTED_PURPOSES
@@ -52,6 +52,60 @@ def _product_now(request: Request) -> datetime:
     return product.clock.now() if product is not None else datetime.now(UTC)
 
 
+# The pages that are plain shells: (path, template, title label, what it is for). Their data comes from the API
+# under the caller's role; the pages with values of their own (a path's id, the public figures) follow.
+SHELLS: tuple[tuple[str, str, str, str], ...] = (
+    ("/console/campaigns", "campaigns.html", "campaigns_title",
+     "Campaign list, creation, imports and launch (campaign managers)."),
+    ("/console/login", "login.html", "login_title",
+     "Sign in; the session is kept in an HttpOnly cookie."),
+    ("/console/calling", "calling.html", "calling_title",
+     "The volunteer's calling screen."),
+    ("/console/hours", "hours.html", "hours_title",
+     "Volunteer hours per volunteer and for the centre, week by week."),
+    ("/console/auditor", "auditor.html", "auditor_title",
+     "Run the ledger verification and see the result."),
+    ("/console/helpline", "helpline.html", "helpline_title",
+     "The volunteer's helpline screen: answer, follow the protocol, redirect, note, end; the directory."),
+    ("/console/protocols", "protocols.html", "protocols_title",
+     "The protocol editor: published versions read-only; draft, preview and publish the next one."),
+    ("/console/shifts", "shifts.html", "shifts_title",
+     "The week: slots by week or day, patterns and single slots (coordinators), sign-ups (volunteers), coverage."),
+    ("/console/welcome", "welcome.html", "welcome_title",
+     "An approved volunteer chooses their password through the one-time link (the token stays in the page)."),
+    ("/console/volunteers", "volunteers.html", "desk_title",
+     "The coordinator's desk: applications to decide and the roster with filters."),
+    ("/console/now", "now.html", "now_title",
+     "The live board: who is on a call, idle or forgot to clock out; the next hour's empty places."),
+    ("/console/funds", "funds.html", "fu_title",
+     "The funds desk: every fund's raised, reversed, disbursed and balance, live; create, rename, close."),
+    ("/console/regular", "regular.html", "rg_title",
+     "Regular giving: expected against received income, a donor's commitments and their schedule (campaign "
+     "managers keep them; auditors read)."),
+    ("/console/pledges/new", "pledge_new.html", "gf_new_title",
+     "A new pledge for a donor (?donor=id): money at once or in instalments, or goods."),
+    ("/console/gifts/import", "gifts_import.html", "gf_import_title",
+     "Upload a bank, PayPal, card or SEPA export; check its per-line report, then import it."),
+    ("/console/gifts/overdue", "gifts_overdue.html", "gf_overdue_title",
+     "Instalments due and unpaid, by age, each linked to its pledge."),
+    ("/console/donors", "donors.html", "dn_title",
+     "The donations office's donor search (name, phone, e-mail, tax code) and a new donor with consents."),
+    ("/console/receipts", "receipts.html", "rc_title",
+     "The year's numbered receipts (donors by id): each as a PDF for the donor, the whole year as a ZIP."),
+)
+
+
+def _shell(template: str, title: str) -> Any:
+    def page(request: Request, lang: Lang = None) -> HTMLResponse:
+        return _page(request, template, lang, title)
+    return page
+
+
+for _path, _template, _title, _purpose in (("/console", *SHELLS[0][1:]), *SHELLS):
+    router.add_api_route(_path, _shell(_template, _title), methods=["GET"], response_class=HTMLResponse,
+                         description=_purpose, name=_template.removesuffix(".html") + "_page")
+
+
 @router.get("/")
 def transparency_page(request: Request, ctx: Annotated[Context, Depends(Context)], lang: Lang = None) -> HTMLResponse:
     """The public transparency page: per fund raised, disbursed, balance, purposes, months; the signed head."""
@@ -75,17 +129,8 @@ def _sums(months: list[dict[str, object]]) -> dict[str, str]:
             "balance": str(months[-1]["balance"]) if months else "0.00"}
 
 
-@router.get("/console")
-@router.get("/console/campaigns")
-def campaigns_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Campaign list, creation, imports and launch (campaign managers)."""
-    return _page(request, "campaigns.html", lang, "campaigns_title")
 
 
-@router.get("/console/login")
-def login_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Sign in; the session is kept in an HttpOnly cookie."""
-    return _page(request, "login.html", lang, "login_title")
 
 
 @router.get("/console/campaigns/{campaign_id}")
@@ -94,43 +139,13 @@ def dashboard_page(request: Request, campaign_id: UUID, lang: Lang = None) -> HT
     return _page(request, "dashboard.html", lang, "dashboard", campaign_id=str(campaign_id))
 
 
-@router.get("/console/calling")
-def calling_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The volunteer's calling screen."""
-    return _page(request, "calling.html", lang, "calling_title")
 
 
-@router.get("/console/hours")
-def hours_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Volunteer hours per volunteer and for the centre, week by week."""
-    return _page(request, "hours.html", lang, "hours_title")
 
 
-@router.get("/console/auditor")
-def auditor_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Run the ledger verification and see the result."""
-    return _page(request, "auditor.html", lang, "auditor_title")
 
 
-# helpline and protocols
-@router.get("/console/helpline")
-def helpline_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The volunteer's helpline screen: answer, follow the protocol, redirect, note, end; the directory."""
-    return _page(request, "helpline.html", lang, "helpline_title")
 
-
-@router.get("/console/protocols")
-def protocols_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The protocol editor: published versions read-only; draft, preview and publish the next one."""
-    return _page(request, "protocols.html", lang, "protocols_title")
-# (end of helpline and protocols)
-
-# shifts and coverage
-@router.get("/console/shifts")
-def shifts_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The week: slots by week or day, patterns and single slots (coordinators), sign-ups (volunteers), coverage."""
-    return _page(request, "shifts.html", lang, "shifts_title")
-# (end of shifts and coverage)
 
 # sign-up and the volunteers' desk
 @router.get("/join")
@@ -140,16 +155,8 @@ def join_page(request: Request, lang: Lang = None) -> HTMLResponse:
                  roles=contract.JOIN_ROLES, days=contract.JOIN_DAYS, parts=contract.JOIN_PARTS)
 
 
-@router.get("/console/welcome")
-def welcome_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """An approved volunteer chooses their password through the one-time link (the token stays in the page)."""
-    return _page(request, "welcome.html", lang, "welcome_title")
 
 
-@router.get("/console/volunteers")
-def volunteers_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The coordinator's desk: applications to decide and the roster with filters."""
-    return _page(request, "volunteers.html", lang, "desk_title")
 
 
 @router.get("/console/volunteers/{volunteer_id}")
@@ -158,12 +165,6 @@ def volunteer_page(request: Request, volunteer_id: UUID, lang: Lang = None) -> H
     return _page(request, "volunteer.html", lang, "desk_volunteer_title", volunteer_id=str(volunteer_id))
 # (end of sign-up and the volunteers' desk)
 
-# live board
-@router.get("/console/now")
-def board_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The live board: who is on a call, idle or forgot to clock out; the next hour's empty places."""
-    return _page(request, "now.html", lang, "now_title")
-# (end of live board)
 
 # directory
 @router.get("/console/directory")
@@ -186,60 +187,24 @@ def _signed_in(request: Request) -> Actor | None:
     token = token if scheme.lower() == "bearer" and token else request.cookies.get(SESSION_COOKIE, "")
     return identity.session_actor(token) if token else None
 # (end of access)
-# funds
-@router.get("/console/funds")
-def funds_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The funds desk: every fund's raised, reversed, disbursed and balance, live; create, rename, close."""
-    return _page(request, "funds.html", lang, "fu_title")
 
 
 @router.get("/console/funds/{fund_id}")
 def fund_page(request: Request, fund_id: UUID, lang: Lang = None) -> HTMLResponse:
     """One fund, live: month by month as on the public page, its disbursements, and a disbursement to record."""
     return _page(request, "fund.html", lang, "fu_fund_title", fund_id=str(fund_id))
-# (end of funds)
-# regular
-@router.get("/console/regular")
-def regular_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Regular giving: expected against received income, a donor's commitments and their schedule (campaign managers
-    keep them; auditors read)."""
-    return _page(request, "regular.html", lang, "rg_title")
-# (end of regular)
-# privacy
+
+
 @router.get("/console/privacy")
 def privacy_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The privacy desk: a person's export, consents and erasure (administrators); the access trail (auditors too)."""
     return _page(request, "privacy.html", lang, "pv_title", purposes=SUGGESTED_PURPOSES, channels=CHANNELS)
-# (end of privacy)
-# gifts
-@router.get("/console/pledges/new")
-def new_pledge_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """A new pledge for a donor (?donor=id): money at once or in instalments, or goods."""
-    return _page(request, "pledge_new.html", lang, "gf_new_title")
 
 
 @router.get("/console/pledges/{pledge_id}")
 def pledge_page(request: Request, pledge_id: UUID, lang: Lang = None) -> HTMLResponse:
     """A pledge: status, instalments, payments, reversals, goods; record a payment, reverse one, cancel."""
     return _page(request, "pledge.html", lang, "gf_pledge_title", pledge_id=str(pledge_id))
-
-
-@router.get("/console/gifts/import")
-def gift_import_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Upload a bank, PayPal, card or SEPA export; check its per-line report, then import it."""
-    return _page(request, "gifts_import.html", lang, "gf_import_title")
-
-
-@router.get("/console/gifts/overdue")
-def overdue_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """Instalments due and unpaid, by age, each linked to its pledge."""
-    return _page(request, "gifts_overdue.html", lang, "gf_overdue_title")
-# (end of gifts)
-# donors
-@router.get("/console/donors")
-def donors_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The donations office's donor search (name, phone, e-mail, tax code) and a new donor with consents."""
-    return _page(request, "donors.html", lang, "dn_title")
 
 
 @router.get("/console/donors/{donor_id}")
@@ -250,19 +215,8 @@ def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLRespo
     role = who.role if who else None
     return _page(request, "donor.html", lang, "dn_donor_title", donor_id=donor_id,
                  show_trail=may(role, "GET", "/privacy/access-log"),
-                 show_money=may(role, "GET", "/donors/{donor_id}/receipts"))  # donor page: receipts, regular gifts
-# (end of donors)
-# admin
+                 show_money=may(role, "GET", "/donors/{donor_id}/receipts"))  # receipts and regular gifts
 @router.get("/console/admin")
 def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The administrator's desk: accounts (create by invitation, role, disable), API keys and the change trail."""
-    from services.identity.domain import GRANTABLE  # here, so the shared imports above stay as they are
-
     return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
-# (end of admin)
-# receipts
-@router.get("/console/receipts")
-def receipts_page(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The year's numbered receipts (donors by id): each as a PDF for the donor, the whole year as a ZIP."""
-    return _page(request, "receipts.html", lang, "rc_title")
-# (end of receipts)

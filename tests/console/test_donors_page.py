@@ -30,7 +30,7 @@ GIULIA = {"kind": "person", "name": "Giulia Niccolò Rossi", "phone": "+39 333 1
           "email": "giulia.rossi@example.org", "tax_code": "RSSGLI80A41F205X",
           "consents": [{"channel": "phone", "source": "telefonata del 2 dicembre"}]}
 TEXTS = {
-    "it": {"by_phone": "Telefono", "search": "Cerca", "found": "Donatori trovati: 1", "fulfilled": "onorata",
+    "it": {"by_phone": "Telefono", "search": "Cerca", "found": "Donatori trovati: 1", "fulfilled": "saldata",
            "partly": "pagata in parte", "reversed": "stornati", "valid": "valido", "empty": "Scrivi che cosa cercare",
            "register": "Registra il donatore", "registered": "Donatore registrato", "trail": "Registro degli accessi",
            "bank": "bonifico", "outcome": "Non interessato", "monthly": "mensile", "voided": "annullata il",
