@@ -113,6 +113,17 @@ def page_for(browser: Browser, url: str, lang: str, width: int = 1280) -> Page:
     return context.new_page()
 
 
+def fits(page: Page) -> None:
+    """The page is no wider than its screen (no sideways scrolling); when it is, the message names what sticks out
+    (elements inside a `.scroll` box may scroll on their own)."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+                       && !(e.parentElement && e.parentElement.closest(".scroll")))
+        .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`).slice(0, 8)""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"wider than the screen: {wide}"
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

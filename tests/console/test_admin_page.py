@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import ADMIN, LOCALES, Server
+from tests.console.conftest import ADMIN, LOCALES, Server, fits
 from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
@@ -41,11 +41,6 @@ def test_every_control_of_the_admin_page_has_a_label(client: TestClient, lang: s
     controls.feed(page.text)
     assert controls.unlabelled() == []
     assert controls.problems == []
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "wider than the screen"
 
 
 def new_page(browser: Browser, server: Server, lang: str, width: int) -> Page:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import Server
+from tests.console.conftest import Server, fits
 from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
@@ -63,11 +63,6 @@ def sign_in(browser: Browser, server: Server, email: str, lang: str, width: int,
     page.locator("form button[type=submit]").click()
     page.wait_for_url(re.compile(page_path))
     return page
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "wider than the screen"
 
 
 def test_a_coordinator_imports_and_edits_the_directory_a_volunteer_searches_it_and_a_landline_names_the_town(

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.campaigns.conftest import SCRIPT
 from tests.conftest import RoleClient
-from tests.console.conftest import ADMIN, Server
+from tests.console.conftest import ADMIN, Server, fits
 from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
@@ -117,11 +117,6 @@ def sign_in(browser: Browser, server: Server, email: str, password: str, lang: s
     page.locator("form button[type=submit]").click()
     page.wait_for_url(re.compile(path))
     return page
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "wider than the screen"
 
 
 def test_the_office_finds_giulia_by_phone_and_opens_her_page(browser: Browser, server: Server, artifacts: Path) -> None:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROME
-from tests.console.conftest import Server
+from tests.console.conftest import Server, fits
 from tests.console.test_accessibility import Controls
 
 PASSWORD = "una-password-lunga"
@@ -67,15 +67,6 @@ def sign_in(browser: Browser, server: Server, lang: str, width: int, path: str) 
     page.wait_for_url(re.compile(r"/console/gifts/overdue\?lang="))
     page.goto(path)
     return page
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
-                       && !(e.parentElement && e.parentElement.closest(".scroll")))
-        .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`).slice(0, 8)""")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"wider than the screen: {wide}"
 
 
 def until(check: Any, what: str) -> Any:

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from services.console import i18n
-from tests.console.conftest import ADMIN, LOCALES, Server
+from tests.console.conftest import ADMIN, LOCALES, Server, fits
 from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
@@ -45,11 +45,6 @@ def sign_in(browser: Browser, server: Server, email: str, password: str, lang: s
     page.locator("form button[type=submit]").click()
     page.wait_for_url(re.compile("/console/privacy"))
     return page
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "wider than the screen"
 
 
 def donor_who_gave(server: Server, name: str) -> str:

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROME
-from tests.console.conftest import Server
+from tests.console.conftest import Server, fits
 from tests.console.test_accessibility import Controls
 
 pytestmark = [pytest.mark.slow,
@@ -53,11 +53,6 @@ def sign_in(browser: Browser, server: Server, email: str, lang: str, width: int,
     page.locator("form button[type=submit]").click()
     page.wait_for_url(re.compile(page_path))
     return page
-
-
-def fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "wider than the screen"
 
 
 def pdf_text(pdf: bytes, folder: Path) -> str:
