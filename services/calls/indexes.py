@@ -13,8 +13,7 @@ index read again, where that write's items now show as indexed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -29,8 +28,8 @@ from services.calls.domain.protocol import Protocol
 from services.calls.domain.protocol_index import ProtocolIndex
 from services.calls.domain.shift import Shift
 from services.calls.domain.volunteer import Role
+from services.kernel import upgrades
 from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.upgrades import Upgrade
 
 if TYPE_CHECKING:
     from services.calls.application import CallsApplication
@@ -66,7 +65,7 @@ def listed_protocols(app: CallsApplication) -> list[UUID]:
 
 def backfill(app: CallsApplication) -> Backfilled:
     """Add to the indexes every shift, call and protocol stored without them; idempotent."""
-    created = _created(app)
+    created = upgrades.created(app, (SCHEDULED, STARTED, CREATED), BATCH)
     return Backfilled(_place_shifts(app, created[SCHEDULED]), _log_calls(app, created[STARTED]),
                       _list_protocols(app, created[CREATED]))
 
@@ -75,34 +74,13 @@ def backfill_once(app: CallsApplication) -> Backfilled | None:
     """At start: the backfill, if this store has never had it. Cheap when it has: one lookup of the upgrade's
     record by id. A store with no events needs none (everything it will hold is indexed when saved), so it is left
     without the record and asked again at the next start; a store with events gets the backfill and the record."""
-    if app.exists(Upgrade.create_id(UPGRADE)) or not app.recorder.max_notification_id():
-        return None
-    return backfill_and_record(app)
+    return backfill_and_record(app) if upgrades.needed(app, UPGRADE) else None
 
 
 def backfill_and_record(app: CallsApplication) -> Backfilled:
     """The backfill, then the record that this store has had it (the shell command: the next start skips it)."""
-    done = backfill(app)
-    if not app.exists(Upgrade.create_id(UPGRADE)):
-        with suppress(ConcurrencyConflict):  # another process of this store recorded it, after its own backfill
-            app.save(Upgrade(UPGRADE))
-    return done
+    return upgrades.run_and_record(app, UPGRADE, partial(backfill, app))
 
-
-def _created(app: CallsApplication) -> dict[str, list[UUID]]:
-    """The ids of every shift, call and protocol, from their creation events, in the log's order."""
-    found: dict[str, list[UUID]] = defaultdict(list)
-    start = 1
-    while batch := app.recorder.select_notifications(start, BATCH, topics=(SCHEDULED, STARTED, CREATED)):
-        for notification in batch:
-            found[notification.topic].append(UUID(str(notification.originator_id)))
-        start = batch[-1].id + 1
-    return found
-
-
-def _chunks(ids: list[UUID]) -> Iterator[list[UUID]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start:start + BATCH]
 
 
 def _retried(save: Callable[[], int]) -> int:
@@ -117,7 +95,7 @@ def _retried(save: Callable[[], int]) -> int:
 
 def _place_shifts(app: CallsApplication, ids: list[UUID]) -> int:
     live: dict[Role, list[Shift]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in upgrades.chunks(ids, BATCH):
         for shift in app.read_many(chunk, Shift):
             if not shift.cancelled:
                 live[shift.role].append(shift)
@@ -135,7 +113,7 @@ def _place_shifts(app: CallsApplication, ids: list[UUID]) -> int:
 
 def _log_calls(app: CallsApplication, ids: list[UUID]) -> int:
     months: dict[tuple[str, str], list[Call]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in upgrades.chunks(ids, BATCH):
         for call in app.read_many(chunk, Call):
             months[(call.volunteer_id, month_of(call.started_at))].append(call)
 

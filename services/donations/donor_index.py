@@ -9,7 +9,7 @@ Running it again changes nothing: a donor is marked indexed (INDEXED) in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,9 +25,8 @@ from services.donations.domain.donor_keys import search_by
 from services.donations.domain.fund import Fund
 from services.donations.domain.pledge import Pledge
 from services.identity.domain import SYSTEM, Access
-from services.kernel import keyindex
+from services.kernel import keyindex, upgrades
 from services.kernel.errors import ConcurrencyConflict
-from services.kernel.upgrades import Upgrade
 from services.privacy.domain import Consent, PersonErased
 
 if TYPE_CHECKING:
@@ -158,40 +157,20 @@ class Backfilled:
 
 def backfill(app: DonationsApplication) -> Backfilled:
     """Index every donor and list every pledge stored without their entries; idempotent."""
-    created = _created(app)
+    created = upgrades.created(app, (REGISTERED, MADE), BATCH)
     return Backfilled(_index_donors(app, created[REGISTERED]), _list_pledges(app, created[MADE]))
 
 
 def backfill_once(app: DonationsApplication) -> Backfilled | None:
     """At start: the backfill, if this store has never had it (one lookup when it has); an empty store needs none."""
-    if app.exists(Upgrade.create_id(UPGRADE)) or not app.recorder.max_notification_id():
-        return None
-    done = backfill(app)
-    if not app.exists(Upgrade.create_id(UPGRADE)):
-        with suppress(ConcurrencyConflict):  # another process of this store recorded it, after its own backfill
-            app.save(Upgrade(UPGRADE))
-    return done
+    return upgrades.run_and_record(app, UPGRADE, lambda: backfill(app)) if upgrades.needed(app, UPGRADE) else None
 
-
-def _created(app: DonationsApplication) -> dict[str, list[UUID]]:
-    found: dict[str, list[UUID]] = {REGISTERED: [], MADE: []}
-    start = 1
-    while batch := app.recorder.select_notifications(start, BATCH, topics=(REGISTERED, MADE)):
-        for notification in batch:
-            found[notification.topic].append(UUID(str(notification.originator_id)))
-        start = batch[-1].id + 1
-    return found
-
-
-def _chunks(ids: list[UUID]) -> Iterator[list[UUID]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start:start + BATCH]
 
 
 def _index_donors(app: DonationsApplication, ids: list[UUID]) -> int:
     indexed = 0
     reader = Access(SYSTEM, BACKFILL)
-    for chunk in _chunks(ids):
+    for chunk in upgrades.chunks(ids, BATCH):
         marked = app.existing(keyindex.entry_ids(INDEXED, chunk))
         for donor_id in chunk:
             if keyindex.IndexEntry.create_id(INDEXED, donor_id) in marked:
@@ -208,7 +187,7 @@ def _index_donors(app: DonationsApplication, ids: list[UUID]) -> int:
 
 def _list_pledges(app: DonationsApplication, ids: list[UUID]) -> int:
     listed = 0
-    for chunk in _chunks(ids):
+    for chunk in upgrades.chunks(ids, BATCH):
         pledges = app.read_many(chunk, Pledge, skip_missing=True)
         wanted = {keyindex.IndexEntry.create_id(pledges_key(p.donor_id), p.id): p for p in pledges}
         have = app.existing(list(wanted))

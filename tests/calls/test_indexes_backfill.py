@@ -19,6 +19,7 @@ from services.cli import main
 from services.identity.domain import SYSTEM_ACCESS, Actor
 from services.kernel.clock import FixedClock
 from services.kernel.settings import Settings
+from services.kernel.upgrades import Upgrade
 from services.main import build
 from tests.calls.conftest import register, rome
 
@@ -93,7 +94,7 @@ def test_the_first_start_of_an_old_store_backfills_it_once(tmp_path: Path, clock
     product = build(settings, clock)
     calls = product.services["calls"].application
     assert isinstance(calls, CallsApplication)
-    assert not calls.exists(indexes.Upgrade.create_id(indexes.UPGRADE))  # an empty store needs none
+    assert not calls.exists(Upgrade.create_id(indexes.UPGRADE))  # an empty store needs none
     shifts, *_ = stored_the_old_way(calls, clock)
     product.stop()
 
@@ -108,7 +109,7 @@ def test_the_first_start_of_an_old_store_backfills_it_once(tmp_path: Path, clock
     calls = product.services["calls"].application
     assert isinstance(calls, CallsApplication)
     assert calls.recorder.max_notification_id() == head  # recorded as done: not run again
-    assert calls.exists(indexes.Upgrade.create_id(indexes.UPGRADE))
+    assert calls.exists(Upgrade.create_id(indexes.UPGRADE))
     assert [m.type for m in product.feeds["calls"].messages()][-1] == "ProtocolIndex.Listed"  # no Upgrade message
     product.stop()
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from services.identity.auth import SESSION_COOKIE
 from tests.conftest import calling_morning, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +111,16 @@ def browser() -> Iterator[Browser]:
 def page_for(browser: Browser, url: str, lang: str, width: int = 1280) -> Page:
     """A page in a context of its own, for a reader of `lang` at `width` pixels."""
     context = browser.new_context(base_url=url, viewport={"width": width, "height": 900}, locale=LOCALES[lang])
+    return context.new_page()
+
+
+def page_as(browser: Browser, server: Server, email: str, password: str, lang: str, width: int) -> Page:
+    """A page in a context of its own, signed in as `email` (the session cookie set as the product sets it)."""
+    token = httpx.post(f"{server.url}/auth/sign-in", json={"email": email, "password": password},
+                       timeout=10).json()["token"]
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 900}, locale=LOCALES[lang])
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url, "httpOnly": True,
+                          "sameSite": "Strict"}])
     return context.new_page()
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.identity.auth import SESSION_COOKIE
 from tests.conftest import calling_morning
-from tests.console.conftest import LOCALES, Server, served
+from tests.console.conftest import Server, served
+from tests.console.conftest import page_as as signed_in
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +22,7 @@ PHONE = 390
 
 
 def page_as(browser: Browser, server: Server, email: str, lang: str, width: int) -> Page:
-    token = httpx.post(f"{server.url}/auth/sign-in", json={"email": email, "password": PASSWORD},
-                       timeout=10).json()["token"]
-    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 900}, locale=LOCALES[lang])
-    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url, "httpOnly": True,
-                          "sameSite": "Strict"}])
-    return context.new_page()
+    return signed_in(browser, server, email, PASSWORD, lang, width)
 
 
 def account(server: Server, email: str, role: str) -> None:
