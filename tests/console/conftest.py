@@ -5,15 +5,17 @@ driven by Playwright — no browser is downloaded."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -122,6 +124,28 @@ def page_as(browser: Browser, server: Server, email: str, password: str, lang: s
     context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url, "httpOnly": True,
                           "sameSite": "Strict"}])
     return context.new_page()
+
+
+def until(check: Callable[[], Any], what: str) -> Any:
+    """The read models follow the event stores a moment later: wait (a few seconds at most) for `check`."""
+    for _ in range(100):
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"never happened: {what}")
+
+
+def signed_in_through_form(browser: Browser, server: Server, email: str, password: str, lang: str, width: int,
+                           page_path: str) -> Page:
+    """A new page at `width` whose reader signed in on the sign-in page and was sent on to `page_path`."""
+    page = browser.new_page(base_url=server.url, viewport={"width": width, "height": 900}, locale=LOCALES[lang])
+    page.goto(f"/console/login?lang={lang}&next={page_path}")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(re.compile(page_path))
+    return page
 
 
 def fits(page: Page) -> None:

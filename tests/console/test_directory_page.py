@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import Server, fits
+from tests.console.conftest import Server, fits, signed_in_through_form
 from tests.console.test_accessibility import Controls
 
 pytestmark = pytest.mark.slow
@@ -55,14 +55,7 @@ def test_every_control_of_the_directory_page_has_a_label(client: TestClient, lan
 
 
 def sign_in(browser: Browser, server: Server, email: str, lang: str, width: int, page_path: str) -> Page:
-    page = browser.new_page(base_url=server.url, viewport={"width": width, "height": 900},
-                            locale="it-IT" if lang == "it" else "en-GB")
-    page.goto(f"/console/login?lang={lang}&next={page_path}")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(re.compile(page_path))
-    return page
+    return signed_in_through_form(browser, server, email, PASSWORD, lang, width, page_path)
 
 
 def test_a_coordinator_imports_and_edits_the_directory_a_volunteer_searches_it_and_a_landline_names_the_town(

@@ -14,8 +14,6 @@ import json
 import re
 import shutil
 import subprocess
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from services.console import i18n
 from tests.conftest import ROME
-from tests.console.conftest import ADMIN, LOCALES, Server
+from tests.console.conftest import ADMIN, LOCALES, Server, until
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pdftotext") is None, reason="bash deploy/pdftools.sh installs it")]
@@ -42,16 +40,6 @@ MARCO = {"kind": "person", "name": "Marco Bianchi", "phone": "+39 02 8765 4321",
 PERSONAL = [GIULIA["name"], "Giulia", "333 123 4567", "3331234567", GIULIA["email"], GIULIA["tax_code"],
             MARCO["name"], MARCO["email"], "Luca Bianchi", "luca@example.org"]
 PHONE = 390
-
-
-def until(check: Callable[[], Any], what: str) -> Any:
-    """The read models follow the event stores a moment later: wait (a few seconds at most) for `check`."""
-    for _ in range(100):
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
 
 
 def sign_in(browser: Browser, server: Server, email: str, password: str, lang: str, path: str) -> Page:

@@ -7,17 +7,15 @@ Screenshots at 1280 and 390 px, Italian and English."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROME
-from tests.console.conftest import Server, fits
+from tests.console.conftest import Server, fits, until
 from tests.console.test_accessibility import Controls
 
 PASSWORD = "una-password-lunga"
@@ -67,16 +65,6 @@ def sign_in(browser: Browser, server: Server, lang: str, width: int, path: str) 
     page.wait_for_url(re.compile(r"/console/gifts/overdue\?lang="))
     page.goto(path)
     return page
-
-
-def until(check: Any, what: str) -> Any:
-    """The read models follow the event stores a moment later: wait (a few seconds at most) for `check`."""
-    for _ in range(100):
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
 
 
 def paypal(fund: str) -> bytes:
