@@ -96,6 +96,11 @@ def test_a_helpline_call_is_routed_answered_and_timed_by_the_network(client: Tes
     assert call["ended_at"] is None  # Bruno's wrap-up: the outcome is his to give
     ended = client.post(f"/calls/{call_id}/end", json={"disposition": "answered", "notes": "turni"})
     assert ended.status_code == 200 and ended.json()["talk_seconds"] == 95
+    product.catch_up()
+    statistics = client.get("/stats/calls").json()
+    assert statistics["calls_ended"] == 1 and statistics["network_timed"] == 1
+    hours = client.get(f"/stats/volunteers/{bruno}/hours").json()["periods"][0]
+    assert hours["calls"] == 1 and round(hours["talk_hours"] * 3600) == 95  # the network's talk time
     assert client.get("/telephony/live").json() == []
     assert client.get("/telephony").json() == {"mode": "sip", "number": "+390212345678", "helpline": "helpline"}
 
