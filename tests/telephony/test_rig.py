@@ -28,6 +28,7 @@ SECRET = "rig-self-test-secret"
 CHARITY = "+390212345678"
 CALLER = "+390611111111"
 LONELY_CALLER = "+390622222222"  # the stand-in answers "fallback" to this caller (nobody on shift)
+NIGHT_CALLER = "+390644444444"  # the stand-in rings A and B at once for this caller (ring-all), then the fallback
 DONOR = "+390698765432"  # leased to volunteer A in the stand-in
 NOT_LEASED = "+390633333333"
 VOLUNTEER_A = str(uuid.UUID(int=0xA))
@@ -46,6 +47,11 @@ class StandIn:
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if path == "/telephony/sip/inbound":
+            if body["caller"] == NIGHT_CALLER:
+                if body["after_leg"] is None:
+                    return {"action": "dial", "targets": [VOLUNTEER_A, VOLUNTEER_B], "timeout": RING,
+                            "caller_id": CHARITY}
+                return {"action": "fallback", "fallback": "message", "uri": None, "hours": "9-18"}
             if body["caller"] == LONELY_CALLER or body["after_leg"] == VOLUNTEER_B:
                 return {"action": "fallback", "fallback": "message", "uri": None, "hours": "9-18, Monday to Friday"}
             target = VOLUNTEER_B if body["after_leg"] == VOLUNTEER_A else VOLUNTEER_A
@@ -102,6 +108,7 @@ class Line:
     stand_in: StandIn
     caller: Phone
     lonely: Phone
+    night: Phone
     a: Phone
     b: Phone
     donor: Phone
@@ -116,6 +123,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
         try:
             rig.start_kamailio(f"http://{rig.host_address}:{server.server_port}", SECRET, number=CHARITY)
             yield Line(rig, stand_in, caller=rig.phone(CALLER), lonely=rig.phone(LONELY_CALLER),
+                       night=rig.phone(NIGHT_CALLER),
                        a=rig.phone(VOLUNTEER_A), b=rig.phone(VOLUNTEER_B), donor=rig.phone(DONOR, answermode="auto"))
         finally:
             server.shutdown()
@@ -232,3 +240,38 @@ def test_a_dial_angeli_refuses_is_answered_403_at_the_proxy(line: Line) -> None:
                    if path == "/telephony/sip/outbound" and body["number"] == NOT_LEASED]
     assert len(refused) == 1 and refused[0]["volunteer_id"] == VOLUNTEER_A
     assert line.stand_in.legs(refused[0]["call_id"]) == []
+
+
+def test_ring_all_rings_both_volunteers_and_the_one_who_answers_takes_the_call(line: Line) -> None:
+    start = time.monotonic()
+    line.night.dial(line.rig.helpline)
+    line.a.wait("CALL_INCOMING", 5, after=start)
+    line.b.wait("CALL_INCOMING", 5, after=start)
+    call_id = str(line.night.wait("CALL_RINGING", 5, after=start).data["id"])
+    line.b.accept()
+    established = line.night.wait("CALL_ESTABLISHED", 5, after=start)
+    line.a.wait("CALL_CLOSED", 5, after=start)  # A's phone stops ringing
+    line.night.hangup()
+    line.b.wait("CALL_CLOSED", 5, after=established.monotonic)
+    wait_for(lambda: any(leg["status"] == "completed" for leg in line.stand_in.legs(call_id)), 5,
+             f"legs: {line.stand_in.legs(call_id)}\n{line.rig.kamailio_log()[-3000:]}")
+    time.sleep(0.3)
+    statuses = {(leg["leg_id"], leg["status"]) for leg in line.stand_in.legs(call_id)}
+    assert statuses == {(VOLUNTEER_A, "ringing"), (VOLUNTEER_A, "cancelled"), (VOLUNTEER_B, "ringing"),
+                        (VOLUNTEER_B, "answered"), (VOLUNTEER_B, "completed")}, line.stand_in.legs(call_id)
+    assert [body["after_leg"] for body in line.stand_in.asked("/telephony/sip/inbound", call_id)] == [None]
+
+
+def test_ring_all_nobody_answers_each_leg_ends_then_angeli_is_asked_again(line: Line) -> None:
+    start = time.monotonic()
+    line.night.dial(line.rig.helpline)
+    line.a.wait("CALL_INCOMING", 5, after=start)
+    call_id = str(line.night.wait("CALL_RINGING", 5, after=start).data["id"])
+    closed = line.night.wait("CALL_CLOSED", RING + 4, after=start)
+    assert "480" in str(closed.data.get("param")), closed.data
+    time.sleep(0.3)
+    legs = line.stand_in.legs(call_id)
+    assert {(leg["leg_id"], leg["status"]) for leg in legs} == {
+        (VOLUNTEER_A, "ringing"), (VOLUNTEER_A, "no-answer"), (VOLUNTEER_B, "ringing"), (VOLUNTEER_B, "no-answer")}
+    asked = line.stand_in.asked("/telephony/sip/inbound", call_id)
+    assert [body["after_leg"] for body in asked] == [None, VOLUNTEER_B]
