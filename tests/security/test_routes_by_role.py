@@ -167,3 +167,6 @@ EXPECTED_PUBLIC.add(("GET", "/console/admin"))
 # receipts: its page is an HTML shell (its data needs auditor or campaign manager)
 EXPECTED_PUBLIC.add(("GET", "/console/receipts"))
 # (end of receipts)
+# telephony: the SIP proxy is no account; it proves itself with the shared secret (tests/telephony)
+EXPECTED_PUBLIC |= {("POST", "/telephony/sip/inbound"), ("POST", "/telephony/sip/legs"),
+                    ("POST", "/telephony/sip/outbound")}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.campaigns.api import campaigns, contacts, dialer, donor_contacts, people
+from services.campaigns.api import campaigns, contacts, dialer, donor_contacts, people, telephony
 
 router = APIRouter()
 for module in (campaigns, contacts, dialer, people, donor_contacts):
     router.include_router(module.router)
+
+router.include_router(telephony.router)  # calls through the product
 
 __all__ = ["router"]
