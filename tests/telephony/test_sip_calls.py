@@ -287,7 +287,7 @@ def _campaign(line: Line) -> tuple[str, list[dict[str, Any]]]:
     return campaign, imported
 
 
-def test_a_volunteer_dials_a_leased_donor_who_sees_the_charitys_number_and_a_dial_not_leased_is_refused(
+def test_a_volunteer_dials_a_leased_donor_who_sees_the_charitys_number_dials_not_leased_or_suppressed_are_refused(
         line: Line) -> None:
     ottavia = line.outreach
     campaign, _contacts = _campaign(line)
@@ -325,4 +325,15 @@ def test_a_volunteer_dials_a_leased_donor_who_sees_the_charitys_number_and_a_dia
     refusals = stored(line, "campaigns", "Dial.Refused")
     assert [r["code"] for r in refusals] == ["not_leased"]
     assert [c["id"] for c in calls_of(line, ottavia, "outbound")] == [call["id"]]  # no Call for a refused dial
+
+    # the donor asks (by e-mail) never to be called again while the contact is still leased to Ottavia: her next
+    # dial to them is refused at the moment of dialling, not only at the next lease
+    ok(line.server.api.post("/suppression/opt-outs", json={"phone": leased, "source": "e-mail to the office"}), 201)
+    start = time.monotonic()
+    phone.dial(leased)
+    refused = phone.wait("CALL_CLOSED", 5, after=start)
+    assert "403" in str(refused.data.get("param")), refused.data
+    assert not donor.saw("CALL_INCOMING", after=start) and not donor.saw("CALL_ESTABLISHED", after=start)
+    refusals = stored(line, "campaigns", "Dial.Refused")
+    assert [r["code"] for r in refusals] == ["not_leased", "suppressed"]
     clock_out(line, ottavia)
