@@ -193,6 +193,16 @@ def test_the_helpline_rings_a_who_does_not_answer_then_b_who_talks_and_the_call_
     assert [leg for leg in reported if leg[0] == bruno] == [(bruno, "ringing"), (bruno, "answered"),
                                                            (bruno, "completed")]
     assert ok(line.server.api.get("/telephony/live")) == []
+
+    # Bruno gives the outcome on the helpline screen: his hours count the network's talk time
+    ok(line.server.api.post(f"/calls/{call['id']}/end", json={"disposition": "answered"}))
+
+    def hours() -> tuple[int, float] | None:
+        periods = ok(line.server.api.get(f"/stats/volunteers/{bruno}/hours"))["periods"]
+        total = (sum(p["calls"] for p in periods), sum(p["talk_hours"] for p in periods) * 3600)
+        return total if total[0] else None
+    calls, talk_seconds = wait_for(hours, 10, "Bruno's hours never showed the call")
+    assert calls == 1 and abs(talk_seconds - talk) <= 1.5, (talk_seconds, talk)
     clock_out(line, anna, bruno)
 
 
