@@ -28,6 +28,7 @@ SECRET = "rig-self-test-secret"
 CHARITY = "+390212345678"
 CALLER = "+390611111111"
 LONELY_CALLER = "+390622222222"  # the stand-in answers "fallback" to this caller (nobody on shift)
+VOICEMAIL_CALLER = "+390655555555"  # the stand-in sends this caller to the voicemail's SIP address
 NIGHT_CALLER = "+390644444444"  # the stand-in rings A and B at once for this caller (ring-all), then the fallback
 DONOR = "+390698765432"  # leased to volunteer A in the stand-in
 NOT_LEASED = "+390633333333"
@@ -41,12 +42,16 @@ RING = 3  # seconds per volunteer
 class StandIn:
     """Fixed answers: A first, then B, then the message fallback; DONOR leased to anyone, nothing else."""
 
+    domain: str
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bad_secrets: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if path == "/telephony/sip/inbound":
+            if body["caller"] == VOICEMAIL_CALLER:
+                return {"action": "fallback", "fallback": "voicemail", "uri": "sip:voicemail@" + self.domain,
+                        "hours": ""}
             if body["caller"] == NIGHT_CALLER:
                 if body["after_leg"] is None:
                     return {"action": "dial", "targets": [VOLUNTEER_A, VOLUNTEER_B], "timeout": RING,
@@ -109,6 +114,8 @@ class Line:
     caller: Phone
     lonely: Phone
     night: Phone
+    voicemail_caller: Phone
+    voicemail: Phone
     a: Phone
     b: Phone
     donor: Phone
@@ -118,12 +125,13 @@ class Line:
 def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
     home: Path = tmp_path_factory.mktemp("sip-rig")
     with sip_rig(home) as rig:
-        stand_in = StandIn()
+        stand_in = StandIn(rig.domain)
         server = serve(stand_in, rig.host_address)
         try:
             rig.start_kamailio(f"http://{rig.host_address}:{server.server_port}", SECRET, number=CHARITY)
             yield Line(rig, stand_in, caller=rig.phone(CALLER), lonely=rig.phone(LONELY_CALLER),
-                       night=rig.phone(NIGHT_CALLER),
+                       night=rig.phone(NIGHT_CALLER), voicemail_caller=rig.phone(VOICEMAIL_CALLER),
+                       voicemail=rig.phone("voicemail", answermode="auto"),
                        a=rig.phone(VOLUNTEER_A), b=rig.phone(VOLUNTEER_B), donor=rig.phone(DONOR, answermode="auto"))
         finally:
             server.shutdown()
@@ -275,3 +283,13 @@ def test_ring_all_nobody_answers_each_leg_ends_then_angeli_is_asked_again(line: 
         (VOLUNTEER_A, "ringing"), (VOLUNTEER_A, "no-answer"), (VOLUNTEER_B, "ringing"), (VOLUNTEER_B, "no-answer")}
     asked = line.stand_in.asked("/telephony/sip/inbound", call_id)
     assert [body["after_leg"] for body in asked] == [None, VOLUNTEER_B]
+
+
+def test_a_fallback_with_an_address_is_relayed_there(line: Line) -> None:
+    start = time.monotonic()
+    line.voicemail_caller.dial(line.rig.helpline)
+    line.voicemail.wait("CALL_ESTABLISHED", 5, after=start)  # the voicemail answers by itself
+    line.voicemail_caller.wait("CALL_ESTABLISHED", 5, after=start)
+    assert not line.a.saw("CALL_INCOMING", after=start)
+    line.voicemail_caller.hangup()
+    line.voicemail.wait("CALL_CLOSED", 5, after=start)
