@@ -109,3 +109,9 @@ SAVES_NOTHING[("POST", "/auth/accounts/{account_id}/invitation")] = (
     "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
     "answer carrying a one-time token is kept in an event store")
 # (end of admin)
+# twiml: the provider's webhooks carry no Idempotency-Key (no account calls them); their retries are the port's to
+# judge: a leg event is recorded once per (provider, call, leg, status, sequence), a decision asked twice is the same
+_WEBHOOK = "a provider's signed webhook: idempotent through the telephony port, which records a leg event once"
+for _path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge"):
+    SAVES_NOTHING[("POST", f"/telephony/twiml/{_path}")] = _WEBHOOK
+# (end of twiml)

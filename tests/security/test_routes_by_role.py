@@ -167,3 +167,7 @@ EXPECTED_PUBLIC.add(("GET", "/console/admin"))
 # receipts: its page is an HTML shell (its data needs auditor or campaign manager)
 EXPECTED_PUBLIC.add(("GET", "/console/receipts"))
 # (end of receipts)
+# twiml: the TwiML provider's webhooks; no account signs them, the provider's signature is their authentication
+EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
+                    for path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge")}
+# (end of twiml)

@@ -1,0 +1,143 @@
+"""The TwiML dialect (Twilio; Telnyx TeXML, SignalWire): the port's decisions as XML documents, and the provider's
+status callbacks as leg reports. Pure: no request, store or clock; every value goes through ElementTree, escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urlencode
+from xml.etree.ElementTree import Element, SubElement
+
+from services.calls.telephony.port import Decision, LegReport, LegStatus
+from services.kernel.errors import InvalidInput
+
+PROVIDER = "twilio"
+BASE = "/telephony/twiml"
+LANGUAGE = "it-IT"
+VOICEMAIL_SECONDS = 120
+# Twilio's CallStatus / DialCallStatus words (American "canceled"; "in-progress" is the answer) -> the port's.
+STATUSES: dict[str, LegStatus] = {
+    "queued": LegStatus.INITIATED, "initiated": LegStatus.INITIATED, "ringing": LegStatus.RINGING,
+    "in-progress": LegStatus.ANSWERED, "answered": LegStatus.ANSWERED, "completed": LegStatus.COMPLETED,
+    "busy": LegStatus.BUSY, "no-answer": LegStatus.NO_ANSWER, "failed": LegStatus.FAILED,
+    "canceled": LegStatus.CANCELLED, "cancelled": LegStatus.CANCELLED,
+}
+LEG_EVENTS = "initiated ringing answered completed"
+# A <Dial>'s action reports its unanswered legs after the provider's own callbacks for them (numbered from 0):
+# a late callback for the same leg is then older than what is known, and has no effect.
+DIAL_ACTION_SEQUENCE = 1_000_000
+
+
+def url(path: str, **query: str) -> str:
+    return f"{BASE}/{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def dial(decision: Decision, numbers: Mapping[str, str]) -> Element:
+    """Ring the decision's targets (one, or several at once for ring-all) from the charity's number; each target's
+    leg runs the "press 1" document first when the decision asks for a confirmation. `numbers`: leg id -> phone."""
+    response = Element("Response")
+    legs = ",".join(t.leg_id for t in decision.targets)
+    element = SubElement(response, "Dial", callerId=decision.caller_id, timeout=str(decision.timeout),
+                         action=url("dial-action", legs=legs), answerOnBridge="true")
+    for target in decision.targets:
+        attributes = {"statusCallback": url("status", leg=target.leg_id), "statusCallbackEvent": LEG_EVENTS,
+                      "statusCallbackMethod": "POST"}
+        if decision.confirm:
+            attributes["url"] = url("confirm")
+        number = SubElement(element, "Number", attributes)
+        number.text = numbers[target.leg_id]
+    return response
+
+
+def fallback(decision: Decision) -> Element:
+    """Nobody answers: voicemail (with the call's dial-back code said), or the line's hours and goodbye."""
+    response = Element("Response")
+    if decision.fallback == "voicemail":
+        code = " ".join(decision.dialback_code or "")
+        said = "Al momento nessun volontario può rispondere. Lascia un messaggio dopo il segnale"
+        say(response, f"{said}. Il codice di questa chiamata è {code}." if code else f"{said}.")
+        SubElement(response, "Record", action=url("recorded"), maxLength=str(VOICEMAIL_SECONDS), playBeep="true")
+        return response
+    hours = f" La linea è aperta {decision.hours}." if decision.hours else ""
+    say(response, f"Al momento nessun volontario può rispondere.{hours} Grazie per aver chiamato.")
+    SubElement(response, "Hangup")
+    return response
+
+
+def answer(decision: Decision, numbers: Mapping[str, str]) -> Element:
+    return dial(decision, numbers) if decision.action == "dial" and decision.targets else fallback(decision)
+
+
+def confirm_prompt(action: str, words: str) -> Element:
+    """Ask the person who picked up to press 1; silence or another key ends the leg (no voicemail answers)."""
+    response = Element("Response")
+    gather = SubElement(response, "Gather", numDigits="1", action=action, timeout="8")
+    say(gather, words)
+    SubElement(response, "Hangup")
+    return response
+
+
+def pressed_one(form: Mapping[str, str]) -> bool:
+    return form.get("Digits", "").strip() == "1"
+
+
+def connect() -> Element:
+    """An empty document: the volunteer's leg is bridged to the caller."""
+    return Element("Response")
+
+
+def hang_up(words: str = "") -> Element:
+    response = Element("Response")
+    if words:
+        say(response, words)
+    SubElement(response, "Hangup")
+    return response
+
+
+def say(parent: Element, words: str) -> None:
+    SubElement(parent, "Say", language=LANGUAGE).text = words
+
+
+def leg_report(form: Mapping[str, str], leg: str | None, direction: Literal["inbound", "outbound"]) -> LegReport:
+    """A status callback as the port's leg report; InvalidInput (422) naming the field when one is malformed.
+    The leg: the target's id from our callback address; else the child call's own id; "" for the caller's leg."""
+    call_sid = _field(form, "CallSid")
+    status_word = _field(form, "CallStatus")
+    if status_word not in STATUSES:
+        raise InvalidInput(f"CallStatus: unknown status {status_word[:40]!r}; expected one of "
+                           f"{', '.join(sorted(STATUSES))}")
+    parent = form.get("ParentCallSid", "").strip()
+    return LegReport(provider=PROVIDER, call_id=parent or call_sid, leg_id=leg or (call_sid if parent else ""),
+                     status=STATUSES[status_word], at=timestamp(_field(form, "Timestamp")),
+                     sequence=_whole(form, "SequenceNumber", required=True) or 0, direction=direction,
+                     duration=_whole(form, "CallDuration", required=False))
+
+
+def timestamp(raw: str) -> datetime:
+    """RFC 2822 with an offset, as the provider sends it: "Mon, 23 Nov 2026 09:00:05 +0000"."""
+    try:
+        at = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        raise InvalidInput(f"Timestamp: not an RFC 2822 date such as 'Mon, 23 Nov 2026 09:00:05 +0000', "
+                           f"got {raw[:60]!r}") from None
+    if at.tzinfo is None:
+        raise InvalidInput(f"Timestamp: the date has no offset (-0000 means unknown), got {raw[:60]!r}")
+    return at
+
+
+def _field(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        raise InvalidInput(f"{name}: missing; the provider's status callback always sends it")
+    return value
+
+
+def _whole(form: Mapping[str, str], name: str, *, required: bool) -> int | None:
+    raw = form.get(name, "").strip()
+    if not raw and not required:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput(f"{name}: must be a whole number of at most 12 digits, got {raw[:20]!r}")
+    return int(raw)
