@@ -226,6 +226,6 @@ def test_a_malformed_callback_is_422_naming_the_field_and_nothing_is_reported(
 
 
 def test_the_voicemail_ends_with_thanks(port: FakeSwitchboard) -> None:
-    document = xml(signed_post(twiml_client(port), "/telephony/twiml/recorded",
-                               {**INBOUND, "RecordingUrl": "https://api.twilio.com/rec/RE1", "RecordingDuration": "12"}))
+    recording = {"RecordingUrl": "https://api.twilio.com/rec/RE1", "RecordingDuration": "12"}
+    document = xml(signed_post(twiml_client(port), "/telephony/twiml/recorded", {**INBOUND, **recording}))
     assert [child.tag for child in document] == ["Say", "Hangup"]
