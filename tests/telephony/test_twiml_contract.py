@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from services.calls.telephony.port import LegStatus
 from tests.telephony.twiml_rig import (
@@ -50,8 +51,8 @@ def test_an_inbound_call_rings_the_volunteer_from_the_charitys_number_with_a_pre
     assert dial.attrib["answerOnBridge"] == "true" and dial.attrib["action"].startswith("/telephony/twiml/dial-action")
     [number] = dial.findall("Number")
     assert number.text == PHONES[GIULIA]
-    assert number.attrib["url"] == "/telephony/twiml/confirm"
-    assert number.attrib["statusCallback"] == f"/telephony/twiml/status?leg={GIULIA}"
+    assert number.attrib["url"] == f"/telephony/twiml/confirm?leg={GIULIA}"
+    assert number.attrib["statusCallback"] == f"/telephony/twiml/status?leg={GIULIA}&confirm=1"
     assert number.attrib["statusCallbackEvent"] == "initiated ringing answered completed"
     assert [(v, a.purpose) for v, a in port.reads] == [(GIULIA, "telephony")]  # the vault read, with its purpose
 
@@ -62,6 +63,8 @@ def test_ring_all_rings_every_target_at_once_and_without_confirmation_no_press_o
     assert dial is not None
     assert [n.text for n in dial.findall("Number")] == [PHONES[GIULIA], PHONES[MARCO]]
     assert all("url" not in n.attrib for n in dial.findall("Number"))
+    assert [n.attrib["statusCallback"] for n in dial.findall("Number")] == [
+        f"/telephony/twiml/status?leg={GIULIA}", f"/telephony/twiml/status?leg={MARCO}"]
 
 
 def test_nobody_on_shift_leaves_a_voicemail_with_the_dial_back_code_said(port: FakeSwitchboard) -> None:
@@ -97,8 +100,7 @@ def test_a_request_not_signed_by_the_provider_for_this_address_is_refused_and_no
                                                signed_url=f"{PUBLIC}/telephony/twiml/status?leg={MARCO}"),
         "another token": lambda: signed_post(client, path, callback, token=TOKEN[::-1]),
         "another field": lambda: client.post(path, data={**callback, "CallStatus": "completed"}, headers={
-            "X-Twilio-Signature": signed_post.__globals__["RequestValidator"](TOKEN).compute_signature(
-                PUBLIC + path, callback)}),
+            "X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(PUBLIC + path, callback)}),
     }
     for route in (path, "/telephony/twiml/voice"):
         answer = requests[how]() if route == path else signed_post(client, route, INBOUND, signature=None)
@@ -131,17 +133,31 @@ def test_behind_a_proxy_the_signed_address_is_the_public_one_not_the_servers(por
 
 
 def test_the_volunteer_presses_one_to_take_the_call_anything_else_hangs_up(port: FakeSwitchboard) -> None:
-    client = twiml_client(port)
+    client = twiml_client(port, now=NOW)
     leg = {"CallSid": "CAchild0001", "ParentCallSid": "CAparent0001", "CallStatus": "in-progress"}
-    gather = xml(signed_post(client, "/telephony/twiml/confirm", leg)).find("Gather")
+    gather = xml(signed_post(client, f"/telephony/twiml/confirm?leg={GIULIA}", leg)).find("Gather")
     assert gather is not None and gather.attrib["numDigits"] == "1"
-    assert gather.attrib["action"] == "/telephony/twiml/confirm?step=result"
+    assert gather.attrib["action"] == f"/telephony/twiml/confirm?leg={GIULIA}&step=result"
     assert "Premi 1" in (gather.findtext("Say") or "")
-    taken = xml(signed_post(client, "/telephony/twiml/confirm?step=result", {**leg, "Digits": "1"}))
+    assert port.reports == []  # asking is not answering
+    taken = xml(signed_post(client, f"/telephony/twiml/confirm?leg={GIULIA}&step=result", {**leg, "Digits": "1"}))
     assert taken.tag == "Response" and list(taken) == []  # empty: the legs are bridged
     for digits in ("2", "", "11"):
-        declined = xml(signed_post(client, "/telephony/twiml/confirm?step=result", {**leg, "Digits": digits}))
+        declined = xml(signed_post(client, f"/telephony/twiml/confirm?leg={MARCO}&step=result",
+                                   {**leg, "Digits": digits}))
         assert [child.tag for child in declined] == ["Hangup"]
+    # The press of 1 is the answer (talk time runs from it); anything else counts as not answered, once.
+    assert [(r.call_id, r.leg_id, r.status, r.at) for r in port.reports] == [
+        ("CAparent0001", str(GIULIA), LegStatus.ANSWERED, NOW), ("CAparent0001", str(MARCO), LegStatus.NO_ANSWER, NOW)]
+
+
+def test_with_press_one_the_phone_picking_up_is_not_the_answer(port: FakeSwitchboard) -> None:
+    client = twiml_client(port)
+    for status, sequence in (("ringing", 1), ("in-progress", 2), ("completed", 3)):
+        callback = status_callback("CAchild0001", status, sequence, "Mon, 23 Nov 2026 09:00:09 +0000",
+                                   parent="CAparent0001")
+        assert signed_post(client, f"/telephony/twiml/status?leg={GIULIA}&confirm=1", callback).status_code == 204
+    assert [r.status for r in port.reports] == [LegStatus.RINGING, LegStatus.COMPLETED]
 
 
 def test_an_unanswered_volunteer_is_reported_and_the_next_one_rung(port: FakeSwitchboard) -> None:
@@ -159,10 +175,24 @@ def test_an_unanswered_volunteer_is_reported_and_the_next_one_rung(port: FakeSwi
     assert dial is not None and [n.text for n in dial.findall("Number")] == [PHONES[MARCO]]
 
 
+def test_a_volunteer_who_picked_up_without_pressing_one_is_not_an_answer_and_the_next_is_rung(
+    port: FakeSwitchboard,
+) -> None:
+    port.decisions = [dial_to(GIULIA), dial_to(MARCO)]
+    client = twiml_client(port, now=NOW)
+    signed_post(client, "/telephony/twiml/voice", INBOUND)
+    after = {**INBOUND, "CallStatus": "in-progress", "DialCallStatus": "completed", "DialBridged": "false",
+             "DialCallSid": "CAchild0001", "DialCallDuration": "9"}
+    dial = xml(signed_post(client, f"/telephony/twiml/dial-action?legs={GIULIA}", after)).find("Dial")
+    assert dial is not None and [n.text for n in dial.findall("Number")] == [PHONES[MARCO]]
+    assert [(r.leg_id, r.status) for r in port.reports] == [(str(GIULIA), LegStatus.NO_ANSWER)]
+
+
 def test_an_answered_dial_ends_the_call_and_a_caller_who_hung_up_is_not_rung_for(port: FakeSwitchboard) -> None:
     client = twiml_client(port, now=NOW)
     done = signed_post(client, f"/telephony/twiml/dial-action?legs={GIULIA}",
-                       {**INBOUND, "CallStatus": "completed", "DialCallStatus": "completed", "DialCallDuration": "61"})
+                       {**INBOUND, "CallStatus": "completed", "DialCallStatus": "completed", "DialCallDuration": "61",
+                        "DialBridged": "true"})
     assert [child.tag for child in xml(done)] == ["Hangup"] and port.reports == []
     gone = signed_post(client, f"/telephony/twiml/dial-action?legs={GIULIA}",
                        {**INBOUND, "CallStatus": "completed", "DialCallStatus": "canceled"})

@@ -84,11 +84,19 @@ def voice(form: Signed, telephony: Telephony) -> Response:
 
 
 @router.post("/telephony/twiml/confirm", response_class=Response, responses=XML)
-def confirm(form: Signed, step: Annotated[Literal["ask", "result"], Query()] = "ask") -> Response:
-    """The volunteer's leg before it is bridged: "press 1 to take a helpline call"; any other answer hangs up."""
+def confirm(form: Signed, telephony: Telephony, now: Now, leg: Annotated[str, Query(max_length=100)] = "",
+            step: Annotated[Literal["ask", "result"], Query()] = "ask") -> Response:
+    """The volunteer's leg before it is bridged: "press 1 to take a helpline call"; any other answer hangs up and
+    counts as not answered. The press of 1 is the leg's answer: talk time runs from it."""
     if step == "ask":
-        return xml_answer(twiml.confirm_prompt(twiml.url("confirm", step="result"), CONFIRM_WORDS))
-    return xml_answer(twiml.connect() if twiml.pressed_one(form) else twiml.hang_up())
+        return xml_answer(twiml.confirm_prompt(twiml.url("confirm", leg=leg, step="result"), CONFIRM_WORDS))
+    accepted = twiml.pressed_one(form)
+    if leg:
+        call_id = form.get("ParentCallSid", "").strip() or _required(form, "CallSid")
+        telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_id, leg_id=leg, at=now,
+                                   status=LegStatus.ANSWERED if accepted else LegStatus.NO_ANSWER,
+                                   sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
+    return xml_answer(twiml.connect() if accepted else twiml.hang_up())
 
 
 @router.post("/telephony/twiml/dial-action", response_class=Response, responses=XML)
@@ -97,14 +105,16 @@ def dial_action(form: Signed, telephony: Telephony, now: Now,
     """A <Dial> ended: done when it was answered, else the unanswered legs reported and the next target or the
     fallback."""
     call_sid = _required(form, "CallSid")
-    ended = form.get("DialCallStatus", "").strip()
-    if ended in ("completed", "answered", ""):
+    if twiml.bridged(form):
         return xml_answer(twiml.hang_up())
-    status = twiml.STATUSES.get(ended, LegStatus.FAILED)
+    # Picked up without pressing 1 ("completed" but not bridged) is not an answer.
+    status = twiml.STATUSES.get(form.get("DialCallStatus", "").strip(), LegStatus.NO_ANSWER)
+    if status in (LegStatus.COMPLETED, LegStatus.ANSWERED, LegStatus.INITIATED, LegStatus.RINGING):
+        status = LegStatus.NO_ANSWER
     rung = [leg for leg in legs.split(",") if leg]
     for leg in rung:
         telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_sid, leg_id=leg, status=status, at=now,
-                                   sequence=twiml.DIAL_ACTION_SEQUENCE, direction="inbound"))
+                                   sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
     if form.get("CallStatus", "").strip() in ("completed", "canceled", "busy", "failed", "no-answer"):
         return xml_answer(twiml.hang_up())  # the caller hung up while it rang: nobody to ring for
     decision = telephony.route(twiml.PROVIDER, call_sid, _required(form, "To"), form.get("From", "").strip() or None,
@@ -114,10 +124,13 @@ def dial_action(form: Signed, telephony: Telephony, now: Now,
 
 @router.post("/telephony/twiml/status", status_code=204, response_class=Response)
 def status(form: Signed, telephony: Telephony, leg: Annotated[str | None, Query(max_length=100)] = None,
-           direction: Annotated[Literal["inbound", "outbound"], Query()] = "inbound") -> Response:
+           direction: Annotated[Literal["inbound", "outbound"], Query()] = "inbound",
+           confirm: Annotated[bool, Query(description="the leg answers by pressing 1")] = False) -> Response:
     """A leg's status callback (initiated, ringing, answered, completed, busy, no-answer, failed, canceled); a
     repeated or older one has no effect."""
-    telephony.report(twiml.leg_report(form, leg, direction))
+    report = twiml.leg_report(form, leg, direction)
+    if not (confirm and report.status is LegStatus.ANSWERED):  # picked up, not yet accepted: /confirm reports it
+        telephony.report(report)
     return Response(status_code=204)
 
 

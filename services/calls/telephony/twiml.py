@@ -25,9 +25,10 @@ STATUSES: dict[str, LegStatus] = {
     "canceled": LegStatus.CANCELLED, "cancelled": LegStatus.CANCELLED,
 }
 LEG_EVENTS = "initiated ringing answered completed"
-# A <Dial>'s action reports its unanswered legs after the provider's own callbacks for them (numbered from 0):
-# a late callback for the same leg is then older than what is known, and has no effect.
-DIAL_ACTION_SEQUENCE = 1_000_000
+# The provider numbers a leg's callbacks from 0: initiated 0, ringing 1, then answered (or an unanswered end) 2,
+# completed 3. What this adapter reports itself about a leg's outcome takes that place, so the provider's own
+# callback for the same outcome is the same report (no second effect) and the leg's later end is newer.
+OUTCOME_SEQUENCE = 2
 
 
 def url(path: str, **query: str) -> str:
@@ -42,10 +43,12 @@ def dial(decision: Decision, numbers: Mapping[str, str]) -> Element:
     element = SubElement(response, "Dial", callerId=decision.caller_id, timeout=str(decision.timeout),
                          action=url("dial-action", legs=legs), answerOnBridge="true")
     for target in decision.targets:
-        attributes = {"statusCallback": url("status", leg=target.leg_id), "statusCallbackEvent": LEG_EVENTS,
-                      "statusCallbackMethod": "POST"}
+        # With "press 1", the phone picking up is not yet an answer (a voicemail picks up too): the status route is
+        # told so, and the confirmation reports the answer.
+        status = url("status", leg=target.leg_id, confirm="1") if decision.confirm else url("status", leg=target.leg_id)
+        attributes = {"statusCallback": status, "statusCallbackEvent": LEG_EVENTS, "statusCallbackMethod": "POST"}
         if decision.confirm:
-            attributes["url"] = url("confirm")
+            attributes["url"] = url("confirm", leg=target.leg_id)
         number = SubElement(element, "Number", attributes)
         number.text = numbers[target.leg_id]
     return response
@@ -81,6 +84,13 @@ def confirm_prompt(action: str, words: str) -> Element:
 
 def pressed_one(form: Mapping[str, str]) -> bool:
     return form.get("Digits", "").strip() == "1"
+
+
+def bridged(form: Mapping[str, str]) -> bool:
+    """Whether a <Dial> that ended connected the caller: answered, and (where the provider says, DialBridged)
+    bridged; a volunteer who picked up and did not press 1 was answered but never bridged."""
+    answered = form.get("DialCallStatus", "").strip() in ("completed", "answered")
+    return answered and form.get("DialBridged", "true").strip().lower() != "false"
 
 
 def connect() -> Element:
