@@ -70,6 +70,7 @@ class FakeCampaigns:
 
 class StandIn(ThreadingHTTPServer):
     calls: list[tuple[str, dict[str, list[str]], str]]
+    refuse: bool = False  # answer as the provider does a request it will not place
 
 
 class ProviderHandler(BaseHTTPRequestHandler):
@@ -78,7 +79,10 @@ class ProviderHandler(BaseHTTPRequestHandler):
         server: StandIn = self.server  # type: ignore[assignment]
         server.calls.append((self.path, parse_qs(body), self.headers.get("Authorization", "")))
         answer = json.dumps({"sid": "CAbridge0001", "status": "queued", "account_sid": SID}).encode()
-        self.send_response(201)
+        if server.refuse:
+            answer = json.dumps({"code": 21211, "message": "The 'To' number +39333 is not a valid phone number.",
+                                 "status": 400}).encode()
+        self.send_response(400 if server.refuse else 201)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
@@ -154,6 +158,15 @@ def test_the_provider_down_is_502_with_a_clear_message_and_no_request_recorded(c
     answer = call(volunteer_client(campaigns, f"http://127.0.0.1:{free_port()}"))
     assert answer.status_code == 502
     assert "cannot be reached" in answer.json()["detail"] and "nobody was rung" in answer.json()["detail"]
+    assert campaigns.saved == []
+
+
+def test_a_call_the_provider_refuses_is_502_with_its_reason(campaigns: FakeCampaigns, provider: StandIn) -> None:
+    provider.refuse = True
+    host, port = provider.server_address[:2]
+    answer = call(volunteer_client(campaigns, f"http://{host}:{port}"))
+    assert answer.status_code == 502 and len(provider.calls) == 1
+    assert "HTTP 400: The 'To' number +39333 is not a valid phone number." in answer.json()["detail"]
     assert campaigns.saved == []
 
 
