@@ -33,6 +33,19 @@ SAVES_NOTHING = {
     ("POST", "/privacy/persons/{person_id}/erase"): "shreds the person's key in the vault's store; no event store",
     ("POST", "/auth/invitations/{token}"): "creates the account in the identity store (rows, not events)",
 }
+# Routes whose caller is no account with an Idempotency-Key but a telephony provider or proxy: each names its
+# own key (provider and call id, leg, status and sequence), and the use case makes a retry change nothing.
+KEYED_BY_THE_CALLER = {
+    ("POST", "/telephony/sip/inbound"): "the same routing answer for the same (call id, leg it follows)",
+    ("POST", "/telephony/sip/legs"): "a leg fact counts once per (call id, leg, status, sequence)",
+    ("POST", "/telephony/sip/outbound"): "the dial answer first given for this call id is given again",
+}
+
+
+def exempt() -> dict[tuple[str, str], str]:
+    """Every named exception (the table above grows further down this file)."""
+    return SAVES_NOTHING | KEYED_BY_THE_CALLER
+
 
 def mutating_routes(product: Product) -> Iterator[tuple[tuple[str, str], Any]]:
     """((method, path), route) for every route of the assembled product that is not a read."""
@@ -51,13 +64,13 @@ def takes_the_key(route: Any) -> bool:
 
 def test_every_route_that_changes_something_takes_the_idempotency_key(product: Product) -> None:
     missing = [key for key, route in mutating_routes(product)
-               if not takes_the_key(route) and key not in SAVES_NOTHING]
+               if not takes_the_key(route) and key not in exempt()]
     assert missing == [], "declare `once: Once` and pass it to the use case (services/kernel/idempotency.py)"
 
 
 def test_the_exceptions_name_routes_that_exist_and_do_not_take_the_key(product: Product) -> None:
     routes = dict(mutating_routes(product))
-    stale = [key for key in SAVES_NOTHING if key not in routes or takes_the_key(routes[key])]
+    stale = [key for key in exempt() if key not in routes or takes_the_key(routes[key])]
     assert stale == [], "these routes were converted or are gone: take them off the list"
 
 
@@ -109,9 +122,14 @@ SAVES_NOTHING[("POST", "/auth/accounts/{account_id}/invitation")] = (
     "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
     "answer carrying a one-time token is kept in an event store")
 # (end of admin)
-# twiml: the provider's webhooks carry no Idempotency-Key (no account calls them); their retries are the port's to
-# judge: a leg event is recorded once per (provider, call, leg, status, sequence), a decision asked twice is the same
-_WEBHOOK = "a provider's signed webhook: idempotent through the telephony port, which records a leg event once"
-for _path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge"):
-    SAVES_NOTHING[("POST", f"/telephony/twiml/{_path}")] = _WEBHOOK
+# twiml: the TwiML provider's webhooks carry no Idempotency-Key (no account calls them); each names its own key
+KEYED_BY_THE_CALLER.update({
+    ("POST", "/telephony/twiml/voice"): "the same routing answer for the same (CallSid, leg it follows)",
+    ("POST", "/telephony/twiml/dial-action"): "a leg fact counts once per (CallSid, leg, status, sequence); the "
+                                              "routing answer after a leg is the one first given",
+    ("POST", "/telephony/twiml/status"): "a leg fact counts once per (CallSid, leg, status, sequence)",
+    ("POST", "/telephony/twiml/confirm"): "the press of 1 is a leg fact, counted once per (CallSid, leg, status)",
+    ("POST", "/telephony/twiml/bridge"): "the dial answer first given for this CallSid is given again",
+})
+SAVES_NOTHING[("POST", "/telephony/twiml/recorded")] = "thanks the caller and hangs up; stores nothing"
 # (end of twiml)

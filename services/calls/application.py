@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from services.calls import directory, indexes, week
@@ -32,15 +33,21 @@ from services.calls.domain.directory import (
 from services.calls.domain.protocol import Protocol, ProtocolVersion
 from services.calls.domain.rota import Pattern
 from services.calls.domain.shift import Presence, Shift
+from services.calls.domain.switchboard import Switchboard
 from services.calls.domain.volunteer import Volunteer, parse_roles, parse_status
 from services.calls.protocol_drafts import DraftView, discard_draft, draft_of, publish_draft, save_draft
+from services.calls.telephony.switchboard import Telephony
 from services.calls.views import CallView, MunicipalityView, PresenceView, ProtocolSummary, ShiftView, VolunteerView
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
-from services.kernel.errors import DomainError, NotFound, NotYours
+from services.kernel.errors import ConcurrencyConflict, DomainError, NotFound, NotYours
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
+from services.kernel.settings import TelephonySettings
 from services.privacy.application import PrivacyVault
+
+T = TypeVar("T")
+RETRIES = 5
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -53,11 +60,14 @@ class MunicipalityAlreadyListed(DomainError):
 
 class CallsApplication(ServiceApplication):
     name = "calls"
+    # The switchboard changes with every routed call: read from its latest snapshot, not from its first event.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Switchboard: 50}
 
     def __init__(self, env: dict[str, str], vault: PrivacyVault, clock: Clock | None = None,
-                 join_key: bytes | None = None) -> None:
+                 join_key: bytes | None = None, telephony: TelephonySettings | None = None) -> None:
         super().__init__(env, clock)
         self.vault = vault
+        self.telephony = Telephony(self, telephony or TelephonySettings())
         # The server secret keying the digests of client addresses (the public form's limit per address): the
         # same in every process of an installation; a process given none makes its own (tests, one process).
         self.join_key = join_key or secrets.token_bytes(32)
@@ -133,24 +143,49 @@ class CallsApplication(ServiceApplication):
         self.save(shift, presence, once=once)
 
     def clock_in(self, volunteer_id: UUID, *, once: PendingRequest | None = None) -> PresenceView:
-        _volunteer, presence = self._active_volunteer(volunteer_id)
-        presence.clock_in(at=self.clock.now())
-        self.save(presence, once=once)
-        return _presence_view(presence)
+        def act() -> Presence:
+            volunteer, presence = self._active_volunteer(volunteer_id)
+            presence.clock_in(at=self.clock.now())
+            self._save_presence(volunteer, presence, once=once)
+            return presence
+
+        return _presence_view(self._retrying(act))
 
     def clock_out(self, volunteer_id: UUID, *, once: PendingRequest | None = None) -> PresenceView:
-        presence = self._presence(volunteer_id)
-        presence.clock_out(at=self.clock.now())
-        self.save(presence, once=once)
-        return _presence_view(presence)
+        def act() -> Presence:
+            presence = self._presence(volunteer_id)
+            presence.clock_out(at=self.clock.now())
+            self._save_presence(self.get(volunteer_id, Volunteer), presence, once=once)
+            return presence
+
+        return _presence_view(self._retrying(act))
+
+    def _save_presence(self, volunteer: Volunteer, presence: Presence, *, once: PendingRequest | None) -> None:
+        """The presence, with the helpline's switchboard when a helpline volunteer comes on or goes off duty."""
+        board = self.telephony.on_duty_changes(volunteer, presence)
+        self.save(presence, *([board] if board is not None else []), once=once)
+
+    @staticmethod
+    def _retrying(act: Callable[[], T]) -> T:
+        """A save that shares the switchboard with routed calls: a conflict on it is tried again, read afresh."""
+        for attempt in range(RETRIES):
+            try:
+                return act()
+            except ConcurrencyConflict:
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def correct_clock_out(self, volunteer_id: UUID, at: datetime, coordinator_id: UUID, *,
                           once: PendingRequest | None = None) -> PresenceView:
         self.get(coordinator_id, Volunteer).require_coordinator()
-        presence = self._presence(volunteer_id)
-        presence.correct_forgotten_clock_out(at, corrected_by=coordinator_id, now=self.clock.now())
-        self.save(presence, once=once)
-        return _presence_view(presence)
+        def act() -> Presence:
+            presence = self._presence(volunteer_id)
+            presence.correct_forgotten_clock_out(at, corrected_by=coordinator_id, now=self.clock.now())
+            self._save_presence(self.get(volunteer_id, Volunteer), presence, once=once)
+            return presence
+
+        return _presence_view(self._retrying(act))
 
     def presence(self, volunteer_id: UUID) -> PresenceView:
         return _presence_view(self._presence(volunteer_id))
@@ -278,7 +313,8 @@ class CallsApplication(ServiceApplication):
                    caller_area: str | None = None) -> CallView:
         return CallView(c.id, c.volunteer_id, c.direction.value, c.campaign_id, c.contact_id, c.shift_id,
                         c.started_at, c.connected_at, c.ended_at, c.disposition.value if c.disposition else None,
-                        c.protocol, dict(c.answers), tuple(c.redirects), notes, caller_number, caller_area)
+                        c.protocol, dict(c.answers), tuple(c.redirects), notes, caller_number, caller_area,
+                        c.timing, c.hung_up_at)
 
     def _private(self, call_id: UUID, access: Access) -> dict[str, str]:
         """The call's notes and caller number from the vault (none when never written, or erased)."""

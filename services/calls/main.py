@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     application = CallsApplication(event_store_env(settings, SOURCE), vault=vault, clock=clock,
-                                   join_key=secret(settings, "join_limit_key"))
+                                   join_key=secret(settings, "join_limit_key"), telephony=settings.telephony)
     done = indexes.backfill_once(application)  # shifts, calls and protocols stored before their indexes
     if done is not None:
         log.info("calls: indexes backfilled once for this store: %s", done)

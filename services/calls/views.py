@@ -56,6 +56,8 @@ class CallView:
     notes: str | None
     caller_number: str | None = None  # from the vault, as the notes
     caller_area: str | None = None  # the place an Italian landline's prefix names ("Milano"), derived on reading
+    timing: str = "self_reported"  # "network" when the times came from the provider or the proxy
+    hung_up_at: datetime | None = None  # network-timed: when the line closed
 
 
 @dataclass(frozen=True)

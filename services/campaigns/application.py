@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from services.calls.contract import CLOCKED_IN, PRESENCE_MESSAGES, Disposition
-from services.campaigns import contact_import
+from services.campaigns import contact_import, dialling
 from services.campaigns import forecast as forecasting
 from services.campaigns.calendar import interval_at, policy_named, reach_from_key
 from services.campaigns.contact_import import ImportReport, Progress, RegisterReport
@@ -23,6 +23,7 @@ from services.campaigns.dialer import queue
 from services.campaigns.dialer.cache import DialerCache
 from services.campaigns.dialer.decision import Verdict, decide, gate
 from services.campaigns.dialer.offer import Offer, offer
+from services.campaigns.dialling import DialAnswer
 from services.campaigns.domain.campaign import Campaign, default_retry, parse_priority
 from services.campaigns.domain.contact import Contact, plan_after
 from services.campaigns.domain.suppression import Person
@@ -36,6 +37,7 @@ from services.kernel.eventstore import ServiceApplication
 from services.kernel.freshness import Unhandled
 from services.kernel.idempotency import PendingRequest
 from services.kernel.readmodel import ReadStore
+from services.kernel.settings import TelephonySettings
 from services.privacy.application import PrivacyVault
 
 CALLING_ROLE = "outreach"  # the volunteers' role whose shifts call donors (the calls service's role name)
@@ -47,9 +49,11 @@ class CampaignsApplication(ServiceApplication):
     name = "campaigns"
 
     def __init__(self, env: dict[str, str], vault: PrivacyVault, queue_store: ReadStore, person_ids: PersonIds,
-                 clock: Clock | None = None, lease_seconds: int = 300) -> None:
+                 clock: Clock | None = None, lease_seconds: int = 300,
+                 telephony: TelephonySettings | None = None) -> None:
         super().__init__(env, clock)
         self.vault = vault
+        self.telephony = telephony or TelephonySettings()
         self.queue = queue_store
         self.person_ids = person_ids
         self.lease = timedelta(seconds=lease_seconds)
@@ -132,6 +136,13 @@ class CampaignsApplication(ServiceApplication):
         contacts = {Contact.create_id(campaign, person): person for campaign in campaigns for person in person_ids}
         found = self.existing([*person_ids, *contacts])
         return {person for person in person_ids if person in found} | {contacts[c] for c in found if c in contacts}
+
+    # Telephony.
+    def authorise_dial(self, provider: str, call_id: str, volunteer_id: UUID, number: str, *,
+                       contact_id: UUID | None = None) -> DialAnswer:
+        """At the moment of dialling: may this volunteer's phone call this number (a contact leased to them now,
+        inside its window, not suppressed)? Recorded either way."""
+        return dialling.authorise_dial(self, provider, call_id, volunteer_id, number, contact_id=contact_id)
 
     # Suppression.
     def person_id(self, phone: str) -> UUID:

@@ -22,6 +22,7 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     application = CampaignsApplication(
         event_store_env(settings, SOURCE), vault=vault, queue_store=open_store(settings, "campaigns_queue"),
         person_ids=PersonIds(secret(settings, "person_key")), clock=clock,
+        telephony=settings.telephony,
     )
     return Service(name=SOURCE, application=application, router=router, reactions=(calls_reaction(application),),
                    jobs=jobs(application),

@@ -287,6 +287,14 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/donors/{donor_id}/receipts"): (f"{AU} {CM}", None),
     ("GET", "/donors/{donor_id}/contacts"): (f"{CM} {CO}", None),
     # (end of donor page: data)
+    # telephony: the SIP proxy's questions and reports are public to accounts — the proxy is no account and proves
+    # itself with the shared secret (ANGELI_TELEPHONY_SECRET), checked by the route before anything is read
+    ("POST", "/telephony/sip/inbound"): ("public", None),
+    ("POST", "/telephony/sip/legs"): ("public", None),
+    ("POST", "/telephony/sip/outbound"): ("public", None),
+    ("GET", "/telephony"): ("signed-in", None),
+    ("GET", "/telephony/live"): (CO, None),
+    # (end of telephony: data)
     # twiml: data
     # The TwiML provider's webhooks are public to accounts: no account signs them, their authentication is the
     # provider's X-Twilio-Signature, verified before anything is read (services/kernel/webhooks.py; 403 otherwise).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +56,32 @@ class CharitySettings:
 
 
 @dataclass(frozen=True)
+class TelephonySettings:
+    """How calls pass through the product: off (volunteers dial from their own phones), a TwiML-speaking provider,
+    or the charity's own SIP proxy; the charity's number, the helpline line and how it rings."""
+
+    mode: Literal["off", "twiml", "sip"] = "off"
+    number: str = ""  # the charity's number presented to volunteers and donors (E.164)
+    helpline: str = "helpline"  # the helpline's line as dialled: its number, or the SIP user on the proxy
+    ring_seconds: int = 20
+    strategy: Literal["linear", "ring-all"] = "linear"
+    ring_all_hours: tuple[int, int] | None = None  # (from, until) Rome hours ringing everyone, e.g. (22, 7)
+    fallback: Literal["voicemail", "message"] = "message"
+    fallback_uri: str = ""  # SIP: where voicemail or the recorded message lives
+    hours: str = ""  # the line's hours, said to a caller nobody could answer
+    confirm: bool = True  # "press 1" on the volunteer's leg (providers that can)
+    secret: str = field(default="", repr=False)  # the SIP proxy's shared secret
+    twilio_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    public_url: str = ""  # the base URL the provider calls, when a proxy stands in front
+    twilio_api_url: str = "https://api.twilio.com"
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
+
+
+@dataclass(frozen=True)
 class Settings:
     mode: Mode = "embedded"
     data_dir: Path = Path("var")
@@ -69,6 +96,7 @@ class Settings:
     feed_interval_seconds: float = 0.2
     # Expected regular gifts missed in a row that make a standing commitment lapsed.
     regular_lapse_periods: int = 2
+    telephony: TelephonySettings = field(default_factory=TelephonySettings)
     # What this process runs beside the API: the feeds (embedded follower, or relays and consumers) and jobs.
     run_feeds: bool = True
     run_jobs: bool = True
@@ -116,12 +144,69 @@ class Settings:
             topic_prefix=env.get("ANGELI_TOPIC_PREFIX", "angeli"),
             feed_interval_seconds=_float(env, "ANGELI_FEED_INTERVAL", 0.2, low=0.01, high=60.0),
             regular_lapse_periods=_int(env, "ANGELI_REGULAR_LAPSE_PERIODS", 2, low=1, high=24),
+            telephony=_telephony(env),
             run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
             clock_start=_instant(env, "ANGELI_CLOCK_START"),
             keys={name: value for name, value in env.items()
                   if name.startswith("ANGELI_") and name.endswith(("_KEY", "_KEY_FILE")) and value},
         )
+
+
+def _telephony(env: Mapping[str, str]) -> TelephonySettings:
+    mode = env.get("ANGELI_TELEPHONY", "off") or "off"
+    if mode not in ("off", "twiml", "sip"):
+        raise SettingsError(f"ANGELI_TELEPHONY must be off, twiml or sip; got {mode!r}")
+    strategy = env.get("ANGELI_TELEPHONY_STRATEGY", "linear") or "linear"
+    if strategy not in ("linear", "ring-all"):
+        raise SettingsError(f"ANGELI_TELEPHONY_STRATEGY must be linear or ring-all; got {strategy!r}")
+    fallback = env.get("ANGELI_TELEPHONY_FALLBACK", "message") or "message"
+    if fallback not in ("voicemail", "message"):
+        raise SettingsError(f"ANGELI_TELEPHONY_FALLBACK must be voicemail or message; got {fallback!r}")
+    number = env.get("ANGELI_TELEPHONY_NUMBER", "").strip()
+    if number and not re.fullmatch(r"\+[1-9]\d{5,14}", number):
+        raise SettingsError(f"ANGELI_TELEPHONY_NUMBER must be an E.164 number such as +390212345678; got {number!r}")
+    if mode != "off" and not number:
+        raise SettingsError("ANGELI_TELEPHONY_NUMBER is required when ANGELI_TELEPHONY is on: the charity's number "
+                            "that volunteers and donors see, e.g. +390212345678")
+    helpline = env.get("ANGELI_TELEPHONY_HELPLINE", "helpline").strip() or "helpline"
+    if not re.fullmatch(r"[A-Za-z0-9+._-]{1,40}", helpline):
+        raise SettingsError(f"ANGELI_TELEPHONY_HELPLINE must be a number or a SIP user; got {helpline!r}")
+    secret = _secret_text(env, "ANGELI_TELEPHONY_SECRET", "")
+    if mode == "sip" and len(secret) < 16:
+        raise SettingsError("ANGELI_TELEPHONY_SECRET (or _FILE) of at least 16 characters is required with "
+                            "ANGELI_TELEPHONY=sip: the SIP proxy sends it with every question")
+    token = _secret_text(env, "ANGELI_TWILIO_AUTH_TOKEN", "")
+    if mode == "twiml" and not token:
+        raise SettingsError("ANGELI_TWILIO_AUTH_TOKEN (or _FILE) is required with ANGELI_TELEPHONY=twiml: every "
+                            "webhook's signature is checked with it")
+    return TelephonySettings(
+        mode=mode,  # type: ignore[arg-type]  # checked just above
+        number=number, helpline=helpline,
+        ring_seconds=_int(env, "ANGELI_TELEPHONY_RING_SECONDS", 20, low=5, high=120),
+        strategy=strategy,  # type: ignore[arg-type]  # checked just above
+        ring_all_hours=_hours(env, "ANGELI_TELEPHONY_RING_ALL_HOURS"),
+        fallback=fallback,  # type: ignore[arg-type]  # checked just above
+        fallback_uri=env.get("ANGELI_TELEPHONY_FALLBACK_URI", "").strip(),
+        hours=_text(env, "ANGELI_TELEPHONY_HOURS", "", longest=200),
+        confirm=_bool(env, "ANGELI_TELEPHONY_CONFIRM", True),
+        secret=secret,
+        twilio_sid=env.get("ANGELI_TWILIO_ACCOUNT_SID", "").strip(),
+        twilio_auth_token=token,
+        public_url=env.get("ANGELI_TELEPHONY_PUBLIC_URL", "").strip().rstrip("/"),
+        twilio_api_url=env.get("ANGELI_TWILIO_API_URL", "https://api.twilio.com").strip().rstrip("/"),
+    )
+
+
+def _hours(env: Mapping[str, str], name: str) -> tuple[int, int] | None:
+    """`22-07`: from 22:00 until 07:00 (Rome); empty: never."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", raw)
+    if not match or not all(0 <= int(h) <= 23 for h in match.groups()) or match[1] == match[2]:
+        raise SettingsError(f"{name} must be two different hours such as 22-07 (from 22:00 until 07:00); got {raw!r}")
+    return int(match[1]), int(match[2])
 
 
 def _charity(env: Mapping[str, str]) -> CharitySettings:

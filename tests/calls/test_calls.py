@@ -45,11 +45,12 @@ def test_outbound_call_ends_with_a_pledge_and_self_describing_messages(calls: Ca
     calls.end_call(call, "pledged", notes="Dona 50 euro a dicembre", callback_at=None, by=SYSTEM)
     started = messages(calls, "Call.Started")[0].data
     assert started == {"volunteer_id": str(giulia), "direction": "outbound", "campaign_id": str(NATALE_2026),
-                       "contact_id": str(DONOR_GIULIA), "shift_id": None, "started_at": "2026-11-23T09:00:00+00:00"}
+                       "contact_id": str(DONOR_GIULIA), "shift_id": None, "started_at": "2026-11-23T09:00:00+00:00",
+                       "timing": "self_reported"}
     ended = messages(calls, "Call.Ended")[0].data
     assert ended == {"volunteer_id": str(giulia), "campaign_id": str(NATALE_2026), "contact_id": str(DONOR_GIULIA),
                      "disposition": "pledged", "talk_seconds": 242, "ended_at": "2026-11-23T09:04:10+00:00",
-                     "callback_at": None}
+                     "callback_at": None, "timing": "self_reported"}
     assert "50 euro" not in repr(messages(calls, "Call.Ended"))
     assert calls.call(call, SYSTEM_ACCESS).notes == "Dona 50 euro a dicembre"
 

@@ -71,6 +71,9 @@ class CallOut(BaseModel):
     caller_number: str | None = Field(default=None, description="an inbound call's caller number, from the vault")
     caller_area: str | None = Field(default=None, description="the place an Italian landline's prefix names "
                                                               "(e.g. Milano); null for mobiles and unknown numbers")
+    timing: str = Field(default="self_reported", description="network: the times came from the provider or the "
+                        "SIP proxy; self_reported: the volunteer dialled from their own phone and pressed the buttons")
+    hung_up_at: datetime | None = Field(default=None, description="network-timed calls: when the line closed")
 
 
 class CallSummary(BaseModel):
@@ -187,5 +190,5 @@ def call_value(v: CallView) -> CallOut:
         connected_at=rome(v.connected_at), ended_at=rome(v.ended_at), disposition=v.disposition,
         protocol_id=v.protocol[0] if v.protocol else None, protocol_version=v.protocol[1] if v.protocol else None,
         answers=v.answers, redirects=list(v.redirects), notes=v.notes, caller_number=v.caller_number,
-        caller_area=v.caller_area,
+        caller_area=v.caller_area, timing=v.timing, hung_up_at=rome(v.hung_up_at),
     )

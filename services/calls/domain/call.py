@@ -26,6 +26,10 @@ CONVERSATIONS = frozenset({Disposition.ANSWERED, Disposition.WRONG_NUMBER, Dispo
 NO_CONVERSATION = frozenset({Disposition.NO_ANSWER, Disposition.BUSY})
 
 
+SELF_REPORTED = "self_reported"
+NETWORK = "network"
+
+
 class InvalidCall(InvalidInput):
     pass
 
@@ -93,14 +97,15 @@ class Call(Aggregate):
 
     @classmethod
     def start(cls, volunteer_id: UUID, direction: Direction, campaign_id: UUID | None, contact_id: UUID | None,
-              shift_id: str | None, started_at: datetime) -> Call:
+              shift_id: str | None, started_at: datetime, timing: str = SELF_REPORTED) -> Call:
         if direction is Direction.OUTBOUND and (campaign_id is None or contact_id is None):
             raise InvalidCall("an outbound call needs the campaign_id and contact_id it is calling for")
-        return cls(str(volunteer_id), direction.value, _str(campaign_id), _str(contact_id), shift_id, started_at)
+        return cls(str(volunteer_id), direction.value, _str(campaign_id), _str(contact_id), shift_id, started_at,
+                   timing)
 
     @event("Started")
     def __init__(self, volunteer_id: str, direction: str, campaign_id: str | None, contact_id: str | None,
-                 shift_id: str | None, started_at: datetime) -> None:
+                 shift_id: str | None, started_at: datetime, timing: str = SELF_REPORTED) -> None:
         self.volunteer_id = volunteer_id
         self.direction = Direction(direction)
         self.campaign_id = campaign_id
@@ -113,6 +118,10 @@ class Call(Aggregate):
         self.protocol: tuple[str, int] | None = None
         self.answers: dict[str, str] = {}
         self.redirects: list[dict[str, str]] = []
+        # "network": the times are the provider's or the proxy's (the call passed through the product);
+        # "self_reported": the volunteer pressed the buttons (a call dialled from their own phone).
+        self.timing = timing
+        self.hung_up_at: datetime | None = None
 
     def connect(self, at: datetime) -> None:
         self._require_open()
@@ -124,6 +133,21 @@ class Call(Aggregate):
     def _connect(self, connected_at: datetime) -> None:
         self.connected_at = connected_at
 
+    def hang_up(self, at: datetime) -> bool:
+        """The network says the line closed: talk time stops here, whenever the volunteer gives the outcome.
+        False when it had already closed (a second report)."""
+        self._require_open()
+        if self.hung_up_at is not None:
+            return False
+        if self.connected_at is not None and at < self.connected_at:
+            at = self.connected_at  # clocks of two legs a hair apart: never a negative talk time
+        self._hang_up(at)
+        return True
+
+    @event("HungUp")
+    def _hang_up(self, hung_up_at: datetime) -> None:
+        self.hung_up_at = hung_up_at
+
     def end(self, disposition: Disposition, at: datetime, callback_at: datetime | None) -> None:
         self._require_open()
         if disposition in CONVERSATIONS and self.connected_at is None:
@@ -134,12 +158,14 @@ class Call(Aggregate):
             raise InvalidCall("callback_at is required for callback_requested and only for it")
         if callback_at is not None and (callback_at.tzinfo is None or callback_at <= at):
             raise InvalidCall(f"callback_at must be a future time with a zone offset, got {callback_at.isoformat()}")
-        talk = int((at - self.connected_at).total_seconds()) if self.connected_at else 0
-        self._end(self.volunteer_id, self.campaign_id, self.contact_id, disposition.value, talk, at, callback_at)
+        talk = int(((self.hung_up_at or at) - self.connected_at).total_seconds()) if self.connected_at else 0
+        self._end(self.volunteer_id, self.campaign_id, self.contact_id, disposition.value, talk, at, callback_at,
+                  self.timing)
 
     @event("Ended")
     def _end(self, volunteer_id: str, campaign_id: str | None, contact_id: str | None, disposition: str,
-             talk_seconds: int, ended_at: datetime, callback_at: datetime | None) -> None:
+             talk_seconds: int, ended_at: datetime, callback_at: datetime | None,
+             timing: str = SELF_REPORTED) -> None:
         self.disposition = Disposition(disposition)
         self.ended_at = ended_at
 

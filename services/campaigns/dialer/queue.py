@@ -439,3 +439,9 @@ def callable_keys_count(store: ReadStore, campaign_id: str) -> list[Row]:
 def clocked_in(store: ReadStore, volunteer_id: str) -> bool:
     row = store.one("SELECT clocked_in FROM presence WHERE volunteer_id = ?", (volunteer_id,))
     return bool(row and row["clocked_in"])
+
+
+def leases_held(store: ReadStore, volunteer_id: str) -> list[Row]:
+    """The contacts leased to this volunteer in every campaign (the queue's view; the Contact decides)."""
+    return store.query("SELECT contact_id, campaign_id FROM queue_contacts WHERE kind = 'leased' AND volunteer_id = ?",
+                       (volunteer_id,))
