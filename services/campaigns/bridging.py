@@ -5,12 +5,12 @@ authorised when the volunteer asks, and again at the moment the donor is dialled
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
 from xml.etree.ElementTree import Element, SubElement
 
 from services.campaigns.application import CampaignsApplication
+from services.campaigns.dialling import DialAnswer
 from services.campaigns.domain.contact import Contact
 from services.campaigns.twilio_client import LEG_EVENTS, TwilioClient
 from services.identity.domain import SYSTEM, Access
@@ -20,39 +20,6 @@ from services.kernel.idempotency import PendingRequest
 PROVIDER = "twilio"
 LANGUAGE = "it-IT"
 TELEPHONY_ACCESS = Access(SYSTEM, "telephony")  # the webhook's reads of the vault, recorded with this purpose
-
-
-class DialAnswer(Protocol):
-    @property
-    def allowed(self) -> bool: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def caller_id(self) -> str: ...
-
-
-class DialAuthority(Protocol):
-    """The campaigns' check at the moment of dialling (services/campaigns/dialling.py)."""
-
-    def authorise_dial(self, provider: str, call_id: str, volunteer_id: UUID, number: str, *,
-                       contact_id: UUID | None = None) -> DialAnswer: ...
-
-
-class TelephonySettings(Protocol):
-    @property
-    def number(self) -> str: ...
-    @property
-    def ring_seconds(self) -> int: ...
-    @property
-    def public_url(self) -> str: ...
-    @property
-    def twilio_account_sid(self) -> str: ...
-    @property
-    def twilio_auth_token(self) -> str: ...
-    @property
-    def twilio_api_url(self) -> str: ...
 
 
 class DialRefused(DomainError):
@@ -73,30 +40,29 @@ class BridgeCall:
     caller_id: str  # what the volunteer's phone shows: the charity's number
 
 
-def call_volunteer(app: CampaignsApplication, authority: DialAuthority, settings: TelephonySettings,
-                   campaign_id: UUID, contact_id: UUID, volunteer_id: UUID, access: Access,
-                   *, once: PendingRequest | None = None) -> BridgeCall:
-    """Authorise the dial, then ask the provider to ring the volunteer; the donor is dialled on their "press 1"."""
+def call_volunteer(app: CampaignsApplication, campaign_id: UUID, contact_id: UUID, volunteer_id: UUID,
+                   access: Access, *, once: PendingRequest | None = None) -> BridgeCall:
+    """Authorise the dial, then ask the provider to ring the volunteer; the donor is dialled on their "press 1".
+    The provider down: nobody is rung and no request is recorded (the allowed Dial stays on the record, unused)."""
+    settings = app.telephony
     missing = [name for name, value in (("ANGELI_TELEPHONY_NUMBER", settings.number),
                                         ("ANGELI_TELEPHONY_PUBLIC_URL", settings.public_url),
-                                        ("ANGELI_TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
+                                        ("ANGELI_TWILIO_ACCOUNT_SID", settings.twilio_sid),
                                         ("ANGELI_TWILIO_AUTH_TOKEN", settings.twilio_auth_token)) if not value]
     if missing:
         raise NotConfigured(f"calls through the provider need {', '.join(missing)}; use the phone link meanwhile")
     reading = Access(access.actor, "telephony")
     number = donor_number(app, campaign_id, contact_id, reading)
-    answer = authority.authorise_dial(PROVIDER, f"pending-{uuid4()}", volunteer_id, number, contact_id=contact_id)
+    answer = app.authorise_dial(PROVIDER, f"pending-{uuid4()}", volunteer_id, number, contact_id=contact_id)
     if not answer.allowed:
         raise DialRefused(answer.code, answer.reason)
     phone = app.vault.get(volunteer_id, reading, fields=("phone",)).get("phone", "")
     if not phone:
         raise NotFound(f"volunteer {volunteer_id} has no phone number to ring; add it to their record")
-    public = settings.public_url.rstrip("/")
-    client = TwilioClient(settings.twilio_api_url, settings.twilio_account_sid, settings.twilio_auth_token)
-    sid = client.start_call(
-        to=phone, caller_id=answer.caller_id,
-        document_url=f"{public}/telephony/twiml/bridge?{urlencode({'contact': contact_id, 'volunteer': volunteer_id})}",
-        status_url=f"{public}/telephony/twiml/status?direction=outbound", ring_seconds=settings.ring_seconds)
+    client = TwilioClient(settings.twilio_api_url, settings.twilio_sid, settings.twilio_auth_token)
+    query = urlencode({"contact": str(contact_id), "volunteer": str(volunteer_id)})
+    sid = client.start_call(to=phone, caller_id=answer.caller_id, ring_seconds=settings.ring_seconds,
+                            document_url=f"{settings.public_url.rstrip('/')}/telephony/twiml/bridge?{query}")
     if once is not None:  # the request's record: a retry with the same key gets this answer, never a second call
         app.save(once=once)
     return BridgeCall(call_sid=sid, caller_id=answer.caller_id)
@@ -128,21 +94,25 @@ def prompt(contact_id: UUID, volunteer_id: UUID, name: str) -> Element:
     return response
 
 
-def dial_donor(authority: DialAuthority, app: CampaignsApplication, call_sid: str, contact_id: UUID,
-               volunteer_id: UUID, ring_seconds: int) -> Element:
+def dial_donor(app: CampaignsApplication, call_sid: str, contact_id: UUID, volunteer_id: UUID) -> Element:
     """Re-authorise at this moment with the provider's call sid, then dial the donor from the charity's number;
-    refused: the reason said, and goodbye."""
+    refused: the reason said, and goodbye. The donor leg's facts come back to the status route with the ids the
+    port needs for an outbound call (the signature covers them)."""
     contact = app.get(contact_id, Contact)
     number = donor_number(app, contact.campaign_id, contact_id, TELEPHONY_ACCESS)
-    answer = authority.authorise_dial(PROVIDER, call_sid, volunteer_id, number, contact_id=contact_id)
+    answer: DialAnswer = app.authorise_dial(PROVIDER, call_sid, volunteer_id, number, contact_id=contact_id)
     response = Element("Response")
     if not answer.allowed:
         SubElement(response, "Say", language=LANGUAGE).text = f"Chiamata non consentita: {answer.reason}"
         SubElement(response, "Hangup")
         return response
-    dial = SubElement(response, "Dial", callerId=answer.caller_id, timeout=str(ring_seconds), answerOnBridge="true")
-    SubElement(dial, "Number", statusCallback="/telephony/twiml/status?direction=outbound",
-               statusCallbackEvent=" ".join(LEG_EVENTS), statusCallbackMethod="POST").text = number
+    status = "/telephony/twiml/status?" + urlencode({
+        "direction": "outbound", "campaign": str(contact.campaign_id), "contact": str(contact_id),
+        "volunteer": str(volunteer_id)})
+    dial = SubElement(response, "Dial", callerId=answer.caller_id, timeout=str(app.telephony.ring_seconds),
+                      answerOnBridge="true")
+    SubElement(dial, "Number", statusCallback=status, statusCallbackEvent=" ".join(LEG_EVENTS),
+               statusCallbackMethod="POST").text = number
     return response
 
 

@@ -28,11 +28,14 @@ class TwilioClient:
     sid: str
     token: str
 
-    def start_call(self, to: str, caller_id: str, document_url: str, status_url: str, ring_seconds: int) -> str:
+    def start_call(self, to: str, caller_id: str, document_url: str, ring_seconds: int,
+                   status_url: str | None = None) -> str:
         """Ring `to` from `caller_id`; on answer the provider runs the TwiML at `document_url`. The call's sid."""
         fields = [("To", to), ("From", caller_id), ("Url", document_url), ("Method", "POST"),
-                  ("StatusCallback", status_url), ("StatusCallbackMethod", "POST"), ("Timeout", str(ring_seconds)),
-                  *(("StatusCallbackEvent", event) for event in LEG_EVENTS)]
+                  ("Timeout", str(ring_seconds))]
+        if status_url:
+            fields += [("StatusCallback", status_url), ("StatusCallbackMethod", "POST"),
+                       *(("StatusCallbackEvent", event) for event in LEG_EVENTS)]
         address = f"{self.api_url.rstrip('/')}/2010-04-01/Accounts/{quote(self.sid, safe='')}/Calls.json"
         credentials = base64.b64encode(f"{self.sid}:{self.token}".encode()).decode()
         request = Request(address, data=urlencode(fields).encode(), method="POST", headers={

@@ -8,71 +8,41 @@ it records a (provider, call, leg, status, sequence) once.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from services.calls.api.dependency import Calls
 from services.calls.telephony import twiml
 from services.calls.telephony.port import Decision, LegReport, LegStatus
+from services.calls.telephony.switchboard import Telephony as Switchboard
 from services.identity.domain import SYSTEM, Access
 from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.webhooks import verified_form, xml_answer
 
 router = APIRouter(tags=["telephony"])
 XML: dict[int | str, dict[str, Any]] = {200: {"content": {"application/xml": {}}, "description": "a TwiML document"}}
-# The webhook reads a volunteer's phone from the vault to ring it: an access event with this purpose.
-TELEPHONY_ACCESS = Access(SYSTEM, "telephony")
+# The webhook reads a volunteer's phone from the vault to ring it: an access event, for this purpose.
+RINGING = Access(SYSTEM, "ringing a helpline volunteer for a TwiML provider's call")
 CONFIRM_WORDS = "Chiamata dalla linea di ascolto di Angeli. Premi 1 per rispondere."
 
 
-class TelephonySettings(Protocol):
-    """What these routes read of settings.telephony."""
-
-    @property
-    def mode(self) -> str: ...
-    @property
-    def twilio_auth_token(self) -> str: ...
-    @property
-    def public_url(self) -> str: ...
-
-
-class Switchboard(Protocol):
-    """The port's use cases these routes call (services/calls/telephony/switchboard.py)."""
-
-    def route(self, provider: str, call_id: str, line: str, caller: str | None, *,
-              after_leg: str | None = None) -> Decision: ...
-    def report(self, report: LegReport) -> bool: ...
-    def volunteer_number(self, volunteer_id: UUID, access: Access) -> str: ...
-
-
-def telephony_settings(request: Request) -> TelephonySettings | None:
-    settings: TelephonySettings | None = getattr(request.app.state.product.settings, "telephony", None)
-    return settings
-
-
-async def _signed(request: Request) -> dict[str, str]:
-    settings = telephony_settings(request)
-    if settings is None or settings.mode != "twiml":
-        raise NotFound("telephony through a TwiML provider is off here (ANGELI_TELEPHONY is not \"twiml\")")
+async def _signed(request: Request, calls: Calls) -> dict[str, str]:
+    """The webhook's form once its signature is proven; 404 while calls do not pass through a TwiML provider."""
+    settings = calls.telephony.settings
+    if settings.mode != "twiml":
+        raise NotFound(f"calls do not pass through a TwiML provider here (ANGELI_TELEPHONY is {settings.mode})")
     return await verified_form(request, settings.twilio_auth_token, settings.public_url)
 
 
-def _switchboard(request: Request) -> Switchboard:
-    switchboard: Switchboard = request.app.state.applications["calls"].telephony
-    return switchboard
+def _switchboard(calls: Calls) -> Switchboard:
+    return calls.telephony
 
 
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.product.clock.now()
-    return now
-
-
-# The signature first: FastAPI resolves a route's dependencies in order, and the switchboard is only looked up.
+# The signature first: FastAPI resolves a route's dependencies in order, and the others only look things up.
 Signed = Annotated[dict[str, str], Depends(_signed)]
 Telephony = Annotated[Switchboard, Depends(_switchboard)]
-Now = Annotated[datetime, Depends(_now)]
 
 
 @router.post("/telephony/twiml/voice", response_class=Response, responses=XML)
@@ -84,7 +54,7 @@ def voice(form: Signed, telephony: Telephony) -> Response:
 
 
 @router.post("/telephony/twiml/confirm", response_class=Response, responses=XML)
-def confirm(form: Signed, telephony: Telephony, now: Now, leg: Annotated[str, Query(max_length=100)] = "",
+def confirm(form: Signed, calls: Calls, leg: Annotated[str, Query(max_length=100)] = "",
             step: Annotated[Literal["ask", "result"], Query()] = "ask") -> Response:
     """The volunteer's leg before it is bridged: "press 1 to take a helpline call"; any other answer hangs up and
     counts as not answered. The press of 1 is the leg's answer: talk time runs from it."""
@@ -93,14 +63,14 @@ def confirm(form: Signed, telephony: Telephony, now: Now, leg: Annotated[str, Qu
     accepted = twiml.pressed_one(form)
     if leg:
         call_id = form.get("ParentCallSid", "").strip() or _required(form, "CallSid")
-        telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_id, leg_id=leg, at=now,
+        calls.telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_id, leg_id=leg, at=calls.clock.now(),
                                    status=LegStatus.ANSWERED if accepted else LegStatus.NO_ANSWER,
                                    sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
     return xml_answer(twiml.connect() if accepted else twiml.hang_up())
 
 
 @router.post("/telephony/twiml/dial-action", response_class=Response, responses=XML)
-def dial_action(form: Signed, telephony: Telephony, now: Now,
+def dial_action(form: Signed, calls: Calls,
                 legs: Annotated[str, Query(max_length=2000)] = "") -> Response:
     """A <Dial> ended: done when it was answered, else the unanswered legs reported and the next target or the
     fallback."""
@@ -112,9 +82,10 @@ def dial_action(form: Signed, telephony: Telephony, now: Now,
     if status in (LegStatus.COMPLETED, LegStatus.ANSWERED, LegStatus.INITIATED, LegStatus.RINGING):
         status = LegStatus.NO_ANSWER
     rung = [leg for leg in legs.split(",") if leg]
+    telephony = calls.telephony
     for leg in rung:
-        telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_sid, leg_id=leg, status=status, at=now,
-                                   sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
+        telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_sid, leg_id=leg, status=status,
+                                   at=calls.clock.now(), sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
     if form.get("CallStatus", "").strip() in ("completed", "canceled", "busy", "failed", "no-answer"):
         return xml_answer(twiml.hang_up())  # the caller hung up while it rang: nobody to ring for
     decision = telephony.route(twiml.PROVIDER, call_sid, _required(form, "To"), form.get("From", "").strip() or None,
@@ -125,11 +96,16 @@ def dial_action(form: Signed, telephony: Telephony, now: Now,
 @router.post("/telephony/twiml/status", status_code=204, response_class=Response)
 def status(form: Signed, telephony: Telephony, leg: Annotated[str | None, Query(max_length=100)] = None,
            direction: Annotated[Literal["inbound", "outbound"], Query()] = "inbound",
-           confirm: Annotated[bool, Query(description="the leg answers by pressing 1")] = False) -> Response:
+           confirm: Annotated[bool, Query(description="the leg answers by pressing 1")] = False,
+           campaign: Annotated[UUID | None, Query(description="outbound: the contact's campaign")] = None,
+           contact: Annotated[UUID | None, Query(description="outbound: the contact dialled")] = None,
+           volunteer: Annotated[UUID | None, Query(description="outbound: whose phone dialled")] = None) -> Response:
     """A leg's status callback (initiated, ringing, answered, completed, busy, no-answer, failed, canceled); a
-    repeated or older one has no effect."""
-    report = twiml.leg_report(form, leg, direction)
-    if not (confirm and report.status is LegStatus.ANSWERED):  # picked up, not yet accepted: /confirm reports it
+    repeated or older one has no effect. The ids in the address are the ones Angeli wrote into it when it dialled
+    (the signature covers them)."""
+    report = twiml.leg_report(form, leg, direction, confirm=confirm, campaign_id=campaign, contact_id=contact,
+                              volunteer_id=volunteer)
+    if report is not None:
         telephony.report(report)
     return Response(status_code=204)
 
@@ -141,7 +117,7 @@ def recorded(form: Signed) -> Response:
 
 
 def _answer(decision: Decision, telephony: Switchboard) -> Response:
-    numbers = {t.leg_id: telephony.volunteer_number(t.volunteer_id, TELEPHONY_ACCESS) for t in decision.targets} \
+    numbers = {t.leg_id: telephony.volunteer_number(t.volunteer_id, RINGING) for t in decision.targets} \
         if decision.action == "dial" else {}
     return xml_answer(twiml.answer(decision, numbers))
 

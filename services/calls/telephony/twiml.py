@@ -8,6 +8,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlencode
+from uuid import UUID
 from xml.etree.ElementTree import Element, SubElement
 
 from services.calls.telephony.port import Decision, LegReport, LegStatus
@@ -110,19 +111,28 @@ def say(parent: Element, words: str) -> None:
     SubElement(parent, "Say", language=LANGUAGE).text = words
 
 
-def leg_report(form: Mapping[str, str], leg: str | None, direction: Literal["inbound", "outbound"]) -> LegReport:
+def leg_report(form: Mapping[str, str], leg: str | None, direction: Literal["inbound", "outbound"], *,
+               confirm: bool = False, campaign_id: UUID | None = None, contact_id: UUID | None = None,
+               volunteer_id: UUID | None = None) -> LegReport | None:
     """A status callback as the port's leg report; InvalidInput (422) naming the field when one is malformed.
-    The leg: the target's id from our callback address; else the child call's own id; "" for the caller's leg."""
+    The leg: the target's id from our callback address; else the child call's own id; "" for the caller's leg.
+    With "press 1" (`confirm`), the phone picking up is not the answer (a voicemail picks up too): None for it, as
+    the confirmation reports the answer; and the leg's duration counts from the pick-up, so it is not passed on."""
     call_sid = _field(form, "CallSid")
     status_word = _field(form, "CallStatus")
     if status_word not in STATUSES:
         raise InvalidInput(f"CallStatus: unknown status {status_word[:40]!r}; expected one of "
                            f"{', '.join(sorted(STATUSES))}")
     parent = form.get("ParentCallSid", "").strip()
+    at = timestamp(_field(form, "Timestamp"))
+    sequence = _whole(form, "SequenceNumber", required=True) or 0
+    duration = _whole(form, "CallDuration", required=False)
+    if confirm and STATUSES[status_word] is LegStatus.ANSWERED:
+        return None
     return LegReport(provider=PROVIDER, call_id=parent or call_sid, leg_id=leg or (call_sid if parent else ""),
-                     status=STATUSES[status_word], at=timestamp(_field(form, "Timestamp")),
-                     sequence=_whole(form, "SequenceNumber", required=True) or 0, direction=direction,
-                     duration=_whole(form, "CallDuration", required=False))
+                     status=STATUSES[status_word], at=at, sequence=sequence, direction=direction,
+                     duration=None if confirm else duration, campaign_id=campaign_id, contact_id=contact_id,
+                     volunteer_id=volunteer_id)
 
 
 def timestamp(raw: str) -> datetime:
