@@ -12,8 +12,9 @@ import pytest
 from services.calls.application import CallsApplication
 from services.calls.domain.call import Call
 from services.calls.domain.phone_call import PhoneCall, phone_call_id
+from services.calls.domain.shift import Presence
 from services.calls.domain.switchboard import SWITCHBOARD_ID, Switchboard
-from services.calls.telephony.switchboard import UnknownLine
+from services.calls.telephony.switchboard import UnknownLine, on_duty_once
 from services.identity.domain import SYSTEM, Access
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput, NotFound
@@ -157,3 +158,20 @@ def test_ten_callers_five_volunteers_nobody_rung_twice(calls: CallsApplication, 
 def test_a_fact_for_a_call_never_routed_here_is_not_found(calls: CallsApplication, clock: FixedClock) -> None:
     with pytest.raises(NotFound):
         leg(calls, "nobody-knows", "", "completed", 1, 1, clock)
+
+
+
+def test_volunteers_clocked_in_before_the_switchboard_existed_come_on_duty_once(calls: CallsApplication,
+                                                                                clock: FixedClock) -> None:
+    # As a store from before the switchboard: clock-ins saved on the Presence alone.
+    anna = calls.register_volunteer("Anna", "+39 333 123 4567", "anna@example.org", ["helpline"])
+    dario = calls.register_volunteer("Dario", "+39 333 123 4568", "dario@example.org", ["outreach"])
+    calls.register_volunteer("Elena", "+39 333 123 4569", "elena@example.org", ["helpline"])
+    for volunteer in (anna, dario):
+        presence = calls.get(Presence.create_id(volunteer), Presence)
+        presence.clock_in(at=clock.now())
+        calls.save(presence)
+    assert on_duty_once(calls) == 1  # Anna: clocked in and on the helpline; Dario is outreach, Elena is out
+    assert calls.get(SWITCHBOARD_ID, Switchboard).on_duty == {str(anna): clock.now()}
+    assert on_duty_once(calls) is None  # recorded: never again
+    assert [t.volunteer_id for t in calls.telephony.route("sip", "c1", "helpline", None).targets] == [anna]
