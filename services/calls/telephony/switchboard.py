@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 ROME = ZoneInfo("Europe/Rome")
 RETRIES = 8
+STALE_CONNECTION = timedelta(hours=6)  # no helpline or campaign call lasts this long: its end report was lost
 PURPOSE = "telephony"
 
 
@@ -313,6 +314,38 @@ class Telephony:
                     if attempt == RETRIES - 1:
                         raise
         return ended
+
+    def free_stale_legs(self) -> int:
+        """The safety net under lost reports (a proxy restarted mid-call): a phone still ringing a minute past its
+        ring time is recorded as not answering, a line still open after STALE_CONNECTION as closed, so nobody
+        stays busy for the helpline forever; how many legs were closed."""
+        now = self.app.clock.now()
+        closed = 0
+        board = self._board()
+        for volunteer, pid in list(board.busy.items()):
+            call = self.app.get(UUID(pid), PhoneCall)
+            found = call.leg_of(volunteer)
+            if found is None:
+                continue
+            leg_id, leg = found
+            status = LegStatus(leg["status"])
+            since = max(leg["at"].values(), default=call.arrived_at)
+            talking = status is LegStatus.ANSWERED or call.answered_by == volunteer
+            limit = STALE_CONNECTION if talking else timedelta(seconds=self.settings.ring_seconds + 60)
+            if status in FINAL or now - since <= limit:
+                continue
+            ending = LegStatus.COMPLETED if talking else LegStatus.NO_ANSWER
+            outbound = call.direction == "outbound"
+            if self.report(LegReport(call.provider, call.call_id, leg_id, ending, now, 2**31,
+                                     "outbound" if outbound else "inbound",
+                                     volunteer_id=UUID(volunteer) if outbound else None)):
+                closed += 1
+        return closed
+
+    def sweep(self) -> None:
+        """The telephony's minute: forgotten wrap-ups ended, stale legs closed."""
+        self.end_forgotten_wrap_ups()
+        self.free_stale_legs()
 
     # Reading
 
