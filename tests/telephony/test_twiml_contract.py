@@ -165,6 +165,16 @@ def test_an_unanswered_volunteer_is_recorded_and_the_next_one_rung(
     assert phone_call(calls).version == version
 
 
+def test_a_volunteer_without_a_phone_in_the_vault_is_passed_over_not_an_error_for_the_caller(
+    webhooks: TestClient, calls: CallsApplication, on_duty: list[UUID],
+) -> None:
+    giulia = on_duty[0]
+    calls.vault.put_many({giulia: {"full_name": "Giulia"}})  # her record kept without a number
+    answer = signed_post(webhooks, "/telephony/twiml/voice", inbound())
+    assert answer.status_code == 200 and numbers(answer) == [MARCO_PHONE]
+    assert phone_call(calls).leg_status(str(giulia)) == "failed"
+
+
 def test_out_of_order_callbacks_end_the_call_right_with_talk_time_from_the_answer(
     webhooks: TestClient, calls: CallsApplication, on_duty: list[UUID],
 ) -> None:

@@ -8,6 +8,7 @@ it records a (provider, call, leg, status, sequence) once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -48,9 +49,8 @@ Telephony = Annotated[Switchboard, Depends(_switchboard)]
 @router.post("/telephony/twiml/voice", response_class=Response, responses=XML)
 def voice(form: Signed, telephony: Telephony) -> Response:
     """An inbound call reached the charity's number: ring the volunteers on shift, or the fallback (TwiML)."""
-    decision = telephony.route(twiml.PROVIDER, _required(form, "CallSid"), _required(form, "To"),
-                               form.get("From", "").strip() or None)
-    return _answer(decision, telephony)
+    call_sid, line, caller = _required(form, "CallSid"), _required(form, "To"), form.get("From", "").strip() or None
+    return _answer(telephony.route(twiml.PROVIDER, call_sid, line, caller), telephony, call_sid, line, caller)
 
 
 @router.post("/telephony/twiml/confirm", response_class=Response, responses=XML)
@@ -88,9 +88,9 @@ def dial_action(form: Signed, calls: Calls,
                                    at=calls.clock.now(), sequence=twiml.OUTCOME_SEQUENCE, direction="inbound"))
     if form.get("CallStatus", "").strip() in ("completed", "canceled", "busy", "failed", "no-answer"):
         return xml_answer(twiml.hang_up())  # the caller hung up while it rang: nobody to ring for
-    decision = telephony.route(twiml.PROVIDER, call_sid, _required(form, "To"), form.get("From", "").strip() or None,
-                               after_leg=rung[-1] if rung else None)
-    return _answer(decision, telephony)
+    line, caller = _required(form, "To"), form.get("From", "").strip() or None
+    decision = telephony.route(twiml.PROVIDER, call_sid, line, caller, after_leg=rung[-1] if rung else None)
+    return _answer(decision, telephony, call_sid, line, caller)
 
 
 @router.post("/telephony/twiml/status", status_code=204, response_class=Response)
@@ -116,10 +116,26 @@ def recorded(form: Signed) -> Response:
     return xml_answer(twiml.hang_up("Grazie, il tuo messaggio è stato registrato. Ti richiameremo al più presto."))
 
 
-def _answer(decision: Decision, telephony: Switchboard) -> Response:
-    numbers = {t.leg_id: telephony.volunteer_number(t.volunteer_id, RINGING) for t in decision.targets} \
-        if decision.action == "dial" else {}
-    return xml_answer(twiml.answer(decision, numbers))
+def _answer(decision: Decision, telephony: Switchboard, call_sid: str, line: str, caller: str | None) -> Response:
+    """The decision as TwiML, each volunteer's number read from the vault; a volunteer with no number in the vault
+    counts as a failed leg and the next one is asked for, so the caller never hears an error."""
+    while decision.action == "dial":
+        numbers: dict[str, str] = {}
+        missing: list[str] = []
+        for target in decision.targets:
+            try:
+                numbers[target.leg_id] = telephony.volunteer_number(target.volunteer_id, RINGING)
+            except NotFound:
+                missing.append(target.leg_id)
+        for leg in missing:
+            telephony.report(LegReport(provider=twiml.PROVIDER, call_id=call_sid, leg_id=leg, status=LegStatus.FAILED,
+                                       at=telephony.app.clock.now(), sequence=twiml.OUTCOME_SEQUENCE,
+                                       direction="inbound"))
+        if numbers:
+            reachable = tuple(t for t in decision.targets if t.leg_id in numbers)
+            return xml_answer(twiml.answer(replace(decision, targets=reachable), numbers))
+        decision = telephony.route(twiml.PROVIDER, call_sid, line, caller, after_leg=missing[-1])
+    return xml_answer(twiml.answer(decision, {}))
 
 
 def _required(form: dict[str, str], name: str) -> str:
