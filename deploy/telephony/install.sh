@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs Debian's Kamailio (registrar/proxy, http_client, jansson, uac) and baresip (the test rig's
-# phones) when missing. Idempotent; `make test` calls it before the SIP tests.
+# phones), and iproute2 for the rig's network namespace, when missing. Idempotent; `make test` calls it before the SIP tests.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
 
 missing=()
-for pkg in "${KAMAILIO_PACKAGES[@]}" baresip-core; do
+for pkg in "${KAMAILIO_PACKAGES[@]}" baresip-core iproute2; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if (( ${#missing[@]} == 0 )); then
