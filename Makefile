@@ -51,6 +51,7 @@ bench: $(STAMP) services-up
 	$(BIN)/python -m bench.ledger_verify --entries 200000
 	$(BIN)/python -m bench.dialer
 	$(BIN)/python -m bench.projection_lag
+	$(BIN)/python -m bench.telephony
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
