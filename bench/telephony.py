@@ -160,6 +160,9 @@ class Line:
             self.read_hang_up(answered)
             self.timings.hang_up.append(posting + time.perf_counter() - started)
         leg(call_id, "", "completed")
+        # The volunteer gives the outcome in the wrap-up (the console's part, not timed): as in real use, the
+        # switchboard holds only the calls still being wrapped up.
+        self.calls.end_call(UUID(answered), "answered", None, None, by=SYSTEM)
 
 
 def over_http(web: httpx.Client, calls: CallsApplication, args: argparse.Namespace) -> Timings:
