@@ -7,16 +7,14 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
+# shellcheck source=../process.sh
+source "$HERE/../process.sh"
 
-RESET=0
-case "${1:-}" in
-    "") ;;
-    --reset) RESET=1 ;;
-    *) die "usage: $0 [--reset]" ;;
-esac
+parse_reset "$@"
 STOP_TIMEOUT="${ANGELI_KAFKA_STOP_TIMEOUT:-30}"
 
 if pid="$(broker_pid)"; then
+    # Until its /proc entry is gone (reaped), not only dead: the next start may reuse the data directory.
     kill -TERM "$pid" 2>/dev/null || true
     deadline=$((SECONDS + STOP_TIMEOUT))
     while [[ -e "/proc/$pid" ]] && (( SECONDS < deadline )); do sleep 0.5; done

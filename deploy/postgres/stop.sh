@@ -6,13 +6,10 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
+# shellcheck source=../process.sh
+source "$HERE/../process.sh"
 
-RESET=0
-case "${1:-}" in
-    "") ;;
-    --reset) RESET=1 ;;
-    *) die "usage: $0 [--reset]" ;;
-esac
+parse_reset "$@"
 
 if [[ -f "$PG_DATA/PG_VERSION" ]]; then
     BIN="/usr/lib/postgresql/$(cat "$PG_DATA/PG_VERSION")/bin"
