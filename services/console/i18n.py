@@ -1612,7 +1612,6 @@ LABELS: dict[str, dict[str, str]] = {
     "tc_phones_none": {"it": "Nessun telefono squilla o è in conversazione.", "en": "No phone is ringing or connected."},
     "tc_col_status": {"it": "Stato", "en": "Status"},
     "tc_col_line": {"it": "Linea", "en": "Line"},
-    "tc_col_since": {"it": "Da", "en": "For"},
     "tc_status_ringing": {"it": "squilla", "en": "ringing"},
     "tc_status_connected": {"it": "in conversazione", "en": "connected"},
     "tc_dir_inbound": {"it": "linea d'ascolto (in entrata)", "en": "helpline (inbound)"},

@@ -27,7 +27,7 @@ PASSWORD = "una-password-lunga"
 DIRECTORY = "istat_code;municipality;category;number\n015146;Milano;health;02 8578 1\n"
 PROTOCOL = {"name": "Ascolto", "steps": [{"key": "motivo", "question": "Per cosa chiama?",
                                           "choices": ["informazioni", "compagnia"]}]}
-DONORS = "nome;telefono\nMaria;02 1234 5678\nLuca;06 9876 5432\nSara;011 555 0101\nPiero;051 555 0202\n"
+DONORS = "nome;telefono\nMaria;02 4455 6677\nLuca;06 9876 5432\nSara;011 555 0101\nPiero;051 555 0202\n"
 TEXTS = {
     "it": {"network": "tempi dalla rete", "opened": "la scheda si è aperta da sola", "closed": "Linea chiusa alle",
            "ringing": "Squilla il donatore", "connected": "In conversazione dalle", "hung_up": "Chiamata chiusa alle",
@@ -128,7 +128,7 @@ def a_routed_call(proxy: Proxy, board: Page, helpline: Page, giulia: str, lang: 
                   artifacts: Path) -> None:
     text, call_id = TEXTS[lang], f"helpline-{tag}"
     # When a Milan landline calls the helpline, the proxy rings Giulia: the board shows her phone ringing
-    decision = proxy.ask("/telephony/sip/inbound", {"call_id": call_id, "line": "helpline", "caller": "+390212345678"})
+    decision = proxy.ask("/telephony/sip/inbound", {"call_id": call_id, "line": "helpline", "caller": "+390245678901"})
     assert decision["action"] == "dial" and decision["targets"] == [giulia]
     start = proxy.now()
     proxy.leg(call_id, giulia, "ringing", start, 1)
@@ -144,7 +144,7 @@ def a_routed_call(proxy: Proxy, board: Page, helpline: Page, giulia: str, lang: 
     expect(helpline.locator("#flash")).to_contain_text(text["opened"])
     expect(helpline.locator("#place-chosen")).to_contain_text("Milano (015146)")
     expect(helpline.locator("#call-timing-badge")).to_have_text(text["network"])
-    expect(helpline.locator("#call-caller")).to_contain_text("+39 02 1234 5678")
+    expect(helpline.locator("#call-caller")).to_contain_text("+39\u00a002\u00a04567\u00a08901")
     expect(helpline.locator("#call-title")).to_be_focused()
     connected = board.locator("#phone-legs tbody tr[data-status=connected]")
     expect(connected).to_contain_text("Giulia Rossi")
@@ -171,12 +171,12 @@ def a_network_dial(proxy: Proxy, server: Server, calling: Page, marco: str, camp
     calling.locator("#next").click()
     expect(calling.locator("#contact")).to_be_visible()
     expect(calling.locator("#network")).to_be_visible()
-    expect(calling.locator("#network-how")).to_contain_text("+39 02 1234 5678")
+    expect(calling.locator("#network-how")).to_contain_text("+39\u00a002\u00a01234\u00a05678")  # the charity's
     expect(calling.locator("#network-call")).to_be_hidden()  # SIP: his own Angeli phone dials
     expect(calling.locator("#dial")).to_contain_text("Chiama dal tuo telefono" if lang == "it" else "Call from your own")
 
     # When his phone dials the donor, the proxy asks, then reports the donor's leg: the screen follows it
-    number = calling.locator("#phone").inner_text()
+    number = str(calling.locator("#dial").get_attribute("href")).removeprefix("tel:")
     allowed = proxy.ask("/telephony/sip/outbound", {"call_id": call_id, "volunteer_id": marco, "number": number})
     assert allowed["action"] == "dial" and allowed["caller_id"] == "+390212345678", allowed
     ids = {"volunteer_id": marco, "campaign_id": allowed["campaign_id"], "contact_id": allowed["contact_id"],
@@ -204,3 +204,54 @@ def a_network_dial(proxy: Proxy, server: Server, calling: Page, marco: str, camp
     ended = server.api.get(f"/calls/{open_call['id']}").json()
     assert ended["disposition"] == "answered" and ended["timing"] == "network"
     assert server.api.get(f"/volunteers/{marco}/open-call?kind=outbound").json() is None  # no second, hand-made call
+
+
+TWIML = {"ANGELI_TELEPHONY": "twiml", "ANGELI_TELEPHONY_NUMBER": "+390212345678",
+         "ANGELI_TWILIO_AUTH_TOKEN": "un-token-del-fornitore"}
+RINGS = {"it": ["Chiamata rifiutata: il contatto non è più assegnato a te", "Il fornitore telefonico non risponde",
+                "Sta squillando il tuo telefono: rispondi e premi 1."],
+         "en": ["Call refused: il contatto non è più assegnato a te", "The phone provider cannot be reached",
+                "Your phone is ringing: answer and press 1."]}
+
+
+def test_with_a_twiml_provider_the_call_button_rings_the_volunteers_phone_and_says_why_it_could_not(
+        browser: Browser, tmp_path: Path, artifacts: Path) -> None:
+    """The Call button against the contract of POST /campaigns/{id}/contacts/{id}/call (the TwiML adapter's route,
+    answered here by the browser as that route answers: 409 with the refusal, 502 when the provider is unreachable,
+    201 when the volunteer's phone rings)."""
+    morning = calling_morning()
+    with served(tmp_path / "var", morning, settings=TWIML) as server:
+        marco = person(server, "Marco Bianchi", "marco@example.org", ["outreach"])
+        campaign_id = campaign(server, morning.date())
+        assert server.api.post(f"/volunteers/{marco}/clock-in").status_code == 200
+        for lang, width in [("it", 1280), ("en", 390)]:
+            answers = [(409, {"detail": "il contatto non è più assegnato a te"}), (502, {"detail": "provider down"}),
+                       (201, {"call_sid": "CA123"})]
+            asked: list[dict[str, Any]] = []
+            calling = page_as(browser, server, "marco@angeli.example", PASSWORD, lang, width)
+
+            def provider(route: Any) -> None:
+                asked.append({"url": route.request.url, "body": route.request.post_data_json})
+                status, body = answers.pop(0)
+                route.fulfill(status=status, json=body)
+
+            calling.route("**/campaigns/*/contacts/*/call", provider)
+            calling.goto(f"/console/calling?lang={lang}")
+            calling.locator("#campaign").select_option(value=campaign_id)
+            calling.locator("#next").click()
+            expect(calling.locator("#network-how")).to_contain_text("1")  # "answer and press 1"
+            call = calling.locator("#network-call")
+            for said in RINGS[lang]:
+                expect(call).to_be_enabled()
+                call.focus()
+                calling.keyboard.press("Enter")
+                expect(calling.locator("#network-state")).to_contain_text(said)
+            expect(call).to_be_disabled()  # ringing: no second call on top of it
+            assert asked[0]["body"] == {"volunteer_id": marco}
+            assert f"/campaigns/{campaign_id}/contacts/" in asked[0]["url"]
+            fits(calling)
+            calling.screenshot(path=str(artifacts / f"telephony-calling-twiml-{lang}-{width}.png"), full_page=True)
+            # The donor is not reached today: the outcome records it (self-reported: no network call started)
+            calling.locator("[data-disposition=no_answer]").click()
+            expect(calling.locator("#contact")).to_be_hidden()
+            calling.context.close()

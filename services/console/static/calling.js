@@ -62,6 +62,8 @@ function startNetwork() {
   stopNetwork();
   $("network").hidden = !passesThrough(phones);
   if (!passesThrough(phones)) return;
+  $("phone").textContent = phoneText(offer.phone);
+  $("dial").classList.remove("primary");  // the fallback: the call through the charity comes first
   const how = phones.mode === "sip" ? t.tc_sip_how : t.tc_twiml_how;
   $("network-how").textContent = how.replace("{phone}", phoneText(offer.phone)).replace("{number}", phoneText(phones.number));
   $("network-call").hidden = phones.mode !== "twiml";

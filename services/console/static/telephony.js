@@ -16,7 +16,8 @@ export async function telephony() {
 
 export const passesThrough = (settings) => settings.mode === "sip" || settings.mode === "twiml";
 
-// An E.164 number spaced as it is read aloud: +39 02 1234 5678, +39 333 123 4567; anything else as it came.
+// An E.164 number spaced as it is read aloud: +39 02 1234 5678, +39 333 123 4567 (no-break spaces: a number never
+// breaks across lines); anything else as it came.
 export function phoneText(number) {
   const raw = String(number || "").replace(/[\s./-]/g, "");
   const italian = /^\+39(\d{6,11})$/.exec(raw);
@@ -25,7 +26,7 @@ export function phoneText(number) {
   const head = national.startsWith("0") ? (/^0[26]/.test(national) ? 2 : 3) : 3;  // Milano/Roma 02/06, else 0xx; 3xx mobiles
   const rest = national.slice(head);
   const groups = rest.length <= 7 ? [rest.slice(0, 3), rest.slice(3)] : [rest.slice(0, 4), rest.slice(4)];
-  return ["+39", national.slice(0, head), ...groups.filter(Boolean)].join(" ");
+  return ["+39", national.slice(0, head), ...groups.filter(Boolean)].join("\u00a0");
 }
 
 const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: ZONE });
