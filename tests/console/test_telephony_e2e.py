@@ -16,8 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.console.conftest import Server, fits, page_as, served
 from tests.conftest import calling_morning
+from tests.console.conftest import Server, fits, page_as, served
 
 pytestmark = pytest.mark.slow
 
@@ -173,7 +173,7 @@ def a_network_dial(proxy: Proxy, server: Server, calling: Page, marco: str, camp
     expect(calling.locator("#network")).to_be_visible()
     expect(calling.locator("#network-how")).to_contain_text("+39\u00a002\u00a01234\u00a05678")  # the charity's
     expect(calling.locator("#network-call")).to_be_hidden()  # SIP: his own Angeli phone dials
-    expect(calling.locator("#dial")).to_contain_text("Chiama dal tuo telefono" if lang == "it" else "Call from your own")
+    expect(calling.locator("#dial")).to_contain_text("Chiama dal tuo" if lang == "it" else "Call from your own")
 
     # When his phone dials the donor, the proxy asks, then reports the donor's leg: the screen follows it
     number = str(calling.locator("#dial").get_attribute("href")).removeprefix("tel:")
@@ -214,6 +214,15 @@ RINGS = {"it": ["Chiamata rifiutata: il contatto non è più assegnato a te", "I
                 "Your phone is ringing: answer and press 1."]}
 
 
+def provider(answers: list[tuple[int, dict[str, Any]]], asked: list[dict[str, Any]]) -> Any:
+    """The TwiML adapter's POST /campaigns/{id}/contacts/{id}/call as the browser meets it: `answers` in turn."""
+    def answer(route: Any) -> None:
+        asked.append({"url": route.request.url, "body": route.request.post_data_json})
+        status, body = answers.pop(0)
+        route.fulfill(status=status, json=body)
+    return answer
+
+
 def test_with_a_twiml_provider_the_call_button_rings_the_volunteers_phone_and_says_why_it_could_not(
         browser: Browser, tmp_path: Path, artifacts: Path) -> None:
     """The Call button against the contract of POST /campaigns/{id}/contacts/{id}/call (the TwiML adapter's route,
@@ -230,12 +239,7 @@ def test_with_a_twiml_provider_the_call_button_rings_the_volunteers_phone_and_sa
             asked: list[dict[str, Any]] = []
             calling = page_as(browser, server, "marco@angeli.example", PASSWORD, lang, width)
 
-            def provider(route: Any) -> None:
-                asked.append({"url": route.request.url, "body": route.request.post_data_json})
-                status, body = answers.pop(0)
-                route.fulfill(status=status, json=body)
-
-            calling.route("**/campaigns/*/contacts/*/call", provider)
+            calling.route("**/campaigns/*/contacts/*/call", provider(answers, asked))
             calling.goto(f"/console/calling?lang={lang}")
             calling.locator("#campaign").select_option(value=campaign_id)
             calling.locator("#next").click()

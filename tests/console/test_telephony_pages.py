@@ -95,7 +95,8 @@ def _seconds(iso: str) -> float:
 LABELS = {
     "/console/calling": {"it": ["Chiama dal tuo telefono", "il donatore vede il tuo numero",
                                 "Chiamata tramite l&#39;associazione"],
-                         "en": ["Call from your own phone", "the donor sees your own number", "Call through the charity"]},
+                         "en": ["Call from your own phone", "the donor sees your own number",
+                                "Call through the charity"]},
     "/console/helpline": {"it": ['id="call-timing-badge"'], "en": ['id="call-timing-badge"']},
     "/console/now": {"it": ["Telefoni"], "en": ["Phones"]},
 }
