@@ -1579,7 +1579,6 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Press \u201cCall\u201d: your phone rings; answer and press 1, and you are connected to the donor, who "
               "will see the charity's number, {number}."},
     "tc_call": {"it": "Chiama", "en": "Call"},
-    "tc_call_name": {"it": "Chiama tramite l'associazione", "en": "Call through the charity"},
     "tc_phone_rings": {"it": "Sta squillando il tuo telefono: rispondi e premi 1.",
                        "en": "Your phone is ringing: answer and press 1."},
     "tc_refused": {"it": "Chiamata rifiutata: {reason}", "en": "Call refused: {reason}"},

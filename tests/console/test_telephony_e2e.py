@@ -192,6 +192,7 @@ def a_network_dial(proxy: Proxy, server: Server, calling: Page, marco: str, camp
     proxy.leg(call_id, marco, "completed", start + 98, 3, **ids)
     expect(calling.locator("#network-state")).to_contain_text(text["hung_up"])
     expect(calling.locator("#network-talk-time")).to_have_text("1:35")
+    expect(calling.locator("#network-ends")).to_be_visible()  # the outcome ends this call, not a new one
     fits(calling)
     calling.screenshot(path=str(artifacts / f"telephony-calling-{tag}.png"), full_page=True)
 

@@ -80,6 +80,7 @@ function stopNetwork() {
   unfollow = null;
   network = null;
   $("network-talk").hidden = true;
+  $("network-ends").hidden = true;
   for (const button of document.querySelectorAll("#contact [data-disposition], #opt-out, #pledge button, #callback button")) {
     button.disabled = false;
   }
@@ -96,6 +97,7 @@ function showNetwork(open) {
       : t.tc_ringing.replace("{time}", timeOfDay(open.started_at));
   if ($("network-state").textContent !== state) $("network-state").textContent = state;
   $("network-call").disabled = true;  // one call at a time: this one is under way
+  $("network-ends").hidden = false;
   $("network").dataset.state = open.hung_up_at ? "hung-up" : open.connected_at ? "connected" : "ringing";
   tickNetwork();
   const talked = !!open.connected_at;
