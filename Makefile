@@ -40,6 +40,7 @@ lint: $(STAMP)
 test: $(STAMP) services-up lint
 	bash deploy/browser.sh
 	bash deploy/pdftools.sh
+	bash deploy/telephony/install.sh
 	$(BIN)/pytest
 
 run-distributed: $(STAMP)

@@ -122,3 +122,14 @@ SAVES_NOTHING[("POST", "/auth/accounts/{account_id}/invitation")] = (
     "writes the identity store (an invitation is a row); a retry issues one more link and the last one counts, so no "
     "answer carrying a one-time token is kept in an event store")
 # (end of admin)
+# twiml: the TwiML provider's webhooks carry no Idempotency-Key (no account calls them); each names its own key
+KEYED_BY_THE_CALLER.update({
+    ("POST", "/telephony/twiml/voice"): "the same routing answer for the same (CallSid, leg it follows)",
+    ("POST", "/telephony/twiml/dial-action"): "a leg fact counts once per (CallSid, leg, status, sequence); the "
+                                              "routing answer after a leg is the one first given",
+    ("POST", "/telephony/twiml/status"): "a leg fact counts once per (CallSid, leg, status, sequence)",
+    ("POST", "/telephony/twiml/confirm"): "the press of 1 is a leg fact, counted once per (CallSid, leg, status)",
+    ("POST", "/telephony/twiml/bridge"): "the dial answer first given for this CallSid is given again",
+})
+SAVES_NOTHING[("POST", "/telephony/twiml/recorded")] = "thanks the caller and hangs up; stores nothing"
+# (end of twiml)

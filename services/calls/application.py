@@ -293,13 +293,17 @@ class CallsApplication(ServiceApplication):
 
     def end_call(self, call_id: UUID, disposition: str, notes: str | None, callback_at: datetime | None, *,
                  by: Actor, once: PendingRequest | None = None) -> None:
-        call = self._call_of_actor(call_id, by)
-        call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
-        if notes:
-            # Notes may identify a caller: they live in the vault under the call's id, never in events (beside
-            # the caller's number, when the call came with one: merged, not replaced).
-            self.vault.put_many({call.id: {"notes": notes}}, merge=True)
-        self.save(call, once=once)
+        def act() -> None:
+            call = self._call_of_actor(call_id, by)
+            call.end(parse_disposition(disposition), at=self.clock.now(), callback_at=callback_at)
+            if notes:
+                # Notes may identify a caller: they live in the vault under the call's id, never in events (beside
+                # the caller's number, when the call came with one: merged, not replaced).
+                self.vault.put_many({call.id: {"notes": notes}}, merge=True)
+            board = self.telephony.finish_wrap_up(call)  # a network-timed call: its wrap-up is over
+            self.save(call, *([board] if board is not None else []), once=once)
+
+        self._retrying(act)
 
     def call(self, call_id: UUID, access: Access) -> CallView:
         """The call, its notes read from the vault for `access`."""

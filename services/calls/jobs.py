@@ -9,4 +9,6 @@ from services.privacy.jobs import unsaved_people_job
 
 
 def jobs(application: CallsApplication, vault: PrivacyVault) -> tuple[Job, ...]:
-    return (unsaved_people_job(application.name, vault, application.existing),)
+    wrap_up = Job("calls-telephony-wrap-up", application.telephony.sweep, every_seconds=60)
+    return (unsaved_people_job(application.name, vault, application.existing),
+            *((wrap_up,) if application.telephony.settings.enabled else ()))

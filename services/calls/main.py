@@ -8,6 +8,7 @@ from services.calls import indexes
 from services.calls.api import router
 from services.calls.application import CallsApplication
 from services.calls.jobs import jobs
+from services.calls.telephony.switchboard import on_duty_once
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
 from services.kernel.secrets import secret
@@ -25,5 +26,8 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     done = indexes.backfill_once(application)  # shifts, calls and protocols stored before their indexes
     if done is not None:
         log.info("calls: indexes backfilled once for this store: %s", done)
+    placed = on_duty_once(application)  # helpline volunteers clocked in before the switchboard existed
+    if placed:
+        log.info("calls: %d helpline volunteers clocked in before the switchboard put on duty", placed)
     return Service(name=SOURCE, application=application, router=router,
                    jobs=jobs(application, vault))

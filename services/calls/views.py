@@ -59,6 +59,12 @@ class CallView:
     timing: str = "self_reported"  # "network" when the times came from the provider or the proxy
     hung_up_at: datetime | None = None  # network-timed: when the line closed
 
+    @property
+    def talk_seconds(self) -> int | None:
+        """From the answer to the line closing (network) or to the end (self-reported); None while talking."""
+        end = self.hung_up_at or self.ended_at
+        return None if self.connected_at is None or end is None else int((end - self.connected_at).total_seconds())
+
 
 @dataclass(frozen=True)
 class ProtocolSummary:

@@ -72,8 +72,8 @@ def _check(app: CampaignsApplication, volunteer_id: UUID, number: str,
     if contact is None:
         return "not_leased", "the number is not the phone of a contact leased to this volunteer now", None
     contact = app.get(contact.id, Contact)  # to act on: read afresh, not from the shared cache
-    if contact.volunteer_id != str(volunteer_id) or not contact.held(now):
-        return "not_leased", "the lease on this contact has ended; ask the dialer for the next contact", contact
+    if contact.volunteer_id != str(volunteer_id):
+        return "not_leased", "the contact is leased to another volunteer now", contact
     if contact.closed_reason:
         return "closed", f"the contact is closed: {contact.closed_reason}", contact
     campaign = app.get(contact.campaign_id, Campaign)
@@ -88,6 +88,8 @@ def _check(app: CampaignsApplication, volunteer_id: UUID, number: str,
     closed = closed_because(campaign.rules(contact.reach), now)
     if closed is not None:
         return "outside_window", closed.text, contact
+    if not contact.held(now):
+        return "not_leased", "the lease on this contact has ended; ask the dialer for the next contact", contact
     return "", "", contact
 
 

@@ -295,6 +295,18 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/telephony"): ("signed-in", None),
     ("GET", "/telephony/live"): (CO, None),
     # (end of telephony: data)
+    # twiml: data
+    # The TwiML provider's webhooks are public to accounts: no account signs them, their authentication is the
+    # provider's X-Twilio-Signature, verified before anything is read (services/kernel/webhooks.py; 403 otherwise).
+    ("POST", "/telephony/twiml/voice"): ("public", None),
+    ("POST", "/telephony/twiml/confirm"): ("public", None),
+    ("POST", "/telephony/twiml/dial-action"): ("public", None),
+    ("POST", "/telephony/twiml/status"): ("public", None),
+    ("POST", "/telephony/twiml/recorded"): ("public", None),
+    ("POST", "/telephony/twiml/bridge"): ("public", None),
+    # click-to-call: whoever may take a contact from the dialer, a volunteer only as themselves
+    ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/call"): (f"{CM} {CO} {V}", "volunteer_id"),
+    # (end of twiml: data)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

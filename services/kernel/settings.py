@@ -70,6 +70,7 @@ class TelephonySettings:
     fallback_uri: str = ""  # SIP: where voicemail or the recorded message lives
     hours: str = ""  # the line's hours, said to a caller nobody could answer
     confirm: bool = True  # "press 1" on the volunteer's leg (providers that can)
+    wrap_up_minutes: int = 10  # after the line closes, the volunteer's time to give the outcome before "answered"
     secret: str = field(default="", repr=False)  # the SIP proxy's shared secret
     twilio_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)
@@ -190,6 +191,7 @@ def _telephony(env: Mapping[str, str]) -> TelephonySettings:
         fallback_uri=env.get("ANGELI_TELEPHONY_FALLBACK_URI", "").strip(),
         hours=_text(env, "ANGELI_TELEPHONY_HOURS", "", longest=200),
         confirm=_bool(env, "ANGELI_TELEPHONY_CONFIRM", True),
+        wrap_up_minutes=_int(env, "ANGELI_TELEPHONY_WRAP_UP_MINUTES", 10, low=1, high=24 * 60),
         secret=secret,
         twilio_sid=env.get("ANGELI_TWILIO_ACCOUNT_SID", "").strip(),
         twilio_auth_token=token,

@@ -17,6 +17,9 @@ SCHEMA = (
     " call_id TEXT PRIMARY KEY, direction TEXT NOT NULL, started_at TEXT NOT NULL,"
     " weekday INTEGER NOT NULL, hour INTEGER NOT NULL, connected INTEGER NOT NULL, ended INTEGER NOT NULL,"
     " disposition TEXT, talk_seconds BIGINT, handle_seconds BIGINT)",
+    # Calls whose times came from the network (through the product's telephony); any other call's were reported by
+    # the volunteer (a table of its own: stores from before telephony gain it without a rebuild).
+    "CREATE TABLE IF NOT EXISTS cs_network_timed (call_id TEXT PRIMARY KEY)",
 )
 
 
@@ -29,6 +32,9 @@ def apply(tx: Tx, message: Message) -> None:
             "VALUES (?, ?, ?, ?, ?, 0, 0) ON CONFLICT (call_id) DO NOTHING",
             (message.aggregate_id, data["direction"], data["started_at"], local.isoweekday(), local.hour),
         )
+        if data.get("timing") == "network":
+            tx.execute("INSERT INTO cs_network_timed (call_id) VALUES (?) ON CONFLICT (call_id) DO NOTHING",
+                       (message.aggregate_id,))
     elif message.type == "Call.Connected":
         tx.execute("UPDATE cs_call SET connected = 1 WHERE call_id = ?", (message.aggregate_id,))
     elif message.type == "Call.Ended":
@@ -61,6 +67,8 @@ def statistics(store: ReadStore, direction: str | None = None) -> dict[str, Any]
     ) or {}
     dispositions = {r["disposition"]: int(r["n"]) for r in store.query(
         f"SELECT disposition, COUNT(*) AS n FROM cs_call {ended} GROUP BY disposition ORDER BY disposition", params)}
+    network = store.one(
+        f"SELECT COUNT(*) AS n FROM cs_call JOIN cs_network_timed USING (call_id) {ended}", params) or {}
     count, connected = int(totals.get("ended") or 0), int(totals.get("connected") or 0)
     return {
         "calls_by_hour": by_hour,
@@ -69,6 +77,7 @@ def statistics(store: ReadStore, direction: str | None = None) -> dict[str, Any]
         "answer_rate": connected / count if count else None,
         "average_handle_seconds": int(totals.get("handle") or 0) / connected if connected else None,
         "dispositions": dispositions,
+        "network_timed": int(network.get("n") or 0),  # ended calls timed by the network; the rest self-reported
     }
 
 

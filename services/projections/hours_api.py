@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.kernel.readmodel import ReadStore, Row
 from services.projections import call_stats, desk_api, directory, directory_api, volunteer_hours
@@ -54,6 +54,8 @@ class CallStatistics(BaseModel):
     answer_rate: float | None
     average_handle_seconds: float | None
     dispositions: dict[str, int]
+    network_timed: int = Field(default=0, description="ended calls whose times came from the network (through the "
+                               "product's telephony); the others' were reported by the volunteer")
 
 
 class ListedNumber(BaseModel):

@@ -50,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextmanager
-def served(data: Path, clock_start: datetime, admin: bool = True,
+def served(data: Path, clock_start: datetime, admin: bool = True, host: str = "127.0.0.1",
            settings: dict[str, str] | None = None) -> Iterator[Server]:
     """The product on the data in `data` (empty, unless `admin` is False: then served again after an earlier
     `served` made the administrator ADMIN there), its clock starting at `clock_start`; `settings`: more ANGELI_*
@@ -64,10 +64,10 @@ def served(data: Path, clock_start: datetime, admin: bool = True,
                        capture_output=True)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", host,
          "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     api = httpx.Client(base_url=url, timeout=10)
     try:
         _wait_healthy(api, process)

@@ -170,3 +170,7 @@ EXPECTED_PUBLIC.add(("GET", "/console/receipts"))
 # telephony: the SIP proxy is no account; it proves itself with the shared secret (tests/telephony)
 EXPECTED_PUBLIC |= {("POST", "/telephony/sip/inbound"), ("POST", "/telephony/sip/legs"),
                     ("POST", "/telephony/sip/outbound")}
+# twiml: the TwiML provider's webhooks; no account signs them, the provider's signature is their authentication
+EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
+                    for path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge")}
+# (end of twiml)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from services.calls.application import CallsApplication
 from services.calls.telephony.port import LegReport, LegStatus
 from services.kernel.clock import FixedClock
-from services.kernel.settings import TelephonySettings
+from services.kernel.settings import Settings, TelephonySettings
 from services.privacy.application import PrivacyVault
 from tests.conftest import MEMORY
 
@@ -41,3 +42,12 @@ def leg(calls: CallsApplication, call_id: str, leg_id: str, status: str, after_s
         provider="sip", call_id=call_id, leg_id=leg_id, status=LegStatus(status),
         at=clock.now() + timedelta(seconds=after_seconds), sequence=sequence,
         direction=more.pop("direction", "inbound"), **more))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    """The embedded product with calls passing through the charity's SIP proxy."""
+    return Settings(mode="embedded", data_dir=tmp_path / "var", telephony=SIP)
+
+
+PROXY = {"X-Angeli-Telephony-Secret": SIP.secret}

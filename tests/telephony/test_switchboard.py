@@ -12,8 +12,9 @@ import pytest
 from services.calls.application import CallsApplication
 from services.calls.domain.call import Call
 from services.calls.domain.phone_call import PhoneCall, phone_call_id
+from services.calls.domain.shift import Presence
 from services.calls.domain.switchboard import SWITCHBOARD_ID, Switchboard
-from services.calls.telephony.switchboard import UnknownLine
+from services.calls.telephony.switchboard import UnknownLine, on_duty_once
 from services.identity.domain import SYSTEM, Access
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput, NotFound
@@ -157,3 +158,55 @@ def test_ten_callers_five_volunteers_nobody_rung_twice(calls: CallsApplication, 
 def test_a_fact_for_a_call_never_routed_here_is_not_found(calls: CallsApplication, clock: FixedClock) -> None:
     with pytest.raises(NotFound):
         leg(calls, "nobody-knows", "", "completed", 1, 1, clock)
+
+
+
+def test_volunteers_clocked_in_before_the_switchboard_existed_come_on_duty_once(calls: CallsApplication,
+                                                                                clock: FixedClock) -> None:
+    # As a store from before the switchboard: clock-ins saved on the Presence alone.
+    anna = calls.register_volunteer("Anna", "+39 333 123 4567", "anna@example.org", ["helpline"])
+    dario = calls.register_volunteer("Dario", "+39 333 123 4568", "dario@example.org", ["outreach"])
+    calls.register_volunteer("Elena", "+39 333 123 4569", "elena@example.org", ["helpline"])
+    for volunteer in (anna, dario):
+        presence = calls.get(Presence.create_id(volunteer), Presence)
+        presence.clock_in(at=clock.now())
+        calls.save(presence)
+    assert on_duty_once(calls) == 1  # Anna: clocked in and on the helpline; Dario is outreach, Elena is out
+    assert calls.get(SWITCHBOARD_ID, Switchboard).on_duty == {str(anna): clock.now()}
+    assert on_duty_once(calls) is None  # recorded: never again
+    assert [t.volunteer_id for t in calls.telephony.route("sip", "c1", "helpline", None).targets] == [anna]
+
+
+def test_a_lost_report_never_leaves_a_volunteer_busy_forever(calls: CallsApplication, clock: FixedClock) -> None:
+    anna, bruno = on_duty(calls, clock, "Anna", "Bruno")
+    calls.telephony.route("sip", "c1", "helpline", None)  # Anna's phone rings; the proxy dies before reporting
+    calls.telephony.route("sip", "c2", "helpline", None)  # Bruno answers; the end of his call is never reported
+    leg(calls, "c2", str(bruno), "answered", 1, 1, clock)
+    clock.advance(timedelta(seconds=80))
+    assert calls.telephony.free_stale_legs() == 0  # 20 s of ringing and a minute's grace: not yet
+    clock.advance(timedelta(seconds=1))
+    assert calls.telephony.free_stale_legs() == 1
+    assert phone_call(calls, "c1").leg_status(str(anna)).value == "no-answer"
+    assert calls.get(SWITCHBOARD_ID, Switchboard).busy.keys() == {str(bruno)}
+    clock.advance(timedelta(hours=6))
+    assert calls.telephony.free_stale_legs() == 1
+    assert calls.get(SWITCHBOARD_ID, Switchboard).busy == {}
+    call = calls.get(UUID(str(phone_call(calls, "c2").call)), Call)
+    assert call.hung_up_at == clock.now() and call.ended_at is None  # the wrap-up's job from here
+
+
+def test_a_dial_whose_end_was_never_reported_is_closed_after_six_hours(calls: CallsApplication,
+                                                                        clock: FixedClock) -> None:
+    from uuid import uuid4
+
+    giulia = calls.register_volunteer("Giulia", "+39 333 123 4567", "giulia@example.org", ["outreach"])
+    calls.clock_in(giulia)
+    ids = {"volunteer_id": giulia, "campaign_id": uuid4(), "contact_id": uuid4()}
+    leg(calls, "o1", str(giulia), "ringing", 0, 1, clock, direction="outbound", **ids)
+    leg(calls, "o1", str(giulia), "answered", 5, 2, clock, direction="outbound", **ids)
+    assert calls.get(SWITCHBOARD_ID, Switchboard).busy.keys() == {str(giulia)}  # on a call: not for the helpline
+    clock.advance(timedelta(hours=6, seconds=6))
+    assert calls.telephony.free_stale_legs() == 1
+    assert calls.get(SWITCHBOARD_ID, Switchboard).busy == {}
+    call = calls.get(UUID(str(phone_call(calls, "o1").call)), Call)
+    assert call.connected_at is not None and call.hung_up_at == clock.now()

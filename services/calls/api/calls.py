@@ -74,6 +74,8 @@ class CallOut(BaseModel):
     timing: str = Field(default="self_reported", description="network: the times came from the provider or the "
                         "SIP proxy; self_reported: the volunteer dialled from their own phone and pressed the buttons")
     hung_up_at: datetime | None = Field(default=None, description="network-timed calls: when the line closed")
+    talk_seconds: int | None = Field(default=None, description="from the answer to the line closing (network) or "
+                                                               "to the end (self-reported); null while talking")
 
 
 class CallSummary(BaseModel):
@@ -191,4 +193,5 @@ def call_value(v: CallView) -> CallOut:
         protocol_id=v.protocol[0] if v.protocol else None, protocol_version=v.protocol[1] if v.protocol else None,
         answers=v.answers, redirects=list(v.redirects), notes=v.notes, caller_number=v.caller_number,
         caller_area=v.caller_area, timing=v.timing, hung_up_at=rome(v.hung_up_at),
+        talk_seconds=v.talk_seconds,
     )

@@ -68,7 +68,8 @@ class PhoneCall(Aggregate):
         self.offers.append({"after": after, "volunteers": list(volunteers), "caller_id": caller_id,
                             "timeout": timeout, "fallback": None})
         for volunteer_id in volunteers:
-            self.legs.setdefault(volunteer_id, {"status": LegStatus.INITIATED.value, "at": {},
+            self.legs.setdefault(volunteer_id, {"status": LegStatus.INITIATED.value,
+                                                "at": {LegStatus.INITIATED.value: offered_at},
                                                 "volunteer_id": volunteer_id})
 
     @event("FellBack")
@@ -101,6 +102,11 @@ class PhoneCall(Aggregate):
         leg["at"][status] = at
         if duration is not None:
             leg["duration"] = duration
+
+    def leg_of(self, volunteer_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The volunteer's latest leg on this call (its id and its record)."""
+        found = [(leg_id, leg) for leg_id, leg in self.legs.items() if leg.get("volunteer_id") == volunteer_id]
+        return found[-1] if found else None
 
     def leg_status(self, leg_id: str) -> LegStatus | None:
         leg = self.legs.get(leg_id)

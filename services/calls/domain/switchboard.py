@@ -24,6 +24,7 @@ class Switchboard(Aggregate):
         self.on_duty: dict[str, datetime] = {}
         self.busy: dict[str, str] = {}
         self.last_offered: dict[str, datetime] = {}
+        self.wrapping: dict[str, datetime] = {}  # network-timed Calls hung up, awaiting their outcome: since when
 
     def candidates(self, tried: set[str]) -> list[str]:
         """Free volunteers on duty not yet tried on this call, least recently offered a call first (never first of
@@ -64,3 +65,21 @@ class Switchboard(Aggregate):
     @event("Freed")
     def _free(self, volunteer_id: str, phone_call_id: str, at: datetime) -> None:
         self.busy.pop(volunteer_id, None)
+
+    @event("WrapUpStarted")
+    def start_wrap_up(self, call_id: str, hung_up_at: datetime) -> None:
+        self.wrapping[call_id] = hung_up_at
+
+    def finish_wrap_up(self, call_id: str) -> bool:
+        if call_id not in self.wrapping:
+            return False
+        self._finish_wrap_up(call_id)
+        return True
+
+    @event("WrapUpFinished")
+    def _finish_wrap_up(self, call_id: str) -> None:
+        self.wrapping.pop(call_id, None)
+
+    def wrap_ups_over(self, before: datetime) -> list[str]:
+        """The Calls hung up before `before` still awaiting their outcome."""
+        return [call_id for call_id, since in self.wrapping.items() if since < before]

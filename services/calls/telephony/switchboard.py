@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from eventsourcing.utils import get_topic
+
+from services.calls.contract import Disposition
 from services.calls.domain.call import NETWORK, Call, Direction
 from services.calls.domain.call_log import CallLog, call_log_id, month_of
 from services.calls.domain.caller import parse_caller_number
@@ -24,6 +27,7 @@ from services.calls.domain.switchboard import SWITCHBOARD_ID, Switchboard
 from services.calls.domain.volunteer import Role, Volunteer
 from services.calls.telephony.port import FINAL, Decision, LegReport, LegStatus, LegView, Target
 from services.identity.domain import SYSTEM, Access
+from services.kernel import upgrades
 from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from services.kernel.settings import TelephonySettings
 
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 ROME = ZoneInfo("Europe/Rome")
 RETRIES = 8
+STALE_CONNECTION = timedelta(hours=6)  # no helpline or campaign call lasts this long: its end report was lost
 PURPOSE = "telephony"
 
 
@@ -170,16 +175,17 @@ class Telephony:
         volunteer = call.volunteer_id if call.direction == "outbound" else \
             (call.legs.get(r.leg_id, {}).get("volunteer_id") or (r.leg_id or None))
         call.report(r.leg_id, r.status.value, r.at, r.sequence, r.duration, volunteer)
+        board = self._board()  # one copy per report: saved once, with whatever the fact changed on it
         if call.direction == "outbound":
-            changed = self._outbound(call, r)
+            changed = self._outbound(call, r, board)
         elif r.leg_id == "":
-            changed = self._caller_leg(call, r)
+            changed = self._caller_leg(call, r, board)
         else:
-            changed = self._volunteer_leg(call, r, str(volunteer))
-        self.app.save(call, *changed)
+            changed = self._volunteer_leg(call, r, str(volunteer), board)
+        self.app.save(call, board, *changed)
         return True
 
-    def _volunteer_leg(self, call: PhoneCall, r: LegReport, volunteer: str) -> list[Any]:
+    def _volunteer_leg(self, call: PhoneCall, r: LegReport, volunteer: str, board: Switchboard) -> list[Any]:
         """A leg to a helpline volunteer: answered starts their Call; over frees them (and hangs the Call up)."""
         changed: list[Any] = []
         answered = r.status is LegStatus.ANSWERED or (
@@ -188,28 +194,24 @@ class Telephony:
             at = r.at if r.status is LegStatus.ANSWERED else r.at - timedelta(seconds=r.duration or 0)
             changed += self._answer(call, r.leg_id, volunteer, at)
         if r.status in FINAL:
-            board = self._board()
-            if board.free(volunteer, str(call.id), r.at):
-                changed.append(board)
+            board.free(volunteer, str(call.id), r.at)
             if call.answered_by == volunteer and call.call is not None:
-                changed += self._hang_up(call, r.at, already=[c for c in changed if isinstance(c, Call)])
+                changed += self._hang_up(call, r.at, board, already=[c for c in changed if isinstance(c, Call)])
             elif r.status is LegStatus.CANCELLED and call.answered_by is None and call.outcome != "abandoned":
                 call.abandon(r.at)  # the caller hung up while this volunteer's phone rang
         return changed
 
-    def _caller_leg(self, call: PhoneCall, r: LegReport) -> list[Any]:
+    def _caller_leg(self, call: PhoneCall, r: LegReport, board: Switchboard) -> list[Any]:
         """The caller's own leg closed: abandoned if nobody answered (every phone still ringing is freed)."""
         if r.status not in FINAL:
             return []
         if call.answered_by is not None and call.call is not None:
-            return self._hang_up(call, r.at, already=[])
-        changed: list[Any] = []
+            return self._hang_up(call, r.at, board, already=[])
         if call.outcome != "fallback" and call.outcome != "abandoned":
             call.abandon(r.at)
-        board = self._board()
-        if any([board.free(v, str(call.id), r.at) for v, _since in call.ringing()]):
-            changed.append(board)
-        return changed
+        for volunteer, _since in call.ringing():
+            board.free(volunteer, str(call.id), r.at)
+        return []
 
     def _answer(self, call: PhoneCall, leg_id: str, volunteer: str, at: datetime) -> list[Any]:
         volunteer_id = UUID(volunteer)
@@ -233,19 +235,20 @@ class Telephony:
         if number.get("caller_number"):
             self.app.vault.put_many({answered: {"caller_number": number["caller_number"]}}, merge=True)
 
-    def _hang_up(self, call: PhoneCall, at: datetime, already: list[Call]) -> list[Any]:
+    def _hang_up(self, call: PhoneCall, at: datetime, board: Switchboard, already: list[Call]) -> list[Any]:
+        """The answered Call's line closed: talk time stops, and the volunteer's wrap-up begins."""
         assert call.call is not None
         answered = already[0] if already else self.app.get(UUID(call.call), Call)
         if answered.ended_at is None and answered.hang_up(at):
+            board.start_wrap_up(str(answered.id), at)
             return [] if already else [answered]
         return []
 
-    def _outbound(self, call: PhoneCall, r: LegReport) -> list[Any]:
+    def _outbound(self, call: PhoneCall, r: LegReport, board: Switchboard) -> list[Any]:
         """A volunteer's dial to a donor through the product: the first fact starts their Call (network-timed),
         the answer connects it, the end hangs it up; the volunteer is busy for the helpline meanwhile."""
         assert call.volunteer_id is not None
         changed: list[Any] = []
-        board = self._board()
         if call.call is None:
             volunteer_id = UUID(call.volunteer_id)
             presence = self.app.get(Presence.create_id(volunteer_id), Presence)
@@ -257,7 +260,6 @@ class Telephony:
             changed += [dialled, log]
             if call.volunteer_id not in board.busy:
                 board.offer(str(call.id), [call.volunteer_id], r.at)
-                changed.append(board)
         else:
             dialled = self.app.get(UUID(call.call), Call)
             changed.append(dialled)
@@ -269,8 +271,12 @@ class Telephony:
             dialled.connect(max(answered_at, dialled.started_at))
         if r.status in FINAL:
             dialled.hang_up(r.at)
-            if board.free(call.volunteer_id, str(call.id), r.at) and board not in changed:
-                changed.append(board)
+            if dialled.connected_at is None:
+                # Nobody answered: nothing for the volunteer to tell, the network's word is the outcome.
+                dialled.end(Disposition.BUSY if r.status is LegStatus.BUSY else Disposition.NO_ANSWER, r.at, None)
+            else:
+                board.start_wrap_up(str(dialled.id), r.at)
+            board.free(call.volunteer_id, str(call.id), r.at)
         return changed
 
     def _log(self, volunteer: str, at: datetime) -> CallLog:
@@ -278,6 +284,68 @@ class Telephony:
             return self.app.get(call_log_id(volunteer, month_of(at)), CallLog)
         except NotFound:
             return CallLog(volunteer, month_of(at))
+
+    # Wrap-up
+
+    def finish_wrap_up(self, call: Call) -> Switchboard | None:
+        """The Switchboard with this network-timed Call's wrap-up over (to save with the Call's end); None when it
+        was not waiting."""
+        if call.timing != NETWORK:
+            return None
+        board = self._board()
+        return board if board.finish_wrap_up(str(call.id)) else None
+
+    def end_forgotten_wrap_ups(self) -> int:
+        """Calls whose line closed more than the wrap-up time ago and whose outcome nobody gave end as answered
+        (the talk time is the network's already); how many ended."""
+        now = self.app.clock.now()
+        ended = 0
+        for call_id in self._board().wrap_ups_over(now - timedelta(minutes=self.settings.wrap_up_minutes)):
+            for attempt in range(RETRIES):
+                try:
+                    call, board = self.app.get(UUID(call_id), Call), self._board()
+                    if call.ended_at is None:
+                        call.end(Disposition.ANSWERED, now, None)
+                        ended += 1
+                    board.finish_wrap_up(call_id)
+                    self.app.save(call, board)
+                    break
+                except ConcurrencyConflict:
+                    if attempt == RETRIES - 1:
+                        raise
+        return ended
+
+    def free_stale_legs(self) -> int:
+        """The safety net under lost reports (a proxy restarted mid-call): a phone still ringing a minute past its
+        ring time is recorded as not answering, a line still open after STALE_CONNECTION as closed, so nobody
+        stays busy for the helpline forever; how many legs were closed."""
+        now = self.app.clock.now()
+        closed = 0
+        board = self._board()
+        for volunteer, pid in list(board.busy.items()):
+            call = self.app.get(UUID(pid), PhoneCall)
+            found = call.leg_of(volunteer)
+            if found is None:
+                continue
+            leg_id, leg = found
+            status = LegStatus(leg["status"])
+            since = max(leg["at"].values(), default=call.arrived_at)
+            talking = status is LegStatus.ANSWERED or call.answered_by == volunteer
+            limit = STALE_CONNECTION if talking else timedelta(seconds=self.settings.ring_seconds + 60)
+            if status in FINAL or now - since <= limit:
+                continue
+            ending = LegStatus.COMPLETED if talking else LegStatus.NO_ANSWER
+            outbound = call.direction == "outbound"
+            if self.report(LegReport(call.provider, call.call_id, leg_id, ending, now, 2**31,
+                                     "outbound" if outbound else "inbound",
+                                     volunteer_id=UUID(volunteer) if outbound else None)):
+                closed += 1
+        return closed
+
+    def sweep(self) -> None:
+        """The telephony's minute: forgotten wrap-ups ended, stale legs closed."""
+        self.end_forgotten_wrap_ups()
+        self.free_stale_legs()
 
     # Reading
 
@@ -308,6 +376,41 @@ class Telephony:
                 legs.append(LegView(call.id, call.direction, volunteer, "ringing",
                                     min(times.values(), default=call.arrived_at), call.call))
         return sorted(legs, key=lambda v: v.since)
+
+
+ON_DUTY_UPGRADE = "calls: helpline volunteers clocked in before the switchboard, on duty"
+OPENED = get_topic(getattr(Presence, "Opened"))  # noqa: B009  # the library makes the creation event's class
+
+
+def on_duty_once(app: CallsApplication) -> int | None:
+    """At start, once per store: the helpline volunteers clocked in when this store first met the switchboard
+    come on duty (later clock-ins and clock-outs keep it current); how many, or None when already done."""
+    if not upgrades.needed(app, ON_DUTY_UPGRADE):
+        return None
+
+    def step() -> int:
+        telephony = app.telephony
+        for attempt in range(RETRIES):
+            board = telephony._board()
+            placed = 0
+            for chunk in upgrades.chunks(upgrades.created(app, [OPENED], 500)[OPENED], 500):
+                presences = [p for p in app.read_many(chunk, Presence) if p.clocked_in]
+                volunteers = app.read_many([UUID(str(p.volunteer_id)) for p in presences], Volunteer)
+                for presence, volunteer in zip(presences, volunteers, strict=True):
+                    if Role.HELPLINE in volunteer.roles and str(volunteer.id) not in board.on_duty:
+                        board.come_on_duty(str(volunteer.id), presence.clocked_in_at or app.clock.now())
+                        placed += 1
+            if not placed:
+                return 0
+            try:
+                app.save(board)
+                return placed
+            except ConcurrencyConflict:
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return upgrades.run_and_record(app, ON_DUTY_UPGRADE, step)
 
 
 def _number_or_none(caller: str) -> str | None:
