@@ -8,6 +8,7 @@ at 1280 and 390 px, in Italian and English."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import calling_morning
 from tests.console.conftest import Server, fits, page_as, served
+from tests.telephony.twiml_rig import StandIn, _Handler
 
 pytestmark = pytest.mark.slow
 
@@ -207,56 +209,69 @@ def a_network_dial(proxy: Proxy, server: Server, calling: Page, marco: str, camp
     assert server.api.get(f"/volunteers/{marco}/open-call?kind=outbound").json() is None  # no second, hand-made call
 
 
-TWIML = {"ANGELI_TELEPHONY": "twiml", "ANGELI_TELEPHONY_NUMBER": "+390212345678",
-         "ANGELI_TWILIO_AUTH_TOKEN": "un-token-del-fornitore"}
-RINGS = {"it": ["Chiamata rifiutata: il contatto non è più assegnato a te", "Il fornitore telefonico non risponde",
-                "Sta squillando il tuo telefono: rispondi e premi 1."],
-         "en": ["Call refused: il contatto non è più assegnato a te", "The phone provider cannot be reached",
-                "Your phone is ringing: answer and press 1."]}
-
-
-def provider(answers: list[tuple[int, dict[str, Any]]], asked: list[dict[str, Any]]) -> Any:
-    """The TwiML adapter's POST /campaigns/{id}/contacts/{id}/call as the browser meets it: `answers` in turn."""
-    def answer(route: Any) -> None:
-        asked.append({"url": route.request.url, "body": route.request.post_data_json})
-        status, body = answers.pop(0)
-        route.fulfill(status=status, json=body)
-    return answer
-
 
 def test_with_a_twiml_provider_the_call_button_rings_the_volunteers_phone_and_says_why_it_could_not(
         browser: Browser, tmp_path: Path, artifacts: Path) -> None:
-    """The Call button against the contract of POST /campaigns/{id}/contacts/{id}/call (the TwiML adapter's route,
-    answered here by the browser as that route answers: 409 with the refusal, 502 when the provider is unreachable,
-    201 when the volunteer's phone rings)."""
+    """The Call button through the product's click-to-call route, the provider's REST API played by the TwiML
+    tests' stand-in on 127.0.0.1: refused while the campaign is paused (409, its reason shown), the provider
+    refusing the request (502), then the volunteer's phone rung from the charity's number (answer and press 1)."""
+    stand_in = StandIn(("127.0.0.1", 0), _Handler)
+    stand_in.calls = []
+    threading.Thread(target=stand_in.serve_forever, daemon=True).start()
+    twiml = {"ANGELI_TELEPHONY": "twiml", "ANGELI_TELEPHONY_NUMBER": "+390212345678",
+             "ANGELI_TWILIO_ACCOUNT_SID": "AC0000000000000000000000000000abcd",
+             "ANGELI_TWILIO_AUTH_TOKEN": "b7c0ffee00000000000000000000000d",
+             "ANGELI_TELEPHONY_PUBLIC_URL": "https://angeli.example.org", "ANGELI_TWILIO_API_URL": stand_in.url}
     morning = calling_morning()
-    with served(tmp_path / "var", morning, settings=TWIML) as server:
-        marco = person(server, "Marco Bianchi", "marco@example.org", ["outreach"])
-        campaign_id = campaign(server, morning.date())
-        assert server.api.post(f"/volunteers/{marco}/clock-in").status_code == 200
-        for lang, width in [("it", 1280), ("en", 390)]:
-            answers = [(409, {"detail": "il contatto non è più assegnato a te"}), (502, {"detail": "provider down"}),
-                       (201, {"call_sid": "CA123"})]
-            asked: list[dict[str, Any]] = []
-            calling = page_as(browser, server, "marco@angeli.example", PASSWORD, lang, width)
+    try:
+        with served(tmp_path / "var", morning, settings=twiml) as server:
+            marco = person(server, "Marco Bianchi", "marco@example.org", ["outreach"])
+            campaign_id = campaign(server, morning.date())
+            assert server.api.post(f"/volunteers/{marco}/clock-in").status_code == 200
+            for lang, width in [("it", 1280), ("en", 390)]:
+                ring_the_volunteer(server, stand_in, browser, marco, campaign_id, lang, width, artifacts)
+            # per run, the request the provider refused and the one it placed; none while the campaign was paused
+            assert [call[1]["From"] for call in stand_in.calls] == [["+390212345678"]] * 4  # the charity's number
+            assert [call[1]["To"][0].replace(" ", "") for call in stand_in.calls] == ["+393335550100"] * 4  # Marco's
+    finally:
+        stand_in.shutdown()
+        stand_in.server_close()
 
-            calling.route("**/campaigns/*/contacts/*/call", provider(answers, asked))
-            calling.goto(f"/console/calling?lang={lang}")
-            calling.locator("#campaign").select_option(value=campaign_id)
-            calling.locator("#next").click()
-            expect(calling.locator("#network-how")).to_contain_text("1")  # "answer and press 1"
-            call = calling.locator("#network-call")
-            for said in RINGS[lang]:
-                expect(call).to_be_enabled()
-                call.focus()
-                calling.keyboard.press("Enter")
-                expect(calling.locator("#network-state")).to_contain_text(said)
-            expect(call).to_be_disabled()  # ringing: no second call on top of it
-            assert asked[0]["body"] == {"volunteer_id": marco}
-            assert f"/campaigns/{campaign_id}/contacts/" in asked[0]["url"]
-            fits(calling)
-            calling.screenshot(path=str(artifacts / f"telephony-calling-twiml-{lang}-{width}.png"), full_page=True)
-            # The donor is not reached today: the outcome records it (self-reported: no network call started)
-            calling.locator("[data-disposition=no_answer]").click()
-            expect(calling.locator("#contact")).to_be_hidden()
-            calling.context.close()
+
+def ring_the_volunteer(server: Server, stand_in: StandIn, browser: Browser, marco: str, campaign_id: str, lang: str,
+                       width: int, artifacts: Path) -> None:
+    said = {"it": ["Chiamata rifiutata:", "Il fornitore telefonico non risponde",
+                   "Sta squillando il tuo telefono: rispondi e premi 1."],
+            "en": ["Call refused:", "The phone provider cannot be reached",
+                   "Your phone is ringing: answer and press 1."]}
+    calling = page_as(browser, server, "marco@angeli.example", PASSWORD, lang, width)
+    calling.goto(f"/console/calling?lang={lang}")
+    calling.locator("#campaign").select_option(value=campaign_id)
+    calling.locator("#next").click()
+    expect(calling.locator("#network-how")).to_contain_text("+39\u00a002\u00a01234\u00a05678")
+    call = calling.locator("#network-call")
+
+    def press_call(expected: str) -> None:  # from the keyboard
+        expect(call).to_be_enabled()
+        call.focus()
+        calling.keyboard.press("Enter")
+        expect(calling.locator("#network-state")).to_contain_text(expected)
+
+    # Refused while the campaign is paused: the reason is shown, nobody is rung
+    paused = server.api.post(f"/campaigns/{campaign_id}/pause", json={"reason": "verifica del copione"})
+    assert paused.status_code == 200, paused.text
+    press_call(said[lang][0])
+    assert server.api.post(f"/campaigns/{campaign_id}/resume").status_code == 200
+    # The provider refuses the request: said so, the tel: link still there
+    stand_in.refuse = True
+    press_call(said[lang][1])
+    # Then it rings Marco's phone: answer and press 1; no second call on top of it
+    stand_in.refuse = False
+    press_call(said[lang][2])
+    expect(call).to_be_disabled()
+    fits(calling)
+    calling.screenshot(path=str(artifacts / f"telephony-calling-twiml-{lang}-{width}.png"), full_page=True)
+    # He did not reach the donor in the end: the outcome is his (no network call started without the press of 1)
+    calling.locator("[data-disposition=no_answer]").click()
+    expect(calling.locator("#contact")).to_be_hidden()
+    calling.context.close()
