@@ -188,6 +188,9 @@ function showTiming() {
     ? `· ${t.tc_line_closed.replace("{time}", timeOfDay(line.hung_up_at)).replace("{talk}", talk)}`
     : `· ${t.tc_line_open.replace("{talk}", talk)}`;
   if ($("call-line").textContent !== text) $("call-line").textContent = text;
+  // Said once when the line closes, not every second of the running talk time.
+  const said = network && line.hung_up_at ? text.replace(/^· /, "") : "";
+  if ($("call-line-said").textContent !== said) $("call-line-said").textContent = said;
 }
 setInterval(() => { if (call) showTiming(); }, 1000);
 
