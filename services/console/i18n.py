@@ -1566,6 +1566,57 @@ LABELS: dict[str, dict[str, str]] = {
     "dp_talk": {"it": "conversazione {m}:{s}", "en": "talk {m}:{s}"},
     "dp_notes": {"it": "Note", "en": "Notes"},
     # (end of donor page)
+    # telephony console
+    "tc_call_title": {"it": "Chiamata tramite l'associazione", "en": "Call through the charity"},
+    "tc_sip_how": {
+        "it": "Componi {phone} dal tuo telefono Angeli (il softphone o il telefono fisso registrato sul centralino "
+              "dell'associazione): il donatore vedrà il numero dell'associazione, {number}.",
+        "en": "Dial {phone} from your Angeli phone (the softphone or desk phone registered with the charity's "
+              "switchboard): the donor will see the charity's number, {number}."},
+    "tc_twiml_how": {
+        "it": "Premi «Chiama»: squilla il tuo telefono; rispondi e premi 1, e sarai collegato al donatore, che vedrà "
+              "il numero dell'associazione, {number}.",
+        "en": "Press \u201cCall\u201d: your phone rings; answer and press 1, and you are connected to the donor, who "
+              "will see the charity's number, {number}."},
+    "tc_call": {"it": "Chiama", "en": "Call"},
+    "tc_phone_rings": {"it": "Sta squillando il tuo telefono: rispondi e premi 1.",
+                       "en": "Your phone is ringing: answer and press 1."},
+    "tc_refused": {"it": "Chiamata rifiutata: {reason}", "en": "Call refused: {reason}"},
+    "tc_unreachable": {
+        "it": "Il fornitore telefonico non risponde: riprova tra poco, oppure chiama dal tuo telefono.",
+        "en": "The phone provider cannot be reached: try again shortly, or call from your own phone."},
+    "tc_waiting": {"it": "Nessuna chiamata ancora: la segui qui appena parte.",
+                   "en": "No call yet: it shows here as soon as it starts."},
+    "tc_ringing": {"it": "Squilla il donatore, dalle {time}", "en": "The donor's phone is ringing, since {time}"},
+    "tc_connected": {"it": "In conversazione dalle {time}", "en": "Connected since {time}"},
+    "tc_hung_up": {"it": "Chiamata chiusa alle {time}", "en": "Hung up at {time}"},
+    "tc_hung_up_unanswered": {"it": "Chiamata chiusa alle {time}, senza risposta",
+                              "en": "Hung up at {time}, unanswered"},
+    "tc_talk": {"it": "Conversazione", "en": "Talk time"},
+    "tc_outcome_ends": {"it": "L'esito che scegli chiude questa chiamata.",
+                        "en": "The outcome you choose ends this call."},
+    "tc_dial_own": {"it": "Chiama dal tuo telefono", "en": "Call from your own phone"},
+    "tc_dial_own_note": {"it": "Dal tuo telefono personale il donatore vede il tuo numero.",
+                         "en": "From your own phone the donor sees your own number."},
+    "tc_network": {"it": "tempi dalla rete", "en": "network-timed"},
+    "tc_self_reported": {"it": "tempi dichiarati", "en": "self-reported"},
+    "tc_routed_answered": {"it": "Hai risposto a una chiamata della linea: la scheda si è aperta da sola.",
+                           "en": "You answered a call to the line: the form opened by itself."},
+    "tc_caller": {"it": "Chiamante", "en": "Caller"},
+    "tc_withheld": {"it": "numero nascosto", "en": "number withheld"},
+    "tc_line_closed": {"it": "Linea chiusa alle {time} · conversazione {talk}",
+                       "en": "Line closed at {time} · talk {talk}"},
+    "tc_line_open": {"it": "In linea · conversazione {talk}", "en": "On the line · talk {talk}"},
+    "tc_phones": {"it": "Telefoni", "en": "Phones"},
+    "tc_phones_none": {"it": "Nessun telefono squilla o è in conversazione.",
+                       "en": "No phone is ringing or connected."},
+    "tc_col_status": {"it": "Stato", "en": "Status"},
+    "tc_col_line": {"it": "Linea", "en": "Line"},
+    "tc_status_ringing": {"it": "squilla", "en": "ringing"},
+    "tc_status_connected": {"it": "in conversazione", "en": "connected"},
+    "tc_dir_inbound": {"it": "linea d'ascolto (in entrata)", "en": "helpline (inbound)"},
+    "tc_dir_outbound": {"it": "campagna (in uscita)", "en": "campaign (outbound)"},
+    # (end of telephony console)
 }
 
 

@@ -50,11 +50,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @contextmanager
-def served(data: Path, clock_start: datetime, admin: bool = True, host: str = "127.0.0.1") -> Iterator[Server]:
+def served(data: Path, clock_start: datetime, admin: bool = True, host: str = "127.0.0.1",
+           settings: dict[str, str] | None = None) -> Iterator[Server]:
     """The product on the data in `data` (empty, unless `admin` is False: then served again after an earlier
-    `served` made the administrator ADMIN there), its clock starting at `clock_start`."""
+    `served` made the administrator ADMIN there), its clock starting at `clock_start`; `settings`: more ANGELI_*
+    environment (e.g. ANGELI_TELEPHONY=sip)."""
     env = {**os.environ, "ANGELI_MODE": "embedded", "ANGELI_DATA_DIR": str(data),
-           "ANGELI_CLOCK_START": clock_start.isoformat(), "ANGELI_ADMIN_PASSWORD": ADMIN["password"]}
+           "ANGELI_CLOCK_START": clock_start.isoformat(), "ANGELI_ADMIN_PASSWORD": ADMIN["password"],
+           **(settings or {})}
     if admin:
         subprocess.run([sys.executable, "-m", "services.cli", "admin", "create", "--email", ADMIN["email"],
                         "--password-env", "ANGELI_ADMIN_PASSWORD"], cwd=ROOT, env=env, check=True,

@@ -1,10 +1,13 @@
 // The volunteer's calling screen: clock in, take the next contact, dial, record the outcome in one click.
 import { api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
 import { whyNoneText } from "./reasons.js";
+import { followOpenCall, passesThrough, phoneText, talkOf, telephony, timeOfDay } from "./telephony.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, offer = null, call = null, connected = false, campaign = null;
 const campaigns = new Map();
+// Telephony: how calls pass through the product here, the network's call for the contact shown, and its following.
+let phones = { mode: "off" }, network = null, unfollow = null;
 
 function showPresence(presence) {
   const on = presence.clocked_in;
@@ -28,6 +31,7 @@ function fillScript(text) {
 }
 
 async function showOffer(answer) {
+  stopNetwork();
   offer = answer.offer;
   call = null;
   connected = false;
@@ -49,9 +53,77 @@ async function showOffer(answer) {
     new Date(s).toLocaleString(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: ZONE }))));
   $("contact-name").setAttribute("tabindex", "-1");
   $("contact-name").focus();
+  startNetwork();
 }
 
+// A call through the product: the volunteer's Angeli phone dials (sip) or the product rings it (twiml); either way
+// the network starts the Call, answers and hangs it up, and this screen follows it; the outcome then ends it.
+function startNetwork() {
+  stopNetwork();
+  $("network").hidden = !passesThrough(phones);
+  if (!passesThrough(phones)) return;
+  $("phone").textContent = phoneText(offer.phone);
+  $("dial").classList.remove("primary");  // the fallback: the call through the charity comes first
+  const how = phones.mode === "sip" ? t.tc_sip_how : t.tc_twiml_how;
+  $("network-how").textContent = how.replace("{phone}", phoneText(offer.phone)).replace("{number}", phoneText(phones.number));
+  $("network-call").hidden = phones.mode !== "twiml";
+  $("network-call").disabled = false;
+  $("network-state").textContent = t.tc_waiting;
+  const contact = offer.contact_id;
+  unfollow = followOpenCall(volunteerId, "outbound", (open) => {
+    if (offer && offer.contact_id === contact) showNetwork(open);
+  }, (error) => flash(error.message, "error"));
+}
+
+function stopNetwork() {
+  if (unfollow) unfollow();
+  unfollow = null;
+  network = null;
+  $("network-talk").hidden = true;
+  $("network-ends").hidden = true;
+  for (const button of document.querySelectorAll("#contact [data-disposition], #opt-out, #pledge button, #callback button")) {
+    button.disabled = false;
+  }
+}
+
+// The open outbound call, when it is the network's call to the contact shown: its state, talk time and the outcomes
+// it can still take (a connected call is no "no answer"; an unanswered one is no conversation).
+function showNetwork(open) {
+  if (!open || open.timing !== "network" || open.contact_id !== offer.contact_id) return;
+  network = open;
+  const state = open.hung_up_at
+    ? (open.connected_at ? t.tc_hung_up : t.tc_hung_up_unanswered).replace("{time}", timeOfDay(open.hung_up_at))
+    : open.connected_at ? t.tc_connected.replace("{time}", timeOfDay(open.connected_at))
+      : t.tc_ringing.replace("{time}", timeOfDay(open.started_at));
+  if ($("network-state").textContent !== state) $("network-state").textContent = state;
+  $("network-call").disabled = true;  // one call at a time: this one is under way
+  $("network-ends").hidden = false;
+  $("network").dataset.state = open.hung_up_at ? "hung-up" : open.connected_at ? "connected" : "ringing";
+  tickNetwork();
+  const talked = !!open.connected_at;
+  for (const button of document.querySelectorAll("#contact [data-disposition]")) {
+    const disposition = button.dataset.disposition;
+    button.disabled = talked ? NO_CONVERSATION.has(disposition) : CONVERSATION.has(disposition);
+  }
+  for (const button of document.querySelectorAll("#opt-out, #pledge button, #callback button")) button.disabled = !talked;
+}
+
+function tickNetwork() {
+  const talk = network && talkOf(network);
+  $("network-talk").hidden = talk === null || !network;
+  if (talk !== null && network) $("network-talk-time").textContent = talk;
+}
+setInterval(tickNetwork, 1000);
+
 async function ensureCall(connect) {
+  if (passesThrough(phones) && !call) {  // the network's call, if it started: read it once more before the outcome
+    showNetwork(await api("GET", `/volunteers/${volunteerId}/open-call?kind=outbound`));
+    if (network) {
+      call = network.id;  // network-timed: connected (or not) by the network, never by hand
+      connected = true;
+      return;
+    }
+  }
   call ??= (await api("POST", "/calls", { volunteer_id: volunteerId, direction: "outbound",
     campaign_id: campaign.campaign_id, contact_id: offer.contact_id })).id;
   if (connect && !connected) {
@@ -60,13 +132,16 @@ async function ensureCall(connect) {
   }
 }
 
-const CONVERSATION = new Set(["answered", "not_interested", "pledged", "callback_requested", "do_not_call"]);
+const CONVERSATION = new Set(["answered", "wrong_number", "not_interested", "pledged", "callback_requested",
+  "do_not_call"]);
+const NO_CONVERSATION = new Set(["no_answer", "busy"]);
 
 async function finish(disposition, callbackAt = null) {
   await ensureCall(CONVERSATION.has(disposition));
   await api("POST", `/calls/${call}/end`, { disposition, callback_at: callbackAt });
   flash(`${t.done}: ${offer.first_name || offer.phone} — ${t[disposition] || disposition}`, "ok");
   offer = null;
+  stopNetwork();
   $("contact").hidden = true;
   $("pledge").reset();
   $("next").focus();
@@ -94,7 +169,26 @@ $("next").addEventListener("click", guarded(async () => {
     }
   }
 }));
+$("network-call").addEventListener("click", guarded(async () => {
+  const button = $("network-call");
+  button.disabled = true;
+  try {
+    await api("POST", `/campaigns/${campaign.campaign_id}/contacts/${offer.contact_id}/call`, { volunteer_id: volunteerId });
+    $("network-state").textContent = t.tc_phone_rings;
+  } catch (error) {
+    button.disabled = false;
+    if (error.status === 409) $("network-state").textContent = t.tc_refused.replace("{reason}", error.message);
+    else if (error.status === 502) $("network-state").textContent = t.tc_unreachable;
+    else throw error;
+  }
+}));
 $("dial").addEventListener("click", guarded(async (event) => {
+  // With telephony on, the tel: link only hands the number over: the outcome finds the network's call if the
+  // dial went through the charity's switchboard, else records a self-reported one then (never two for one dial).
+  if (passesThrough(phones)) {
+    location.href = event.currentTarget.href;
+    return;
+  }
   await ensureCall(false);
   location.href = event.currentTarget.href;  // hands the number to the phone or softphone
 }));
@@ -144,6 +238,7 @@ async function start() {
     $("calling").hidden = true;
     return;
   }
+  phones = await telephony();
   await loadCampaigns();
   campaign = campaigns.get($("campaign").value) || null;
   showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));

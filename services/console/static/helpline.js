@@ -1,6 +1,7 @@
 // The volunteer's helpline screen: clock in, answer a call, find the caller's municipality, follow the protocol
 // step by step, redirect with the directory's numbers, take notes, end with an outcome; an open call resumes.
 import { api, el, flash, guarded, lang, locale, me, t, ZONE } from "./common.js";
+import { followOpenCall, passesThrough, phoneText, talkOf, telephony, timeOfDay } from "./telephony.js";
 
 const $ = (id) => document.getElementById(id);
 let volunteerId = null, call = null, protocol = null, place = null;
@@ -9,6 +10,9 @@ const category = (name) => t[`cat_${name.replace(/ /g, "_")}`] || name;  // the 
 // A service typed in the page's language ("sanità") is searched as the directory's category ("health").
 const SERVICES = new Map(Object.entries(t).filter(([key]) => key.startsWith("cat_"))
   .map(([key, label]) => [label.toLowerCase(), key.slice(4).replace(/_/g, " ")]));
+// Telephony: a call the network routed here and the volunteer answered opens by itself; `line` is the open call as
+// last read (its hang-up comes from the network while the volunteer writes the outcome).
+let phones = { mode: "off" }, line = null, opening = false;
 const placeKey = (id) => `helpline-place-${id}`;  // the caller's municipality survives a reload of this tab
 
 function showPresence(presence) {
@@ -160,6 +164,8 @@ async function showCall(opened) {
   }
   $("place").value = place ? place.name : "";
   $("call-title").textContent = `${t.hl_call_since} ${time(call.started_at)}`;
+  line = call;
+  showTiming();
   $("call").hidden = false;
   $("start").disabled = true;
   $("protocol").disabled = true;
@@ -168,6 +174,44 @@ async function showCall(opened) {
   if (!place) await placeFromNumber();
   showSteps();
   await showRedirects();
+}
+
+// Network-timed or self-reported, the caller's number, and (network) the talk time so far or in all.
+function showTiming() {
+  const network = line && line.timing === "network";
+  $("call-timing-badge").textContent = network ? t.tc_network : t.tc_self_reported;
+  $("call-timing").dataset.timing = network ? "network" : "self_reported";
+  $("call-caller").textContent = call && call.caller_number ? `· ${t.tc_caller}: ${phoneText(call.caller_number)}`
+    : network ? `· ${t.tc_caller}: ${t.tc_withheld}` : "";
+  const talk = network ? talkOf(line) : null;
+  const text = talk === null ? "" : line.hung_up_at
+    ? `· ${t.tc_line_closed.replace("{time}", timeOfDay(line.hung_up_at)).replace("{talk}", talk)}`
+    : `· ${t.tc_line_open.replace("{talk}", talk)}`;
+  if ($("call-line").textContent !== text) $("call-line").textContent = text;
+  // Said once when the line closes, not every second of the running talk time.
+  const said = network && line.hung_up_at ? text.replace(/^· /, "") : "";
+  if ($("call-line-said").textContent !== said) $("call-line-said").textContent = said;
+}
+setInterval(() => { if (call) showTiming(); }, 1000);
+
+// The open inbound call as the network left it: a new one (answered on the volunteer's phone) opens the form with
+// the caller's municipality proposed from the number; the one shown gets its hang-up.
+async function receiveLine(open) {
+  if (!open || open.timing !== "network" || opening) return;
+  if (call && call.id === open.id) {
+    line = open;
+    showTiming();
+    return;
+  }
+  if (call || !$("protocol").value) return;  // a call is already shown: the volunteer finishes it first
+  opening = true;
+  try {
+    await showCall(open);
+    flash(t.tc_routed_answered, "info");
+    $("call-title").focus();
+  } finally {
+    opening = false;
+  }
 }
 
 $("clock-in").addEventListener("click", guarded(async () => {
@@ -209,7 +253,7 @@ $("end-form").addEventListener("submit", guarded(async (event) => {
   await api("POST", `/calls/${call.id}/end`, { disposition: form.get("disposition"), notes: notes || null });
   sessionStorage.removeItem(placeKey(call.id));
   flash(`${t.done}: ${t.hl_call_ended} — ${t[form.get("disposition")]}`, "ok");
-  call = protocol = place = null;
+  call = protocol = place = line = null;
   event.target.reset();
   $("call").hidden = true;
   $("protocol").disabled = false;
@@ -256,6 +300,11 @@ async function start() {
   if (open) await showCall(open);
   showPresence(await api("GET", `/volunteers/${volunteerId}/presence`));
   if (open) flash(t.hl_resumed, "info");
+  phones = await telephony();
+  if (passesThrough(phones)) {
+    followOpenCall(volunteerId, "inbound", (open) => { receiveLine(open).catch((error) => flash(error.message, "error")); },
+      (error) => flash(error.message, "error"));
+  }
   $("helpline").dataset.ready = "yes";
 }
 start().catch((error) => flash(error.message, "error"));

@@ -1,5 +1,6 @@
 // The live board: the state comes as server-sent events (polling when EventSource fails), durations tick here.
 import { api, ApiError, el, flash, lang, locale, me, t, ZONE } from "./common.js";
+import { FOLLOW_MS, passesThrough, telephony } from "./telephony.js";
 
 const POLL_MS = 5000;
 let state = null;
@@ -204,6 +205,41 @@ function listen() {
   addEventListener("pagehide", () => source.close());
 }
 
+// telephony console: the legs ringing and connected now (GET /telephony/live, coordinators), read every two
+// seconds while calls pass through the product; the section stays hidden otherwise, or when the reader may not.
+async function learnLegNames(legs) {
+  const unknown = [...new Set(legs.map((leg) => leg.volunteer_id))].filter((id) => !names.has(id));
+  if (!canName || !unknown.length) return;
+  const query = unknown.slice(0, 100).map((id) => `volunteer_id=${encodeURIComponent(id)}`).join("&");
+  for (const row of await api("GET", `/console/api/board/names?${query}`)) names.set(row.volunteer_id, row.name || row.volunteer_id.slice(0, 8));
+  for (const id of unknown) if (!names.has(id)) names.set(id, id.slice(0, 8));
+}
+
+function showLegs(legs) {
+  fill("phone-legs", legs.map((leg) => el("tr", { "data-volunteer": leg.volunteer_id, "data-status": leg.status },
+    el("th", { scope: "row" }, who(leg.volunteer_id)), el("td", {}, t[`tc_dir_${leg.direction}`] || leg.direction),
+    el("td", {}, el("span", { class: `badge leg-${leg.status}` }, t[`tc_status_${leg.status}`] || leg.status)),
+    el("td", { class: "num" }, ticking(leg.since)))), "phone-legs-empty");
+}
+
+async function followPhones() {
+  if (!passesThrough(await telephony())) return;
+  const read = async () => {
+    try {
+      const legs = await api("GET", "/telephony/live");
+      await learnLegNames(legs);
+      document.getElementById("phones").hidden = false;
+      showLegs(legs);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 403) return;  // not this reader's to see: stays hidden
+      flash(failure.message, "error");
+    }
+    setTimeout(read, FOLLOW_MS);
+  };
+  await read();
+}
+// (end of telephony console)
+
 async function start() {
   const user = await me();
   if (!user) {
@@ -220,5 +256,6 @@ async function start() {
   });
   setInterval(tick, 1000);
   listen();
+  followPhones().catch((error) => flash(error.message, "error"));
 }
 start().catch((error) => flash(error.message, "error"));
