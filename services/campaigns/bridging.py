@@ -12,6 +12,7 @@ from xml.etree.ElementTree import Element, SubElement
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialling import DialAnswer
 from services.campaigns.domain.contact import Contact
+from services.campaigns.phones import InvalidPhone, normalise
 from services.campaigns.twilio_client import LEG_EVENTS, TwilioClient
 from services.identity.domain import SYSTEM, Access
 from services.kernel.errors import DomainError, NotFound
@@ -56,9 +57,11 @@ def call_volunteer(app: CampaignsApplication, campaign_id: UUID, contact_id: UUI
     answer = app.authorise_dial(PROVIDER, f"pending-{uuid4()}", volunteer_id, number, contact_id=contact_id)
     if not answer.allowed:
         raise DialRefused(answer.code, answer.reason)
-    phone = app.vault.get(volunteer_id, reading, fields=("phone",)).get("phone", "")
-    if not phone:
-        raise NotFound(f"volunteer {volunteer_id} has no phone number to ring; add it to their record")
+    stored = app.vault.get(volunteer_id, reading, fields=("phone",)).get("phone", "")
+    try:
+        phone = normalise(stored)  # E.164, as the provider dials it
+    except InvalidPhone:
+        raise NotFound(f"volunteer {volunteer_id} has no valid phone number to ring; correct their record") from None
     client = TwilioClient(settings.twilio_api_url, settings.twilio_sid, settings.twilio_auth_token)
     query = urlencode({"contact": str(contact_id), "volunteer": str(volunteer_id)})
     sid = client.start_call(to=phone, caller_id=answer.caller_id, ring_seconds=settings.ring_seconds,

@@ -350,12 +350,13 @@ class Telephony:
     # Reading
 
     def volunteer_number(self, volunteer_id: UUID, access: Access) -> str:
-        """The volunteer's phone, from the vault (an access event, purpose telephony)."""
+        """The volunteer's phone in E.164, from the vault (an access event, purpose telephony)."""
         found = self.app.vault.get(volunteer_id, Access(access.actor, f"{access.purpose} ({PURPOSE})"),
                                    fields=("phone",))
-        if not found.get("phone"):
-            raise NotFound(f"volunteer {volunteer_id} has no phone number in the vault")
-        return found["phone"]
+        number = _number_or_none(found.get("phone", "")) if found.get("phone") else None
+        if number is None:
+            raise NotFound(f"volunteer {volunteer_id} has no valid phone number in the vault")
+        return number  # E.164, as providers dial it
 
     def live(self) -> list[LegView]:
         """The legs ringing or connected now, oldest first."""
