@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from services.calls import directory, indexes, week
@@ -40,14 +39,11 @@ from services.calls.telephony.switchboard import Telephony
 from services.calls.views import CallView, MunicipalityView, PresenceView, ProtocolSummary, ShiftView, VolunteerView
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
-from services.kernel.errors import ConcurrencyConflict, DomainError, NotFound, NotYours
+from services.kernel.errors import DomainError, NotFound, NotYours, retried
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
 from services.kernel.settings import TelephonySettings
 from services.privacy.application import PrivacyVault
-
-T = TypeVar("T")
-RETRIES = 5
 
 
 class VolunteerNotClockedIn(DomainError):
@@ -149,7 +145,7 @@ class CallsApplication(ServiceApplication):
             self._save_presence(volunteer, presence, once=once)
             return presence
 
-        return _presence_view(self._retrying(act))
+        return _presence_view(retried(act))
 
     def clock_out(self, volunteer_id: UUID, *, once: PendingRequest | None = None) -> PresenceView:
         def act() -> Presence:
@@ -158,23 +154,12 @@ class CallsApplication(ServiceApplication):
             self._save_presence(self.get(volunteer_id, Volunteer), presence, once=once)
             return presence
 
-        return _presence_view(self._retrying(act))
+        return _presence_view(retried(act))
 
     def _save_presence(self, volunteer: Volunteer, presence: Presence, *, once: PendingRequest | None) -> None:
         """The presence, with the helpline's switchboard when a helpline volunteer comes on or goes off duty."""
         board = self.telephony.on_duty_changes(volunteer, presence)
         self.save(presence, *([board] if board is not None else []), once=once)
-
-    @staticmethod
-    def _retrying(act: Callable[[], T]) -> T:
-        """A save that shares the switchboard with routed calls: a conflict on it is tried again, read afresh."""
-        for attempt in range(RETRIES):
-            try:
-                return act()
-            except ConcurrencyConflict:
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
 
     def correct_clock_out(self, volunteer_id: UUID, at: datetime, coordinator_id: UUID, *,
                           once: PendingRequest | None = None) -> PresenceView:
@@ -185,7 +170,7 @@ class CallsApplication(ServiceApplication):
             self._save_presence(self.get(volunteer_id, Volunteer), presence, once=once)
             return presence
 
-        return _presence_view(self._retrying(act))
+        return _presence_view(retried(act))
 
     def presence(self, volunteer_id: UUID) -> PresenceView:
         return _presence_view(self._presence(volunteer_id))
@@ -303,7 +288,7 @@ class CallsApplication(ServiceApplication):
             board = self.telephony.finish_wrap_up(call)  # a network-timed call: its wrap-up is over
             self.save(call, *([board] if board is not None else []), once=once)
 
-        self._retrying(act)
+        retried(act)
 
     def call(self, call_id: UUID, access: Access) -> CallView:
         """The call, its notes read from the vault for `access`."""

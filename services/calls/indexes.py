@@ -13,7 +13,6 @@ index read again, where that write's items now show as indexed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -29,7 +28,7 @@ from services.calls.domain.protocol_index import ProtocolIndex
 from services.calls.domain.shift import Shift
 from services.calls.domain.volunteer import Role
 from services.kernel import upgrades
-from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.errors import NotFound, retried
 
 if TYPE_CHECKING:
     from services.calls.application import CallsApplication
@@ -83,16 +82,6 @@ def backfill_and_record(app: CallsApplication) -> Backfilled:
 
 
 
-def _retried(save: Callable[[], int]) -> int:
-    """`save` (read the index, add what it lacks, save it), again when a live save collided with it."""
-    for _ in range(RETRIES - 1):
-        try:
-            return save()
-        except ConcurrencyConflict:
-            continue
-    return save()
-
-
 def _place_shifts(app: CallsApplication, ids: list[UUID]) -> int:
     live: dict[Role, list[Shift]] = defaultdict(list)
     for chunk in upgrades.chunks(ids, BATCH):
@@ -108,7 +97,7 @@ def _place_shifts(app: CallsApplication, ids: list[UUID]) -> int:
             app.save(rota)
         return len(missing)
 
-    return sum(_retried(partial(place, role, shifts)) for role, shifts in live.items())
+    return sum(retried(partial(place, role, shifts)) for role, shifts in live.items())
 
 
 def _log_calls(app: CallsApplication, ids: list[UUID]) -> int:
@@ -130,7 +119,7 @@ def _log_calls(app: CallsApplication, ids: list[UUID]) -> int:
             app.save(entries)
         return len(missing)
 
-    return sum(_retried(partial(log, volunteer, month, calls)) for (volunteer, month), calls in months.items())
+    return sum(retried(partial(log, volunteer, month, calls)) for (volunteer, month), calls in months.items())
 
 
 def _list_protocols(app: CallsApplication, ids: list[UUID]) -> int:
@@ -141,7 +130,7 @@ def _list_protocols(app: CallsApplication, ids: list[UUID]) -> int:
             app.save(index)
         return added
 
-    return _retried(add) if ids else 0
+    return retried(add) if ids else 0
 
 
 def _protocol_index(app: CallsApplication) -> ProtocolIndex:

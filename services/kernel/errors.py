@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """A command broke a business rule. Maps to 409 (state conflict) unless a subclass says otherwise."""
@@ -29,6 +34,17 @@ class ConcurrencyConflict(DomainError):
     """Another command changed the same aggregate first; the client should re-read and retry."""
 
     status_code = 409
+
+
+def retried(act: Callable[[], T], attempts: int = 5) -> T:
+    """`act` (read, change, save), again from a fresh read when a concurrent save of the same aggregate won; the
+    last attempt's conflict reaches the caller."""
+    for _ in range(attempts - 1):
+        try:
+            return act()
+        except ConcurrencyConflict:
+            continue
+    return act()
 
 
 class NotYours(DomainError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from services.calls.domain.volunteer import Role, Volunteer
 from services.calls.telephony.port import FINAL, Decision, LegReport, LegStatus, LegView, Target
 from services.identity.domain import SYSTEM, Access
 from services.kernel import upgrades
-from services.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
+from services.kernel.errors import InvalidInput, NotFound, retried
 from services.kernel.settings import TelephonySettings
 
 if TYPE_CHECKING:
@@ -59,13 +60,7 @@ class Telephony:
         ended unanswered. Asked twice for the same step, the same answer."""
         if line != self.settings.helpline:
             raise UnknownLine(f"line {line!r} is not this installation's helpline ({self.settings.helpline!r})")
-        for attempt in range(RETRIES):
-            try:
-                return self._route(provider, call_id, line, caller, after_leg)
-            except ConcurrencyConflict:
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retried(lambda: self._route(provider, call_id, line, caller, after_leg), RETRIES)
 
     def _route(self, provider: str, call_id: str, line: str, caller: str | None, after_leg: str | None) -> Decision:
         now = self.app.clock.now()
@@ -150,13 +145,7 @@ class Telephony:
 
     def report(self, report: LegReport) -> bool:
         """Record one leg fact; False when it changes nothing (seen before, or no further than what is known)."""
-        for attempt in range(RETRIES):
-            try:
-                return self._report(report)
-            except ConcurrencyConflict:
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retried(lambda: self._report(report), RETRIES)
 
     def _report(self, r: LegReport) -> bool:
         pid = phone_call_id(r.provider, r.call_id)
@@ -301,18 +290,17 @@ class Telephony:
         now = self.app.clock.now()
         ended = 0
         for call_id in self._board().wrap_ups_over(now - timedelta(minutes=self.settings.wrap_up_minutes)):
-            for attempt in range(RETRIES):
-                try:
-                    call, board = self.app.get(UUID(call_id), Call), self._board()
-                    if call.ended_at is None:
-                        call.end(Disposition.ANSWERED, now, None)
-                        ended += 1
-                    board.finish_wrap_up(call_id)
-                    self.app.save(call, board)
-                    break
-                except ConcurrencyConflict:
-                    if attempt == RETRIES - 1:
-                        raise
+            ended += retried(partial(self._end_wrap_up, call_id, now), RETRIES)
+        return ended
+
+    def _end_wrap_up(self, call_id: str, now: datetime) -> int:
+        call, board = self.app.get(UUID(call_id), Call), self._board()
+        ended = 0
+        if call.ended_at is None:
+            call.end(Disposition.ANSWERED, now, None)
+            ended = 1
+        board.finish_wrap_up(call_id)
+        self.app.save(call, board)
         return ended
 
     def free_stale_legs(self) -> int:
@@ -390,28 +378,20 @@ def on_duty_once(app: CallsApplication) -> int | None:
         return None
 
     def step() -> int:
-        telephony = app.telephony
-        for attempt in range(RETRIES):
-            board = telephony._board()
-            placed = 0
-            for chunk in upgrades.chunks(upgrades.created(app, [OPENED], 500)[OPENED], 500):
-                presences = [p for p in app.read_many(chunk, Presence) if p.clocked_in]
-                volunteers = app.read_many([UUID(str(p.volunteer_id)) for p in presences], Volunteer)
-                for presence, volunteer in zip(presences, volunteers, strict=True):
-                    if Role.HELPLINE in volunteer.roles and str(volunteer.id) not in board.on_duty:
-                        board.come_on_duty(str(volunteer.id), presence.clocked_in_at or app.clock.now())
-                        placed += 1
-            if not placed:
-                return 0
-            try:
-                app.save(board)
-                return placed
-            except ConcurrencyConflict:
-                if attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        board = app.telephony._board()
+        placed = 0
+        for chunk in upgrades.chunks(upgrades.created(app, [OPENED], 500)[OPENED], 500):
+            presences = [p for p in app.read_many(chunk, Presence) if p.clocked_in]
+            volunteers = app.read_many([UUID(str(p.volunteer_id)) for p in presences], Volunteer)
+            for presence, volunteer in zip(presences, volunteers, strict=True):
+                if Role.HELPLINE in volunteer.roles and str(volunteer.id) not in board.on_duty:
+                    board.come_on_duty(str(volunteer.id), presence.clocked_in_at or app.clock.now())
+                    placed += 1
+        if placed:
+            app.save(board)
+        return placed
 
-    return upgrades.run_and_record(app, ON_DUTY_UPGRADE, step)
+    return upgrades.run_and_record(app, ON_DUTY_UPGRADE, lambda: retried(step, RETRIES))
 
 
 def _number_or_none(caller: str) -> str | None:
