@@ -76,6 +76,8 @@ def _address(to: str) -> Address:
     local, at, domain = address.rpartition("@")
     if not (local and at and domain) or "\n" in to or "\r" in to:
         raise ValueError(f"the recipient must be an address such as giulia@example.org; got {to!r}")
+    if not address.isascii():  # it would need SMTPUTF8 from every relay on the way
+        raise ValueError(f"the recipient's address must be written in ASCII (SMTPUTF8 is not used); got {address!r}")
     return Address(display_name=name, username=local, domain=domain)
 
 

@@ -106,7 +106,9 @@ class Relay:
         smtp = self._connection()
         try:
             code, text = smtp.mail(envelope_from)
-        except smtplib.SMTPServerDisconnected:  # closed while idle: nothing of this message was said yet
+        except smtplib.SMTPServerDisconnected:
+            code, text = 421, b"closed"
+        if code == 421:  # closed while idle, or closing: nothing of this message was said yet, so say it again
             self._drop()
             smtp = self._connection()
             code, text = self._guarded(lambda: smtp.mail(envelope_from))
@@ -180,7 +182,8 @@ class Relay:
 
     def _refused(self, smtp: smtplib.SMTP, code: int, text: bytes | str) -> Refused:
         said = _said(text)
-        log.info("the SMTP relay %s refused a message: %s %s", self.address, code, said)
+        # The code only: the relay's words often quote the recipient's address, which stays out of the logs.
+        log.info("the SMTP relay %s refused a message: %s", self.address, code)
         try:
             smtp.rset()  # the connection stays ready for the next message
         except (smtplib.SMTPException, OSError):
