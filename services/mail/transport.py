@@ -28,6 +28,7 @@ from services.mail.message import as_bytes
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_ENVELOPE_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+@[A-Za-z0-9.\-]+")  # RFC 5321 dot-atom @ domain
 
 # Signed with the message: RFC 8058 asks that DKIM cover both unsubscribe headers.
 _SIGNED_HEADERS = [b"From", b"To", b"Subject", b"Date", b"Message-ID", b"MIME-Version", b"Content-Type",
@@ -100,6 +101,7 @@ class Relay:
 
     def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> Accepted | Refused:
         """Hand `message` to the relay for `recipient` with the return path `envelope_from`."""
+        _check_envelope(envelope_from, recipient)
         raw = as_bytes(message)
         if self._signer is not None:
             raw = self._signer.sign(raw)
@@ -195,6 +197,13 @@ class Relay:
         self._smtp = None
 
 
+def _check_envelope(envelope_from: str, recipient: str) -> None:
+    """Plain ASCII addresses: nothing that could end an SMTP command or a header line, nothing needing SMTPUTF8."""
+    for what, address in (("envelope sender", envelope_from), ("recipient", recipient)):
+        if not _ENVELOPE_ADDRESS.fullmatch(address):
+            raise ValueError(f"the {what} must be a plain address such as giulia@example.org; got {address!r}")
+
+
 def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         smtp.close()
@@ -239,6 +248,7 @@ class Outbox:
     def send(self, message: EmailMessage, envelope_from: str, recipient: str) -> Accepted:
         """Write `message` atomically (a reader sees it whole or not at all), with the envelope as a mail store
         keeps it: Return-Path and Delivered-To."""
+        _check_envelope(envelope_from, recipient)
         raw = as_bytes(message)
         if self._signer is not None:
             raw = self._signer.sign(raw)

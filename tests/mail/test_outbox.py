@@ -51,12 +51,12 @@ def test_each_message_becomes_one_eml_file_listed_newest_first(outbox: tuple[Out
 def test_a_listed_message_reads_back_whole(outbox: tuple[Outbox, FixedClock]) -> None:
     box, _ = outbox
     box.send(letter("Giulia", "Grazie, Giulia", "thanks/giulia"), "bounce+abc@b.angeli.example",
-             "giulia@example.org")
+             "giulia.bianchi+angeli@example.org")
     [entry] = box.list()
     message = box.read(entry.name)
     text = message.get_body(("plain",))
     assert text is not None and "Cara Giulia, grazie di cuore." in text.get_content()
-    assert message["Delivered-To"] == "giulia@example.org"
+    assert message["Delivered-To"] == "giulia.bianchi+angeli@example.org"
     assert [a.get_filename() for a in message.iter_attachments()] == ["ricevuta.pdf"]
 
 
@@ -94,3 +94,17 @@ def test_with_no_relay_set_mail_goes_to_the_outbox_under_the_data_folder(tmp_pat
     relay = transport(Settings.from_env({"ANGELI_SMTP_HOST": "smtp.angeli.example",
                                          "ANGELI_MAIL_PUBLIC_URL": "https://angeli.example"}).mail)
     assert isinstance(relay, Relay) and relay.address == "smtp.angeli.example:587"
+
+
+@pytest.mark.parametrize(("envelope_from", "recipient"), [
+    ("bounce+abc@b.angeli.example", "giulia@example.org\r\nBcc: everyone@example.org"),
+    ("bounce+abc@b.angeli.example>\r\nX-Evil: 1", "giulia@example.org"),
+    ("bounce+abc@b.angeli.example", "niccolò@example.org"),
+    ("bounce+abc@b.angeli.example", "Giulia <giulia@example.org>"),
+])
+def test_an_envelope_address_that_could_break_a_line_is_refused_and_nothing_written(
+        outbox: tuple[Outbox, FixedClock], envelope_from: str, recipient: str) -> None:
+    box, _ = outbox
+    with pytest.raises(ValueError, match="must be a plain address"):
+        box.send(letter("Giulia", "Grazie", "thanks/giulia"), envelope_from, recipient)
+    assert box.list() == []
