@@ -267,7 +267,7 @@ class Outbox:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        log.info("mail to the outbox: %s", name)
+        log.debug("mail to the outbox: %s", name)
         return Accepted(recipient)
 
     def list(self, limit: int = 200) -> list[Letter]:
