@@ -7,9 +7,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from email.utils import parseaddr
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
 
 Mode = Literal["embedded", "distributed"]
 
@@ -83,6 +87,34 @@ class TelephonySettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """How e-mail leaves: through the charity's SMTP relay, or (no relay set) into a local outbox folder; who it is
+    from, where bounces return (VERP), the base of unsubscribe links, the pace, and optional DKIM signing."""
+
+    host: str = ""  # the relay; empty: no relay, every message is written into `outbox`
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str = ""  # empty: no login
+    password: str = field(default="", repr=False)  # a secret: never in repr, logs or error messages
+    sender: str = "Associazione Angeli <info@angeli.example>"  # the From header
+    bounce_domain: str = "angeli.example"  # envelope senders are bounce+<token>@<bounce_domain>
+    public_url: str = "http://127.0.0.1:8000"  # the base of unsubscribe links
+    per_minute: int = 120
+    outbox: Path = Path("var/outbox")
+    dkim_selector: str = ""  # empty: no DKIM signature
+    dkim_key: bytes = field(default=b"", repr=False)  # the PEM private key read from ANGELI_DKIM_KEY_FILE
+
+    @property
+    def relay(self) -> bool:
+        return bool(self.host)
+
+    @property
+    def sender_domain(self) -> str:
+        """The From address's domain: it names Message-IDs and the DKIM signature (aligned with DMARC)."""
+        return parseaddr(self.sender)[1].rpartition("@")[2].lower()
+
+
+@dataclass(frozen=True)
 class Settings:
     mode: Mode = "embedded"
     data_dir: Path = Path("var")
@@ -98,6 +130,7 @@ class Settings:
     # Expected regular gifts missed in a row that make a standing commitment lapsed.
     regular_lapse_periods: int = 2
     telephony: TelephonySettings = field(default_factory=TelephonySettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     # What this process runs beside the API: the feeds (embedded follower, or relays and consumers) and jobs.
     run_feeds: bool = True
     run_jobs: bool = True
@@ -127,11 +160,13 @@ class Settings:
             password=_secret_text(env, "ANGELI_PG_PASSWORD", "angeli"),
             dbname=env.get("ANGELI_PG_DB", "angeli"),
         )
+        data_dir = Path(env.get("ANGELI_DATA_DIR", "var"))
+        host, port = env.get("ANGELI_HOST", "127.0.0.1"), _int(env, "ANGELI_PORT", 8000, low=1, high=65535)
         return cls(
             mode=mode,  # type: ignore[arg-type]  # checked just above
-            data_dir=Path(env.get("ANGELI_DATA_DIR", "var")),
-            host=env.get("ANGELI_HOST", "127.0.0.1"),
-            port=_int(env, "ANGELI_PORT", 8000, low=1, high=65535),
+            data_dir=data_dir,
+            host=host,
+            port=port,
             postgres=postgres,
             sign_in=SignInSettings(
                 attempts_per_address=_int(env, "ANGELI_SIGN_IN_ATTEMPTS_PER_ADDRESS", 5, low=1, high=1000),
@@ -146,6 +181,7 @@ class Settings:
             feed_interval_seconds=_float(env, "ANGELI_FEED_INTERVAL", 0.2, low=0.01, high=60.0),
             regular_lapse_periods=_int(env, "ANGELI_REGULAR_LAPSE_PERIODS", 2, low=1, high=24),
             telephony=_telephony(env),
+            mail=_mail(env, data_dir, f"http://{host}:{port}"),
             run_feeds=_bool(env, "ANGELI_RUN_FEEDS", True),
             run_jobs=_bool(env, "ANGELI_RUN_JOBS", True),
             clock_start=_instant(env, "ANGELI_CLOCK_START"),
@@ -198,6 +234,98 @@ def _telephony(env: Mapping[str, str]) -> TelephonySettings:
         public_url=env.get("ANGELI_TELEPHONY_PUBLIC_URL", "").strip().rstrip("/"),
         twilio_api_url=env.get("ANGELI_TWILIO_API_URL", "https://api.twilio.com").strip().rstrip("/"),
     )
+
+
+_DEFAULT_SMTP_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+_HOST_NAME = re.compile(r"(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def _mail(env: Mapping[str, str], data_dir: Path, local_url: str) -> MailSettings:
+    host = env.get("ANGELI_SMTP_HOST", "").strip()
+    if host and not _host(host):
+        raise SettingsError(f"ANGELI_SMTP_HOST must be a host name or an IP address such as smtp.example.org; "
+                            f"got {host!r}")
+    security = env.get("ANGELI_SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in _DEFAULT_SMTP_PORTS:
+        raise SettingsError(f"ANGELI_SMTP_SECURITY must be starttls, tls or none; got {security!r}")
+    user, password = env.get("ANGELI_SMTP_USER", "").strip(), _secret_text(env, "ANGELI_SMTP_PASSWORD", "")
+    if bool(user) != bool(password):
+        raise SettingsError("ANGELI_SMTP_USER and ANGELI_SMTP_PASSWORD (or _FILE) go together: set both for a relay "
+                            "that asks for a login, neither for one that does not")
+    if user and security == "none":
+        raise SettingsError("ANGELI_SMTP_SECURITY=none would send ANGELI_SMTP_PASSWORD in clear: use starttls or tls "
+                            "with a login")
+    sender = _sender(env)
+    selector, key = _dkim(env)
+    return MailSettings(
+        host=host, security=security,  # type: ignore[arg-type]  # checked just above
+        port=_int(env, "ANGELI_SMTP_PORT", _DEFAULT_SMTP_PORTS[security], low=1, high=65535),
+        user=user, password=password, sender=sender,
+        bounce_domain=_domain(env, "ANGELI_MAIL_BOUNCE_DOMAIN", parseaddr(sender)[1].rpartition("@")[2].lower()),
+        public_url=_public_url(env, local_url, relay=bool(host)),
+        per_minute=_int(env, "ANGELI_MAIL_PER_MINUTE", 120, low=1, high=100_000),
+        outbox=Path(env.get("ANGELI_MAIL_OUTBOX", "").strip() or data_dir / "outbox"),
+        dkim_selector=selector, dkim_key=key,
+    )
+
+
+def _host(name: str) -> bool:
+    try:
+        ip_address(name)
+        return True
+    except ValueError:
+        return len(name) <= 253 and _HOST_NAME.fullmatch(name) is not None
+
+
+def _sender(env: Mapping[str, str]) -> str:
+    raw = _text(env, "ANGELI_MAIL_FROM", MailSettings.sender, longest=200)
+    address = parseaddr(raw)[1]
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise SettingsError(f"ANGELI_MAIL_FROM must be an address such as \"Associazione Angeli "
+                            f"<info@angeli.example>\"; got {raw!r} ({error})") from None
+    return raw
+
+
+def _domain(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if "." not in value or not _HOST_NAME.fullmatch(value) or len(value) > 253:
+        raise SettingsError(f"{name} must be a domain name such as bounces.angeli.example; got {value!r}")
+    return value
+
+
+def _public_url(env: Mapping[str, str], default: str, *, relay: bool) -> str:
+    """The base of the links in the mail (unsubscribe): HTTPS for real mail, RFC 8058; a local URL for the outbox."""
+    raw = env.get("ANGELI_MAIL_PUBLIC_URL", "").strip().rstrip("/")
+    if not raw and relay:
+        raise SettingsError("ANGELI_MAIL_PUBLIC_URL is required with ANGELI_SMTP_HOST: the https:// address where "
+                            "donors reach the unsubscribe page, e.g. https://angeli.example")
+    url = raw or default
+    parts = urlsplit(url)
+    if (parts.scheme != "https" and (relay or parts.scheme != "http")) or not parts.hostname or parts.query \
+            or parts.fragment or not url.isprintable() or " " in url:
+        raise SettingsError("ANGELI_MAIL_PUBLIC_URL must be an https:// address without query, e.g. "
+                            f"https://angeli.example (http:// only for the local outbox); got {url!r}")
+    return url
+
+
+def _dkim(env: Mapping[str, str]) -> tuple[str, bytes]:
+    selector, path = env.get("ANGELI_DKIM_SELECTOR", "").strip(), env.get("ANGELI_DKIM_KEY_FILE", "").strip()
+    if bool(selector) != bool(path):
+        raise SettingsError("ANGELI_DKIM_SELECTOR and ANGELI_DKIM_KEY_FILE go together: set both to sign mail "
+                            "with DKIM, neither to send it unsigned")
+    if not selector:
+        return "", b""
+    if not re.fullmatch(r"(?i)[a-z0-9](?:[a-z0-9._-]{0,62})", selector):
+        raise SettingsError(f"ANGELI_DKIM_SELECTOR must be a DNS label such as angeli2026; got {selector!r}")
+    try:
+        key = Path(path).read_bytes()
+    except OSError as error:
+        raise SettingsError(f"ANGELI_DKIM_KEY_FILE: cannot read {path}: {error.strerror}") from None
+    if b"-----BEGIN" not in key or b"PRIVATE KEY-----" not in key:
+        raise SettingsError(f"ANGELI_DKIM_KEY_FILE: {path} must hold a PEM private key (-----BEGIN PRIVATE KEY-----)")
+    return selector, key
 
 
 def _hours(env: Mapping[str, str], name: str) -> tuple[int, int] | None:

@@ -101,3 +101,80 @@ def test_keys_are_read_once_into_the_settings_and_never_from_the_process_environ
     assert secret(settings, "ledger_signing_key") == bytes(32)
     assert secret_file(settings, "ledger_signing_key") == signing_file
     assert "ANGELI_VAULT_KEY" not in repr(settings) and b64encode(vault_key).decode() not in repr(settings)
+
+
+def test_with_no_relay_mail_goes_to_the_outbox_under_the_data_folder() -> None:
+    mail = Settings.from_env({"ANGELI_DATA_DIR": "/srv/angeli", "ANGELI_PORT": "8080"}).mail
+    assert (mail.relay, mail.outbox, mail.port, mail.security, mail.per_minute) == (
+        False, Path("/srv/angeli/outbox"), 587, "starttls", 120)
+    assert (mail.sender, mail.sender_domain, mail.bounce_domain) == (
+        "Associazione Angeli <info@angeli.example>", "angeli.example", "angeli.example")
+    assert mail.public_url == "http://127.0.0.1:8080" and not mail.dkim_selector
+
+
+def test_a_relay_with_login_tls_and_its_own_bounce_domain_comes_from_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "smtp").write_text("Parola-Segreta-Natale\n")
+    mail = Settings.from_env({
+        "ANGELI_SMTP_HOST": "smtp.angeli.example", "ANGELI_SMTP_SECURITY": "TLS", "ANGELI_SMTP_USER": "angeli",
+        "ANGELI_SMTP_PASSWORD_FILE": str(tmp_path / "smtp"), "ANGELI_MAIL_FROM": "Angeli Milano <ciao@angeli.example>",
+        "ANGELI_MAIL_BOUNCE_DOMAIN": "Bounces.Angeli.Example", "ANGELI_MAIL_PUBLIC_URL": "https://angeli.example/",
+        "ANGELI_MAIL_PER_MINUTE": "600", "ANGELI_MAIL_OUTBOX": str(tmp_path / "out")}).mail
+    assert (mail.relay, mail.host, mail.port, mail.security, mail.user, mail.password) == (
+        True, "smtp.angeli.example", 465, "tls", "angeli", "Parola-Segreta-Natale")
+    assert (mail.bounce_domain, mail.public_url, mail.per_minute, mail.outbox) == (
+        "bounces.angeli.example", "https://angeli.example", 600, tmp_path / "out")
+
+
+def test_the_smtp_password_is_in_no_repr_of_the_settings() -> None:
+    settings = Settings.from_env({"ANGELI_SMTP_HOST": "127.0.0.1", "ANGELI_SMTP_USER": "angeli",
+                                  "ANGELI_SMTP_PASSWORD": "Parola-Segreta-Natale",
+                                  "ANGELI_MAIL_PUBLIC_URL": "https://angeli.example"})
+    assert settings.mail.password == "Parola-Segreta-Natale"
+    assert "Parola-Segreta-Natale" not in repr(settings) and "Parola-Segreta-Natale" not in repr(settings.mail)
+
+
+RELAY = {"ANGELI_SMTP_HOST": "smtp.angeli.example", "ANGELI_MAIL_PUBLIC_URL": "https://angeli.example"}
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"ANGELI_SMTP_HOST": "smtp angeli"}, "ANGELI_SMTP_HOST must be a host name or an IP address"),
+    ({"ANGELI_SMTP_SECURITY": "ssl"}, "ANGELI_SMTP_SECURITY must be starttls, tls or none"),
+    ({"ANGELI_SMTP_PORT": "0"}, "ANGELI_SMTP_PORT must be between 1 and 65535"),
+    ({"ANGELI_SMTP_USER": "angeli"}, "ANGELI_SMTP_USER and ANGELI_SMTP_PASSWORD .or _FILE. go together"),
+    ({"ANGELI_SMTP_PASSWORD": "secret"}, "ANGELI_SMTP_USER and ANGELI_SMTP_PASSWORD"),
+    ({**RELAY, "ANGELI_SMTP_SECURITY": "none", "ANGELI_SMTP_USER": "a", "ANGELI_SMTP_PASSWORD": "b"},
+     "would send ANGELI_SMTP_PASSWORD in clear"),
+    ({"ANGELI_SMTP_PASSWORD_FILE": "/nonexistent/smtp", "ANGELI_SMTP_USER": "a"}, "cannot read /nonexistent/smtp"),
+    ({"ANGELI_MAIL_FROM": "Associazione Angeli"}, "ANGELI_MAIL_FROM must be an address"),
+    ({"ANGELI_MAIL_FROM": "info@angeli.example\nBcc: x@y.example"}, "ANGELI_MAIL_FROM must be one line"),
+    ({"ANGELI_MAIL_BOUNCE_DOMAIN": "bounces"}, "ANGELI_MAIL_BOUNCE_DOMAIN must be a domain name"),
+    ({"ANGELI_SMTP_HOST": "smtp.angeli.example"}, "ANGELI_MAIL_PUBLIC_URL is required with ANGELI_SMTP_HOST"),
+    ({**RELAY, "ANGELI_MAIL_PUBLIC_URL": "http://angeli.example"}, "ANGELI_MAIL_PUBLIC_URL must be an https://"),
+    ({"ANGELI_MAIL_PUBLIC_URL": "angeli.example"}, "ANGELI_MAIL_PUBLIC_URL must be an https://"),
+    ({"ANGELI_MAIL_PUBLIC_URL": "https://angeli.example/?a=1"}, "without query"),
+    ({"ANGELI_MAIL_PER_MINUTE": "0"}, "ANGELI_MAIL_PER_MINUTE must be between 1 and 100000"),
+    ({"ANGELI_DKIM_SELECTOR": "angeli2026"}, "ANGELI_DKIM_SELECTOR and ANGELI_DKIM_KEY_FILE go together"),
+    ({"ANGELI_DKIM_SELECTOR": "a b", "ANGELI_DKIM_KEY_FILE": "/k"}, "ANGELI_DKIM_SELECTOR must be a DNS label"),
+    ({"ANGELI_DKIM_SELECTOR": "s1", "ANGELI_DKIM_KEY_FILE": "/nonexistent/dkim"}, "cannot read /nonexistent/dkim"),
+])
+def test_bad_mail_settings_are_refused_naming_the_variable(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_a_refused_smtp_password_is_never_quoted_in_the_error() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({**RELAY, "ANGELI_SMTP_SECURITY": "none", "ANGELI_SMTP_USER": "angeli",
+                           "ANGELI_SMTP_PASSWORD": "Parola-Segreta-Natale"})
+    assert "Parola-Segreta-Natale" not in str(refused.value)
+
+
+def test_a_dkim_key_file_is_read_at_start_up_and_must_be_a_pem_private_key(tmp_path: Path) -> None:
+    (tmp_path / "dkim.pem").write_text("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    (tmp_path / "public.pem").write_text("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n")
+    mail = Settings.from_env({"ANGELI_DKIM_SELECTOR": "angeli2026", "ANGELI_DKIM_KEY_FILE": str(tmp_path / "dkim.pem")}
+                             ).mail
+    assert (mail.dkim_selector, mail.dkim_key.startswith(b"-----BEGIN PRIVATE KEY")) == ("angeli2026", True)
+    assert "MIIB" not in repr(mail)
+    with pytest.raises(SettingsError, match="must hold a PEM private key"):
+        Settings.from_env({"ANGELI_DKIM_SELECTOR": "s1", "ANGELI_DKIM_KEY_FILE": str(tmp_path / "public.pem")})
