@@ -87,8 +87,8 @@ class Content:
             if part != "subject" and not source.strip():
                 raise InvalidTemplate(f"the {where} must not be empty")
             if part != "subject" and len(source.encode()) > BODY_BYTES:
-                raise InvalidTemplate(f"the {where} must be at most {BODY_BYTES // 1024} KB, got "
-                                      f"{len(source.encode()) / 1024:.0f} KB")
+                raise InvalidTemplate(f"the {where} must be at most {BODY_BYTES // 1024} KB ({BODY_BYTES} bytes "
+                                      f"in UTF-8), got {len(source.encode())} bytes")
         trees = {part: rendering.parse(part, source) for part, source in parts.items()}
         required = [ADDRESS, UNSUBSCRIBE] if kind is Kind.MARKETING else [ADDRESS]
         lacking = [f"the {rendering.PART_NAMES[part]} lacks " + " and ".join(
