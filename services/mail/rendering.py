@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
-from jinja2 import TemplateError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import Template, TemplateError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.meta import find_undeclared_variables
 from jinja2.runtime import StrictUndefined
@@ -57,6 +58,10 @@ class _StrictField(StrictUndefined):
             parent = getattr(obj, _PATH, None) if obj is not missing else None
             hint, exc = (f"{parent}.{name}" if parent else str(name)), _Missing
         super().__init__(hint, obj, name, exc)
+
+    # Written inside a list (`{{ [donor.nickname] }}`, `map(attribute=...) | list`) an undefined shows its repr:
+    # strict there too, not the word "Undefined" in a donor's mail.
+    __repr__ = StrictUndefined._fail_with_undefined_error
 
 
 class _Fields(dict[str, Any]):
@@ -107,9 +112,11 @@ _FORBIDDEN: dict[type[nodes.Node], str] = {
 }
 
 
+@lru_cache(maxsize=256)
 def parse(part: Part, source: str) -> nodes.Template:
-    """The part's syntax tree; `InvalidTemplate` naming the part and line for a syntax error, a template that
-    reaches for another one, or an attribute whose name starts with `_` (the internals the sandbox guards)."""
+    """The part's syntax tree (cached: never change it); `InvalidTemplate` naming the part and line for a syntax
+    error, a template that reaches for another one, an attribute whose name starts with `_` or a string starting
+    with `__` (Python's internals, which the sandbox also refuses while rendering)."""
     try:
         tree = _ENVIRONMENTS[part].parse(source)
     except TemplateSyntaxError as error:
@@ -119,7 +126,12 @@ def parse(part: Part, source: str) -> nodes.Template:
         for node in tree.find_all(kind):
             raise InvalidTemplate(f"the {PART_NAMES[part]} uses {tag} on line {node.lineno}: a template is "
                                   "complete in itself")
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
+        if isinstance(node, nodes.Const):  # {{ gifts | map(attribute="__class__") }}, {{ x[k ~ "__"] }}
+            if isinstance(node.value, str) and node.value.startswith("__"):
+                raise InvalidTemplate(f"the {PART_NAMES[part]} uses the string {node.value!r} on line "
+                                      f"{node.lineno}: names starting with __ are Python's internals")
+            continue
         if isinstance(node, nodes.Getattr):
             name: Any = node.attr
         elif isinstance(node, nodes.Getitem):
@@ -215,7 +227,7 @@ def render_part(part: Part, source: str, data: Mapping[str, Any]) -> str:
     (an unsafe attribute, a value of the wrong type, a part that writes more than RENDERED_BYTES)."""
     where = PART_NAMES[part]
     try:
-        template = _ENVIRONMENTS[part].from_string(source)
+        template = _compiled(part, source)
         return "".join(_bounded(template.generate(_fields(data, "")), where))
     except _Missing as missing:
         raise MissingMergeField(str(missing.message), part) from None
@@ -225,6 +237,12 @@ def render_part(part: Part, source: str, data: Mapping[str, Any]) -> str:
         raise InvalidTemplate(f"the {where} has a syntax error on line {error.lineno}: {error.message}") from None
     except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as error:
         raise InvalidTemplate(f"the {where} could not be rendered: {error}") from None
+
+
+@lru_cache(maxsize=256)
+def _compiled(part: Part, source: str) -> Template:
+    """Compiled once per part and source, not once per recipient (a compiled template renders in any thread)."""
+    return _ENVIRONMENTS[part].from_string(source)
 
 
 def _bounded(chunks: Iterator[str], where: str) -> Iterator[str]:

@@ -13,7 +13,7 @@ from services.kernel.clock import FixedClock
 from services.kernel.eventstore import ServiceApplication
 from services.mail import rendering
 from services.mail import template_library as library
-from services.mail.domain.template import Content, Kind, TemplateVersion
+from services.mail.domain.template import Content, Kind, MissingRequiredPiece, TemplateVersion
 from services.mail.rendering import InvalidTemplate, MissingMergeField
 from tests.conftest import MEMORY
 
@@ -156,3 +156,44 @@ def test_a_preview_shows_a_real_record_merged_or_refuses_naming_the_missing_fiel
     assert "donor.first_name" in preview.fields
     with pytest.raises(MissingMergeField, match="the subject uses the merge field 'donor',"):
         library.preview(mail, template, {k: v for k, v in giulia().items() if k != "donor"})
+
+
+@pytest.mark.parametrize(("field", "blank", "reason"), [
+    ("charity", {"name": "Associazione Angeli ETS", "address": "  "}, r"\{\{ charity.address \}\} \(the charity's pos"),
+    ("unsubscribe_url", "", r"\{\{ unsubscribe_url \}\} \(the unsubscribe link\) is blank in the merge data"),
+])
+def test_a_required_piece_merged_as_blank_is_refused(field: str, blank: Any, reason: str) -> None:
+    with pytest.raises(MissingRequiredPiece, match=reason):
+        natale().render(giulia() | {field: blank})
+
+
+def test_a_transactional_mail_needs_no_unsubscribe_link_in_its_data() -> None:
+    content = Content.check(Kind.TRANSACTIONAL, "Grazie {{ donor.first_name }}", "<p>Grazie</p>{{ charity.address }}",
+                            "Grazie\n{{ charity.address }}")
+    receipt = TemplateVersion("t2", "Grazie", Kind.TRANSACTIONAL, 1, content, datetime(2026, 11, 23, tzinfo=UTC), "x")
+    data = {k: v for k, v in giulia().items() if k != "unsubscribe_url"}
+    assert receipt.render(data).text == "Grazie\nVia Roma 1, 47121 Forlì (FC)"
+    assert receipt.merge_fields() == ["charity.address", "donor.first_name"]
+
+
+@pytest.mark.parametrize("source", [
+    "{{ gifts | map(attribute='__class__') | list }}",
+    "{{ donor.first_name[donor.secret ~ '__'] }}",
+])
+def test_a_string_naming_python_internals_is_refused_at_publication(source: str) -> None:
+    with pytest.raises(InvalidTemplate, match="names starting with __ are Python's internals"):
+        natale(html=HTML + source)
+
+
+def test_str_format_cannot_reach_internals_while_rendering() -> None:
+    with pytest.raises(InvalidTemplate, match="refused by the sandbox"):
+        rendering.render_part("text", "{{ '{0.__class__}'.format(donor.first_name) }}", giulia())
+    with pytest.raises(MissingMergeField, match=r"'donor\.__class__'"):  # merge data is read as fields only
+        rendering.render_part("text", "{{ '{0.__class__}'.format(donor) }}", giulia())
+    with pytest.raises(InvalidTemplate, match="refused by the sandbox"):
+        rendering.render_part("text", "{{ gifts | map(attribute=donor.secret) | list }}", giulia(secret="__class__"))
+
+
+def test_a_missing_field_written_inside_a_list_is_refused_not_shown_as_undefined() -> None:
+    with pytest.raises(MissingMergeField, match=r"'donor\.nickname'"):
+        rendering.render_part("text", "{{ [donor.first_name, donor.nickname] }}", giulia())

@@ -64,6 +64,10 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _required(kind: Kind) -> list[str]:
+    return [ADDRESS, UNSUBSCRIBE] if kind is Kind.MARKETING else [ADDRESS]
+
+
 @dataclass(frozen=True)
 class Content:
     """What one version sends: Jinja2 sources of the subject and the two parts."""
@@ -90,7 +94,7 @@ class Content:
                 raise InvalidTemplate(f"the {where} must be at most {BODY_BYTES // 1024} KB ({BODY_BYTES} bytes "
                                       f"in UTF-8), got {len(source.encode())} bytes")
         trees = {part: rendering.parse(part, source) for part, source in parts.items()}
-        required = [ADDRESS, UNSUBSCRIBE] if kind is Kind.MARKETING else [ADDRESS]
+        required = _required(kind)
         lacking = [f"the {rendering.PART_NAMES[part]} lacks " + " and ".join(
                        f"{{{{ {piece} }}}} ({_PIECES[piece]})" for piece in absent)
                    for part in ("html", "text")
@@ -117,15 +121,24 @@ class TemplateVersion:
     def merge_fields(self) -> list[str]:
         """Every merge field the subject and the parts use, as dotted names, sorted."""
         c = self.content
-        return sorted({field for part, source in (("subject", c.subject), ("html", c.html), ("text", c.text))
-                       for field in rendering.merge_fields(rendering.parse(part, source))})  # type: ignore[arg-type]
+        parts: tuple[tuple[Part, str], ...] = (("subject", c.subject), ("html", c.html), ("text", c.text))
+        return sorted({field for part, source in parts
+                       for field in rendering.merge_fields(rendering.parse(part, source))})
 
     def missing_fields(self, data: Mapping[str, Any]) -> list[str]:
         """Which merge fields this record lacks: what a preview shows before any mail is sent."""
         return rendering.missing_fields(self.merge_fields(), data)
 
     def render(self, data: Mapping[str, Any]) -> Rendered:
-        """The mail for one record; MissingMergeField names the first field it lacks and the part."""
+        """The mail for one record; MissingMergeField names the first field it lacks and the part, and a required
+        piece merged as blank (an empty postal address, an empty unsubscribe link) is refused as absent."""
+        for piece in _required(self.kind):
+            value: Any = data
+            for key in piece.split("."):
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if value is not None and not str(value).strip():
+                raise MissingRequiredPiece(f"{{{{ {piece} }}}} ({_PIECES[piece]}) is blank in the merge data: "
+                                           "a mail without it is not sent")
         return rendering.render(self.content.subject, self.content.html, self.content.text, data)
 
 
