@@ -171,6 +171,12 @@ def merge_fields(tree: nodes.Template) -> list[str]:
     return sorted(found)
 
 
+@lru_cache(maxsize=256)
+def fields_of(part: Part, source: str) -> tuple[str, ...]:
+    """`merge_fields` of a part's source, worked out once (Jinja2 compiles the tree to find its variables)."""
+    return tuple(merge_fields(parse(part, source)))
+
+
 def _path_of(node: nodes.Node, roots: set[str]) -> str | None:
     """`donor.address.city` for a chain of attributes or constant keys from an undeclared name, else None."""
     if isinstance(node, nodes.Name):

@@ -122,8 +122,7 @@ class TemplateVersion:
         """Every merge field the subject and the parts use, as dotted names, sorted."""
         c = self.content
         parts: tuple[tuple[Part, str], ...] = (("subject", c.subject), ("html", c.html), ("text", c.text))
-        return sorted({field for part, source in parts
-                       for field in rendering.merge_fields(rendering.parse(part, source))})
+        return sorted({field for part, source in parts for field in rendering.fields_of(part, source)})
 
     def missing_fields(self, data: Mapping[str, Any]) -> list[str]:
         """Which merge fields this record lacks: what a preview shows before any mail is sent."""
