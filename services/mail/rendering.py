@@ -83,7 +83,7 @@ def _fields(value: Any, path: str) -> Any:
 def _small_range(*args: int) -> range:
     found = range(*args)
     if len(found) > RANGE:
-        raise InvalidTemplate(f"range() may count at most {RANGE} items, got {len(found)}")
+        raise ValueError(f"range() may count at most {RANGE} items, got {len(found)}")
     return found
 
 
@@ -94,6 +94,11 @@ class _MailEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(obj, _Fields):
             return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, _Fields) and isinstance(argument, str):
+            return self.getattr(obj, argument)
+        return super().getitem(obj, argument)
 
 
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
