@@ -180,6 +180,7 @@ def test_the_pieces_may_be_filtered_or_read_by_key_and_transactional_mail_needs_
     ("Natale", NATALE_HTML, NATALE_TEXT + "x" * (200 * 1024), "the text part must be at most 200 KB .* got 2049"),
     ("Natale", NATALE_HTML, "  \n ", "the text part must not be empty"),
     ("Natale", NATALE_HTML + "\x00", NATALE_TEXT, "the HTML part contains a NUL character"),
+    ("Natale", NATALE_HTML, "\ud800" + NATALE_TEXT, "the text part is not valid Unicode text at character 0"),
 ])
 def test_a_version_that_cannot_be_parsed_or_is_too_big_is_refused_and_nothing_is_stored(
         mail: ServiceApplication, subject: str, html: str, text: str, reason: str) -> None:
@@ -199,6 +200,7 @@ def test_the_largest_allowed_subject_and_body_are_published(mail: ServiceApplica
     ("  ", "marketing", InvalidTemplateName, "name must be 1 to 120 characters"),
     ("N" * 121, "marketing", InvalidTemplateName, "name must be 1 to 120"),
     ("Natale\n2026", "marketing", InvalidTemplateName, "on one line"),
+    ("Natale \udc80", "marketing", InvalidTemplateName, "name must be"),
     ("Natale 2026", "newsletter", InvalidInput, r"kind must be one of \['marketing', 'transactional'\], got 'newsl"),
 ])
 def test_a_template_with_a_bad_name_or_kind_is_not_created(mail: ServiceApplication, name: str, kind: str,

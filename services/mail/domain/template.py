@@ -59,7 +59,7 @@ def parse_kind(raw: str) -> Kind:
 
 def _check_name(name: str) -> str:
     name = name.strip()
-    if not 1 <= len(name) <= NAME_CHARS or any(ord(c) < 32 for c in name):
+    if not 1 <= len(name) <= NAME_CHARS or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
         raise InvalidTemplateName(f"name must be 1 to {NAME_CHARS} characters on one line, got {name!r}")
     return name
 
@@ -88,11 +88,15 @@ class Content:
             where = rendering.PART_NAMES[part]
             if "\x00" in source:
                 raise InvalidTemplate(f"the {where} contains a NUL character")
+            try:
+                size = len(source.encode())
+            except UnicodeEncodeError as error:  # a lone surrogate, e.g. "\ud800" in JSON
+                raise InvalidTemplate(f"the {where} is not valid Unicode text at character {error.start}") from None
             if part != "subject" and not source.strip():
                 raise InvalidTemplate(f"the {where} must not be empty")
-            if part != "subject" and len(source.encode()) > BODY_BYTES:
+            if part != "subject" and size > BODY_BYTES:
                 raise InvalidTemplate(f"the {where} must be at most {BODY_BYTES // 1024} KB ({BODY_BYTES} bytes "
-                                      f"in UTF-8), got {len(source.encode())} bytes")
+                                      f"in UTF-8), got {size} bytes")
         trees = {part: rendering.parse(part, source) for part, source in parts.items()}
         required = _required(kind)
         lacking = [f"the {rendering.PART_NAMES[part]} lacks " + " and ".join(
