@@ -1,1 +1,1 @@
-"""E-mail: messages, signed tokens for unsubscribe links and bounce addresses, and their way out (relay or outbox)."""
+"""E-mail, the second channel: templates, messages, sending through the relay or the outbox, unsubscribes and bounces."""

@@ -1,0 +1,1 @@
+"""The mail service's aggregates, one module per concept."""
