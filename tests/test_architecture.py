@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parent.parent / "services"
-DOMAIN_SERVICES = ("calls", "campaigns", "donations", "projections", "console")
+DOMAIN_SERVICES = ("calls", "campaigns", "donations", "projections", "console", "mail")
 # The rooms every domain service may enter, and what each of them may enter in turn.
 SHARED_ROOMS: dict[str, tuple[str, ...]] = {"kernel": (), "identity": ("kernel",), "privacy": ("kernel", "identity")}
 # Words of the domain the kernel's identifiers never contain (the kernel is the plumbing of every service).

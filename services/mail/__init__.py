@@ -1,0 +1,1 @@
+"""Mail service: e-mail as a second channel — sending, templates, unsubscribes and bounces."""

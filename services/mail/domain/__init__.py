@@ -1,0 +1,1 @@
+"""Mail domain: where delivery to each address stands (bounces, holds); past-tense events, errors named for rules."""
