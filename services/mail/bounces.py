@@ -36,9 +36,12 @@ _MALFORMED = (email.errors.MessageError, ValueError, LookupError, TypeError, Att
 _BOUNCE_ADDRESS = re.compile(r"\bbounce\+(?P<token>[^@\s<>\"';,]+)@(?P<domain>[A-Za-z0-9.-]+)", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<\s*(?:bounce\+)?(?P<token>[^@\s<>\"]+)@[^>\s]+>", re.IGNORECASE)
 _ENHANCED = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)")
-_BASIC = re.compile(r"(?:^|said:|error[^:\n]{0,80}:|returned\s*['\"]?)\s*([45][0-5]\d)[ -]\S",
+_BASIC = re.compile(r"(?:^|said:|error[^:\n]{0,80}:|returned[ \t]*['\"]?)[ \t]*([45][0-5]\d)[ -]\S",
                     re.IGNORECASE | re.MULTILINE)
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Each pattern is linear in its input: a match starts only where a run of its characters starts (the Internet
+# sends megabyte lines of one character too).
+_ADDRESS = re.compile(r"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+"
+                      r"(?:\.[A-Za-z0-9-]+)+")
 
 _BOUNCE_SENDERS = re.compile(r"mailer-daemon|postmaster|mail delivery (?:subsystem|system)|microsoftexchange",
                              re.IGNORECASE)
@@ -60,8 +63,9 @@ _DELAY = re.compile(r"delayed|not yet been delivered|still being retried|will (?
                     r"delivery attempts will continue", re.IGNORECASE)
 # Where a plain-text bounce starts quoting the message that bounced (its codes and phrases are not the report's).
 _ORIGINAL_MARKER = re.compile(
-    r"^.*(?:-{2,}.*(?:copy of the message|original message|undelivered message)|original message headers:).*$",
-    re.IGNORECASE | re.MULTILINE)
+    r"(?<!-)-{2,}+[^\n]{0,80}?(?:copy of the message|original message|undelivered message)|original message headers:",
+    re.IGNORECASE)
+_SCRIPT = re.compile(r"<\s*(script|style)\b")
 _NOT_RECIPIENTS = re.compile(r"^(?:bounce\+|mailer-daemon@|postmaster@)", re.IGNORECASE)
 
 
@@ -167,7 +171,7 @@ def _field_blocks(part: Message) -> list[dict[str, str]]:
 def _plain_text(text: str, failed_recipients: str) -> _Finding | None:
     """A bounce in prose: its first 4.x.x/5.x.x code, else its first 4xx/5xx reply, else a known phrase."""
     marker = _ORIGINAL_MARKER.search(text)
-    report = text[:marker.start()] if marker else text
+    report = text[:text.rfind("\n", 0, marker.start()) + 1] if marker else text
     status, line = _status_in(report)
     if not status:
         for phrases, default in ((_HARD_PHRASES, "5.0.0"), (_SOFT_PHRASES, "4.0.0")):
@@ -233,9 +237,25 @@ def _report_text(message: Message) -> str:
 
 
 def _html_text(page: str) -> str:
-    page = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", page)
-    page = re.sub(r"(?i)<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", "\n", page)
-    return html.unescape(re.sub(r"<[^>]*>", " ", page))
+    """An HTML page's text, a line per block element, without its scripts and styles (linear in the page: no
+    pattern here can scan past the next '<')."""
+    page = _without_scripts(page)
+    page = re.sub(r"(?i)<\s*/?\s*(?:br|p|div|tr|li|h\d)\b[^<>]*>", "\n", page)
+    return html.unescape(re.sub(r"<[^<>]*>", " ", page))
+
+
+def _without_scripts(page: str) -> str:
+    lower = page.lower()
+    kept: list[str] = []
+    at = 0
+    while (opening := _SCRIPT.search(lower, at)) is not None:
+        kept.append(page[at:opening.start()])
+        closing = lower.find(f"</{opening[1]}", opening.end())
+        if closing < 0:
+            return "".join(kept)
+        at = lower.find(">", closing) + 1 or len(page)
+    kept.append(page[at:])
+    return "".join(kept)
 
 
 def _token(envelope_recipient: str | None, message: Message) -> str:

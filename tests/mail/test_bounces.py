@@ -3,7 +3,9 @@ and never a crash (nor a bounce) from garbage."""
 
 from __future__ import annotations
 
+import base64
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,18 @@ def test_shuffled_lines_of_real_reports_give_a_well_formed_bounce_or_none(lines:
     result = parse_bounce(b"".join(lines))
     assert result is None or (result.kind in ("hard", "soft", "complaint") and result.token
                               and len(result.diagnostic) <= 500)
+
+
+@pytest.mark.parametrize("body", [b"<script" * 40_000, b"<br" * 100_000, b"a" * 300_000, b"-" * 300_000,
+                                  b"-- copy" * 40_000, b"a@" * 150_000, b"said:" + b" " * 300_000,
+                                  b"\n" * 300_000, b"error" * 60_000], ids=lambda b: repr(b[:8]))
+@pytest.mark.parametrize("content_type", [b"text/plain", b"text/html"])
+def test_a_bounce_shaped_message_of_one_repeated_piece_is_read_in_linear_time(content_type: bytes,
+                                                                             body: bytes) -> None:
+    """300 kB that a backtracking pattern would take minutes over (an HTML reader took 5 minutes on 900 kB)."""
+    message = (b"From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+               b"Content-Type: " + content_type + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(body))
+    started = time.perf_counter()
+    assert parse_bounce(message, f"bounce+x@{DOMAIN}") is None
+    assert time.perf_counter() - started < 5
