@@ -18,7 +18,7 @@ from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.mail.bounces import Bounce, parse_bounce
 from services.mail.holds import AddressHolds
 from tests.conftest import MEMORY, free_port
-from tests.mail.conftest import verify
+from tests.mail.fake_tokens import verify
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = "bounces.angeli.example"
