@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from services import health
 from services.calls import main as calls
 from services.campaigns import main as campaigns
+from services.campaigns.application import CampaignsApplication
 from services.console import main as console
 from services.donations import main as donations
 from services.identity import api as auth_api
@@ -32,6 +34,8 @@ from services.kernel.http import create_api
 from services.kernel.metrics import install as install_metrics
 from services.kernel.settings import Settings
 from services.kernel.wiring import Service
+from services.mail import main as mail
+from services.mail.application import MailApplication, Member
 from services.privacy import main as privacy
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import MasterKeyMismatch
@@ -51,7 +55,7 @@ from services.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # privacy: the vault's access trail, an event source like the others (its routes come with it).
-SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build, privacy.build)
+SERVICE_BUILDERS = (calls.build, donations.build, campaigns.build, privacy.build, mail.build)  # mail: e-mail
 
 DESCRIPTION = (
     "Angeli runs a volunteer contact centre for a charity: volunteers and shifts, helpline and campaign "
@@ -110,10 +114,32 @@ def build(settings: Settings, clock: Clock | None = None) -> Product:
         clock = ShiftedClock(settings.clock_start) if settings.clock_start else SystemClock()
     vault = open_vault(settings, clock)
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
+    wire_ports(services)
     read_stores = projections.build(settings)
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
     return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity.build(settings, clock))
+
+
+class CampaignMembers:
+    """The mail service's view of the campaigns service: a campaign's name and its contacts, page by page."""
+
+    def __init__(self, campaigns: CampaignsApplication) -> None:
+        self._campaigns = campaigns
+
+    def name(self, campaign_id: UUID) -> str:
+        return self._campaigns.campaign(campaign_id).name
+
+    def members(self, campaign_id: UUID, after: UUID | None, limit: int) -> list[Member]:
+        return [Member(c.contact_id, c.person_id, c.closed_reason)
+                for c in self._campaigns.contacts(campaign_id, None, after, limit)]
+
+
+def wire_ports(services: dict[str, Service]) -> None:
+    """What one service reads of another through a port it declares, adapted here and nowhere else."""
+    mail_app, campaigns_app = services["mail"].application, services["campaigns"].application
+    assert isinstance(mail_app, MailApplication) and isinstance(campaigns_app, CampaignsApplication)
+    mail_app.campaigns = CampaignMembers(campaigns_app)
 
 
 def create_api_for(product: Product) -> FastAPI:

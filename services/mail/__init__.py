@@ -1,1 +1,1 @@
-"""E-mail, the second channel: templates, messages, sending through the relay or the outbox, unsubscribes and bounces."""
+"""E-mail, the second channel: templates, messages, the relay or the outbox, unsubscribes and bounces."""

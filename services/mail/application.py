@@ -1,0 +1,78 @@
+"""The mail service's application: templates, people's e-mail choices (consent, unsubscribes), campaign mailings,
+bounces and holds, and the way out (relay or outbox). Use cases are get → act → save with the acting person and
+`once` explicit; the modules named below hold each concept's use cases as functions of this application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from services.kernel.clock import Clock
+from services.kernel.errors import NotFound
+from services.kernel.settings import CharitySettings, MailSettings
+from services.mail import tokens
+from services.mail.domain.address import HoldPolicy
+from services.mail.holds import AddressHolds
+from services.mail.transport import Outbox, Relay, Transport, transport
+from services.privacy.application import PrivacyVault
+
+
+@dataclass(frozen=True)
+class Member:
+    """One contact of a campaign as a mailing sees it: the person (the vault's id) and how the contact stands."""
+
+    contact_id: UUID
+    person_id: UUID
+    closed_reason: str  # "" while open; "pledged" once the person pledged on the phone or by e-mail reply
+
+
+class Campaigns(Protocol):
+    """What a mailing reads of the campaigns service (the composition root adapts the campaigns application)."""
+
+    def name(self, campaign_id: UUID) -> str:
+        """The campaign's name; NotFound for an unknown campaign."""
+
+    def members(self, campaign_id: UUID, after: UUID | None, limit: int) -> Sequence[Member]:
+        """A page of the campaign's contacts in contact-id order after `after`."""
+
+
+class NoCampaigns:
+    """Before the composition root wires the campaigns service (unit tests of templates or bounces)."""
+
+    def name(self, campaign_id: UUID) -> str:
+        raise NotFound(f"campaign {campaign_id} not found")
+
+    def members(self, campaign_id: UUID, after: UUID | None, limit: int) -> Sequence[Member]:
+        return ()
+
+
+class MailApplication(AddressHolds):
+    """E-mail, the second channel: one event store for templates, choices, mailings, deliveries and addresses."""
+
+    def __init__(self, env: dict[str, str], vault: PrivacyVault, settings: MailSettings, token_key: bytes,
+                 charity: CharitySettings | None = None, clock: Clock | None = None,
+                 policy: HoldPolicy | None = None) -> None:
+        super().__init__(env, clock, policy)
+        self.vault = vault
+        self.settings = settings
+        self.charity = charity or CharitySettings()
+        self.token_key = token_key
+        self.campaigns: Campaigns = NoCampaigns()
+
+    def transport(self) -> Relay | Outbox:
+        """A new way out for one run of sends (a relay connection is not shared between threads)."""
+        return transport(self.settings, clock=self.clock)
+
+    def outbox(self) -> Outbox | None:
+        """The local outbox the console lists, when no relay is set."""
+        way = transport(self.settings, clock=self.clock)
+        return way if isinstance(way, Outbox) else None
+
+    def verify(self, token: str, purpose: tokens.Purpose) -> tokens.Claims:
+        return tokens.verify(self.token_key, token, purpose)
+
+
+__all__ = ["Campaigns", "MailApplication", "Member", "NoCampaigns", "Transport"]

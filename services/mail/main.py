@@ -1,0 +1,20 @@
+"""Composition root of the mail service: application, routes, jobs. The campaigns port is wired by services.main."""
+
+from __future__ import annotations
+
+from services.kernel.clock import Clock
+from services.kernel.eventstore import event_store_env
+from services.kernel.secrets import secret
+from services.kernel.settings import Settings
+from services.kernel.wiring import Service
+from services.mail.api import router
+from services.mail.application import MailApplication
+from services.privacy.application import PrivacyVault
+
+SOURCE = "mail"
+
+
+def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
+    application = MailApplication(event_store_env(settings, SOURCE), vault=vault, settings=settings.mail,
+                                  token_key=secret(settings, "mail_token_key"), charity=settings.charity, clock=clock)
+    return Service(name=SOURCE, application=application, router=router)
