@@ -220,3 +220,28 @@ def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLRespo
 def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The administrator's desk: accounts (create by invitation, role, disable), API keys and the change trail."""
     return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
+# pages
+def _may_read_outbox(request: Request) -> bool:
+    who = _signed_in(request)
+    return may(who.role if who else None, "GET", "/mail/outbox")
+
+
+@router.get("/console/mail")
+def mail_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """E-mail templates: the list, a new one, the editor with a live preview (a donor's data or sample data), publish;
+    the campaigns' mailings, each linked to its progress."""
+    return _page(request, "mail.html", lang, "ml_title", outbox_link=_may_read_outbox(request))
+
+
+@router.get("/console/mail/outbox")
+def mail_outbox_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """The local outbox (no relay configured): the newest messages, and one shown (its HTML in a sandboxed frame)."""
+    return _page(request, "mail_outbox.html", lang, "ml_outbox_title", outbox_link=_may_read_outbox(request))
+
+
+@router.get("/console/mail/mailings/{mailing_id}")
+def mailing_page(request: Request, mailing_id: UUID, lang: Lang = None) -> HTMLResponse:
+    """A mailing's progress: counts as it goes, the relay's state, a preview with a real member, test send and send."""
+    return _page(request, "mailing.html", lang, "ml_mailing_title", mailing_id=str(mailing_id),
+                 outbox_link=_may_read_outbox(request))
+# (end of pages)

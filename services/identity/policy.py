@@ -307,6 +307,23 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # click-to-call: whoever may take a contact from the dialer, a volunteer only as themselves
     ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/call"): (f"{CM} {CO} {V}", "volunteer_id"),
     # (end of twiml: data)
+    # pages: data
+    # E-mail templates: the campaign managers write them; coordinators and auditors read them. A draft's preview
+    # reads a donor's fields from the vault (an access with purpose e-mail): the writers only. The local outbox holds
+    # whole messages (names, addresses, merged text): the writers only.
+    ("GET", "/mail/templates"): (f"{CM} {CO} {AU}", None),
+    ("POST", "/mail/templates"): (CM, None),
+    ("GET", "/mail/templates/{template_id}"): (f"{CM} {CO} {AU}", None),
+    ("POST", "/mail/templates/{template_id}/versions"): (CM, None),
+    ("POST", "/mail/templates/{template_id}/rename"): (CM, None),
+    ("POST", "/mail/templates/{template_id}/retire"): (CM, None),
+    ("POST", "/mail/templates/{template_id}/preview"): (CM, None),
+    ("GET", "/mail/outbox"): (CM, None),
+    ("GET", "/mail/outbox/{name}"): (CM, None),
+    ("GET", "/console/mail"): ("public", None),
+    ("GET", "/console/mail/outbox"): ("public", None),
+    ("GET", "/console/mail/mailings/{mailing_id}"): ("public", None),
+    # (end of pages: data)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -351,6 +368,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # receipts
     "/console/receipts": (("GET", "/console/api/receipts/{year}"),),
     # (end of receipts)
+    # pages: the "E-mail" link for whoever reads the templates; the outbox is linked from the e-mail pages
+    "/console/mail": (("GET", "/mail/templates"),),
+    # (end of pages)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
