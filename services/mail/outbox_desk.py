@@ -90,7 +90,8 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     if body is None or body.get_content_subtype() != subtype or body.is_attachment():
         return None
     content = body.get_content()
-    return content if isinstance(content, str) else None
+    # As sent over SMTP the lines end in CRLF; shown, they end as any text's do.
+    return content.replace("\r\n", "\n") if isinstance(content, str) else None
 
 
 def _attachments(message: EmailMessage) -> list[Attached]:

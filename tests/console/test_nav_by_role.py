@@ -145,3 +145,7 @@ for _role in ("campaign_manager", "auditor", "administrator"):
 for _role in ("auditor", "campaign_manager", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/receipts"}
 # (end of receipts)
+# pages: the "E-mail" link for whoever reads the templates (campaign managers, coordinators, auditors)
+for _role in ("campaign_manager", "coordinator", "auditor", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/mail"}
+# (end of pages)
