@@ -174,3 +174,8 @@ EXPECTED_PUBLIC |= {("POST", "/telephony/sip/inbound"), ("POST", "/telephony/sip
 EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
                     for path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge")}
 # (end of twiml)
+# pages: the e-mail pages are HTML shells (templates need campaign manager, coordinator or auditor; the outbox and a
+# mailing's sending need campaign manager)
+EXPECTED_PUBLIC |= {("GET", "/console/mail"), ("GET", "/console/mail/outbox"),
+                    ("GET", "/console/mail/mailings/{mailing_id}")}
+# (end of pages)
