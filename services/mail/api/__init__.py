@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from services.mail.api import mailings, people, unsubscribe
+
 router = APIRouter()
+for module in (mailings, people, unsubscribe):
+    router.include_router(module.router)
 
 __all__ = ["router"]
