@@ -54,6 +54,13 @@ def parsed(content: bytes) -> EmailMessage:
     return message
 
 
+def part(message: EmailMessage, subtype: str) -> str:
+    body = message.get_body((subtype,))
+    assert body is not None, f"no text/{subtype} part"
+    content: str = body.get_content()
+    return content
+
+
 def dsn_for(envelope_from: str, to: str) -> bytes:
     """A Postfix report that `to` does not exist, returned to the message's VERP address."""
     token = envelope_from.removeprefix("bounce+").partition("@")[0]
@@ -91,10 +98,10 @@ def test_a_mailing_to_a_thousand_contacts_reaches_exactly_those_who_agreed(
         n = int(letter.rcpt_tos[0][len("donatore"):len("donatore") + 4])
         assert message["To"].addresses[0].addr_spec == letter.rcpt_tos[0]
         assert message["Subject"] == f"Nome{n}, Natale 2026 con Associazione Angeli ODV"
-        text = message.get_body(("plain",)).get_content()
+        text = part(message, "plain")
         assert f"Cara Nome{n} Cognome{n}," in text and "la campagna Natale 2026" in text
         assert "Via della Solidarietà 1" in text
-        html = message.get_body(("html",)).get_content()
+        html = part(message, "html")
         assert f"<p>Cara Nome{n},</p>" in html
         assert letter.mail_from.startswith("bounce+") and letter.mail_from.endswith("@bounces.angeli.example")
         token = letter.mail_from.removeprefix("bounce+").partition("@")[0]
