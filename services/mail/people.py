@@ -16,7 +16,6 @@ from services.kernel.errors import NotFound
 from services.kernel.idempotency import PendingRequest
 from services.mail import tokens
 from services.mail.bounces import Bounce
-from services.mail.domain.address import MailAddress, address_id
 from services.mail.domain.choices import Choice, MailChoices
 from services.mail.domain.delivery import Delivery, delivery_id
 from services.mail.mailings import person_key
@@ -68,7 +67,7 @@ def consent(app: MailApplication, person_id: UUID, source: str, text: str, *, by
 
 def withdraw(app: MailApplication, person_id: UUID, source: str, *, by: Actor,
              once: PendingRequest | None) -> MailState:
-    choices = app.get(MailChoices.create_id(person_id), MailChoices)
+    choices = _choices(app, person_id)
     choices.withdraw(app.clock.now(), source, by.label)
     app.save(choices, once=once)
     return person(app, person_id)
@@ -104,10 +103,7 @@ def bounce(app: MailApplication, found: Bounce) -> bool:
     now = app.clock.now()
     delivery = _delivery(app, claims)
     key = str(delivery.id) if delivery else claims.reference
-    try:
-        address = app.get(address_id(str(claims.recipient)), MailAddress)
-    except NotFound:
-        address = MailAddress(str(claims.recipient))
+    address = app.mail_address(str(claims.recipient))
     address.record_bounce(key, found.kind, found.status, now, app.policy)
     if delivery is not None:
         delivery.bounce(found.kind, found.status, now)
