@@ -221,7 +221,7 @@ def run(app: MailApplication, mailing_id: UUID, stop: threading.Event, retry_sec
     if stop.is_set():
         return
     mailing = app.get(mailing_id, Mailing)
-    mailing.finish(app.clock.now(), {})
+    mailing.finish(app.clock.now())
     app.save(mailing)
     log.info("mailing %s sent", mailing_id)
 
