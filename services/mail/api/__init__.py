@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.mail.api import outbox, templates
+from services.mail.api import mailings, outbox, people, templates, unsubscribe
 
 router = APIRouter()
-router.include_router(templates.router)
-router.include_router(outbox.router)
+for module in (mailings, people, unsubscribe, templates, outbox):
+    router.include_router(module.router)
 
 __all__ = ["router"]
