@@ -1762,7 +1762,8 @@ LABELS: dict[str, dict[str, str]] = {
     "ml_test_send": {"it": "Invio di prova (a me)", "en": "Test send (to me)"},
     "ml_test_sent": {"it": "E-mail di prova inviata a {to}.", "en": "Test e-mail sent to {to}."},
     "ml_send": {"it": "Invia", "en": "Send"},
-    "ml_send_again": {"it": "Riprendi l'invio", "en": "Resume the send"},
+    "ml_send_again": {"it": "Invia a chi non l'ha ancora ricevuta", "en": "Send to those not reached yet"},
+    "ml_send_running": {"it": "Invio in corso…", "en": "Sending…"},
     "ml_send_help": {
         "it": "L'invio procede a ritmo limitato e si può riprendere: nessuno riceve due volte la stessa e-mail.",
         "en": "The send goes at a limited pace and can be resumed: nobody receives the same e-mail twice."},
@@ -1792,6 +1793,15 @@ LABELS: dict[str, dict[str, str]] = {
     "ml_mailing_person_help": {
         "it": "L'id di un contatto della campagna; vuoto: il primo con un indirizzo e-mail. La lettura è registrata.",
         "en": "The id of a contact of the campaign; empty: the first with an e-mail address. The read is recorded."},
+    "ml_mailing_new_title": {"it": "Nuovo invio", "en": "New mailing"},
+    "ml_mailing_template_help": {"it": "Un modello promozionale con almeno una versione pubblicata.",
+                                 "en": "A marketing template with at least one published version."},
+    "ml_mailing_create": {"it": "Prepara l'invio", "en": "Prepare the mailing"},
+    "ml_choose": {"it": "— scegli —", "en": "— choose —"},
+    "ml_choose_campaign": {"it": "Scegli la campagna.", "en": "Choose the campaign."},
+    "ml_choose_template": {"it": "Scegli il modello.", "en": "Choose the template."},
+    "ml_test_not_sent": {"it": "L'e-mail di prova a {to} non è partita: {reason}",
+                         "en": "The test e-mail to {to} was not sent: {reason}"},
     # (end of pages)
 }
 

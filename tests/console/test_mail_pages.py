@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,9 @@ from playwright.sync_api import Browser, Page, expect
 from services.kernel.clock import FixedClock
 from services.mail.message import Attachment, Unsubscribe, build
 from services.mail.transport import Outbox
+from tests.campaigns.conftest import SCRIPT
 from tests.conftest import calling_morning
-from tests.console.conftest import Server, fits, served, signed_in_through_form
+from tests.console.conftest import Server, fits, served, signed_in_through_form, until
 from tests.console.test_accessibility import Controls
 
 pytestmark = [pytest.mark.slow]
@@ -230,3 +232,88 @@ def test_an_auditor_reads_the_templates_and_changes_nothing(browser: Browser, of
     page.goto("/console/mail/outbox?lang=en")
     expect(page.locator("#wrong-role-text")).to_contain_text("The outbox is for campaign managers")
     page.context.close()
+
+
+MEMBER = re.compile(r"Cara (Anna|Bruno|Carla),")  # the first contact with an address, in the campaign's order
+CONSENT = "Acconsento a ricevere e-mail sulle iniziative e le raccolte fondi dell'associazione."
+CONTACTS = ("nome;cognome;telefono;email\nAnna;Neri;02 1234 5678;anna.neri@example.org\n"
+            "Bruno;Galli;06 9876 5432;bruno.galli@example.org\nCarla;Fontana;011 555 1234;carla.fontana@example.org\n")
+
+
+def natale_campaign(office: Office) -> str:
+    """Campaign "Natale 2026" with three contacts with e-mail addresses, Anna and Bruno agreeing to e-mail."""
+    api = office.server.api
+    today = office.server.started_at.date()
+    assert api.post("/suppression/register", data={"checked_on": today.isoformat()},
+                    files={"file": ("rpo.csv", b"phone\n", "text/csv")}).status_code == 201
+    fund = api.post("/funds", json={"name": "Fondo Natale"}).json()["id"]
+    created = api.post("/campaigns", json={
+        "name": "Natale 2026", "fund_id": fund, "goal": "3000", "starts_on": (today - timedelta(days=3)).isoformat(),
+        "ends_on": (today + timedelta(days=60)).isoformat(),
+        "script": {"text": "Buongiorno {first_name}. {privacy_notice}", "privacy_notice": SCRIPT["privacy_notice"]}})
+    assert created.status_code == 201, created.text
+    campaign: str = created.json()["id"]
+    imported = api.post(f"/campaigns/{campaign}/contacts/import",
+                        files={"file": ("donatori.csv", CONTACTS.encode(), "text/csv")})
+    assert imported.status_code == 201, imported.text
+    contacts = until(lambda: api.get(f"/campaigns/{campaign}/contacts").json()["contacts"], "the contacts listed")
+    assert len(contacts) == 3
+    for contact in contacts[:2]:
+        given = api.post(f"/mail/people/{contact['person_id']}/consent", json={"source": "modulo web", "text": CONSENT})
+        assert given.status_code == 201, given.text
+    return campaign
+
+
+def test_a_campaign_manager_prepares_a_mailing_previews_tests_and_sends_it(browser: Browser, office: Office,
+                                                                         artifacts: Path) -> None:
+    natale_campaign(office)
+    api = office.server.api
+    template = api.post("/mail/templates", json={"name": "Annuncio di Natale", "kind": "marketing"}).json()["id"]
+    published = api.post(f"/mail/templates/{template}/versions", json={
+        "subject": "{{ donor.first_name }}, Natale 2026 è iniziato",
+        "html": BODY_HTML + "<p>{{ charity.name }}, {{ charity.address }}</p>"
+                "<p><a href=\"{{ unsubscribe_url }}\">Non ricevere più queste e-mail</a></p>",
+        "text": "Cara {{ donor.first_name }},\n" + BODY_TEXT + "\n\n{{ charity.name }}, {{ charity.address }}\n"
+                "Per non ricevere più queste e-mail: {{ unsubscribe_url }}\n"})
+    assert published.status_code == 201, published.text
+
+    page = sign_in(browser, office, LUCIA, "it", 1280, "/console/mail")
+    editor_ready(page)
+    page.get_by_role("button", name="Prepara l'invio").click()  # nothing chosen: each field says what it needs
+    expect(page.locator("#mailing-campaign-error")).to_have_text("Scegli la campagna.")
+    expect(page.locator("#mailing-campaign")).to_be_focused()
+    page.locator("#mailing-campaign").select_option(label="Natale 2026")
+    page.locator("#mailing-template").select_option(label="Annuncio di Natale")
+    page.locator("#mailing-name").fill("Natale 2026: l'annuncio")
+    page.locator("#mailing-name").press("Enter")
+    page.wait_for_url(re.compile(r"/console/mail/mailings/[0-9a-f-]{36}"))
+    expect(page.locator("#mailing[data-ready=yes]")).to_be_attached()
+    expect(page.locator("#head-title")).to_have_text("Natale 2026: l'annuncio")
+    expect(page.locator("#h-status")).to_have_text("da inviare")
+    expect(page.locator("#mpreview-subject")).to_contain_text("Natale 2026 è iniziato")
+    expect(page.frame_locator("#mpreview-html").locator("body")).to_contain_text(MEMBER)
+
+    page.get_by_role("button", name="Invio di prova (a me)").click()
+    expect(page.locator("#flash")).to_have_text("E-mail di prova inviata a lucia@angeli.example.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Invia", exact=True).click()
+    expect(page.locator("#h-status")).to_have_text("inviato", timeout=30_000)
+    expect(page.locator("#ml_count_accepted")).to_have_text("2")
+    expect(page.locator("#ml_excluded_no_consent")).to_have_text("1")
+    mailing_path = page.url.split("?")[0].split(office.server.url, 1)[1]
+    page.context.close()
+    sent = api.get("/mail/outbox").json()
+    # the two who agreed (whichever two of the three the consents went to), and the test to Lucia's own address
+    addresses = sorted(parseaddr(x["to"])[1] for x in sent)
+    assert len(addresses) == 3 and "lucia@angeli.example" in addresses
+    assert len({a for a in addresses if a in CONTACTS}) == 2
+
+    for lang in ("it", "en"):
+        for width in (1280, 390):
+            page = sign_in(browser, office, LUCIA, lang, width, mailing_path)
+            expect(page.locator("#mailing[data-ready=yes]")).to_be_attached()
+            expect(page.locator("#h-status")).to_have_text("inviato" if lang == "it" else "sent")
+            expect(page.frame_locator("#mpreview-html").locator("body")).to_contain_text(MEMBER)
+            fits(page)
+            whole_page(page, artifacts / f"mail-mailing-{lang}-{width}.png")
+            page.context.close()

@@ -88,7 +88,8 @@ def test_a_marketing_version_without_the_unsubscribe_link_is_refused_and_nothing
 
 @pytest.mark.parametrize(("body", "said"), [
     ({"subject": "", "html": "<p>x</p>", "text": "x"}, "the subject must be 1 to 200 characters"),
-    ({"subject": "Ciao", "html": "<p>{{ donor.first_name </p>", "text": "x"}, "the HTML part has a syntax error on line 1"),
+    ({"subject": "Ciao", "html": "<p>{{ donor.first_name </p>", "text": "x"},
+     "the HTML part has a syntax error on line 1"),
     ({"subject": "Ciao", "html": "<p>x</p>", "text": "   "}, "the text part must not be empty"),
     ({"subject": "Ciao", "html": "<p>x</p>"}, "text"),
     ({"subject": "Ciao", "html": "<p>x</p>", "text": "x", "sender": "x"}, "sender"),

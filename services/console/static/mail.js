@@ -252,22 +252,56 @@ async function retire() {
 }
 
 // --- the campaigns' mailings (the lead's routes): each linked to its progress page -------------------------------
-async function loadMailings() {
+async function loadMailings(templates) {
   let mailings;
   try {
     mailings = await api("GET", "/mail/mailings");
-  } catch (error) {  // not offered to this role, or not on this installation yet: no section
+  } catch (error) {  // not offered to this role (auditors): no section
     return;
   }
-  if (!Array.isArray(mailings)) return;
   $("mailings-none").hidden = mailings.length > 0;
   $("mailings").replaceChildren(...mailings.map((m) => el("li", {},
     el("a", { href: `/console/mail/mailings/${m.id}?lang=${lang}` }, m.name), " ",
-    el("span", { class: "small muted" }, `${m.campaign_name || ""} · ${t[`ml_status_${m.status}`] || m.status}`))));
+    el("span", { class: "small muted" }, `${m.campaign_name} · ${t[`ml_status_${m.status}`] || m.status}`))));
   $("mailings-card").hidden = false;
+  if (!writer) return;
+  // A mailing needs a campaign and a published marketing template that is not retired.
+  const campaigns = await api("GET", "/campaigns");
+  $("mailing-campaign").replaceChildren(el("option", { value: "" }, t.ml_choose),
+    ...campaigns.map((c) => el("option", { value: c.id }, c.name)));
+  $("mailing-template").replaceChildren(el("option", { value: "" }, t.ml_choose),
+    ...templates.filter((s) => s.kind === "marketing" && s.versions > 0 && !s.retired)
+      .map((s) => el("option", { value: s.id }, s.name)));
+  $("mailing-form").hidden = false;
+}
+
+async function createMailing(event) {
+  clearErrors("mailing-campaign", "mailing-template", "mailing-name");
+  const form = new FormData(event.target);
+  const body = { campaign_id: form.get("campaign_id"), template_id: form.get("template_id"),
+    name: String(form.get("name")).trim() };
+  const empty = [["mailing-campaign", !body.campaign_id, t.ml_choose_campaign],
+    ["mailing-template", !body.template_id, t.ml_choose_template], ["mailing-name", !body.name, t.ml_name_required]]
+    .filter(([, missing]) => missing);
+  for (const [id, , message] of empty) showError(id, message);
+  if (empty.length) {
+    $(empty[0][0]).focus();
+    return;
+  }
+  try {
+    const created = await api("POST", "/mail/mailings", body);
+    location.href = `/console/mail/mailings/${created.id}?lang=${lang}`;
+  } catch (error) {
+    if (!(error instanceof ApiError) || ![404, 422].includes(error.status)) throw error;
+    const field = /campaign/i.test(error.message) ? "mailing-campaign"
+      : /name/.test(error.message) ? "mailing-name" : "mailing-template";
+    showError(field, error.message);
+    $(field).focus();
+  }
 }
 
 $("new-form").addEventListener("submit", guarded(create));
+$("mailing-form").addEventListener("submit", guarded(createMailing));
 $("rename-form").addEventListener("submit", guarded(rename));
 $("retire").addEventListener("click", guarded(retire));
 $("draft-form").addEventListener("submit", guarded(publish));
@@ -299,7 +333,7 @@ async function start() {
   const wanted = new URLSearchParams(location.search).get("template");
   const first = templates.find((s) => s.id === wanted) || templates.find((s) => !s.retired);
   if (first) await open(first.id);
-  await loadMailings();
+  await loadMailings(templates);
   $("mail").dataset.ready = "yes";
 }
 start().catch((error) => flash(error.message, "error"));

@@ -37,7 +37,7 @@ function draw(m) {
     $("relay-waiting").textContent = fill(t.ml_relay_waiting, { since: m.relay.since ? when(m.relay.since) : "—" })
       + (m.relay.error ? ` (${m.relay.error})` : "");
   }
-  $("send").textContent = m.status === "draft" ? t.ml_send : t.ml_send_again;
+  $("send").textContent = { draft: t.ml_send, sending: t.ml_send_running }[m.status] || t.ml_send_again;
   $("send").disabled = m.status === "sending";
   clearTimeout(timer);
   if (m.status === "sending" || waiting) timer = setTimeout(() => refresh().catch((e) => flash(e.message, "error")), REFRESH_MS);
@@ -83,7 +83,8 @@ async function preview() {
 
 async function testSend() {
   const sent = await api("POST", `/mail/mailings/${id}/test`, {});
-  flash(fill(t.ml_test_sent, { to: sent.to }), "ok");
+  if (sent.status === "accepted") flash(fill(t.ml_test_sent, { to: sent.to }), "ok");
+  else flash(fill(t.ml_test_not_sent, { to: sent.to, reason: sent.reason || sent.status }), "error");
 }
 
 async function send() {
@@ -112,7 +113,7 @@ async function start() {
   writer = WRITERS.includes(who.role);
   for (const node of document.querySelectorAll(".writer-only")) node.hidden = !writer;
   await refresh();
-  await preview().catch((error) => flash(error.message, "error"));
+  if (writer) await preview().catch((error) => flash(error.message, "error"));
   $("mailing").dataset.ready = "yes";
 }
 start().catch((error) => flash(error.message, "error"));
