@@ -21,7 +21,7 @@ function figures(list, values, prefix) {
 
 function draw(m) {
   $("head-title").textContent = m.name;
-  $("h-campaign").textContent = m.campaign_name;
+  $("h-campaign").replaceChildren(el("a", { href: `/console/campaigns/${m.campaign_id}?lang=${lang}` }, m.campaign_name));
   $("h-template").textContent = m.version ? fill(t.ml_template_version, { name: m.template_name, n: m.version }) : m.template_name;
   $("h-status").replaceChildren(el("span", { class: `badge ${m.status}` }, t[`ml_status_${m.status}`] || m.status));
   $("h-started").textContent = m.started_at ? when(m.started_at) : "—";
