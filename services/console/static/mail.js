@@ -80,7 +80,8 @@ function starter(kind) {
 
 function showVersion(number) {
   const version = current.versions.find((v) => v.number === number);
-  const content = version || starter(current.kind);
+  // A draft starts from a skeleton with the pieces its kind requires; a reader sees only what was published.
+  const content = version || (writer && !current.retired ? starter(current.kind) : { subject: "", html: "", text: "" });
   $("subject").value = content.subject;
   $("html").value = content.html;
   $("text").value = content.text;
