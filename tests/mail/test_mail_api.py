@@ -82,9 +82,13 @@ def test_consent_is_recorded_with_its_source_and_words_and_bad_input_stores_noth
     state = given.json()
     assert state["marketing_consent_at"] is not None
     assert state["choices"][0]["source"] == "modulo web" and state["choices"][0]["text"] == CONSENT
+    held = product.vault.consents(person_id)  # the privacy desk lists it beside the phone's consents
+    assert [(c.channel, c.purpose, c.source, c.text_version) for c in held] == [
+        ("email", "email_outreach", "modulo web", CONSENT)]
     withdrawn = manager.post(f"/mail/people/{person_id}/consent/withdrawal", json={"source": "telefonata"})
     assert withdrawn.status_code == 200 and withdrawn.json()["marketing_consent_at"] is None
     assert [c["kind"] for c in withdrawn.json()["choices"]] == ["consented", "withdrawn"]
+    assert product.vault.consents(person_id)[0].withdrawal_source == "telefonata"
 
 
 def test_a_test_send_goes_to_the_senders_own_address_only(product: Product, client_as: RoleClient,
