@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.kernel.clock import Clock
 from services.kernel.eventstore import event_store_env
 from services.kernel.secrets import secret
@@ -17,7 +19,8 @@ SOURCE = "mail"
 
 
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
-    application = MailApplication(event_store_env(settings, SOURCE), vault=vault, settings=settings.mail,
+    mail = settings.mail if settings.mail.outbox else replace(settings.mail, outbox=settings.data_dir / "outbox")
+    application = MailApplication(event_store_env(settings, SOURCE), vault=vault, settings=mail,
                                   token_key=secret(settings, "mail_token_key"), charity=settings.charity, clock=clock)
     application.runner.enabled = settings.run_jobs
     return Service(name=SOURCE, application=application, router=router, jobs=jobs(application),
