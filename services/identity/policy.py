@@ -307,6 +307,15 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # click-to-call: whoever may take a contact from the dialer, a volunteer only as themselves
     ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/call"): (f"{CM} {CO} {V}", "volunteer_id"),
     # (end of twiml: data)
+    # letters: data
+    # The thank-you plan and receipts by e-mail: the office that runs mailings acts (campaign managers), coordinators
+    # read the plan and one payment's thank-you (ids and states, no personal data).
+    ("GET", "/mail/thanks"): (f"{CM} {CO}", None),
+    ("PUT", "/mail/thanks/funds/{fund_id}"): (CM, None),
+    ("PUT", "/mail/thanks/receipts"): (CM, None),
+    ("GET", "/mail/thanks/payments/{payment_id}"): (f"{CM} {CO}", None),
+    ("POST", "/mail/receipts"): (CM, None),
+    # (end of letters: data)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}

@@ -16,6 +16,7 @@ from services.kernel.settings import CharitySettings, MailSettings
 from services.mail import tokens
 from services.mail.domain.address import HoldPolicy
 from services.mail.holds import AddressHolds
+from services.mail.receipts import NoReceipts, Receipts  # letters
 from services.mail.transport import Outbox, Relay, Transport, transport
 from services.privacy.application import PrivacyVault
 
@@ -61,6 +62,7 @@ class MailApplication(AddressHolds):
         self.charity = charity or CharitySettings()
         self.token_key = token_key
         self.campaigns: Campaigns = NoCampaigns()
+        self.receipts: Receipts = NoReceipts()  # letters: the read side's receipts, wired by services.main
 
     def transport(self) -> Relay | Outbox:
         """A new way out for one run of sends (a relay connection is not shared between threads)."""

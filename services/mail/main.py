@@ -9,6 +9,8 @@ from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.mail.api import router
 from services.mail.application import MailApplication
+from services.mail.thanks_jobs import jobs as thanks_jobs  # letters
+from services.mail.thanks_reactions import donations_reaction  # letters
 from services.privacy.application import PrivacyVault
 
 SOURCE = "mail"
@@ -17,4 +19,5 @@ SOURCE = "mail"
 def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
     application = MailApplication(event_store_env(settings, SOURCE), vault=vault, settings=settings.mail,
                                   token_key=secret(settings, "mail_token_key"), charity=settings.charity, clock=clock)
-    return Service(name=SOURCE, application=application, router=router)
+    return Service(name=SOURCE, application=application, router=router,
+                   reactions=(donations_reaction(application),), jobs=thanks_jobs(application))  # letters

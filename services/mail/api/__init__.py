@@ -5,5 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 router = APIRouter()
+# letters
+from services.mail.api import thanks  # noqa: E402
+
+router.include_router(thanks.router)
+# (end of letters)
 
 __all__ = ["router"]
