@@ -239,14 +239,13 @@ def gift_fields(thank: ThankYou, fund: str) -> dict[str, Any]:
 def send_due_thanks(app: ServiceApplication, send: Send | None = None, *, now_or_never: bool = False) -> Batch:
     """Once a day from SEND_HOUR in Rome (`now_or_never`: whatever the hour), every thank-you due by today in one
     batch. RelayDown propagates and the day is not marked: the next tick sends what is left."""
-    send = send or send_one()
     now = app.clock.now()
     today, mark = rome_day(now), run_mark(app)
     if mark.ran_today(today) or (not now_or_never and now.astimezone(ROME).hour < SEND_HOUR):
         return Batch(ran=False)
     first = mark.last_day or today - timedelta(days=MAX_DELAY_DAYS + 1)
     ids = [i for n in range((today - first).days + 1) for i in keyindex.values(app, due_key(first + timedelta(n)))]
-    lines, by = plan(app), merge.access(SYSTEM)
+    lines, by, send = plan(app), merge.access(SYSTEM), send or send_one()
     counts = {"sent": 0, "skipped": 0, "refused": 0}
     for thank_id in sorted(ids, key=str):
         thank = app.get(thank_id, ThankYou)
@@ -313,13 +312,13 @@ def send_receipt(app: ServiceApplication, receipts: Receipts, donor_id: UUID, ye
                  once: PendingRequest | None, send: Send | None = None) -> ReceiptOutcome:
     """The donor's receipts of `year` by e-mail now, the PDFs attached; recorded as a receipt letter, saved after
     the send: RelayDown propagates with nothing stored, so a retry of the request sends it then."""
-    send = send or send_one()
     year = receipt_year(year, rome_day(app.clock.now()))
     files = receipts.receipts(donor_id, year, merge.access(by))
     if not files:
         raise NotFound(f"donor {donor_id} has no numbered receipt for {year}: nothing to send")
     # Made once for the whole service, not this request's effect: saved without the request's key.
     template_id = receipt_template(app, by=by, once=None)
+    send = send or send_one()
     letter = ReceiptLetter(donor_id=donor_id, year=year, files=[f.filename for f in files], requested_by=by.label,
                            requested_at=app.clock.now())
     state = send(app, person_id=donor_id, template_id=template_id, list_id=RECEIPTS_LIST,
@@ -343,13 +342,12 @@ def send_year_end_receipts(app: ServiceApplication, receipts: Receipts, send: Se
                            now_or_never: bool = False) -> YearEnd:
     """From 1 January (SEND_HOUR, Rome; `now_or_never`: whatever the day and hour) the last year's receipts to every
     donor who has one, when the plan says so; message key "receipt:<year>", so a rerun sends nobody twice."""
-    send = send or send_one()
     now = app.clock.now()
     year, mark, lines = rome_day(now).year - 1, run_mark(app), plan(app)
     if not lines.year_end_receipts or mark.receipts_sent(year) or (
             not now_or_never and now.astimezone(ROME).hour < SEND_HOUR):
         return YearEnd(year, ran=False)
-    template_id = receipt_template(app, by=SYSTEM, once=None)
+    template_id, send = receipt_template(app, by=SYSTEM, once=None), send or send_one()
     donors, sent, by = receipts.donors(year), 0, merge.access(SYSTEM)
     for donor_id in donors:
         files = receipts.receipts(donor_id, year, by)
