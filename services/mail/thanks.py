@@ -9,13 +9,12 @@ consent and carries no unsubscribe link.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from services.kernel import keyindex
 from services.kernel.errors import NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
-from services.mail import merge
+from services.mail import merge, sending
 from services.mail import template_library as library
 from services.mail.domain.template import Kind, Template
 from services.mail.domain.thanks import (
@@ -55,6 +54,8 @@ ROME = ZoneInfo("Europe/Rome")
 LOCALE = "it_IT"  # the letters are written in Italian, figures too
 SEND_HOUR = 9  # the daily batch goes out from 09:00 in Rome
 RECEIPTS_LIST = "receipts"
+SKIP_REASONS = {"no_address": "the donor has no e-mail address in the vault (no_address)",
+                "erased": "the donor's personal data was erased (erased)"}
 BUILT_IN_RECEIPT_NAME = "Ricevuta fiscale (testo predefinito)"
 BUILT_IN_RECEIPT_SUBJECT = "La ricevuta delle tue donazioni {{ receipt.year }}"
 BUILT_IN_RECEIPT_TEXT = (
@@ -89,7 +90,12 @@ class Send(Protocol):
 
 def send_one() -> Send:
     """The mail service's transactional send."""
-    return cast(Send, importlib.import_module("services.mail.sending").send_one)
+    return sending.send_one
+
+
+def why(state: Sent) -> str:
+    """A send's reason as a thank-you's state says it: the send's codes in words, its relay's reply as it is."""
+    return SKIP_REASONS.get(state.reason, state.reason)
 
 
 def rome_day(at: datetime) -> date:
@@ -259,9 +265,12 @@ def send_due_thanks(app: ServiceApplication, send: Send | None = None, *, now_or
                          list_id=f"thanks:{thank.fund_id}", message_key=str(thank.payment_id), by=by,
                          extra=gift_fields(thank, fund_name_or_blank(app, thank.fund_id)))
             status = outcome(state.status)
-            if not status:
-                continue  # queued: the relay has not answered; the next batch asks again (the send recorded it)
-            thank.decide(status, state.reason, state.id, now)
+            if not status:  # queued (the relay deferred it): tomorrow's batch asks again, the send recorded it
+                tomorrow = keyindex.entry(due_key(today + timedelta(days=1)), thank.id)
+                if not app.exists(tomorrow.id):
+                    app.save(tomorrow)
+                continue
+            thank.decide(status, why(state), state.id, now)
         counts[thank.status.value] += 1
         app.save(thank)
     mark.ran(today, counts["sent"], counts["skipped"] + counts["refused"])
@@ -324,9 +333,9 @@ def send_receipt(app: ServiceApplication, receipts: Receipts, donor_id: UUID, ye
     state = send(app, person_id=donor_id, template_id=template_id, list_id=RECEIPTS_LIST,
                  message_key=f"receipt:{year}:{letter.id}", by=merge.access(by), extra=receipt_fields(year, files),
                  attachments=[Attachment(f.filename, f.pdf) for f in files])
-    letter.decide(state.status, state.reason, state.id, app.clock.now())
+    letter.decide(state.status, why(state), state.id, app.clock.now())
     app.save(letter, once=once)
-    return ReceiptOutcome(donor_id, year, tuple(letter.files), state.status, state.reason, state.id)
+    return ReceiptOutcome(donor_id, year, tuple(letter.files), state.status, why(state), state.id)
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,7 @@ def test_what_is_not_sent_says_why(mail: ServiceApplication, donations: Donation
                    reversed_at=MONDAY.isoformat(), reason="chargeback")
     no_address = donations.payment(donations.pledge(uuid4(), planned), "10.00", MONDAY)
 
-    batch = thanks.send_due_thanks(mail, StandInSend(answer="skipped", reason="no e-mail address in the vault"))
+    batch = thanks.send_due_thanks(mail, StandInSend(answer="skipped", reason="no_address"))
     assert (batch.sent, batch.skipped) == (0, 1)
     states = {p: (thanks.thank_you(mail, p).status.value, thanks.thank_you(mail, p).reason)
               for p in (no_plan, plan_off, reversed_payment, no_address)}
@@ -222,8 +222,26 @@ def test_what_is_not_sent_says_why(mail: ServiceApplication, donations: Donation
         no_plan: ("skipped", "the fund has no thank-you plan"),
         plan_off: ("skipped", "the fund's thank-you plan is off"),
         reversed_payment: ("skipped", "the payment was reversed before the thank-you went out"),
-        no_address: ("skipped", "no e-mail address in the vault"),
+        no_address: ("skipped", "the donor has no e-mail address in the vault (no_address)"),
     }
+
+
+def test_a_thank_you_the_relay_deferred_stays_due_and_is_asked_again_the_next_day(
+        mail: ServiceApplication, donations: Donations, clock: FixedClock) -> None:
+    fund = donations.fund("Linea d'ascolto")
+    thanks.set_fund(mail, fund, thanks_template(mail), 0, True, by=CHIARA, once=None)
+    payment = donations.payment(donations.pledge(uuid4(), fund), "10.00", MONDAY)
+    deferring = StandInSend(answer="queued", reason="451 try later")
+    assert thanks.send_due_thanks(mail, deferring).sent == 0
+    assert thanks.thank_you(mail, payment).due
+    for day in (1, 2):  # the relay keeps deferring: asked again each day, from the day's batch
+        clock.set(MONDAY + timedelta(days=day))
+        deferring.sent.clear()
+        thanks.send_due_thanks(mail, deferring)
+    assert len(deferring.calls) == 3
+    clock.set(MONDAY + timedelta(days=3))
+    assert thanks.send_due_thanks(mail, StandInSend()).sent == 1
+    assert thanks.thank_you(mail, payment).status.value == "sent"
 
 
 def test_a_plan_turned_off_before_the_day_sends_nothing(mail: ServiceApplication, donations: Donations,
