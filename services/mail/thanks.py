@@ -52,6 +52,7 @@ from services.mail.receipts import ReceiptFile, Receipts
 log = logging.getLogger(__name__)
 ROME = ZoneInfo("Europe/Rome")
 LOCALE = "it_IT"  # the letters are written in Italian, figures too
+FUNDS_KEY = "mail:funds"  # the index of the funds the donations service told of
 SEND_HOUR = 9  # the daily batch goes out from 09:00 in Rome
 RECEIPTS_LIST = "receipts"
 SKIP_REASONS = {"no_address": "the donor has no e-mail address in the vault (no_address)",
@@ -170,11 +171,25 @@ def fund_named(app: ServiceApplication, fund_id: UUID, name: str, tracking: Trac
         fund = app.get(fund_seen_id(fund_id), FundSeen)
     except NotFound:
         fund = FundSeen(fund_id=fund_id, name=name)
-    else:
-        if not fund.rename(name):
-            return False
+        app.save_tracked(fund, keyindex.entry(FUNDS_KEY, fund_id), tracking=tracking)
+        return True
+    if not fund.rename(name):
+        return False
     app.save_tracked(fund, tracking=tracking)
     return True
+
+
+def known_funds(app: ServiceApplication) -> list[tuple[UUID, str]]:
+    """Every fund the donations service told of, (id, name) by name."""
+    ids = keyindex.values(app, FUNDS_KEY)
+    seen = app.read_many([fund_seen_id(i) for i in ids], FundSeen, skip_missing=True)
+    return sorted(((f.fund_id, f.name) for f in seen), key=lambda f: f[1].casefold())
+
+
+def letter_templates(app: ServiceApplication) -> list[tuple[UUID, str]]:
+    """The templates a thank-you or a receipt may use: transactional, published, not retired; (id, name) by name."""
+    return [(t.id, t.name) for t in library.templates(app)
+            if t.kind is Kind.TRANSACTIONAL and t.versions and not t.retired]
 
 
 def payment_received(app: ServiceApplication, pledge_id: UUID, payment_id: UUID, amount: Decimal, paid_at: datetime,

@@ -72,6 +72,8 @@ def test_a_fund_plan_is_validated_whole_and_nothing_is_stored_on_bad_input(clien
     plan = client.get("/mail/thanks").json()
     assert [(f["fund_id"], f["template_id"], f["delay_days"]) for f in plan["funds"]] == [(fund, str(good), 3)]
     assert plan["receipts"] == {"template_id": None, "template_name": None, "year_end": False}
+    assert plan["known_funds"] == [{"id": fund, "name": "Linea d'ascolto"}]
+    assert [t["id"] for t in plan["templates"]] == [str(good)]  # transactional and published only
 
 
 def test_the_receipts_plan_takes_a_transactional_template_or_the_built_in_text(client: TestClient,

@@ -56,9 +56,16 @@ class ReceiptsPlanOut(BaseModel):
     year_end: bool
 
 
+class Choice(BaseModel):
+    id: UUID
+    name: str
+
+
 class PlanOut(BaseModel):
     funds: list[FundPlanOut]
     receipts: ReceiptsPlanOut
+    known_funds: list[Choice] = Field(description="every fund, for a new line of the plan")
+    templates: list[Choice] = Field(description="the transactional templates with a published version")
 
 
 class ThankYouOut(BaseModel):
@@ -151,4 +158,6 @@ def _plan_out(mail: MailApplication) -> PlanOut:
     funds = sorted((_fund_out(mail, line) for line in plan.funds.values()), key=lambda f: f.fund_name.casefold())
     return PlanOut(funds=funds, receipts=ReceiptsPlanOut(
         template_id=plan.receipt_template_id, template_name=_template_name(mail, plan.receipt_template_id),
-        year_end=plan.year_end_receipts))
+        year_end=plan.year_end_receipts),
+        known_funds=[Choice(id=i, name=n) for i, n in thanks.known_funds(mail)],
+        templates=[Choice(id=i, name=n) for i, n in thanks.letter_templates(mail)])
