@@ -316,6 +316,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/mail/thanks/payments/{payment_id}"): (f"{CM} {CO}", None),
     ("POST", "/mail/receipts"): (CM, None),
     # (end of letters: data)
+    # letters: pages
+    ("GET", "/console/thanks"): ("public", None),
+    # (end of letters: pages)
 }
 
 POLICY: dict[tuple[str, str], Rule] = {route: _rule(roles, own) for route, (roles, own) in _TABLE.items()}
@@ -360,6 +363,9 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # receipts
     "/console/receipts": (("GET", "/console/api/receipts/{year}"),),
     # (end of receipts)
+    # letters
+    "/console/thanks": (("GET", "/mail/thanks"),),
+    # (end of letters)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})
