@@ -93,6 +93,9 @@ class Product:
 
     def start(self) -> None:
         self.runtime.start()
+        mail_app = self.services["mail"].application
+        if self.settings.run_jobs and isinstance(mail_app, MailApplication):
+            mail_app.open_inbound()  # mail: bounces and unsubscribe replies
 
     def catch_up(self) -> int:
         return self.runtime.catch_up()

@@ -133,3 +133,8 @@ KEYED_BY_THE_CALLER.update({
 })
 SAVES_NOTHING[("POST", "/telephony/twiml/recorded")] = "thanks the caller and hangs up; stores nothing"
 # (end of twiml)
+
+# mail
+KEYED_BY_THE_CALLER.update({
+    ("POST", "/mail/unsubscribe/{token}"): "an unsubscribe is recorded once per person; a second POST changes nothing",
+})

@@ -195,6 +195,21 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/donors/{donor_id}/pledges"): (f"{CM} {CO} {AU}", None),
     ("GET", "/donors/{donor_id}/consents"): (f"{CM} {CO}", None),
     # (end of donors: data)
+    # mail: data
+    # Mailings and consents are the campaign managers'; coordinators read progress. The one-click unsubscribe is
+    # public: its signed token is the proof (GET only confirms, POST acts).
+    ("POST", "/mail/mailings"): (CM, None),
+    ("GET", "/mail/mailings"): (f"{CM} {CO}", None),
+    ("GET", "/mail/mailings/{mailing_id}"): (f"{CM} {CO}", None),
+    ("GET", "/mail/mailings/{mailing_id}/preview"): (CM, None),
+    ("POST", "/mail/mailings/{mailing_id}/test"): (CM, None),
+    ("POST", "/mail/mailings/{mailing_id}/send"): (CM, None),
+    ("GET", "/mail/people/{person_id}"): (f"{CM} {CO}", None),
+    ("POST", "/mail/people/{person_id}/consent"): (f"{CM} {CO}", None),
+    ("POST", "/mail/people/{person_id}/consent/withdrawal"): (f"{CM} {CO}", None),
+    ("GET", "/mail/unsubscribe/{token}"): ("public", None),
+    ("POST", "/mail/unsubscribe/{token}"): ("public", None),
+    # (end of mail: data)
     # web console pages: HTML shells without data, and the public transparency page (no personal data)
     ("GET", "/"): ("public", None),
     ("GET", "/console"): ("public", None),

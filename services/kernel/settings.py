@@ -103,6 +103,8 @@ class MailSettings:
     outbox: Path = Path("var/outbox")
     dkim_selector: str = ""  # empty: no DKIM signature
     dkim_key: bytes = field(default=b"", repr=False)  # the PEM private key read from ANGELI_DKIM_KEY_FILE
+    inbound_host: str = "127.0.0.1"  # where the inbound endpoint for bounces and unsubscribe replies listens
+    inbound_port: int = 0  # 0: no inbound endpoint
 
     @property
     def relay(self) -> bool:
@@ -266,7 +268,15 @@ def _mail(env: Mapping[str, str], data_dir: Path, local_url: str) -> MailSetting
         per_minute=_int(env, "ANGELI_MAIL_PER_MINUTE", 120, low=1, high=100_000),
         outbox=Path(env.get("ANGELI_MAIL_OUTBOX", "").strip() or data_dir / "outbox"),
         dkim_selector=selector, dkim_key=key,
+        inbound_host=_inbound_host(env), inbound_port=_int(env, "ANGELI_MAIL_INBOUND_PORT", 0, low=0, high=65535),
     )
+
+
+def _inbound_host(env: Mapping[str, str]) -> str:
+    host = env.get("ANGELI_MAIL_INBOUND_HOST", "").strip() or "127.0.0.1"
+    if not _host(host):
+        raise SettingsError(f"ANGELI_MAIL_INBOUND_HOST must be an IP address or host name to listen on; got {host!r}")
+    return host
 
 
 def _host(name: str) -> bool:

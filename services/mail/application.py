@@ -5,20 +5,26 @@ bounces and holds, and the way out (relay or outbox). Use cases are get → act 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
+from aiosmtpd.controller import Controller
+
 from services.kernel.clock import Clock
 from services.kernel.errors import NotFound
 from services.kernel.settings import CharitySettings, MailSettings
 from services.mail import tokens
+from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.mail.domain.address import HoldPolicy
 from services.mail.holds import AddressHolds
 from services.mail.receipts import NoReceipts, Receipts  # letters
 from services.mail.transport import Outbox, Relay, Transport, transport
 from services.privacy.application import PrivacyVault
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,34 @@ class MailApplication(AddressHolds):
         self.token_key = token_key
         self.campaigns: Campaigns = NoCampaigns()
         self.receipts: Receipts = NoReceipts()  # letters: the read side's receipts, wired by services.main
+        from services.mail.mailings import Runner
+        self.runner = Runner(self)
+        self._inbound: Controller | None = None
+
+    def open_inbound(self) -> None:
+        """Listen for bounces and unsubscribe replies (ANGELI_MAIL_INBOUND_PORT; nothing when it is 0)."""
+        from services.mail import people
+        if self.settings.inbound_port and self._inbound is None:
+            self._inbound = start_bounce_endpoint(
+                self.settings.inbound_host, self.settings.inbound_port, self.settings.bounce_domain,
+                lambda bounce: people.bounce(self, bounce),
+                unsubscribe=lambda token: self._unsubscribe_by_mail(token))
+            log.info("mail: bounces and unsubscribe replies received on %s:%d", self.settings.inbound_host,
+                     self.settings.inbound_port)
+
+    def _unsubscribe_by_mail(self, token: str) -> None:
+        from services.mail import people
+        try:
+            people.unsubscribe(self, token, "mailto")
+        except tokens.InvalidToken as error:
+            log.warning("unsubscribe reply dropped, its token is not valid: %s", error)
+
+    def close(self) -> None:
+        self.runner.stop()
+        if self._inbound is not None:
+            self._inbound.stop()
+            self._inbound = None
+        super().close()
 
     def transport(self) -> Relay | Outbox:
         """A new way out for one run of sends (a relay connection is not shared between threads)."""

@@ -48,6 +48,7 @@ class Composed:
     message: EmailMessage
     envelope_from: str
     to: str
+    data: dict[str, Any]  # what the template was merged with
 
 
 def state(delivery: Delivery) -> DeliveryState:
@@ -90,7 +91,7 @@ def compose(app: MailApplication, version: TemplateVersion, person_id: UUID, lis
     domain = parseaddr(app.settings.sender)[1].rpartition("@")[2].lower() or app.settings.bounce_domain
     del message["Message-ID"]
     message["Message-ID"] = f"<{bounce}@{domain}>"
-    return Composed(message, envelope_sender(bounce, app.settings.bounce_domain), address)
+    return Composed(message, envelope_sender(bounce, app.settings.bounce_domain), address, data)
 
 
 def hand_over(app: MailApplication, way: Transport, delivery: Delivery, composed: Composed, relay: str) -> None:
@@ -135,7 +136,7 @@ def send_one(app: MailApplication, *, person_id: UUID, template_id: UUID, list_i
         return state(delivery)
     way = app.transport()
     try:
-        hand_over(app, way, delivery, composed, _relay_name(app))
+        hand_over(app, way, delivery, composed, relay_name(app))
     finally:
         way.close()
     return state(delivery)
@@ -162,5 +163,5 @@ def _address(app: MailApplication, person_id: UUID) -> MailAddress:
         return MailAddress(str(person_id))
 
 
-def _relay_name(app: MailApplication) -> str:
+def relay_name(app: MailApplication) -> str:
     return f"{app.settings.host}:{app.settings.port}" if app.settings.relay else "outbox"

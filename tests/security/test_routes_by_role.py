@@ -174,3 +174,6 @@ EXPECTED_PUBLIC |= {("POST", "/telephony/sip/inbound"), ("POST", "/telephony/sip
 EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
                     for path in ("voice", "confirm", "dial-action", "status", "recorded", "bridge")}
 # (end of twiml)
+
+# mail: the one-click unsubscribe page and its POST (the signed token is the proof; RFC 8058)
+EXPECTED_PUBLIC |= {("GET", "/mail/unsubscribe/{token}"), ("POST", "/mail/unsubscribe/{token}")}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from services.mail.api import mailings, people, unsubscribe
+
 router = APIRouter()
+for module in (mailings, people, unsubscribe):
+    router.include_router(module.router)
 # letters
 from services.mail.api import thanks  # noqa: E402
 

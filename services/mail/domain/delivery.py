@@ -23,12 +23,12 @@ class Delivery(Aggregate):
 
     @staticmethod
     def create_id(person_id: UUID, list_id: str, reference: str, kind: str, template_id: UUID, version: int,
-                  at: datetime) -> UUID:
+                  at: datetime, mailing: str = "") -> UUID:
         return delivery_id(person_id, reference)
 
     @event("Queued")
     def __init__(self, person_id: UUID, list_id: str, reference: str, kind: str, template_id: UUID, version: int,
-                 at: datetime) -> None:
+                 at: datetime, mailing: str = "") -> None:
         self.person_id = person_id
         self.list_id = list_id
         self.reference = reference
@@ -39,6 +39,8 @@ class Delivery(Aggregate):
         self.reason = ""
         self.deferrals = 0
         self.unsubscribed = False
+        self.mailing = mailing  # the mailing it is part of ("" for a letter of its own)
+        self.accepted_at: datetime | None = None
 
     @property
     def done(self) -> bool:
@@ -47,6 +49,12 @@ class Delivery(Aggregate):
     @event("Accepted")
     def accepted(self, at: datetime, relay: str) -> None:
         self.status = "accepted"
+        self.accepted_at = at
+
+    @property
+    def was_accepted(self) -> bool:
+        """The relay took it (it may have bounced since)."""
+        return self.accepted_at is not None
 
     @event("Refused")
     def refused(self, code: int, text: str, permanent: bool, at: datetime) -> None:

@@ -40,6 +40,7 @@ class Mailing(Aggregate):
         self.excluded: dict[str, int] = dict.fromkeys(EXCLUSIONS, 0)
         self.relay_waiting_since: datetime | None = None
         self.relay_error = ""
+        self.queued_send = 0  # the send whose audience was queued
 
     @classmethod
     def create(cls, campaign_id: UUID, template_id: UUID, name: str, at: datetime, by: str) -> Mailing:
@@ -75,6 +76,7 @@ class Mailing(Aggregate):
     @event("AudienceQueued")
     def queued(self, audience: int, excluded: dict[str, int], at: datetime) -> None:
         self.audience = audience
+        self.queued_send = self.sends
         self.excluded = {k: int(excluded.get(k, 0)) for k in EXCLUSIONS}
 
     def relay_down(self, error: str, at: datetime) -> None:
