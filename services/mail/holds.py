@@ -1,37 +1,16 @@
-"""Bounce use cases: a bounce read by the endpoint, its token verified, recorded on its address (get → act → save);
-an address taken off hold; where an address stands.
-
-The token verifier comes in as a callable (`verify`), so this module does not depend on how tokens are signed:
-it returns the token's claims, or raises a DomainError for a token that is not ours (a forged or mangled bounce,
-dropped and logged). Any other failure propagates, and the endpoint answers 451 so the MTA retries.
-"""
+"""Holds: where an address stands after its bounces, and a person taking it off hold (get → act → save). Bounces
+are recorded by services.mail.people.bounce, which verifies their VERP token first."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from services.kernel.clock import Clock
-from services.kernel.errors import DomainError, NotFound
+from services.kernel.errors import NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
-from services.mail.bounces import Bounce
 from services.mail.domain.address import HoldPolicy, MailAddress, address_id
-
-_log = logging.getLogger(__name__)
-
-
-class Claims(Protocol):
-    """What a verified VERP token names: the address's key (a recipient id or an address digest) and the message."""
-
-    @property
-    def recipient(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -50,18 +29,6 @@ class AddressHolds(ServiceApplication):
         super().__init__(env, clock)
         self.policy = policy or HoldPolicy()
 
-    def record_bounce(self, bounce: Bounce, verify: Callable[[str], Claims]) -> AddressState | None:
-        """Record a bounce on the address its token names (None when the token is not ours)."""
-        try:
-            claims = verify(bounce.token)
-        except DomainError as error:
-            _log.warning("bounce dropped, its token is not valid: %s", error.message)
-            return None
-        address = self._address(claims.recipient)
-        if address.record_bounce(claims.message, bounce.kind, bounce.status, self.clock.now(), self.policy):
-            self.save(address)
-        return _state(address)
-
     def release(self, key: str, by: str, once: PendingRequest | None = None) -> AddressState:
         """Take an address off hold (its owner confirmed it works again)."""
         address: MailAddress = self.get(address_id(key), MailAddress)
@@ -76,7 +43,8 @@ class AddressHolds(ServiceApplication):
         except NotFound:
             return AddressState(key, False, "", None, 0)
 
-    def _address(self, key: str) -> MailAddress:
+    def mail_address(self, key: str) -> MailAddress:
+        """The address's aggregate to act on (a new one for an address never bounced)."""
         try:
             return self.get(address_id(key), MailAddress)
         except NotFound:

@@ -116,13 +116,14 @@ def preview(app: MailApplication, mailing_id: UUID, person_id: UUID | None, by: 
     raise NoSuchMember("no contact of this campaign has an e-mail address to preview with")
 
 
-def test_send(app: MailApplication, mailing_id: UUID, to: str, by: Actor) -> sending.DeliveryState:
+def test_send(app: MailApplication, mailing_id: UUID, to: str, *, by: Actor,
+              once: PendingRequest | None) -> sending.DeliveryState:
     """The mailing as the first member with an address would get it, sent to `to` (the sender's own address)."""
     mailing = app.get(mailing_id, Mailing)
     shown = preview(app, mailing_id, None, by)
     return sending.send_one(app, person_id=shown.person_id, template_id=mailing.template_id,
                             list_id=f"test:{mailing.id}", message_key=f"test:{app.clock.now().isoformat()}",
-                            by=merge.access(by), extra=_extra(app, mailing), to=to)
+                            by=merge.access(by), extra=_extra(app, mailing), to=to, once=once)
 
 
 def start(app: MailApplication, mailing_id: UUID, *, by: Actor, once: PendingRequest | None) -> Mailing:
@@ -220,7 +221,7 @@ def run(app: MailApplication, mailing_id: UUID, stop: threading.Event, retry_sec
     if stop.is_set():
         return
     mailing = app.get(mailing_id, Mailing)
-    mailing.finish(app.clock.now(), {})
+    mailing.finish(app.clock.now())
     app.save(mailing)
     log.info("mailing %s sent", mailing_id)
 

@@ -21,7 +21,9 @@ from uuid import UUID
 
 from services.identity.domain import Access
 from services.kernel.errors import NotFound
+from services.kernel.idempotency import PendingRequest
 from services.mail import merge, template_library, tokens
+from services.mail.consent import marketing_consents
 from services.mail.domain.address import MailAddress, address_id
 from services.mail.domain.choices import MailChoices
 from services.mail.domain.delivery import Delivery, delivery_id
@@ -94,16 +96,17 @@ def compose(app: MailApplication, version: TemplateVersion, person_id: UUID, lis
     return Composed(message, envelope_sender(bounce, app.settings.bounce_domain), address, data)
 
 
-def hand_over(app: MailApplication, way: Transport, delivery: Delivery, composed: Composed, relay: str) -> None:
+def hand_over(app: MailApplication, way: Transport, delivery: Delivery, composed: Composed, relay: str,
+              once: PendingRequest | None = None) -> None:
     """Send and record the relay's answer on `delivery` (and a refusal on the address); RelayDown propagates with
     nothing recorded, so the message stays queued."""
     now = app.clock.now()
     answer = way.send(composed.message, composed.envelope_from, composed.to)
     if isinstance(answer, Accepted):
         delivery.accepted(now, relay)
-        app.save(delivery)
+        app.save(delivery, once=once)
         return
-    address = _address(app, delivery.person_id)
+    address = app.mail_address(str(delivery.person_id))
     if answer.permanent:
         delivery.refused(answer.code, answer.text, True, now)
         address.record_bounce(str(delivery.id), "hard", str(answer.code), now, app.policy)
@@ -112,12 +115,12 @@ def hand_over(app: MailApplication, way: Transport, delivery: Delivery, composed
         address.record_bounce(str(delivery.id), "soft", str(answer.code), now, app.policy)
     else:
         delivery.deferred(answer.code, answer.text, now)
-    app.save(delivery, *([address] if address.pending_events else []))
+    app.save(delivery, *([address] if address.pending_events else []), once=once)
 
 
 def send_one(app: MailApplication, *, person_id: UUID, template_id: UUID, list_id: str, message_key: str,
              by: Access, extra: dict[str, Any] | None = None, attachments: Sequence[Attachment] = (),
-             to: str | None = None) -> DeliveryState:
+             to: str | None = None, once: PendingRequest | None = None) -> DeliveryState:
     """One message now (a transactional letter, or a test of a mailing); a second call with the same list, key and
     person sends nothing and answers what was recorded."""
     ref = reference(app, list_id, message_key)
@@ -132,11 +135,11 @@ def send_one(app: MailApplication, *, person_id: UUID, template_id: UUID, list_i
     composed = compose(app, version, person_id, list_id, message_key, by, extra, attachments, to)
     if isinstance(composed, str):
         delivery.skipped(composed, app.clock.now())
-        app.save(delivery)
+        app.save(delivery, once=once)
         return state(delivery)
     way = app.transport()
     try:
-        hand_over(app, way, delivery, composed, relay_name(app))
+        hand_over(app, way, delivery, composed, relay_name(app), once)
     finally:
         way.close()
     return state(delivery)
@@ -145,7 +148,8 @@ def send_one(app: MailApplication, *, person_id: UUID, template_id: UUID, list_i
 def marketing_refusal(app: MailApplication, person_id: UUID) -> str:
     """Why no marketing mail may go to this person now ('' when it may): no consent, unsubscribed, or on hold."""
     choices = app.read_many([MailChoices.create_id(person_id)], MailChoices, skip_missing=True)
-    refusal = choices[0].marketing_refusal() if choices else "no_consent"
+    consented = bool(marketing_consents(app.vault, person_id, app.clock.now()))
+    refusal = choices[0].marketing_refusal(consented) if choices else ("" if consented else "no_consent")
     if refusal:
         return refusal
     holds = app.read_many([address_id(str(person_id))], MailAddress, skip_missing=True)
@@ -154,13 +158,6 @@ def marketing_refusal(app: MailApplication, person_id: UUID) -> str:
 
 def _version(app: MailApplication, delivery: Delivery) -> TemplateVersion:
     return template_library.version(app, delivery.template_id, delivery.template_version)
-
-
-def _address(app: MailApplication, person_id: UUID) -> MailAddress:
-    try:
-        return app.get(address_id(str(person_id)), MailAddress)
-    except NotFound:
-        return MailAddress(str(person_id))
 
 
 def relay_name(app: MailApplication) -> str:

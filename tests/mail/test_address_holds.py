@@ -4,16 +4,19 @@ at the threshold within the window; a notification delivered twice counts once."
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
 from services.kernel.clock import FixedClock
 from services.kernel.errors import InvalidInput
+from services.kernel.settings import MailSettings
+from services.mail import people, tokens
+from services.mail.application import MailApplication
 from services.mail.bounces import Bounce
 from services.mail.domain.address import BounceKindNotValid, HoldPolicy, HoldPolicyNotValid, MailAddress
-from services.mail.holds import AddressHolds
+from services.privacy.application import PrivacyVault
 from tests.conftest import MEMORY
-from tests.mail.fake_tokens import verify
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 POLICY = HoldPolicy()
@@ -108,43 +111,52 @@ def test_an_unknown_bounce_kind_is_refused_and_records_nothing() -> None:
     assert giulia.bounces == 0 and isinstance(BounceKindNotValid("x"), InvalidInput)
 
 
-# Use cases on the in-memory store, with a verifier of our own standing in for services/mail/tokens.py.
+# Use cases on the in-memory store, bounces naming their message by real signed tokens.
+KEY = b"k" * 32
+GIULIA, MARCO, SARA, LUCA = (UUID(int=n) for n in range(1, 5))
+
+
 @pytest.fixture
-def holds() -> AddressHolds:
-    return AddressHolds(dict(MEMORY), FixedClock(MONDAY))
+def mail(vault: PrivacyVault) -> MailApplication:
+    return MailApplication(dict(MEMORY), vault, MailSettings(), KEY, clock=FixedClock(MONDAY))
 
 
-def test_a_hard_bounce_received_puts_its_recipient_on_hold(holds: AddressHolds) -> None:
-    state = holds.record_bounce(Bounce("giulia.natale-1", "hard", "5.1.1", "550 5.1.1 user unknown", None), verify)
-    assert state is not None and state.on_hold
-    assert holds.address("giulia").on_hold and not holds.address("marco").on_hold
+def returned(who: UUID, kind: str, status: str, message: str = "natale-1", diagnostic: str = "") -> Bounce:
+    return Bounce(tokens.sign(KEY, "bounce", who, "campaign:natale", message), kind, status, diagnostic, None)
 
 
-def test_a_dsn_received_twice_is_saved_once(holds: AddressHolds) -> None:
-    bounce = Bounce("sara.natale-1", "soft", "4.2.2", "mailbox full", None)
-    holds.record_bounce(bounce, verify)
-    position = holds.recorder.max_notification_id()
-    holds.record_bounce(bounce, verify)
-    assert holds.recorder.max_notification_id() == position
-    assert holds.address("sara").bounces == 1
+def test_a_hard_bounce_received_puts_its_recipient_on_hold(mail: MailApplication) -> None:
+    assert people.bounce(mail, returned(GIULIA, "hard", "5.1.1", diagnostic="550 5.1.1 user unknown"))
+    assert mail.address(str(GIULIA)).on_hold and not mail.address(str(MARCO)).on_hold
 
 
-def test_soft_bounces_days_apart_hold_the_address_at_the_threshold(holds: AddressHolds) -> None:
-    clock = holds.clock
+def test_a_dsn_received_twice_is_saved_once(mail: MailApplication) -> None:
+    bounce = returned(SARA, "soft", "4.2.2", diagnostic="mailbox full")
+    people.bounce(mail, bounce)
+    position = mail.recorder.max_notification_id()
+    people.bounce(mail, bounce)
+    assert mail.recorder.max_notification_id() == position
+    assert mail.address(str(SARA)).bounces == 1
+
+
+def test_soft_bounces_days_apart_hold_the_address_at_the_threshold(mail: MailApplication) -> None:
+    clock = mail.clock
     assert isinstance(clock, FixedClock)
     for n in range(3):
-        assert not holds.address("sara").on_hold
-        holds.record_bounce(Bounce(f"sara.natale-{n}", "soft", "4.4.1", "timed out", None), verify)
+        assert not mail.address(str(SARA)).on_hold
+        people.bounce(mail, returned(SARA, "soft", "4.4.1", message=f"natale-{n}", diagnostic="timed out"))
         clock.advance(timedelta(days=10))
-    assert holds.address("sara").on_hold
+    assert mail.address(str(SARA)).on_hold
 
 
-def test_a_bounce_whose_token_is_not_ours_is_dropped(holds: AddressHolds) -> None:
-    assert holds.record_bounce(Bounce("forged", "hard", "5.1.1", "", None), verify) is None
-    assert holds.recorder.max_notification_id() in (None, 0)
+def test_a_bounce_whose_token_is_not_ours_is_dropped(mail: MailApplication) -> None:
+    forged = Bounce(tokens.sign(b"x" * 32, "bounce", GIULIA, "campaign:natale", "natale-1"), "hard", "5.1.1", "", None)
+    assert not people.bounce(mail, forged)
+    assert not people.bounce(mail, Bounce("forged", "hard", "5.1.1", "", None))
+    assert mail.recorder.max_notification_id() in (None, 0)
 
 
-def test_an_address_is_released_by_a_person(holds: AddressHolds) -> None:
-    holds.record_bounce(Bounce("luca.natale-1", "complaint", "", "feedback report: abuse", None), verify)
-    state = holds.release("luca", by="ufficio donazioni")
+def test_an_address_is_released_by_a_person(mail: MailApplication) -> None:
+    people.bounce(mail, returned(LUCA, "complaint", "", diagnostic="feedback report: abuse"))
+    state = mail.release(str(LUCA), by="ufficio donazioni")
     assert not state.on_hold and state.bounces == 1

@@ -10,15 +10,18 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from services.kernel.clock import FixedClock
+from services.kernel.settings import MailSettings
+from services.mail import people, tokens
+from services.mail.application import MailApplication
 from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.mail.bounces import Bounce, parse_bounce
-from services.mail.holds import AddressHolds
+from services.privacy.application import PrivacyVault
 from tests.conftest import MEMORY, free_port
-from tests.mail.fake_tokens import verify
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN = "bounces.angeli.example"
@@ -154,16 +157,44 @@ def test_a_bounce_that_cannot_be_recorded_is_answered_451_and_taken_on_the_retry
     assert [b.token for b in received.bounces] == ["nat26-giulia-Q7x"]
 
 
-def test_bounces_received_put_their_addresses_on_hold(received: Received) -> None:
+def test_bounces_received_put_their_addresses_on_hold(vault: PrivacyVault) -> None:
     """The whole path: SMTP → parser → the token verified → the address's aggregate."""
-    holds = AddressHolds(dict(MEMORY), FixedClock(datetime(2026, 12, 3, 9, tzinfo=UTC)))
+    key = b"k" * 32
+    mail = MailApplication(dict(MEMORY), vault, MailSettings(), key,
+                           clock=FixedClock(datetime(2026, 12, 3, 9, tzinfo=UTC)))
+    giulia, marco = UUID(int=1), UUID(int=2)
+    giulia_token, marco_token = (tokens.sign(key, "bounce", who, "campaign:natale", "natale-1")
+                                 for who in (giulia, marco))
     port = free_port()
-    controller = start_bounce_endpoint("127.0.0.1", port, DOMAIN, lambda b: holds.record_bounce(b, verify))
+    controller = start_bounce_endpoint("127.0.0.1", port, DOMAIN, lambda b: people.bounce(mail, b))
     try:
-        deliver(port, fixture("postfix_hard.eml"), f"bounce+giulia.natale-1@{DOMAIN}")
-        deliver(port, fixture("postfix_hard.eml"), f"bounce+giulia.natale-1@{DOMAIN}")  # delivered twice
-        deliver(port, fixture("postfix_delayed.eml"), f"bounce+marco.natale-1@{DOMAIN}")
+        deliver(port, fixture("postfix_hard.eml"), f"bounce+{giulia_token}@{DOMAIN}")
+        deliver(port, fixture("postfix_hard.eml"), f"bounce+{giulia_token}@{DOMAIN}")  # delivered twice
+        deliver(port, fixture("postfix_delayed.eml"), f"bounce+{marco_token}@{DOMAIN}")
     finally:
         controller.stop()
-    assert (holds.address("giulia").on_hold, holds.address("giulia").bounces) == (True, 1)
-    assert (holds.address("marco").on_hold, holds.address("marco").bounces) == (False, 1)
+    assert (mail.address(str(giulia)).on_hold, mail.address(str(giulia)).bounces) == (True, 1)
+    assert (mail.address(str(marco)).on_hold, mail.address(str(marco)).bounces) == (False, 1)
+
+
+def test_an_unsubscribe_reply_to_the_mailto_unsubscribes(vault: PrivacyVault) -> None:
+    """List-Unsubscribe's mailto: a reply to unsubscribe+<token>@<domain> is an unsubscribe, not a bounce."""
+    key = b"k" * 32
+    mail = MailApplication(dict(MEMORY), vault, MailSettings(), key,
+                           clock=FixedClock(datetime(2026, 12, 3, 9, tzinfo=UTC)))
+    anna = UUID(int=3)
+    vault.put(anna, {"email": "anna@example.org"})
+    token = tokens.sign(key, "unsubscribe", anna, "campaign:natale", "natale-1")
+    port = free_port()
+    controller = start_bounce_endpoint("127.0.0.1", port, DOMAIN, lambda b: people.bounce(mail, b),
+                                       unsubscribe=lambda t: people.unsubscribe(mail, t, "mailto"))
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.sendmail("anna@example.org", [f"unsubscribe+{token}@{DOMAIN}"],
+                          b"Subject: unsubscribe\r\n\r\nunsubscribe\r\n")
+            refused = smtp.docmd("MAIL", "FROM:<anna@example.org>"), smtp.docmd("RCPT", f"TO:<info+{token}@{DOMAIN}>")
+    finally:
+        controller.stop()
+    assert refused[1][0] == 550
+    assert people.person(mail, anna).unsubscribed_at is not None
+    assert people.person(mail, anna).choices[-1].source == "mailto from "

@@ -125,7 +125,7 @@ def preview_mailing(mailing_id: UUID, mail: Mail, access: CurrentAccess,
 def test_mailing(mailing_id: UUID, body: Empty, mail: Mail, access: CurrentAccess, once: Once) -> TestOut:
     """The message as the first contact with an address gets it, sent to your own account's address."""
     to = _own_address(access.actor.name)
-    state = mailings.test_send(mail, mailing_id, to, access.actor)
+    state = mailings.test_send(mail, mailing_id, to, by=access.actor, once=once)
     return TestOut(to=to, status=state.status, reason=state.reason)
 
 

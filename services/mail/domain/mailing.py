@@ -98,7 +98,7 @@ class Mailing(Aggregate):
         self.relay_error = ""
 
     @event("Finished")
-    def finish(self, at: datetime, counts: dict[str, int]) -> None:
+    def finish(self, at: datetime) -> None:
         self.sending = False
         self.finished_at = at
         self.relay_waiting_since = None
