@@ -1657,8 +1657,8 @@ LABELS: dict[str, dict[str, str]] = {
     "th_receipts_title": {"it": "Ricevute per e-mail", "en": "Receipts by e-mail"},
     "th_receipt_template": {"it": "Modello delle ricevute", "en": "Receipts template"},
     "th_built_in": {"it": "Testo predefinito", "en": "Built-in text"},
-    "th_year_end": {"it": "Dal 1° gennaio, invia a ogni donatore le ricevute dell'anno precedente",
-                    "en": "From 1 January, send every donor the previous year's receipts"},
+    "th_year_end": {"it": "Dal 15 gennaio, invia a ogni donatore le ricevute dell'anno precedente",
+                    "en": "From 15 January, send every donor the previous year's receipts"},
     "th_receipts_saved": {"it": "Impostazioni delle ricevute salvate.", "en": "Receipt settings saved."},
     "th_send_title": {"it": "Invia ora le ricevute di un donatore", "en": "Send a donor's receipts now"},
     "th_send_help": {"it": "Le ricevute numerate dell'anno, in PDF, all'indirizzo e-mail del donatore. L'id è sulla "

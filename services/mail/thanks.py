@@ -54,6 +54,7 @@ ROME = ZoneInfo("Europe/Rome")
 LOCALE = "it_IT"  # the letters are written in Italian, figures too
 FUNDS_KEY = "mail:funds"  # the index of the funds the donations service told of
 SEND_HOUR = 9  # the daily batch goes out from 09:00 in Rome
+YEAR_END_DAY = 15  # last year's receipts go out from 15 January: two weeks to record December's late transfers
 RECEIPTS_LIST = "receipts"
 SKIP_REASONS = {"no_address": "the donor has no e-mail address in the vault (no_address)",
                 "erased": "the donor's personal data was erased (erased)"}
@@ -364,12 +365,12 @@ class YearEnd:
 
 def send_year_end_receipts(app: ServiceApplication, receipts: Receipts, send: Send | None = None, *,
                            now_or_never: bool = False) -> YearEnd:
-    """From 1 January (SEND_HOUR, Rome; `now_or_never`: whatever the day and hour) the last year's receipts to every
-    donor who has one, when the plan says so; message key "receipt:<year>", so a rerun sends nobody twice."""
+    """From YEAR_END_DAY January (SEND_HOUR, Rome; `now_or_never`: whatever the day and hour) the last year's receipts
+    to every donor who has one, when the plan says so; message key "receipt:<year>", so a rerun sends nobody twice."""
     now = app.clock.now()
     year, mark, lines = rome_day(now).year - 1, run_mark(app), plan(app)
-    if not lines.year_end_receipts or mark.receipts_sent(year) or (
-            not now_or_never and now.astimezone(ROME).hour < SEND_HOUR):
+    too_early = rome_day(now) < date(year + 1, 1, YEAR_END_DAY) or now.astimezone(ROME).hour < SEND_HOUR
+    if not lines.year_end_receipts or mark.receipts_sent(year) or (too_early and not now_or_never):
         return YearEnd(year, ran=False)
     template_id, send = receipt_template(app, by=SYSTEM, once=None), send or send_one()
     donors, sent, by = receipts.donors(year), 0, merge.access(SYSTEM)

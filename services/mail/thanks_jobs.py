@@ -1,5 +1,5 @@
 """Scheduled work of the thank-yous: one sweep every quarter of an hour that sends the day's batch once (from
-09:00 in Rome) and, from 1 January, the last year's receipts when the plan asks for them."""
+09:00 in Rome) and, from 15 January, the last year's receipts when the plan asks for them."""
 
 from __future__ import annotations
 

@@ -325,9 +325,14 @@ def test_year_end_receipts_go_to_every_donor_of_the_year_once_when_the_plan_asks
                                 (marco, 2026): [ReceiptFile("ricevuta-2026-000002.pdf", b"%PDF-2")],
                                 (anna, 2025): [ReceiptFile("ricevuta-2025-000001.pdf", b"%PDF-3")]})
     send = StandInSend()
-    clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=UTC))
+    clock.set(datetime(2027, 1, 15, 9, 0, tzinfo=UTC))
     assert not thanks.send_year_end_receipts(mail, receipts, send).ran  # the plan does not ask for them
     thanks.set_receipts(mail, None, True, by=CHIARA, once=None)
+    clock.set(datetime(2027, 1, 14, 9, 0, tzinfo=UTC))
+    assert not thanks.send_year_end_receipts(mail, receipts, send).ran  # December's late transfers still come in
+    clock.set(datetime(2027, 1, 15, 7, 0, tzinfo=UTC))
+    assert not thanks.send_year_end_receipts(mail, receipts, send).ran  # 08:00 in Rome
+    clock.set(datetime(2027, 1, 15, 8, 0, tzinfo=UTC))
     done = thanks.send_year_end_receipts(mail, receipts, send)
     assert (done.year, done.ran, done.donors, done.sent) == (2026, True, 2, 2)
     assert sorted((c["person_id"], c["message_key"]) for c in send.calls) == sorted(

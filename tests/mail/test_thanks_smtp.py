@@ -77,6 +77,16 @@ def test_a_payment_is_thanked_after_the_delay_and_a_receipt_arrives_with_its_pdf
     pledge = post(admin, "/pledges", {"donor_id": donor, "fund_id": fund, "amount": "1250.50"})["id"]
     payment = post(admin, f"/pledges/{pledge}/payments",
                    {"amount": "1250.50", "method": "bank_transfer", "reference": "BON-77"})["payment_id"]
+    others = {}  # a donor with no e-mail address, and one erased after paying: nothing sent, and why
+    for name, body in (("no_address", {"kind": "person", "name": "Marco Bianchi"}),
+                       ("erased", {"kind": "person", "name": "Anna Verdi", "email": "anna@example.org"})):
+        other = post(admin, "/donors", body)["id"]
+        gift = post(admin, "/pledges", {"donor_id": other, "fund_id": fund, "amount": "10.00"})["id"]
+        others[name] = post(admin, f"/pledges/{gift}/payments",
+                            {"amount": "10.00", "method": "cash", "reference": name})["payment_id"]
+        if name == "erased":
+            post(admin, f"/privacy/persons/{other}/erase", {"reason": "the donor's request", "confirmation": other},
+                 200)
     follow(product, DONATIONS_REACTION)
 
     assert thanks.send_due_thanks(mail).ran  # Monday's batch: not due until Wednesday
@@ -84,7 +94,8 @@ def test_a_payment_is_thanked_after_the_delay_and_a_receipt_arrives_with_its_pdf
     assert thanks.send_due_thanks(mail).ran
     assert smtp_server.postmaster.received == []
     clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
-    assert thanks.send_due_thanks(mail).sent == 1
+    batch = thanks.send_due_thanks(mail)
+    assert (batch.sent, batch.skipped) == (1, 2)
     [arrived] = smtp_server.postmaster.received
     assert arrived.rcpt_tos == ["giulia@example.org"] and arrived.mail_from.startswith("bounce+")
     letter = received(smtp_server, 0)
@@ -95,6 +106,9 @@ def test_a_payment_is_thanked_after_the_delay_and_a_receipt_arrives_with_its_pdf
     assert "grazie per il tuo dono di 1.250,50\xa0€ del 23 novembre 2026 al fondo Linea d'ascolto" in \
         text.get_content()
     assert client.get(f"/mail/thanks/payments/{payment}").json()["status"] == "sent"
+    for why, other_payment in others.items():
+        state = client.get(f"/mail/thanks/payments/{other_payment}").json()
+        assert state["status"] == "skipped" and state["reason"].endswith(f"({why})")
     clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     thanks.send_due_thanks(mail)
     assert len(smtp_server.postmaster.received) == 1  # thanked once
@@ -114,9 +128,9 @@ def test_a_payment_is_thanked_after_the_delay_and_a_receipt_arrives_with_its_pdf
 
     # At year end, when the plan says so: every donor of the year their receipts, once.
     assert client.put("/mail/thanks/receipts", json={"template_id": None, "year_end": True}).status_code == 200
-    clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=UTC))
+    clock.set(datetime(2027, 1, 15, 9, 0, tzinfo=UTC))
     done = thanks.send_year_end_receipts(mail, mail.receipts)
-    assert (done.year, done.donors, done.sent) == (2026, 1, 1)
+    assert (done.year, done.donors, done.sent) == (2026, 3, 1)  # no address, erased: not sent
     year_end = received(smtp_server, 2)
     assert [a.get_filename() for a in year_end.iter_attachments()] == ["ricevuta-2026-000001.pdf"]
     assert thanks.send_year_end_receipts(mail, mail.receipts, now_or_never=True).ran is False

@@ -47,7 +47,7 @@ class FundPlanOut(BaseModel):
 class ReceiptsPlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     template_id: UUID | None = Field(description="a transactional template; null: the built-in plain text")
-    year_end: bool = Field(description="send every donor the last year's receipts from 1 January")
+    year_end: bool = Field(description="send every donor the last year's receipts from 15 January")
 
 
 class ReceiptsPlanOut(BaseModel):
