@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
@@ -112,3 +113,21 @@ def test_a_test_send_goes_to_the_senders_own_address_only(product: Product, clie
     assert [r.rcpt_tos for r in smtp_server.postmaster.received] == [["sara@angeli.example"]]
     assert "Natale 2026" in smtp_server.postmaster.received[0].content.decode()
     assert client_as("campaign_manager").get(f"/mail/mailings/{mailing['id']}").json()["counts"]["accepted"] == 0
+
+
+def test_a_contact_list_brings_consent_to_e_mail_and_a_bad_consent_cell_is_reported(product: Product) -> None:
+    app = product.services["campaigns"].application
+    campaign_id, _ = campaign_with_contacts(product, 1)
+    rows = ("nome;telefono;email;consenso_email\n"
+            "Anna;+39 02 4000001;anna@example.org;sì\n"
+            "Bruno;+39 02 4000002;bruno@example.org;forse\n"
+            "Carla;+39 02 4000003;;sì\n"
+            "Dario;+39 02 4000004;dario@example.org;\n")
+    report = app.import_contacts(campaign_id, io.BytesIO(rows.encode()))  # type: ignore[attr-defined]
+    assert report.imported == 2
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (3, "email_consent must be sì or no (empty: no); got 'forse'"),
+        (4, "email_consent is sì but the row has no e-mail address")]
+    anna, dario = (app.person_id(n) for n in ("+39 02 4000001", "+39 02 4000004"))  # type: ignore[attr-defined]
+    assert [(c.channel, c.purpose) for c in product.vault.consents(anna)] == [("email", "email_outreach")]
+    assert product.vault.consents(dario) == []
