@@ -1657,6 +1657,68 @@ LABELS: dict[str, dict[str, str]] = {
     "ml_status_bounced": {"it": "tornata indietro", "en": "bounced"},
     "ml_status_unsubscribed": {"it": "ha annullato l'iscrizione", "en": "unsubscribed"},
     # (end of mail)
+    # letters
+    "nav_thanks": {"it": "Ringraziamenti", "en": "Thank-yous"},
+    "th_title": {"it": "Ringraziamenti e ricevute", "en": "Thank-you letters and receipts"},
+    "th_intro": {"it": "Dopo ogni pagamento il donatore riceve un ringraziamento per e-mail, con il modello del "
+                       "fondo e dopo i giorni scelti; i ringraziamenti partono insieme una volta al giorno, dalle 9. "
+                       "Sono messaggi di servizio: non serve il consenso al marketing e non hanno il link di "
+                       "disiscrizione.",
+                 "en": "After each payment the donor gets a thank-you by e-mail, with the fund's template and after "
+                       "the days chosen; thank-yous go out together once a day, from 9:00. They are service "
+                       "messages: no marketing consent is needed and they carry no unsubscribe link."},
+    "th_read_only": {"it": "Puoi leggere il piano; lo cambiano i responsabili campagne.",
+                     "en": "You can read the plan; campaign managers change it."},
+    "th_plan_title": {"it": "Piano dei ringraziamenti", "en": "Thank-you plan"},
+    "th_plan_none": {"it": "Nessun fondo ha ancora un ringraziamento: i pagamenti restano registrati, senza e-mail.",
+                     "en": "No fund has a thank-you yet: payments stay recorded, with no e-mail."},
+    "th_fund": {"it": "Fondo", "en": "Fund"},
+    "th_template": {"it": "Modello", "en": "Template"},
+    "th_delay": {"it": "Dopo il pagamento", "en": "After the payment"},
+    "th_days": {"it": "{days} giorni", "en": "{days} days"},
+    "th_state": {"it": "Stato", "en": "State"},
+    "th_on": {"it": "attivo", "en": "on"},
+    "th_off": {"it": "spento", "en": "off"},
+    "th_set_by": {"it": "Impostato da", "en": "Set by"},
+    "th_fund_title": {"it": "Ringraziamento di un fondo", "en": "A fund's thank-you"},
+    "th_fund_help": {"it": "Solo modelli di servizio (transazionali) pubblicati. Ritardo da 0 a 30 giorni; 0: nel "
+                           "prossimo invio giornaliero.",
+                     "en": "Only published service (transactional) templates. Delay 0 to 30 days; 0: in the next "
+                           "daily batch."},
+    "th_delay_days": {"it": "Giorni dopo il pagamento (0-30)", "en": "Days after the payment (0-30)"},
+    "th_enabled": {"it": "Attivo", "en": "On"},
+    "th_save": {"it": "Salva", "en": "Save"},
+    "th_saved": {"it": "Ringraziamento del fondo {fund} salvato.", "en": "Thank-you of the fund {fund} saved."},
+    "th_need_fund": {"it": "Scegli un fondo.", "en": "Choose a fund."},
+    "th_need_template": {"it": "Scegli un modello: pubblicane uno di servizio se l'elenco è vuoto.",
+                         "en": "Choose a template: publish a service one if the list is empty."},
+    "th_bad_delay": {"it": "I giorni devono essere un numero intero da 0 a 30.",
+                     "en": "The days must be a whole number from 0 to 30."},
+    "th_receipts_title": {"it": "Ricevute per e-mail", "en": "Receipts by e-mail"},
+    "th_receipt_template": {"it": "Modello delle ricevute", "en": "Receipts template"},
+    "th_built_in": {"it": "Testo predefinito", "en": "Built-in text"},
+    "th_year_end": {"it": "Dal 15 gennaio, invia a ogni donatore le ricevute dell'anno precedente",
+                    "en": "From 15 January, send every donor the previous year's receipts"},
+    "th_receipts_saved": {"it": "Impostazioni delle ricevute salvate.", "en": "Receipt settings saved."},
+    "th_send_title": {"it": "Invia ora le ricevute di un donatore", "en": "Send a donor's receipts now"},
+    "th_send_help": {"it": "Le ricevute numerate dell'anno, in PDF, all'indirizzo e-mail del donatore. L'id è sulla "
+                           "pagina del donatore.",
+                     "en": "The year's numbered receipts, as PDF, to the donor's e-mail address. The id is on the "
+                           "donor's page."},
+    "th_donor_id": {"it": "Id del donatore", "en": "Donor id"},
+    "th_year": {"it": "Anno", "en": "Year"},
+    "th_send": {"it": "Invia", "en": "Send"},
+    "th_bad_send": {"it": "Scrivi l'id del donatore (come sulla sua pagina) e un anno dal 2000.",
+                    "en": "Write the donor's id (as on their page) and a year from 2000."},
+    "th_sent": {"it": "Ricevute {files}: {status}.", "en": "Receipts {files}: {status}."},
+    "th_status_accepted": {"it": "inviate", "en": "sent"},
+    "th_status_queued": {"it": "in attesa del server di posta", "en": "waiting for the mail server"},
+    "th_status_refused": {"it": "rifiutate dal server di posta", "en": "refused by the mail server"},
+    "th_status_skipped": {"it": "non inviate", "en": "not sent"},
+    "th_status_bounced": {"it": "tornate indietro", "en": "bounced"},
+    "th_wrong_role": {"it": "I ringraziamenti sono per responsabili campagne e coordinatori (hai accesso come {role}).",
+                      "en": "Thank-yous are for campaign managers and coordinators (you are signed in as {role})."},
+    # (end of letters)
 }
 
 

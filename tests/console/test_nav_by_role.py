@@ -145,3 +145,7 @@ for _role in ("campaign_manager", "auditor", "administrator"):
 for _role in ("auditor", "campaign_manager", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/receipts"}
 # (end of receipts)
+# letters: the thank-you plan for campaign managers (who set it), coordinators (who read it) and administrators
+for _role in ("campaign_manager", "coordinator", "administrator"):
+    EXPECTED[_role] = EXPECTED[_role] | {"/console/thanks"}
+# (end of letters)

@@ -177,3 +177,6 @@ EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
 
 # mail: the one-click unsubscribe page and its POST (the signed token is the proof; RFC 8058)
 EXPECTED_PUBLIC |= {("GET", "/mail/unsubscribe/{token}"), ("POST", "/mail/unsubscribe/{token}")}
+# letters: the thank-yous page is an HTML shell (its data needs campaign manager or coordinator)
+EXPECTED_PUBLIC |= {("GET", "/console/thanks")}
+# (end of letters)
