@@ -7,11 +7,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from services.campaigns.application import CampaignsApplication
 from services.identity.domain import SYSTEM
-from services.kernel.settings import MailSettings
+from services.kernel.settings import MailSettings, Settings
 from services.mail import people, template_library, tokens
 from services.mail.application import MailApplication
 from services.main import Product
@@ -28,6 +29,17 @@ CONSENT = "Acconsento a ricevere e-mail sulle iniziative e le raccolte fondi del
 def mail_settings(port: int, per_minute: int = 100_000) -> MailSettings:
     return MailSettings(host="127.0.0.1", port=port, security="none", public_url="https://angeli.example",
                         bounce_domain="bounces.angeli.example", per_minute=per_minute)
+
+
+def relayed(tmp_path: Path, port: int) -> Settings:
+    """The embedded product in `tmp_path`, its mail through the relay on `port`."""
+    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(port))
+
+
+def mail_of(product: Product) -> MailApplication:
+    app = product.services["mail"].application
+    assert isinstance(app, MailApplication)
+    return app
 
 
 def address(n: int) -> str:

@@ -13,23 +13,16 @@ from fastapi.testclient import TestClient
 from services.identity.domain import SYSTEM
 from services.kernel.settings import Settings
 from services.mail import template_library
-from services.mail.application import MailApplication
 from services.main import Product
 from tests.mail.conftest import Server
-from tests.mail.mailing_rig import CONSENT, campaign_with_contacts, mail_settings, marketing_template
+from tests.mail.mailing_rig import CONSENT, campaign_with_contacts, mail_of, marketing_template, relayed
 
 RoleClient = Callable[..., TestClient]
 
 
 @pytest.fixture
 def embedded_settings(tmp_path: Path, smtp_server: Server) -> Settings:
-    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(smtp_server.port))
-
-
-def mail_of(product: Product) -> MailApplication:
-    app = product.services["mail"].application
-    assert isinstance(app, MailApplication)
-    return app
+    return relayed(tmp_path, smtp_server.port)
 
 
 def test_a_mailing_needs_a_known_campaign_and_a_marketing_template(product: Product, client_as: RoleClient) -> None:

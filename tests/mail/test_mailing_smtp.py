@@ -19,7 +19,6 @@ from services.identity.domain import SYSTEM
 from services.kernel.clock import FixedClock
 from services.kernel.settings import Settings
 from services.mail import mailings, people
-from services.mail.application import MailApplication
 from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.main import Product
 from tests.conftest import free_port
@@ -29,8 +28,9 @@ from tests.mail.mailing_rig import (
     address,
     campaign_with_contacts,
     consent,
-    mail_settings,
+    mail_of,
     marketing_template,
+    relayed,
     unsubscribed_before,
 )
 
@@ -40,13 +40,7 @@ CONTACTS = 1000
 
 @pytest.fixture
 def embedded_settings(tmp_path: Path, smtp_server: Server) -> Settings:
-    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(smtp_server.port))
-
-
-def mail_of(product: Product) -> MailApplication:
-    app = product.services["mail"].application
-    assert isinstance(app, MailApplication)
-    return app
+    return relayed(tmp_path, smtp_server.port)
 
 
 def parsed(content: bytes) -> EmailMessage:
