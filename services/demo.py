@@ -15,9 +15,10 @@ import argparse
 import io
 import random
 import secrets
+import threading
 import time as timer
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,8 @@ from services.identity.domain import SYSTEM, SYSTEM_ACCESS
 from services.kernel.clock import Clock, FixedClock, ShiftedClock, SystemClock
 from services.kernel.errors import DomainError
 from services.kernel.settings import Settings
+from services.mail import mailings, template_library
+from services.mail.application import MailApplication
 from services.main import Product, build
 
 ROME = ZoneInfo("Europe/Rome")
@@ -42,6 +45,20 @@ FIRST = ["Giulia", "Marco", "Anna", "Luca", "Francesca", "Paolo", "Chiara", "Mat
          "Giorgio", "Laura", "Simone", "Marta", "Andrea", "Valentina", "Stefano", "Silvia", "Alessandro"]
 LAST = ["Rossi", "Bianchi", "Colombo", "Ferrari", "Russo", "Romano", "Gallo", "Costa", "Fontana", "Conti",
         "Ricci", "Bruno", "Moretti", "Marino", "Greco", "Lombardi", "Barbieri", "Villa"]
+ANNOUNCEMENT = (
+    "{{ donor.first_name }}, è partita {{ campaign.name }}",
+    "<p>Cara {{ donor.first_name }},</p><p>è partita <strong>{{ campaign.name }}</strong>: quest'anno vogliamo portare "
+    "un pacco di Natale a 400 famiglie del quartiere. Nei prossimi giorni i nostri volontari chiameranno anche te.</p>"
+    "<p>Grazie,<br>{{ charity.name }}</p><p style=\"font-size:small\">{{ charity.name }}, {{ charity.address }} · "
+    "<a href=\"{{ unsubscribe_url }}\">Non ricevere più queste e-mail</a></p>",
+    "Cara {{ donor.first_name }},\n\nè partita {{ campaign.name }}: quest'anno vogliamo portare un pacco di Natale a "
+    "400 famiglie del quartiere. Nei prossimi giorni i nostri volontari chiameranno anche te.\n\nGrazie,\n"
+    "{{ charity.name }}\n\n{{ charity.name }}, {{ charity.address }}\nPer non ricevere più queste e-mail: "
+    "{{ unsubscribe_url }}\n")
+THANKS = (
+    "Grazie, {{ donor.first_name }}",
+    "<p>Cara {{ donor.first_name }},</p><p>grazie per il tuo dono.</p><p>{{ charity.name }}, {{ charity.address }}</p>",
+    "Cara {{ donor.first_name }},\n\ngrazie per il tuo dono.\n\n{{ charity.name }}, {{ charity.address }}\n")
 OUTCOMES = [("no_answer", 34), ("busy", 8), ("voicemail", 12), ("answered", 14), ("not_interested", 12),
             ("callback_requested", 5), ("pledged", 15)]
 SCRIPT = ("Buongiorno {first_name}, sono una volontaria di Angeli e la chiamo per {campaign}. {privacy_notice}",
@@ -74,6 +91,11 @@ class Regular:
     first: date
     skip: int  # the period (from 0) not collected, -1 for none
 # (end of donor page)
+
+
+def _address(first: str, last: str, n: int) -> str:
+    plain = "".join(c for c in f"{first}.{last}".lower() if c.isascii() and (c.isalnum() or c == "."))
+    return f"{plain}{n}@example.org"
 
 
 def campaign_name(starts: date) -> str:
@@ -155,6 +177,8 @@ class Centre:
         self.calls: CallsApplication = product.services["calls"].application  # type: ignore[assignment]
         self.campaigns: CampaignsApplication = product.services["campaigns"].application  # type: ignore[assignment]
         self.donations: DonationsApplication = product.services["donations"].application  # type: ignore[assignment]
+        self.mail: MailApplication = product.services["mail"].application  # type: ignore[assignment]
+        self.mail.runner.enabled = False  # the demo sends its mailing itself, in its own time
         self.pending: list[tuple[datetime, UUID, Decimal]] = []
         self.count = {"volunteers": 0, "shifts": 0, "helpline calls": 0, "campaign calls": 0, "pledges": 0,
                       "payments": 0}
@@ -188,6 +212,7 @@ class Centre:
             day += timedelta(days=1)
         self._close(end)
         self._rota_ahead(end)
+        self._mailing(running[0], today - timedelta(days=2))
         return ", ".join(f"{n} {k}" for k, n in self.count.items())
 
     def _rota_ahead(self, end: datetime) -> None:
@@ -240,11 +265,29 @@ class Centre:
             {"weekdays": [0, 1, 2, 3, 4, 5], "start": "10:00", "end": "20:00", "timezone": "Europe/Rome"},
             ("it-telemarketing-2024", 1), ["callback", "retry", "fresh"], SCRIPT, 4)
         pick = self.rng.choice
-        rows = ["nome;cognome;telefono;comune"] + [
-            f"{pick(FIRST)};{pick(LAST)};{phone.format(1000000 + i * 37)};{town}"
-            for i in range(max(20, round(contacts * self.scale)))]
+        rows = ["nome;cognome;telefono;comune;email;consenso_email"] + [
+            f"{first};{last};{phone.format(1000000 + i * 37)};{town};{_address(first, last, i) if i % 5 else ''};"
+            f"{'sì' if i % 5 and i % 3 else ''}"
+            for i in range(max(20, round(contacts * self.scale))) for first, last in [(pick(FIRST), pick(LAST))]]
         self.campaigns.import_contacts(campaign_id, io.BytesIO("\n".join(rows).encode()))
         return campaign_id, starts, ends
+
+    def _mailing(self, campaign_id: UUID, day: date) -> None:
+        """The running campaign announced by e-mail two days ago (into the outbox), and a thank-you template."""
+        self.at(day, 11)
+        announcement = template_library.create(self.mail, "Annuncio della campagna", "marketing", by=SYSTEM, once=None)
+        template_library.publish(self.mail, announcement, *ANNOUNCEMENT, by=SYSTEM, once=None)
+        thanks = template_library.create(self.mail, "Grazie per il dono", "transactional", by=SYSTEM, once=None)
+        template_library.publish(self.mail, thanks, *THANKS, by=SYSTEM, once=None)
+        mailing = mailings.create(self.mail, campaign_id, announcement, "Annuncio ai donatori", by=SYSTEM, once=None)
+        mailings.start(self.mail, mailing.id, by=SYSTEM, once=None)
+        settings = self.mail.settings
+        self.mail.settings = replace(settings, per_minute=100_000)
+        try:
+            mailings.run(self.mail, mailing.id, threading.Event())
+        finally:
+            self.mail.settings = settings
+        self.count["e-mails"] = mailings.progress(self.mail, mailing.id).counts["accepted"]
 
     def _launch(self, campaign_id: UUID, day: date) -> None:
         self._register(day)

@@ -23,6 +23,7 @@ from services.identity import main as identity
 from services.identity.application import Identity
 from services.identity.auth import enforce
 from services.identity.cli import HINT
+from services.identity.domain import Access  # letters
 from services.identity.policy import POLICY
 from services.kernel import logs
 from services.kernel.catalog import ReadStores
@@ -36,17 +37,21 @@ from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.mail import main as mail
 from services.mail.application import MailApplication, Member
+from services.mail.receipts import ReceiptFile  # letters
 from services.privacy import main as privacy
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import MasterKeyMismatch
 from services.privacy.main import open_vault
-from services.projections import (
+from services.projections import (  # letters
     board_api,
     campaigns_api,
     console_api,
     hours_api,
+    ledger,
     ledger_api,
     overdue_api,
+    receipt_docs,
+    receipt_files,
     regular_api,
 )
 from services.projections import main as projections
@@ -119,6 +124,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Product:
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
     wire_ports(services)
     read_stores = projections.build(settings)
+    wire_receipts(services, read_stores, vault, settings)  # letters
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
     return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity.build(settings, clock))
@@ -196,3 +202,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if product.identity is not None and not product.identity.has_administrator():
         log.warning(HINT)
     return create_api_for(product)
+
+
+# letters
+def wire_receipts(services: dict[str, Service], read_stores: ReadStores, vault: PrivacyVault,
+                  settings: Settings) -> None:
+    """The mail service's receipts port: the read side's numbered receipts and their PDF (once the stores exist)."""
+    mail_app = services["mail"].application
+    assert isinstance(mail_app, MailApplication)
+    stores = receipt_docs.Stores(read_stores["transparency"], read_stores["ledger"], ledger.partitions_of(settings))
+    mail_app.receipts = ReadSideReceipts(stores, vault, settings)
+
+
+class ReadSideReceipts:
+    def __init__(self, stores: receipt_docs.Stores, vault: PrivacyVault, settings: Settings) -> None:
+        self._stores, self._vault, self._charity = stores, vault, settings.charity
+
+    def receipts(self, donor_id: UUID, year: int, by: Access) -> list[ReceiptFile]:
+        return [ReceiptFile(name, pdf) for name, pdf in
+                receipt_files.donor_year(self._stores, self._vault, self._charity, by, donor_id, year)]
+
+    def donors(self, year: int) -> list[UUID]:
+        return receipt_files.donors_of_year(self._stores, year)
+# (end of letters)

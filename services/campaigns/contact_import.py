@@ -18,6 +18,7 @@ from services.campaigns.dialer import queue
 from services.campaigns.domain.campaign import Campaign, CampaignNotRunnable
 from services.campaigns.domain.contact import Contact
 from services.campaigns.domain.suppression import Person, RegisterCheck
+from services.identity.domain import SYSTEM
 from services.kernel.errors import DomainError, InvalidInput
 from services.kernel.idempotency import PendingRequest
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from services.campaigns.application import CampaignsApplication
 
 Progress = Callable[[int, int], None]  # (rows done, rows total)
+EMAIL_MARKETING = "email_outreach"  # the purpose the mail service reads as consent to marketing e-mail
 IMPORT_BATCH = 2000  # rows per transaction: memory stays bounded, round trips per row stay few
 
 
@@ -85,6 +87,16 @@ def import_contacts(app: CampaignsApplication, campaign_id: UUID, binary: Binary
                         tuple(problems[: importing.MAX_PROBLEMS_SHOWN]), plan.sha256, tuple(sorted(contacts)))
 
 
+def _email_consent(app: CampaignsApplication, person_id: UUID, row: importing.Row, import_id: UUID,
+                   now: datetime) -> None:
+    """The row's consent to marketing e-mail into the vault (channel e-mail), unless one is held already."""
+    if any(c.channel == "email" and c.purpose == EMAIL_MARKETING and c.valid_at(now)
+           for c in app.vault.consents(person_id)):
+        return
+    app.vault.record_consent(person_id, EMAIL_MARKETING, f"contact import {import_id}, line {row.line}", now,
+                             by=SYSTEM, channel="email", text_version=row.email_consent or "")
+
+
 def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID, rows: Sequence[importing.Row],
                   now: datetime, stored: list[tuple[int, UUID]],
                   *, once: PendingRequest | None) -> tuple[int, int, list[importing.Problem]]:
@@ -98,7 +110,8 @@ def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID,
             by_person[person_id] = importing.Row(first.line, first.phone, first.timezones,
                                                  {**row.fields, **first.fields},
                                                  first.municipality or row.municipality,
-                                                 first.preferred_times or row.preferred_times)
+                                                 first.preferred_times or row.preferred_times,
+                                                 first.email_consent or row.email_consent)
             merged += 1
         else:
             by_person[person_id] = row
@@ -118,6 +131,9 @@ def _import_batch(app: CampaignsApplication, campaign_id: UUID, import_id: UUID,
     updated = [c for c in (_merge(app, UUID(cid), by_person[ids[UUID(cid)]], import_id) for cid in known) if c]
     recordings = app.save(*fresh, *updated, once=once)
     app.vault.saved(by_person)
+    for pid, row in by_person.items():
+        if row.email_consent and pid not in erased:
+            _email_consent(app, pid, row, import_id, now)
     app.index([r.domain_event for r in recordings], [*fresh, *updated])
     for campaign in {str(c.campaign_id) for c in [*fresh, *updated]}:
         app.cache.forget_reaches(campaign)  # after the commit, so a new reach is offered at once

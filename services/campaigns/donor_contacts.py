@@ -59,6 +59,7 @@ class DonorContact:
 class DonorContacts:
     erased: bool
     contacts: tuple[DonorContact, ...]
+    person_id: UUID | None = None  # the campaigns' id of the donor's number (their mail as a contact is under it)
 
 
 def of_donor(app: CampaignsApplication, donor_id: UUID, access: Access) -> DonorContacts:
@@ -82,7 +83,8 @@ def of_donor(app: CampaignsApplication, donor_id: UUID, access: Access) -> Donor
     held = app.existing(ids)
     reader = Access(access.actor, f"{access.purpose} ({PURPOSE}: call notes)")
     found = [_contact(app, app.get(i, Contact), reader) for i in ids if i in held]
-    return DonorContacts(erased=False, contacts=tuple(sorted(found, key=lambda c: c.added_at, reverse=True)))
+    return DonorContacts(erased=False, contacts=tuple(sorted(found, key=lambda c: c.added_at, reverse=True)),
+                         person_id=person if found else None)
 
 
 def _contact(app: CampaignsApplication, contact: Contact, reader: Access) -> DonorContact:

@@ -25,7 +25,13 @@ COLUMNS = {
     "email": ("email", "e-mail", "mail"),
     "municipality": ("municipality", "comune", "city", "citta", "città"),
     "preferred_times": ("preferred_times", "orari", "fascia_oraria", "preferred"),
+    # mail: consent to marketing e-mail collected with the list (sì/no), and the words the person agreed to
+    "email_consent": ("email_consent", "consenso_email", "consenso e-mail", "consenso_mail"),
+    "email_consent_text": ("email_consent_text", "testo_consenso", "consent_text"),
 }
+YES = frozenset({"sì", "si", "yes", "y", "s", "1", "true", "x"})
+NO = frozenset({"", "no", "n", "0", "false"})
+CONSENT_TEXT = "Consenso a ricevere e-mail sulle iniziative, raccolto con la lista importata"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Row:
     fields: dict[str, str]
     municipality: str
     preferred_times: list[str]
+    email_consent: str | None = None  # the words agreed to, when the row says the person agreed to marketing e-mail
 
 
 def inspect(binary: BinaryIO, require_rows: bool = True) -> CsvPlan:
@@ -68,4 +75,10 @@ def parse(line: int, cell: Callable[[str], str], region: str) -> Row | Problem:
         return Problem(line, error.message)
     fields = {"phone": phone, **{k: cell(k) for k in ("first_name", "last_name", "email") if cell(k)}}
     municipality = " ".join(cell("municipality").replace("|", " ").split())
-    return Row(line, phone, zones, fields, municipality, preferred)
+    agreed = cell("email_consent").strip().casefold()
+    if agreed not in YES | NO:
+        return Problem(line, f"email_consent must be sì or no (empty: no); got {cell('email_consent')!r}")
+    if agreed in YES and "email" not in fields:
+        return Problem(line, "email_consent is sì but the row has no e-mail address")
+    consent = (cell("email_consent_text").strip() or CONSENT_TEXT) if agreed in YES else None
+    return Row(line, phone, zones, fields, municipality, preferred, consent)

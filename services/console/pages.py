@@ -220,6 +220,14 @@ def donor_page(request: Request, donor_id: UUID, lang: Lang = None) -> HTMLRespo
 def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """The administrator's desk: accounts (create by invitation, role, disable), API keys and the change trail."""
     return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
+
+
+# letters
+@router.get("/console/thanks")
+def thanks_page(request: Request, lang: Lang = None) -> HTMLResponse:
+    """Thank-you letters and receipts by e-mail: the per-fund plan, receipt settings, a donor's receipts sent now."""
+    return _page(request, "thanks.html", lang, "th_title")
+# (end of letters)
 # pages
 def _may_read_outbox(request: Request) -> bool:
     who = _signed_in(request)

@@ -100,7 +100,7 @@ class MailSettings:
     bounce_domain: str = "angeli.example"  # envelope senders are bounce+<token>@<bounce_domain>
     public_url: str = "http://127.0.0.1:8000"  # the base of unsubscribe links
     per_minute: int = 120
-    outbox: Path = Path("var/outbox")
+    outbox: Path | None = None  # None: `<data_dir>/outbox` (what the composition root gives the mail service)
     dkim_selector: str = ""  # empty: no DKIM signature
     dkim_key: bytes = field(default=b"", repr=False)  # the PEM private key read from ANGELI_DKIM_KEY_FILE
     inbound_host: str = "127.0.0.1"  # where the inbound endpoint for bounces and unsubscribe replies listens

@@ -16,7 +16,8 @@ from services.kernel.errors import NotFound
 from services.kernel.idempotency import PendingRequest
 from services.mail import tokens
 from services.mail.bounces import Bounce
-from services.mail.domain.choices import Choice, MailChoices
+from services.mail.consent import MARKETING, marketing_consents
+from services.mail.domain.choices import Choice, MailChoices, NoConsentToWithdraw
 from services.mail.domain.delivery import Delivery, delivery_id
 from services.mail.mailings import person_key
 
@@ -58,17 +59,27 @@ class MailState:
 
 def consent(app: MailApplication, person_id: UUID, source: str, text: str, *, by: Actor,
             once: PendingRequest | None) -> MailState:
-    """Marketing e-mail agreed to: where, the words shown, when (now), by whom it was recorded."""
-    choices = _choices(app, person_id)
-    choices.consent(app.clock.now(), source, text, by.label)
+    """Marketing e-mail agreed to: where, the words shown, when (now), by whom it was recorded; in the vault (channel
+    e-mail) and as an event. Checked before anything is stored."""
+    now, choices = app.clock.now(), _choices(app, person_id)
+    choices.consent(now, source, text, by.label)
+    app.vault.record_consent(person_id, MARKETING, source.strip(), now, by=by, channel="email",
+                             text_version=text.strip())
     app.save(choices, once=once)
     return person(app, person_id)
 
 
 def withdraw(app: MailApplication, person_id: UUID, source: str, *, by: Actor,
              once: PendingRequest | None) -> MailState:
+    """No more marketing e-mail: every valid e-mail marketing consent in the vault withdrawn now."""
+    now = app.clock.now()
+    held = marketing_consents(app.vault, person_id, now)
+    if not held:
+        raise NoConsentToWithdraw(f"person {person_id} has no consent to marketing e-mail to withdraw")
     choices = _choices(app, person_id)
-    choices.withdraw(app.clock.now(), source, by.label)
+    choices.withdraw(now, source, by.label)
+    for given in held:
+        app.vault.withdraw_consent(person_id, given.consent_id, now, source.strip() or "desk", by=by)
     app.save(choices, once=once)
     return person(app, person_id)
 
@@ -121,7 +132,9 @@ def person(app: MailApplication, person_id: UUID) -> MailState:
     history = [Sent(d.id, d.list_id, d.mailing, d.kind, d.status, d.reason, d.accepted_at, d.unsubscribed)
                for d in app.read_many(ids, Delivery)]
     history.sort(key=lambda s: s.accepted_at or _NEVER, reverse=True)
-    return MailState(person_id, choices.consent_at if choices else None, choices.unsubscribed_at if choices else None,
+    held_consents = marketing_consents(app.vault, person_id, app.clock.now())
+    consent_at = max((c.given_at for c in held_consents), default=None)
+    return MailState(person_id, consent_at, choices.unsubscribed_at if choices else None,
                      list(choices.choices) if choices else [], held.on_hold, held.reason, held.bounces, history)
 
 

@@ -23,6 +23,7 @@ from services.identity.domain import Access
 from services.kernel.errors import NotFound
 from services.kernel.idempotency import PendingRequest
 from services.mail import merge, template_library, tokens
+from services.mail.consent import marketing_consents
 from services.mail.domain.address import MailAddress, address_id
 from services.mail.domain.choices import MailChoices
 from services.mail.domain.delivery import Delivery, delivery_id
@@ -147,7 +148,8 @@ def send_one(app: MailApplication, *, person_id: UUID, template_id: UUID, list_i
 def marketing_refusal(app: MailApplication, person_id: UUID) -> str:
     """Why no marketing mail may go to this person now ('' when it may): no consent, unsubscribed, or on hold."""
     choices = app.read_many([MailChoices.create_id(person_id)], MailChoices, skip_missing=True)
-    refusal = choices[0].marketing_refusal() if choices else "no_consent"
+    consented = bool(marketing_consents(app.vault, person_id, app.clock.now()))
+    refusal = choices[0].marketing_refusal(consented) if choices else ("" if consented else "no_consent")
     if refusal:
         return refusal
     holds = app.read_many([address_id(str(person_id))], MailAddress, skip_missing=True)

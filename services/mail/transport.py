@@ -63,6 +63,8 @@ def transport(settings: MailSettings, *, clock: Clock | None = None) -> Relay | 
     """The relay when one is set, else the outbox folder."""
     if settings.relay:
         return Relay(settings)
+    if settings.outbox is None:
+        raise ValueError("the outbox folder must be set when no relay is (the composition root sets it)")
     return Outbox(settings.outbox, clock or SystemClock(), signer=signer(settings))
 
 

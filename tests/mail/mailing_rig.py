@@ -7,11 +7,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from services.campaigns.application import CampaignsApplication
 from services.identity.domain import SYSTEM
-from services.kernel.settings import MailSettings
+from services.kernel.settings import MailSettings, Settings
 from services.mail import people, template_library, tokens
 from services.mail.application import MailApplication
 from services.main import Product
@@ -30,6 +31,17 @@ def mail_settings(port: int, per_minute: int = 100_000) -> MailSettings:
                         bounce_domain="bounces.angeli.example", per_minute=per_minute)
 
 
+def relayed(tmp_path: Path, port: int) -> Settings:
+    """The embedded product in `tmp_path`, its mail through the relay on `port`."""
+    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(port))
+
+
+def mail_of(product: Product) -> MailApplication:
+    app = product.services["mail"].application
+    assert isinstance(app, MailApplication)
+    return app
+
+
 def address(n: int) -> str:
     return f"donatore{n:04d}@example.org"
 
@@ -41,15 +53,20 @@ class Rig:
     people: dict[str, UUID]  # address → person id
 
 
-def campaign_with_contacts(product: Product, count: int) -> tuple[UUID, dict[str, UUID]]:
+def campaign_with_contacts(product: Product, count: int,
+                           agreed: range | None = None) -> tuple[UUID, dict[str, UUID]]:
+    """A campaign of `count` contacts with addresses; those numbered in `agreed` gave consent to marketing e-mail
+    with the list (its column consenso_email)."""
     app = product.services["campaigns"].application
     assert isinstance(app, CampaignsApplication)
     campaign_id = app.create_campaign(
         "Natale 2026", uuid4(), Decimal("10000.00"), date(2026, 11, 1), date(2026, 12, 31),
         {"weekdays": [0, 1, 2, 3, 4], "start": "10:00", "end": "20:00", "timezone": "Europe/Rome"},
         ("it-telemarketing-2024", 1), ["callback", "retry", "fresh"], None, 5)
-    rows = "nome;cognome;telefono;email\n" + "".join(
-        f"Nome{n};Cognome{n};+39 02 {3000000 + n};{address(n)}\n" for n in range(count))
+    agreed = agreed or range(0)
+    rows = "nome;cognome;telefono;email;consenso_email;testo_consenso\n" + "".join(
+        f"Nome{n};Cognome{n};+39 02 {3000000 + n};{address(n)};{'sì' if n in agreed else ''};{CONSENT}\n"
+        for n in range(count))
     report = app.import_contacts(campaign_id, io.BytesIO(rows.encode()))
     assert report.imported == count, report
     found = {address(n): app.person_id(f"+39 02 {3000000 + n}") for n in range(count)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
@@ -12,23 +13,16 @@ from fastapi.testclient import TestClient
 from services.identity.domain import SYSTEM
 from services.kernel.settings import Settings
 from services.mail import template_library
-from services.mail.application import MailApplication
 from services.main import Product
 from tests.mail.conftest import Server
-from tests.mail.mailing_rig import CONSENT, campaign_with_contacts, mail_settings, marketing_template
+from tests.mail.mailing_rig import CONSENT, campaign_with_contacts, mail_of, marketing_template, relayed
 
 RoleClient = Callable[..., TestClient]
 
 
 @pytest.fixture
 def embedded_settings(tmp_path: Path, smtp_server: Server) -> Settings:
-    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(smtp_server.port))
-
-
-def mail_of(product: Product) -> MailApplication:
-    app = product.services["mail"].application
-    assert isinstance(app, MailApplication)
-    return app
+    return relayed(tmp_path, smtp_server.port)
 
 
 def test_a_mailing_needs_a_known_campaign_and_a_marketing_template(product: Product, client_as: RoleClient) -> None:
@@ -82,9 +76,13 @@ def test_consent_is_recorded_with_its_source_and_words_and_bad_input_stores_noth
     state = given.json()
     assert state["marketing_consent_at"] is not None
     assert state["choices"][0]["source"] == "modulo web" and state["choices"][0]["text"] == CONSENT
+    held = product.vault.consents(person_id)  # the privacy desk lists it beside the phone's consents
+    assert [(c.channel, c.purpose, c.source, c.text_version) for c in held] == [
+        ("email", "email_outreach", "modulo web", CONSENT)]
     withdrawn = manager.post(f"/mail/people/{person_id}/consent/withdrawal", json={"source": "telefonata"})
     assert withdrawn.status_code == 200 and withdrawn.json()["marketing_consent_at"] is None
     assert [c["kind"] for c in withdrawn.json()["choices"]] == ["consented", "withdrawn"]
+    assert product.vault.consents(person_id)[0].withdrawal_source == "telefonata"
 
 
 def test_a_test_send_goes_to_the_senders_own_address_only(product: Product, client_as: RoleClient,
@@ -108,3 +106,21 @@ def test_a_test_send_goes_to_the_senders_own_address_only(product: Product, clie
     assert [r.rcpt_tos for r in smtp_server.postmaster.received] == [["sara@angeli.example"]]
     assert "Natale 2026" in smtp_server.postmaster.received[0].content.decode()
     assert client_as("campaign_manager").get(f"/mail/mailings/{mailing['id']}").json()["counts"]["accepted"] == 0
+
+
+def test_a_contact_list_brings_consent_to_e_mail_and_a_bad_consent_cell_is_reported(product: Product) -> None:
+    app = product.services["campaigns"].application
+    campaign_id, _ = campaign_with_contacts(product, 1)
+    rows = ("nome;telefono;email;consenso_email\n"
+            "Anna;+39 02 4000001;anna@example.org;sì\n"
+            "Bruno;+39 02 4000002;bruno@example.org;forse\n"
+            "Carla;+39 02 4000003;;sì\n"
+            "Dario;+39 02 4000004;dario@example.org;\n")
+    report = app.import_contacts(campaign_id, io.BytesIO(rows.encode()))  # type: ignore[attr-defined]
+    assert report.imported == 2
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (3, "email_consent must be sì or no (empty: no); got 'forse'"),
+        (4, "email_consent is sì but the row has no e-mail address")]
+    anna, dario = (app.person_id(n) for n in ("+39 02 4000001", "+39 02 4000004"))  # type: ignore[attr-defined]
+    assert [(c.channel, c.purpose) for c in product.vault.consents(anna)] == [("email", "email_outreach")]
+    assert product.vault.consents(dario) == []

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.kernel.errors import InvalidInput
-from services.mail.domain.choices import ConsentNotValid, MailChoices, NoConsentToWithdraw
+from services.mail.domain.choices import ConsentNotValid, MailChoices
 from services.mail.domain.delivery import Delivery, delivery_id
 from services.mail.domain.mailing import Mailing, MailingAlreadySending, MailingNotValid
 
@@ -19,14 +19,14 @@ GIULIA = UUID(int=7)
 
 def test_marketing_mail_needs_a_consent_and_stops_at_an_unsubscribe_until_a_new_consent() -> None:
     giulia = MailChoices(GIULIA)
-    assert giulia.marketing_refusal() == "no_consent"
+    assert giulia.marketing_refusal(consented=False) == "no_consent"
     giulia.consent(MONDAY, "modulo web Natale", WORDS, "account:sara@angeli.example")
-    assert giulia.marketing_refusal() == ""
+    assert giulia.marketing_refusal(consented=True) == ""
     assert giulia.unsubscribe("campaign:natale", MONDAY + timedelta(days=1), "one-click")
-    assert giulia.marketing_refusal() == "unsubscribed"
+    assert giulia.marketing_refusal(consented=True) == "unsubscribed"
     assert not giulia.unsubscribe("campaign:estate", MONDAY + timedelta(days=2), "page")  # once is enough
     giulia.consent(MONDAY + timedelta(days=30), "telefonata", WORDS, "account:sara@angeli.example")
-    assert giulia.marketing_refusal() == ""
+    assert giulia.marketing_refusal(consented=True) == ""
     assert [c.kind for c in giulia.choices] == ["consented", "unsubscribed", "consented"]
     assert giulia.choices[1].source == "one-click from campaign:natale"
 
@@ -40,13 +40,8 @@ def test_a_consent_says_where_it_was_given_and_the_words_shown() -> None:
     assert giulia.choices == [] and len(giulia.pending_events) == 1  # only its creation
 
 
-def test_a_withdrawal_needs_a_consent_and_an_unknown_way_to_unsubscribe_is_refused() -> None:
+def test_an_unknown_way_to_unsubscribe_is_refused() -> None:
     giulia = MailChoices(GIULIA)
-    with pytest.raises(NoConsentToWithdraw):
-        giulia.withdraw(MONDAY, "telefonata", "x")
-    giulia.consent(MONDAY, "modulo web", WORDS, "x")
-    giulia.withdraw(MONDAY + timedelta(hours=1), "telefonata", "x")
-    assert giulia.marketing_refusal() == "no_consent"
     with pytest.raises(InvalidInput, match="one-click, page, mailto, desk"):
         giulia.unsubscribe("campaign:natale", MONDAY, "fax")
 

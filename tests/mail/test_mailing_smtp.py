@@ -19,17 +19,18 @@ from services.identity.domain import SYSTEM
 from services.kernel.clock import FixedClock
 from services.kernel.settings import Settings
 from services.mail import mailings, people
-from services.mail.application import MailApplication
 from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.main import Product
 from tests.conftest import free_port
 from tests.mail.conftest import Server
 from tests.mail.mailing_rig import (
+    CONSENT,
     address,
     campaign_with_contacts,
     consent,
-    mail_settings,
+    mail_of,
     marketing_template,
+    relayed,
     unsubscribed_before,
 )
 
@@ -39,13 +40,7 @@ CONTACTS = 1000
 
 @pytest.fixture
 def embedded_settings(tmp_path: Path, smtp_server: Server) -> Settings:
-    return Settings(mode="embedded", data_dir=tmp_path / "var", mail=mail_settings(smtp_server.port))
-
-
-def mail_of(product: Product) -> MailApplication:
-    app = product.services["mail"].application
-    assert isinstance(app, MailApplication)
-    return app
+    return relayed(tmp_path, smtp_server.port)
 
 
 def parsed(content: bytes) -> EmailMessage:
@@ -72,11 +67,12 @@ def dsn_for(envelope_from: str, to: str) -> bytes:
 def test_a_mailing_to_a_thousand_contacts_reaches_exactly_those_who_agreed(
         product: Product, smtp_server: Server, client_as: object, clock: FixedClock) -> None:
     mail = mail_of(product)
-    campaign_id, by_address = campaign_with_contacts(product, CONTACTS)
+    campaign_id, by_address = campaign_with_contacts(product, CONTACTS, agreed=range(3, CONTACTS))
     template_id = marketing_template(mail)
     everyone = list(by_address.values())
     no_consent, unsubscribed = set(everyone[:3]), everyone[3:8]
-    consent(mail, everyone[3:])
+    held = product.vault.consents(everyone[3])  # the list's consent column, in the vault
+    assert [(c.channel, c.purpose, c.text_version) for c in held] == [("email", "email_outreach", CONSENT)]
     for person_id in unsubscribed:
         unsubscribed_before(mail, person_id)
     refused = [address(500), address(700)]

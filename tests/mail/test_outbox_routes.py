@@ -20,14 +20,6 @@ from services.main import Product
 from tests.conftest import RoleClient, api_key
 
 
-@pytest.fixture
-def embedded_settings(tmp_path: Path) -> Settings:
-    """The product's settings with its outbox under the test's own folder (a Settings made in code keeps the
-    default outbox, var/outbox under the working directory, which tests must not write into)."""
-    plain = Settings(mode="embedded", data_dir=tmp_path / "var")
-    return replace(plain, mail=replace(plain.mail, outbox=tmp_path / "var" / "outbox"))
-
-
 def mail_of(product: Product) -> MailApplication:
     application = product.services["mail"].application
     assert isinstance(application, MailApplication)
@@ -88,9 +80,8 @@ def test_a_name_that_is_no_outbox_message_is_404(client: TestClient, name: str) 
     assert client.get(f"/mail/outbox/{name}").status_code == 404
 
 
-def test_an_empty_outbox_is_an_empty_list(client: TestClient, embedded_settings: Settings) -> None:
+def test_an_empty_outbox_is_an_empty_list(client: TestClient) -> None:
     assert client.get("/mail/outbox").json() == []
-    assert not embedded_settings.mail.outbox.exists()
 
 
 @pytest.mark.parametrize("limit", [0, 1001, "many"])
@@ -112,7 +103,6 @@ def relayed(tmp_path: Path, clock: FixedClock) -> Iterator[TestClient]:
 
     plain = Settings(mode="embedded", data_dir=tmp_path / "var")
     product = build_product(replace(plain, mail=replace(plain.mail, host="smtp.angeli.example",
-                                                        outbox=tmp_path / "var" / "outbox",
                                                         public_url="https://angeli.example")), clock)
     client = TestClient(create_api_for(product), raise_server_exceptions=False)
     client.headers["X-API-Key"] = api_key(product, "administrator")

@@ -36,6 +36,8 @@ class DonorContactOut(BaseModel):
 class DonorContactsOut(BaseModel):
     erased: bool = Field(description="the donor was erased: their number, and so their contacts, are gone")
     contacts: list[DonorContactOut]
+    person_id: UUID | None = Field(None, description="the id campaigns know the donor's number by, when a campaign "
+                                                     "holds a contact of it: their e-mail as a contact is under it")
 
 
 @router.get("/donors/{donor_id}/contacts")
@@ -43,7 +45,7 @@ def donor_campaign_contacts(donor_id: UUID, campaigns: Campaigns, access: Curren
     """Every campaign contact with this donor and each call's outcome, newest first (reads the donor's number from
     the vault: one access in the trail)."""
     found = donor_contacts.of_donor(campaigns, donor_id, access)
-    return DonorContactsOut(erased=found.erased, contacts=[DonorContactOut(
+    return DonorContactsOut(erased=found.erased, person_id=found.person_id, contacts=[DonorContactOut(
         contact_id=c.contact_id, campaign_id=c.campaign_id, campaign_name=c.campaign_name, added_at=c.added_at,
         state=c.state, attempts=[AttemptOut(at=a.at, volunteer_id=a.volunteer_id, disposition=a.disposition,
                                             talk_seconds=a.talk_seconds, notes=a.notes) for a in c.attempts],

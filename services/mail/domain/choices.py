@@ -1,8 +1,10 @@
-"""MailChoices: what one person said about e-mail from the charity, kept for good. Marketing mail (new initiatives,
-appeals) needs a consent given for e-mail, recorded with where it was given, when, by whom and the text shown;
-transactional mail (a receipt, the thanks for a gift just made, a reply) needs none. An unsubscribe, from any
-mailing's link or by replying to its unsubscribe address, stops marketing mail in every mailing of the charity;
-a consent given again afterwards starts it again (both stay on record).
+"""MailChoices: what one person said about e-mail from the charity, as events. Marketing mail (new initiatives,
+appeals) needs a consent for e-mail; the consent itself is the privacy vault's (channel e-mail, with where it was
+given, when, by whom and the text shown: the privacy desk lists it beside the phone's), and each one given or
+withdrawn here is also an event of this aggregate, so the mail history replays. Transactional mail (a receipt, the
+thanks for a gift just made, a reply) needs none. An unsubscribe, from any mailing's link or by replying to its
+unsubscribe address, stops marketing mail in every mailing of the charity; a consent given again afterwards
+starts it again (both stay on record).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ UNSUBSCRIBE_VIA = ("one-click", "page", "mailto", "desk")
 
 
 class NoConsentToWithdraw(DomainError):
+    """No valid consent for marketing e-mail is held for the person. Maps to 409."""
+
     status_code = 409
 
 
@@ -68,8 +72,6 @@ class MailChoices(Aggregate):
         self.choices.append(Choice("consented", at, source, recorded_by, text))
 
     def withdraw(self, at: datetime, source: str, recorded_by: str) -> None:
-        if self.consent_at is None:
-            raise NoConsentToWithdraw(f"person {self.person_id} has no e-mail consent to withdraw")
         self._withdrawn(at, source.strip() or "desk", recorded_by)
 
     @event("ConsentWithdrawn")
@@ -92,10 +94,9 @@ class MailChoices(Aggregate):
         self.unsubscribed_from = list_id
         self.choices.append(Choice("unsubscribed", at, f"{via} from {list_id}", "recipient"))
 
-    def marketing_refusal(self) -> str:
-        """Why no marketing mail may go to this person ('' when it may)."""
+    def marketing_refusal(self, consented: bool) -> str:
+        """Why no marketing mail may go to this person ('' when it may), `consented` saying whether the vault
+        holds a valid consent for marketing e-mail."""
         if self.unsubscribed_at is not None:
             return "unsubscribed"
-        if self.consent_at is None:
-            return "no_consent"
-        return ""
+        return "" if consented else "no_consent"
