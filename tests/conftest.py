@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
 from confluent_kafka import KafkaException
 from fastapi.testclient import TestClient
 
@@ -81,22 +80,12 @@ def embedded_settings(tmp_path: Path) -> Settings:
     return Settings(mode="embedded", data_dir=tmp_path / "var")
 
 
-# argon2id at a test's cost: with the production costs (tests/security/test_identity.py holds them) one hash took
-# 1-2 s of a loaded 2-core box, and a first sign-in costs two (the decoy, then the password). What a route does with
-# a password does not depend on the cost.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
 @pytest.fixture
 def product(embedded_settings: Settings, clock: FixedClock) -> Iterator[Product]:
-    """The whole embedded product, not started: tests call `product.catch_up()` to run the feeds. Its passwords
-    are hashed by FAST_HASHER; the served product and the CLI keep the production costs."""
-    from services.identity.application import Identity
+    """The whole embedded product, not started: tests call `product.catch_up()` to run the feeds."""
     from services.main import build
 
     built = build(embedded_settings, clock)
-    assert built.identity is not None
-    built.identity = Identity(built.identity.store, clock, hasher=FAST_HASHER, limits=built.identity.limits)
     yield built
     built.stop()
 

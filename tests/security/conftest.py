@@ -9,6 +9,7 @@ from typing import Annotated
 from uuid import UUID
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
@@ -22,11 +23,11 @@ from services.kernel.http import create_api
 from services.kernel.readmodel import SqliteStore
 from services.privacy import api as privacy_api
 from services.privacy.application import PrivacyVault
-from tests.conftest import FAST_HASHER
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "anna@angeli.example", "sette-angeli-milano"
 GIULIA = UUID("6a0f5d2e-1111-4c2b-9b55-000000000001")
 MARCO = UUID("6a0f5d2e-2222-4c2b-9b55-000000000002")
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
 
 
 class Note(BaseModel):
