@@ -42,8 +42,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def page_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """An administrator's client of one embedded product for the tests of a module that only read its pages (a
-    product of their own cost each of them a second or more of set-up); on the same frozen calendar as `clock`."""
+    """An administrator's client of one embedded product for the tests of a module that only read (pages, or
+    queries it refuses): a product of their own cost each of them a second or more of set-up. On the same frozen
+    calendar as `clock`."""
     from services.main import build, create_api_for
 
     built = build(Settings(mode="embedded", data_dir=tmp_path_factory.mktemp("pages") / "var"),
