@@ -40,6 +40,21 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="module")
+def page_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """An administrator's client of one embedded product for the tests of a module that only read (pages, or
+    queries it refuses): a product of their own cost each of them a second or more of set-up. On the same frozen
+    calendar as `clock`."""
+    from services.main import build, create_api_for
+
+    built = build(Settings(mode="embedded", data_dir=tmp_path_factory.mktemp("pages") / "var"),
+                  FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC)))
+    client = TestClient(create_api_for(built), raise_server_exceptions=False)
+    client.headers["X-API-Key"] = api_key(built, "administrator")
+    yield client
+    built.stop()
+
+
 ROME = ZoneInfo("Europe/Rome")
 
 

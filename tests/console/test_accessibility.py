@@ -104,8 +104,8 @@ class Controls(HTMLParser):
                                   "/console/gifts/overdue", "/console/admin", "/console/receipts",
                                   # (end of polish)
                                   ])
-def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, path: str) -> None:
-    page = client.get(path, headers={"Accept-Language": "en"})
+def test_every_control_has_a_label_and_every_button_a_name(page_reader: TestClient, path: str) -> None:
+    page = page_reader.get(path, headers={"Accept-Language": "en"})
     assert page.status_code == 200 and page.headers["content-language"] == "en"
     controls = Controls()
     controls.feed(page.text)

@@ -10,8 +10,8 @@ from tests.console.test_accessibility import Controls
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_every_control_of_the_board_has_a_label_and_every_button_a_name(client: TestClient, lang: str) -> None:
-    page = client.get(f"/console/now?lang={lang}")
+def test_every_control_of_the_board_has_a_label_and_every_button_a_name(page_reader: TestClient, lang: str) -> None:
+    page = page_reader.get(f"/console/now?lang={lang}")
     assert page.status_code == 200 and page.headers["content-language"] == lang
     controls = Controls()
     controls.feed(page.text)

@@ -14,8 +14,8 @@ PAGES = ["/join", "/console/welcome", "/console/volunteers", "/console/volunteer
 
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_every_control_has_a_label_and_every_button_a_name(client: TestClient, path: str, lang: str) -> None:
-    page = client.get(f"{path}?lang={lang}")
+def test_every_control_has_a_label_and_every_button_a_name(page_reader: TestClient, path: str, lang: str) -> None:
+    page = page_reader.get(f"{path}?lang={lang}")
     assert page.status_code == 200 and page.headers["content-language"] == lang
     controls = Controls()
     controls.feed(page.text)

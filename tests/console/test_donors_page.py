@@ -45,8 +45,8 @@ TEXTS = {
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("path", ["/console/donors", "/console/donors/6a0f5d2e-1111-4c2b-9b55-000000000003"])
-def test_every_control_of_the_donor_pages_has_a_label(client: TestClient, lang: str, path: str) -> None:
-    page = client.get(path, headers={"Accept-Language": lang})
+def test_every_control_of_the_donor_pages_has_a_label(page_reader: TestClient, lang: str, path: str) -> None:
+    page = page_reader.get(path, headers={"Accept-Language": lang})
     assert page.status_code == 200 and page.headers["content-language"] == lang
     assert f'href="/console/donors?lang={lang}" aria-current="page"' in page.text
     controls = Controls()

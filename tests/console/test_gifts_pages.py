@@ -40,8 +40,8 @@ TEXTS = {
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_every_control_of_the_gift_pages_has_a_label(client: TestClient, path: str, lang: str) -> None:
-    page = client.get(path, headers={"Accept-Language": lang})
+def test_every_control_of_the_gift_pages_has_a_label(page_reader: TestClient, path: str, lang: str) -> None:
+    page = page_reader.get(path, headers={"Accept-Language": lang})
     assert page.status_code == 200 and page.headers["content-language"] == lang
     controls = Controls()
     controls.feed(page.text)

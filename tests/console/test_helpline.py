@@ -34,9 +34,9 @@ TEXTS = {
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("path", ["/console/helpline", "/console/protocols"])
-def test_every_control_of_the_helpline_pages_has_a_label_and_every_button_a_name(client: TestClient, path: str,
-                                                                                 lang: str) -> None:
-    page = client.get(path, headers={"Accept-Language": lang})
+def test_every_control_of_the_helpline_pages_has_a_label_and_every_button_a_name(
+        page_reader: TestClient, path: str, lang: str) -> None:
+    page = page_reader.get(path, headers={"Accept-Language": lang})
     assert page.status_code == 200 and page.headers["content-language"] == lang
     assert f'href="{path}?lang={lang}" aria-current="page"' in page.text
     controls = Controls()

@@ -27,8 +27,8 @@ PASSWORD = "una-password-lunga"
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_every_control_of_the_privacy_page_has_a_label(client: TestClient, lang: str) -> None:
-    page = client.get("/console/privacy", headers={"Accept-Language": lang})
+def test_every_control_of_the_privacy_page_has_a_label(page_reader: TestClient, lang: str) -> None:
+    page = page_reader.get("/console/privacy", headers={"Accept-Language": lang})
     assert page.status_code == 200 and page.headers["content-language"] == lang
     assert f'href="/console/privacy?lang={lang}" aria-current="page"' in page.text
     controls = Controls()

@@ -34,8 +34,8 @@ TEXTS = {
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_every_control_of_the_regular_giving_page_has_a_label(client: TestClient, lang: str) -> None:
-    page = client.get("/console/regular", headers={"Accept-Language": lang})
+def test_every_control_of_the_regular_giving_page_has_a_label(page_reader: TestClient, lang: str) -> None:
+    page = page_reader.get("/console/regular", headers={"Accept-Language": lang})
     assert page.status_code == 200 and page.headers["content-language"] == lang
     assert f'href="/console/regular?lang={lang}" aria-current="page"' in page.text
     controls = Controls()

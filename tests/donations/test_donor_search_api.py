@@ -57,8 +57,9 @@ def test_a_name_word_shared_by_two_donors_finds_both_by_name(client: TestClient)
     ({"by": "tax_code", "q": "RSS"}, "11 to 16 letters"),
     ({"by": "name", "q": "giulia", "limit": 0}, "limit"),
 ])
-def test_bad_searches_are_refused_with_what_to_type(client: TestClient, params: dict[str, Any], fragment: str) -> None:
-    response = client.get("/donors", params=params)
+def test_bad_searches_are_refused_with_what_to_type(page_reader: TestClient, params: dict[str, Any],
+                                                   fragment: str) -> None:
+    response = page_reader.get("/donors", params=params)
     assert response.status_code == 422 and fragment in response.json()["detail"], response.text
 
 

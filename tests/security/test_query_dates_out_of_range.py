@@ -25,8 +25,8 @@ ROUTES = [  # (path, parameter): every GET route whose query string carries a da
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"])
 @pytest.mark.parametrize(("path", "parameter"), ROUTES)
 def test_a_query_day_out_of_range_is_a_422_naming_the_parameter(
-        client: TestClient, path: str, parameter: str, day: str) -> None:
-    answer = client.get(path, params={parameter: day})
+        page_reader: TestClient, path: str, parameter: str, day: str) -> None:
+    answer = page_reader.get(path, params={parameter: day})
     assert answer.status_code == 422, answer.text
     assert f"{parameter}: Value error, must fall between 1900-01-01 and 2199-12-31" in answer.json()["detail"]
 
