@@ -236,8 +236,20 @@ class Pace:
     def wait(self, stop: threading.Event) -> None:
         now = time.monotonic()
         if self.next_at > now:
-            stop.wait(self.next_at - now)
+            pause(stop, self.next_at - now)
         self.next_at = max(self.next_at, now) + self.gap
+
+
+def pause(stop: threading.Event, seconds: float) -> None:
+    """Sleep `seconds`, or less when `stop` is set. Short relative sleeps, not a timed wait on the event: a timed
+    wait is an absolute instant on the monotonic clock, which a shifted clock (a test's libfaketime) turns into
+    no wait at all or one that never ends."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.1))
 
 
 def _queue(app: MailApplication, mailing: Mailing, version: TemplateVersion) -> None:
@@ -308,7 +320,7 @@ def _hand_over_until_sent(app: MailApplication, mailing_id: UUID, way: Transport
             _mark(app, mailing_id, lambda m, error=str(down): m.relay_down(error, app.clock.now()))
             waiting = min(max(waiting * 2, 1.0), retry_seconds)
             log.warning("mailing %s: the relay is down (%s); trying again in %.0f s", mailing_id, down, waiting)
-            stop.wait(waiting)
+            pause(stop, waiting)
             continue
         if waiting:
             _mark(app, mailing_id, lambda m: m.relay_up(app.clock.now()))
