@@ -52,6 +52,7 @@ bench: $(STAMP) services-up
 	$(BIN)/python -m bench.dialer
 	$(BIN)/python -m bench.projection_lag
 	$(BIN)/python -m bench.telephony
+	$(BIN)/python -m bench.mail
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -138,12 +138,11 @@ def start(app: MailApplication, mailing_id: UUID, *, by: Actor, once: PendingReq
 
 def progress(app: MailApplication, mailing_id: UUID) -> Progress:
     mailing = app.get(mailing_id, Mailing)
-    ids = keyindex.values(app, mailing_key(mailing.id))
     statuses: Counter[str] = Counter()
     unsubscribed = accepted = 0
     pledged_people: set[UUID] = set()
-    for start_at in range(0, len(ids), PAGE):
-        for delivery in app.read_many(ids[start_at:start_at + PAGE], Delivery):
+    for page in keyindex.value_pages(app, mailing_key(mailing.id), PAGE):
+        for delivery in app.read_many(page, Delivery):
             statuses[delivery.status] += 1
             accepted += delivery.was_accepted
             unsubscribed += delivery.unsubscribed
@@ -283,10 +282,9 @@ def _send_queued(app: MailApplication, mailing_id: UUID, version: TemplateVersio
                  stop: threading.Event, pace: Pace, retry_seconds: float) -> int:
     """Send every queued Delivery of the mailing once, in order; how many the relay deferred (to try again)."""
     mailing = app.get(mailing_id, Mailing)
-    ids = keyindex.values(app, mailing_key(mailing_id))
     deferred = 0
-    for start_at in range(0, len(ids), PAGE):
-        waiting = [d.id for d in app.read_many(ids[start_at:start_at + PAGE], Delivery) if not d.done]
+    for page in keyindex.value_pages(app, mailing_key(mailing_id), PAGE):
+        waiting = [d.id for d in app.read_many(page, Delivery) if not d.done]
         for waiting_id in waiting:
             if stop.is_set():
                 return 0

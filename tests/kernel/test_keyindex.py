@@ -40,3 +40,12 @@ def test_one_value_listed_twice_under_one_key_is_refused(app: ServiceApplication
     listed(app, [("rossi", GIULIA)])
     with pytest.raises(Exception, match="changed this record"):
         listed(app, [("rossi", GIULIA)])
+
+
+def test_a_keys_values_come_a_page_at_a_time_in_the_order_of_all_of_them(app: ServiceApplication) -> None:
+    deliveries = [uuid4() for _ in range(7)]
+    listed(app, [("mailing:natale", d) for d in deliveries] + [("mailing:estate", GIULIA)])
+    pages = list(keyindex.value_pages(app, "mailing:natale", 3))
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert [value for page in pages for value in page] == keyindex.values(app, "mailing:natale")
+    assert list(keyindex.value_pages(app, "mailing:bianchi", 3)) == []
