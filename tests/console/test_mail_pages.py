@@ -330,3 +330,52 @@ def test_a_campaign_manager_prepares_a_mailing_previews_tests_and_sends_it(brows
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
     expect(page.locator("#mpreview-form")).to_be_hidden()
     page.context.close()
+
+
+def test_the_campaign_dashboard_prepares_a_mailing_and_the_donor_page_records_consent_to_e_mail(
+        browser: Browser, office: Office, artifacts: Path) -> None:
+    campaign = natale_campaign(office)
+    api = office.server.api
+    template = api.post("/mail/templates", json={"name": "Annuncio dal cruscotto", "kind": "marketing"}).json()["id"]
+    assert api.post(f"/mail/templates/{template}/versions", json={
+        "subject": "Natale 2026", "html": "<p>{{ charity.address }} <a href=\"{{ unsubscribe_url }}\">x</a></p>",
+        "text": "{{ charity.address }} {{ unsubscribe_url }}"}).status_code == 201
+
+    # The dashboard's e-mails: none yet; a new one from a published marketing template opens its progress page
+    page = sign_in(browser, office, LUCIA, "it", 1280, f"/console/campaigns/{campaign}")
+    expect(page.locator("#mail-card[data-ready=yes]")).to_be_attached()
+    expect(page.locator("#no-mailings")).to_be_visible()
+    page.locator("#mailing-template").select_option(label="Annuncio dal cruscotto")
+    page.get_by_label("Nuova e-mail").fill("Annuncio dal cruscotto")
+    page.get_by_role("button", name="Prepara").click()
+    page.wait_for_url(re.compile(r"/console/mail/mailings/[0-9a-f-]{36}"))
+    page.context.close()
+    for lang, width in (("it", 1280), ("en", 390)):
+        page = sign_in(browser, office, LUCIA, lang, width, f"/console/campaigns/{campaign}")
+        expect(page.locator("#mail-card[data-ready=yes]")).to_be_attached()
+        row = page.locator("#mailings tbody tr")
+        expect(row).to_have_count(1)
+        expect(row.locator("th")).to_have_text("Annuncio dal cruscotto")
+        expect(row.locator("td").first).to_have_text("bozza" if lang == "it" else "draft")
+        fits(page)
+        page.locator("#mail-card").screenshot(path=str(artifacts / f"mail-dashboard-{lang}-{width}.png"))
+        page.context.close()
+
+    # The donor page: no consent; recorded there with where and the words; then shown, with a way to withdraw it
+    for lang, width in (("it", 1280), ("en", 390)):
+        page = sign_in(browser, office, LUCIA, lang, width, f"/console/donors/{office.marta}")
+        expect(page.locator("#mail-card[data-ready=yes]")).to_be_attached()
+        if lang == "it":
+            expect(page.locator("#mail-state")).to_contain_text("nessun consenso")
+            page.get_by_label("Dove l'ha dato").fill("telefonata del mattino")
+            page.get_by_role("button", name="Registra il consenso").click()
+            expect(page.locator("#mail-state")).to_contain_text("consenso alle e-mail")
+            expect(page.locator("#mail-state")).to_contain_text("telefonata del mattino")
+        else:
+            expect(page.locator("#mail-state")).to_contain_text("agreed to e-mail")
+            expect(page.get_by_role("button", name="Withdraw consent")).to_be_visible()
+        fits(page)
+        page.locator("#mail-card").screenshot(path=str(artifacts / f"mail-donor-{lang}-{width}.png"))
+        page.context.close()
+    held = api.get(f"/mail/people/{office.marta}").json()
+    assert held["marketing_consent_at"] is not None and held["choices"][-1]["source"] == "telefonata del mattino"

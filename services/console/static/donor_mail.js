@@ -52,6 +52,7 @@ async function show() {
   const history = own.history.concat(contact ? contact.history : [])
     .sort((a, b) => String(b.accepted_at || "").localeCompare(String(a.accepted_at || "")));
   $("no-mail").hidden = history.length > 0;
+  $("mail-history").closest(".scroll").hidden = history.length === 0;
   $("mail-history").tBodies[0].replaceChildren(...history.map((m) => el("tr", {},
     el("td", {}, m.accepted_at ? when(m.accepted_at) : "—"), el("td", {}, what(m)), el("td", {}, ...status(m)))));
 }
