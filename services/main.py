@@ -23,7 +23,7 @@ from services.identity import main as identity
 from services.identity.application import Identity
 from services.identity.auth import enforce
 from services.identity.cli import HINT
-from services.identity.domain import Access  # letters
+from services.identity.domain import Access
 from services.identity.policy import POLICY
 from services.kernel import logs
 from services.kernel.catalog import ReadStores
@@ -37,12 +37,12 @@ from services.kernel.settings import Settings
 from services.kernel.wiring import Service
 from services.mail import main as mail
 from services.mail.application import MailApplication, Member
-from services.mail.receipts import ReceiptFile  # letters
+from services.mail.receipts import ReceiptFile
 from services.privacy import main as privacy
 from services.privacy.application import PrivacyVault
 from services.privacy.domain import MasterKeyMismatch
 from services.privacy.main import open_vault
-from services.projections import (  # letters
+from services.projections import (
     board_api,
     campaigns_api,
     console_api,
@@ -124,7 +124,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Product:
     services = {s.name: s for s in (builder(settings, clock, vault) for builder in SERVICE_BUILDERS)}
     wire_ports(services)
     read_stores = projections.build(settings)
-    wire_receipts(services, read_stores, vault, settings)  # letters
+    wire_receipts(services, read_stores, vault, settings)
     reactions = [ReactionSubscriber(r) for s in services.values() for r in s.reactions]
     feeds = {name: EventFeed(name, s.application) for name, s in services.items()}
     return Product(settings, clock, vault, services, read_stores, reactions, feeds, identity.build(settings, clock))
@@ -204,7 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_api_for(product)
 
 
-# letters
+# thank-you letters
 def wire_receipts(services: dict[str, Service], read_stores: ReadStores, vault: PrivacyVault,
                   settings: Settings) -> None:
     """The mail service's receipts port: the read side's numbered receipts and their PDF (once the stores exist)."""
@@ -224,4 +224,4 @@ class ReadSideReceipts:
 
     def donors(self, year: int) -> list[UUID]:
         return receipt_files.donors_of_year(self._stores, year)
-# (end of letters)
+# (end of thank-you letters)

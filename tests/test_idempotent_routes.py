@@ -138,7 +138,7 @@ SAVES_NOTHING[("POST", "/telephony/twiml/recorded")] = "thanks the caller and ha
 KEYED_BY_THE_CALLER.update({
     ("POST", "/mail/unsubscribe/{token}"): "an unsubscribe is recorded once per person; a second POST changes nothing",
 })
-# pages: a draft's preview renders it and stores no event (the vault's read is in the access trail, as every read)
+# e-mail pages: a draft's preview renders it and stores no event (the vault's read is in the access trail)
 SAVES_NOTHING[("POST", "/mail/templates/{template_id}/preview")] = (
     "renders a draft with a person's data or sample data; publishes nothing, stores no event")
-# (end of pages)
+# (end of e-mail pages)

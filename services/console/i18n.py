@@ -1679,7 +1679,7 @@ LABELS: dict[str, dict[str, str]] = {
                              "en": "A published marketing e-mail template is needed."},
     "ml_dash_templates_link": {"it": "Modelli di e-mail", "en": "E-mail templates"},
     # (end of mail)
-    # letters
+    # thank-you letters
     "nav_thanks": {"it": "Ringraziamenti", "en": "Thank-yous"},
     "th_title": {"it": "Ringraziamenti e ricevute", "en": "Thank-you letters and receipts"},
     "th_intro": {"it": "Dopo ogni pagamento il donatore riceve un ringraziamento per e-mail, con il modello del "
@@ -1740,8 +1740,8 @@ LABELS: dict[str, dict[str, str]] = {
     "th_status_bounced": {"it": "tornate indietro", "en": "bounced"},
     "th_wrong_role": {"it": "I ringraziamenti sono per responsabili campagne e coordinatori (hai accesso come {role}).",
                       "en": "Thank-yous are for campaign managers and coordinators (you are signed in as {role})."},
-    # (end of letters)
-    # pages
+    # (end of thank-you letters)
+    # e-mail pages
     "nav_mail": {"it": "E-mail", "en": "E-mail"},
     "ml_title": {"it": "E-mail: modelli", "en": "E-mail: templates"},
     "ml_outbox_title": {"it": "Posta in uscita", "en": "Outbox"},
@@ -1926,7 +1926,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ml_choose_template": {"it": "Scegli il modello.", "en": "Choose the template."},
     "ml_test_not_sent": {"it": "L'e-mail di prova a {to} non è partita: {reason}",
                          "en": "The test e-mail to {to} was not sent: {reason}"},
-    # (end of pages)
+    # (end of e-mail pages)
 }
 
 

@@ -222,13 +222,13 @@ def admin_page(request: Request, lang: Lang = None) -> HTMLResponse:
     return _page(request, "admin.html", lang, "adm_title", roles=GRANTABLE)
 
 
-# letters
+# thank-you letters
 @router.get("/console/thanks")
 def thanks_page(request: Request, lang: Lang = None) -> HTMLResponse:
     """Thank-you letters and receipts by e-mail: the per-fund plan, receipt settings, a donor's receipts sent now."""
     return _page(request, "thanks.html", lang, "th_title")
-# (end of letters)
-# pages
+# (end of thank-you letters)
+# e-mail pages
 def _may_read_outbox(request: Request) -> bool:
     who = _signed_in(request)
     return may(who.role if who else None, "GET", "/mail/outbox")
@@ -252,4 +252,4 @@ def mailing_page(request: Request, mailing_id: UUID, lang: Lang = None) -> HTMLR
     """A mailing's progress: counts as it goes, the relay's state, a preview with a real member, test send and send."""
     return _page(request, "mailing.html", lang, "ml_mailing_title", mailing_id=str(mailing_id),
                  outbox_link=_may_read_outbox(request))
-# (end of pages)
+# (end of e-mail pages)

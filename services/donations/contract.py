@@ -25,13 +25,13 @@ COMMITMENT_AMOUNT_CHANGED = "Commitment.AmountChanged"
 COMMITMENT_ENDED = "Commitment.Ended"
 COMMITMENT_LAPSED = "Commitment.Lapsed"
 COMMITMENT_GIFT_MATCHED = "Commitment.GiftMatched"
-# letters: the gifts' message types another service reacts to (the mail service's thank-you letters)
+# thank-you letters: the gifts' message types another service reacts to (the mail service's thank-you letters)
 PLEDGE_MADE = "Pledge.Made"  # donor_id, fund_id, kind, amount, made_at
 PAYMENT_RECEIVED = "Pledge.PaymentReceived"  # payment_id, amount, method, reference, received_at (of the pledge)
 PAYMENT_REVERSED = "Pledge.PaymentReversed"  # payment_id, amount, reversed_at, reason
 FUND_CREATED = "Fund.Created"  # name, created_at
 FUND_RENAMED = "Fund.Renamed"  # name, renamed_at
-# (end of letters)
+# (end of thank-you letters)
 
 
 def month_index(day: date) -> int:

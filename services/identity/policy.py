@@ -322,7 +322,7 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     # click-to-call: whoever may take a contact from the dialer, a volunteer only as themselves
     ("POST", "/campaigns/{campaign_id}/contacts/{contact_id}/call"): (f"{CM} {CO} {V}", "volunteer_id"),
     # (end of twiml: data)
-    # letters: data
+    # thank-you letters: data
     # The thank-you plan and receipts by e-mail: the office that runs mailings acts (campaign managers), coordinators
     # read the plan and one payment's thank-you (ids and states, no personal data).
     ("GET", "/mail/thanks"): (f"{CM} {CO}", None),
@@ -331,10 +331,10 @@ _TABLE: dict[tuple[str, str], tuple[str, str | None]] = {
     ("GET", "/mail/thanks/payments/{payment_id}"): (f"{CM} {CO}", None),
     ("POST", "/mail/receipts"): (CM, None),
     # (end of letters: data)
-    # letters: pages
+    # thank-you letters: pages
     ("GET", "/console/thanks"): ("public", None),
     # (end of letters: pages)
-    # pages: data
+    # e-mail pages: data
     # E-mail templates: the campaign managers write them; coordinators and auditors read them. A draft's preview
     # reads a donor's fields from the vault (an access with purpose e-mail): the writers only. The local outbox holds
     # whole messages (names, addresses, merged text): the writers only.
@@ -395,12 +395,12 @@ PAGE_DATA: dict[str, tuple[tuple[str, str], ...]] = {
     # receipts
     "/console/receipts": (("GET", "/console/api/receipts/{year}"),),
     # (end of receipts)
-    # letters
+    # thank-you letters
     "/console/thanks": (("GET", "/mail/thanks"),),
-    # (end of letters)
-    # pages: the "E-mail" link for whoever reads the templates; the outbox is linked from the e-mail pages
+    # (end of thank-you letters)
+    # e-mail pages: the "E-mail" link for whoever reads the templates; the outbox is linked from the e-mail pages
     "/console/mail": (("GET", "/mail/templates"),),
-    # (end of pages)
+    # (end of e-mail pages)
 }
 # Pages for people who are not signed in: a signed-in person has an account already, and no use for them.
 ANONYMOUS_ONLY = frozenset({"/join", "/console/login"})

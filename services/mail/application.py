@@ -20,7 +20,7 @@ from services.mail import tokens
 from services.mail.bounce_endpoint import start_bounce_endpoint
 from services.mail.domain.address import HoldPolicy
 from services.mail.holds import AddressHolds
-from services.mail.receipts import NoReceipts, Receipts  # letters
+from services.mail.receipts import NoReceipts, Receipts
 from services.mail.transport import Outbox, Relay, Transport, transport
 from services.privacy.application import PrivacyVault
 
@@ -68,7 +68,7 @@ class MailApplication(AddressHolds):
         self.charity = charity or CharitySettings()
         self.token_key = token_key
         self.campaigns: Campaigns = NoCampaigns()
-        self.receipts: Receipts = NoReceipts()  # letters: the read side's receipts, wired by services.main
+        self.receipts: Receipts = NoReceipts()  # the read side's receipts, wired by services.main
         from services.mail.mailings import Runner
         self.runner = Runner(self)
         self._inbound: Controller | None = None

@@ -13,8 +13,8 @@ from services.mail import people
 from services.mail.api import router
 from services.mail.application import MailApplication
 from services.mail.jobs import jobs
-from services.mail.thanks_jobs import jobs as thanks_jobs  # letters
-from services.mail.thanks_reactions import donations_reaction  # letters
+from services.mail.thanks_jobs import jobs as thanks_jobs
+from services.mail.thanks_reactions import donations_reaction
 from services.privacy.application import PrivacyVault
 
 SOURCE = "mail"
@@ -26,6 +26,6 @@ def build(settings: Settings, clock: Clock, vault: PrivacyVault) -> Service:
                                   token_key=secret(settings, "mail_token_key"), charity=settings.charity, clock=clock)
     application.runner.enabled = settings.run_jobs
     return Service(name=SOURCE, application=application, router=router,
-                   jobs=(*jobs(application), *thanks_jobs(application)),  # letters: the thank-yous' sweep
-                   reactions=(donations_reaction(application),),  # letters
+                   jobs=(*jobs(application), *thanks_jobs(application)),  # the thank-yous' daily batch
+                   reactions=(donations_reaction(application),),
                    subject_records=lambda person_id: people.subject_records(application, person_id))

@@ -145,11 +145,11 @@ for _role in ("campaign_manager", "auditor", "administrator"):
 for _role in ("auditor", "campaign_manager", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/receipts"}
 # (end of receipts)
-# letters: the thank-you plan for campaign managers (who set it), coordinators (who read it) and administrators
+# thank-you letters: the plan for campaign managers (who set it), coordinators (who read it) and administrators
 for _role in ("campaign_manager", "coordinator", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/thanks"}
-# (end of letters)
-# pages: the "E-mail" link for whoever reads the templates (campaign managers, coordinators, auditors)
+# (end of thank-you letters)
+# e-mail pages: the "E-mail" link for whoever reads the templates (campaign managers, coordinators, auditors)
 for _role in ("campaign_manager", "coordinator", "auditor", "administrator"):
     EXPECTED[_role] = EXPECTED[_role] | {"/console/mail"}
-# (end of pages)
+# (end of e-mail pages)

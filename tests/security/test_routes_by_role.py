@@ -177,11 +177,11 @@ EXPECTED_PUBLIC |= {("POST", f"/telephony/twiml/{path}")
 
 # mail: the one-click unsubscribe page and its POST (the signed token is the proof; RFC 8058)
 EXPECTED_PUBLIC |= {("GET", "/mail/unsubscribe/{token}"), ("POST", "/mail/unsubscribe/{token}")}
-# letters: the thank-yous page is an HTML shell (its data needs campaign manager or coordinator)
+# thank-you letters: the thank-yous page is an HTML shell (its data needs campaign manager or coordinator)
 EXPECTED_PUBLIC |= {("GET", "/console/thanks")}
-# (end of letters)
-# pages: the e-mail pages are HTML shells (templates need campaign manager, coordinator or auditor; the outbox and a
+# (end of thank-you letters)
+# e-mail pages: HTML shells (templates need campaign manager, coordinator or auditor; the outbox and a
 # mailing's sending need campaign manager)
 EXPECTED_PUBLIC |= {("GET", "/console/mail"), ("GET", "/console/mail/outbox"),
                     ("GET", "/console/mail/mailings/{mailing_id}")}
-# (end of pages)
+# (end of e-mail pages)

@@ -9,10 +9,10 @@ from services.mail.api import mailings, outbox, people, templates, unsubscribe
 router = APIRouter()
 for module in (mailings, people, unsubscribe, templates, outbox):
     router.include_router(module.router)
-# letters
+# thank-you letters
 from services.mail.api import thanks  # noqa: E402
 
 router.include_router(thanks.router)
-# (end of letters)
+# (end of thank-you letters)
 
 __all__ = ["router"]
