@@ -139,8 +139,11 @@ def person(app: MailApplication, person_id: UUID) -> MailState:
 
 
 def subject_records(app: MailApplication, person_id: UUID) -> dict[str, Any]:
-    """What the mail service holds about a person, for the subject-access export (no address: that is the vault's)."""
+    """What the mail service holds about a person, for the subject-access export (no address: that is the vault's);
+    nothing ({}) for a person it holds nothing about."""
     state = person(app, person_id)
+    if not (state.choices or state.history or state.bounces or state.on_hold):
+        return {}
     return {"choices": [{"kind": c.kind, "at": c.at.isoformat(), "source": c.source, "text": c.text}
                         for c in state.choices],
             "on_hold": state.on_hold, "hold_reason": state.hold_reason,

@@ -83,6 +83,8 @@ def test_consent_is_recorded_with_its_source_and_words_and_bad_input_stores_noth
     assert withdrawn.status_code == 200 and withdrawn.json()["marketing_consent_at"] is None
     assert [c["kind"] for c in withdrawn.json()["choices"]] == ["consented", "withdrawn"]
     assert product.vault.consents(person_id)[0].withdrawal_source == "telefonata"
+    exported = client_as("administrator").get(f"/privacy/persons/{person_id}/export").json()["services"]["mail"]
+    assert [c["kind"] for c in exported["choices"]] == ["consented", "withdrawn"]
 
 
 def test_a_test_send_goes_to_the_senders_own_address_only(product: Product, client_as: RoleClient,
