@@ -68,7 +68,7 @@ def people(server: Server) -> dict[str, dict[str, str]]:
                    "/console/shifts"]),
     ("coordinator", ["/", "/console/campaigns", "/console/calling", "/console/hours", "/console/helpline",
                      "/console/protocols", "/console/directory", "/console/shifts", "/console/volunteers",
-                     "/console/now", "/console/donors", "/console/funds"]),
+                     "/console/now", "/console/donors", "/console/funds", "/console/thanks", "/console/mail"]),
 ])
 def test_each_role_sees_its_own_pages_in_the_navigation_on_a_phone(
         browser: Browser, server: Server, people: dict[str, dict[str, str]], artifacts: Path,
