@@ -1799,9 +1799,9 @@ LABELS: dict[str, dict[str, str]] = {
     "ml_person": {"it": "Anteprima con la persona (id, facoltativo)", "en": "Preview with the person (id, optional)"},
     "ml_person_help": {
         "it": "L'id di un donatore o di un contatto: i suoi dati vengono letti per questa anteprima e la lettura è "
-              "registrata. Vuoto: dati di esempio (Giulia Rossi).",
+              "registrata. Vuoto: dati di esempio (Ada Esempio).",
         "en": "The id of a donor or a contact: their data is read for this preview and the read is recorded. "
-              "Empty: sample data (Giulia Rossi)."},
+              "Empty: sample data (Ada Esempio)."},
     "ml_person_invalid": {"it": "L'id non è valido: ha la forma 8-4-4-4-12 caratteri esadecimali.",
                           "en": "The id is not valid: it has the form 8-4-4-4-12 hexadecimal characters."},
     "ml_person_unknown": {"it": "Nessun dato personale per questo id.", "en": "No personal data for this id."},

@@ -23,8 +23,8 @@ from services.mail.rendering import Rendered
 # The link a real message carries is signed for its recipient and list; a preview shows where it would be.
 UNSUBSCRIBE_PLACEHOLDER = "https://angeli.example/mail/unsubscribe/ANTEPRIMA"
 SAMPLE_CAMPAIGN = "Natale 2026"
-SAMPLE_DONOR = {"first_name": "Giulia", "last_name": "Rossi", "name": "Giulia Rossi",
-                "email": "giulia.rossi@example.org"}
+SAMPLE_DONOR = {"first_name": "Ada", "last_name": "Esempio", "name": "Ada Esempio",
+                "email": "ada.esempio@example.org"}
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def test_a_campaign_manager_writes_previews_and_publishes_a_template(browser: Br
     expect(page.locator("#preview-state")).to_have_text(words["sample"])
     expect(page.locator("#preview-subject")).to_have_text(SUBJECT)
     frame = page.frame_locator("#preview-html")
-    expect(frame.locator("body")).to_contain_text("Cara Giulia")
+    expect(frame.locator("body")).to_contain_text("Cara Ada")
     expect(frame.locator("body")).to_contain_text("Via della Solidarietà 1")
 
     page.locator("#person").fill(office.marta)  # her own data, read from the vault (an access with purpose e-mail)
@@ -160,7 +160,7 @@ def test_a_campaign_manager_writes_previews_and_publishes_a_template(browser: Br
             editor_ready(page)
             expect(page.locator("#editor-title")).to_have_text("Natale 2026")
             expect(page.locator("#preview-state")).to_have_text(TEXTS[lang]["sample"])
-            expect(page.frame_locator("#preview-html").locator("body")).to_contain_text("Cara Giulia")
+            expect(page.frame_locator("#preview-html").locator("body")).to_contain_text("Cara Ada")
             fits(page)
             whole_page(page, artifacts / f"mail-templates-{lang}-{width}.png")
             page.context.close()

@@ -55,7 +55,7 @@ def test_a_draft_is_merged_with_sample_data_and_the_campaign_named(mail: MailApp
 
     assert shown.person_id is None and shown.problem == ""
     assert shown.rendered.subject == "Pasqua 2027: una nuova linea d'ascolto"
-    assert shown.rendered.text.startswith("Cara Giulia,\nAssociazione Angeli ODV, Via della Solidarietà 1")
+    assert shown.rendered.text.startswith("Cara Ada,\nAssociazione Angeli ODV, Via della Solidarietà 1")
     assert template_desk.UNSUBSCRIBE_PLACEHOLDER in shown.rendered.html
     assert template_desk.template(mail, template).versions == ()  # a preview publishes nothing
 
@@ -82,7 +82,7 @@ def test_a_missing_required_piece_is_said_and_the_draft_still_shown(mail: MailAp
 
     assert "the text part lacks {{ charity.address }} (the charity's postal address) and {{ unsubscribe_url }}" \
         in shown.problem
-    assert shown.rendered.text == "Cara Giulia"
+    assert shown.rendered.text == "Cara Ada"
 
 
 def test_a_missing_merge_field_and_a_syntax_error_are_raised_naming_the_part(mail: MailApplication) -> None:
