@@ -102,7 +102,7 @@ def test_every_campaign_contact_of_the_donors_number_is_listed_with_each_calls_o
     assert notes_read["fields"] == ["notes"] and "call notes" in notes_read["purpose"]
     # A donor whose number no campaign holds, and one without a number, have none
     assert api.get(f"/donors/{donor(api, {'kind': 'person', 'name': 'Anna', 'phone': '011 555 1234'})}/contacts") == {
-        "erased": False, "contacts": []}
+        "erased": False, "contacts": [], "person_id": None}
     assert api.get(f"/donors/{api.donor('Luca Verdi')}/contacts")["contacts"] == []
 
 
@@ -112,7 +112,7 @@ def test_an_erased_donors_contacts_can_no_longer_be_found(api: Api, client: Test
     assert len(api.get(f"/donors/{giulia}/contacts")["contacts"]) == 1
     api.post(f"/privacy/persons/{giulia}/erase", {"reason": "richiesta di cancellazione", "confirmation": giulia},
              status=200)
-    assert api.get(f"/donors/{giulia}/contacts") == {"erased": True, "contacts": []}
+    assert api.get(f"/donors/{giulia}/contacts") == {"erased": True, "contacts": [], "person_id": None}
 
 
 @pytest.mark.parametrize(("path", "allowed", "refused"), [
