@@ -248,16 +248,15 @@ class CampaignsApplication(ServiceApplication):
         first that `decide` allows leased, saved, and indexed before the commit releases the locks. Optimistic
         concurrency on Contact and Person is the final arbiter: a second lease of the contact (or of its person in
         another campaign) conflicts on save. No other queue-store query inside: its pool could run dry."""
-        with self.queue.transaction() as tx:
-            ids = queue.candidates(tx, self.queue.dialect, str(campaign.id), campaign.priority, now, keys,
-                                   CANDIDATES_PER_ROUND)
-            if not ids:
+        with self.queue.pipelined() as tx:  # BEGIN goes with the candidates' query, COMMIT with the index rows
+            found = queue.candidates(tx, self.queue.dialect, str(campaign.id), campaign.priority, now, keys,
+                                     CANDIDATES_PER_ROUND)
+            if not found:
                 # PostgreSQL re-checks rows that another request just leased and drops them after LIMIT was
                 # applied: an empty answer means "nothing due" only if a plain read agrees.
                 return queue.any_due(tx, str(campaign.id), campaign.priority, now, keys), None
-            for contact_id in ids:
-                contact = self.get(UUID(contact_id), Contact)
-                person = self.person(contact.person_id)
+            for contact_id, person_id in found:
+                contact, person = self._contact_and_person(UUID(contact_id), UUID(person_id), now)
                 verdict = decide(contact, person, campaign, now, register)
                 if not verdict.callable_now or verdict.interval is None:
                     queue.correct(tx, contact, person, campaign.policy, now)  # a stale row: never offered
@@ -273,6 +272,18 @@ class CampaignsApplication(ServiceApplication):
                             {contact.id: contact, person.id: person}, now, self.cache.policy_of)
                 return True, contact
         return True, None
+
+    def _contact_and_person(self, contact_id: UUID, person_id: UUID, now: datetime) -> tuple[Contact, Person]:
+        """A candidate's contact and person, read together (the queue row names the person); a person first met
+        now is a new unsaved one, as `person` gives."""
+        found = self.get_together([contact_id, person_id])
+        contact = found.get(contact_id)
+        if not isinstance(contact, Contact):
+            raise NotFound(f"contact {contact_id} not found")
+        if contact.person_id != person_id:  # the row is older than the contact: trust the contact
+            return contact, self.person(contact.person_id)
+        person = found.get(person_id)
+        return contact, person if isinstance(person, Person) else Person(person_id, now)
 
     def _just_clocked_in(self, volunteer_id: UUID, calls: Unhandled | None) -> bool:
         """A clock-in stored a moment ago that the calls feed has not delivered here yet: a volunteer is never told

@@ -26,6 +26,7 @@ from services.kernel.messages import (
 )
 
 _T = TypeVar("_T")
+_NO_BOUND = 2**63 - 1
 Row = tuple[int, UUID | str, int, str, bytes]  # (notification id, originator id, version, topic, state)
 
 
@@ -52,13 +53,17 @@ class EventFeed:
             self.outbox_query = (f"SELECT notification_id, originator_id::text::bytea, "
                                  f"{'message' if stored else 'NULL::bytea'}, "
                                  f"mod(uuid_hash(originator_id) & 2147483647, %s) FROM {table} "
-                                 "WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
+                                 "WHERE notification_id > %s AND notification_id <= %s "
+                                 "ORDER BY notification_id LIMIT %s")
 
     def read(
-        self, after: int, limit: int = 500, types: Collection[str] | None = None, stop: int | None = None
+        self, after: int, limit: int = 500, types: Collection[str] | None = None, stop: int | None = None,
+        *, beyond_horizon: bool = False,
     ) -> tuple[list[Message], int]:
         """Messages after `after` (up to `stop` when given), and the position read up to, which moves past
-        skipped events too.
+        skipped events too. Never past the store's horizon (EventRecorder.horizon), so that a position read up to
+        can be kept: nothing can commit below it later. `beyond_horizon` reads everything committed now, for a
+        look that keeps no position (read-your-writes).
 
         `types` (message types such as "Pledge.PaymentReceived"), when given, keeps only those: the others
         are skipped before decoding, which is what makes a replay that needs a few types fast. With `stop`
@@ -66,10 +71,10 @@ class EventFeed:
         types up to `stop`", so the position read up to is `stop`.
         """
         if types is not None and stop is not None and self._table is not None:
-            rows = self._select(after, limit, stop, list(types))
+            rows, stop = self._select(after, limit, stop, list(types), beyond_horizon)
             messages = [self._message(*row) for row in rows]
             return messages, (rows[-1][0] if len(rows) == limit else max(after, stop))
-        rows = self._select(after, limit, stop, None)
+        rows, _ = self._select(after, limit, stop, None, beyond_horizon)
         messages = []
         for row in rows:
             topic = row[3]
@@ -88,7 +93,7 @@ class EventFeed:
     def rendered(self, after: int, limit: int = 500) -> tuple[list[tuple[int, bytes, bytes]], int]:
         """(position, key, message JSON) of what `read` returns, rendered straight from the stored states (what
         the relay sends when the outbox column holds no message), and the position read up to."""
-        rows = self._select(after, limit, None, None)
+        rows, _ = self._select(after, limit, None, None)
         messages = []
         for id_, originator_id, version, topic, state in rows:
             if not skipped(topic):
@@ -96,19 +101,19 @@ class EventFeed:
                 messages.append((id_, aggregate_id.encode(), self._json(id_, aggregate_id, version, topic, state)))
         return messages, (rows[-1][0] if rows else after)
 
-    def _select(self, after: int, limit: int, stop: int | None, types: list[str] | None) -> list[Row]:
-        """(id, originator id, version, topic, state) rows in id order. On PostgreSQL the rows come as plain
-        tuples straight from the recorder's table (the library builds an object per row, a third of a replay's
-        time); elsewhere through the recorder's own query."""
+    def _select(self, after: int, limit: int, stop: int | None, types: list[str] | None,
+                beyond_horizon: bool = False) -> tuple[list[Row], int]:
+        """(id, originator id, version, topic, state) rows in id order, and the last id they could include (`stop`
+        lowered to the horizon). On PostgreSQL the rows come as plain tuples straight from the recorder's table
+        (the library builds an object per row, a third of a replay's time); elsewhere through the recorder's own
+        query (SQLite has one writer at a time: ids commit in order)."""
         if self._table is None:
             found = self.application.recorder.select_notifications(
                 start=after, limit=limit, stop=stop, inclusive_of_start=False)
-            return [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in found]
-        query = self._table + " WHERE notification_id > %s"
+            read = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in found]
+            return read, (stop if stop is not None else read[-1][0] if read else after)
+        query = self._table + " WHERE notification_id > %s AND notification_id <= %s"
         params: list[Any] = [after]
-        if stop is not None:
-            query += " AND notification_id <= %s"
-            params.append(stop)
         if types is not None:
             query += " AND split_part(topic, ':', 2) = ANY(%s)"  # messages.message_type, in SQL
             params.append(types)
@@ -116,9 +121,14 @@ class EventFeed:
         datastore = self.application.recorder.datastore  # type: ignore[attr-defined]
         # Binary results: the state arrives as bytes, not as hex text to decode.
         with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cursor:
+            # Never past the horizon: ids above it may still commit below ids already visible (EventRecorder). Its
+            # own statement first, so that the rows' snapshot is taken after it.
+            bound = _NO_BOUND if beyond_horizon else self.horizon(cursor)
+            bound = bound if stop is None else min(stop, bound)
+            params.insert(1, bound)
             cursor.execute(query + " ORDER BY notification_id LIMIT %s", params, prepare=True)
             rows: list[Row] = cursor.fetchall()
-            return rows
+            return rows, bound
 
     def pages(
         self, after: int, stop: int, types: Collection[str] | None = None, limit: int = 5000
@@ -178,8 +188,16 @@ class EventFeed:
         return from_event(self.source, id_, event)
 
     def head(self) -> int:
-        """The newest notification id (0 when the log is empty)."""
+        """The newest notification id committed (0 when the log is empty); a reader reaches it once the writers
+        in flight below it have ended."""
         return self.application.recorder.max_notification_id() or 0
+
+    def horizon(self, cursor: Any) -> int:
+        """The newest id a reader may read now, through `cursor` (a statement of its own, before the rows')."""
+        recorder = self.application.recorder
+        if isinstance(recorder, EventRecorder):
+            return recorder.horizon(cursor)
+        return _NO_BOUND  # the library's recorder: its table lock makes ids commit in order
 
 
 def read_ahead(items: Iterator[_T], depth: int = 2) -> Generator[_T, None, None]:

@@ -27,13 +27,14 @@ class Unhandled:
         """The newest unhandled message of these types that matches, or None when the subscriber has seen them all.
 
         Every unhandled message lies after the lowest position of any partition (each partition is handled in
-        order), so reading from there misses none; what it reads twice was handled already and is older.
+        order), so reading from there misses none; what it reads twice was handled already and is older. It reads
+        everything committed, beyond the horizon too: it keeps no position.
         """
         after = min(self.subscriber.position(self.feed.source, part) for part in range(self.partitions))
         stop = self.feed.head()
         found: Message | None = None
         while after < stop:
-            messages, last = self.feed.read(after, limit=1000, types=types, stop=stop)
+            messages, last = self.feed.read(after, limit=1000, types=types, stop=stop, beyond_horizon=True)
             found = next((m for m in reversed(messages) if matching(m)), found)
             if last == after:
                 break

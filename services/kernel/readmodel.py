@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
@@ -59,6 +60,13 @@ class ReadStore(ABC):
     @abstractmethod
     def transaction(self) -> Any:
         """A context manager yielding a `Tx`, committed on normal exit."""
+
+    def pipelined(self) -> Any:
+        """Like `transaction`, for a hot path of few statements: on PostgreSQL the statements whose answer is not
+        read wait in a pipeline and go with the next that is read, BEGIN with the first and COMMIT with those
+        still waiting, so a transaction of two reads and some writes costs two or three round trips. Its
+        `execute` returns no row count."""
+        return self.transaction()
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         with self.transaction() as tx:
@@ -253,6 +261,22 @@ class PostgresStore(ReadStore):
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
+    @contextmanager
+    def pipelined(self) -> Iterator[_PostgresTx]:
+        with self.pool.connection() as conn:
+            conn.autocommit = True  # BEGIN and COMMIT as plain statements: psycopg's own would each wait
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    yield _PostgresTx(conn, pipelined=True)
+                    conn.execute("COMMIT")
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")  # at once: the rows it locked are free for the next request
+                raise
+            finally:
+                conn.autocommit = False
+
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         # One statement is its own transaction: autocommit saves the BEGIN and COMMIT round trips.
         with self.pool.connection() as conn:
@@ -316,11 +340,13 @@ class PostgresStore(ReadStore):
 class _PostgresTx:
     for_update = " FOR UPDATE"
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], pipelined: bool = False) -> None:
         self.conn = conn
+        self._pipelined = pipelined
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        return self.conn.execute(_pyformat(sql), params).rowcount
+        cursor = self.conn.execute(_pyformat(sql), params)
+        return -1 if self._pipelined else cursor.rowcount  # in a pipeline, asking would wait for the server
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         with self.conn.cursor() as cursor:

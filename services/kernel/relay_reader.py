@@ -89,7 +89,9 @@ class RelayReader:
                 while not stop.is_set():
                     for _ in listening.notifies(timeout=0):
                         pass  # commits up to now: this query sees them
-                    cursor.execute(self._query, (partitions, after, self._limit), prepare=True)
+                    # Never past the horizon (EventRecorder): its own statement, before the rows'.
+                    horizon = self.feed.horizon(cursor)
+                    cursor.execute(self._query, (partitions, after, horizon, self._limit), prepare=True)
                     fetched: list[tuple[int, bytes, bytes | None, int]] = cursor.fetchall()
                     last = fetched[-1][0] if fetched else after
                     # Never a NULL message to the relay: it would pass for an event feeds skip.

@@ -107,3 +107,19 @@ class Gift(Aggregate):
 class Kind(StrEnum):
     MONEY = "money"
     GOODS = "goods"
+
+
+def follow_until_told(settings: Settings, done: Any, out: Any) -> None:
+    """A follower in a process of its own (tests/kernel/test_postgres_eventstore.py): reads the sample feed page
+    by page from the start until `done` is set and it has caught up with the head, then puts every
+    (position, aggregate id, version) it read, in reading order, on `out`."""
+    feed = EventFeed(SOURCE, sample_app(settings))
+    seen: list[tuple[int, str, int]] = []
+    position = 0
+    while True:
+        finished = done.is_set()
+        messages, position = feed.read(position, limit=37)
+        seen.extend((m.position, m.aggregate_id, m.aggregate_version) for m in messages)
+        if finished and not messages and position >= feed.head():
+            break
+    out.put(seen)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import random
 import threading
+import time
 
+import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
@@ -11,7 +15,7 @@ from services.kernel.errors import ConcurrencyConflict
 from services.kernel.eventstore import EventRecorder
 from services.kernel.feed import EventFeed
 from services.kernel.settings import Settings
-from tests.kernel.sample import Counter, sample_app
+from tests.kernel.sample import Counter, SampleApplication, follow_until_told, sample_app
 
 pytestmark = pytest.mark.postgres
 
@@ -68,6 +72,75 @@ def test_follower_misses_no_event_while_four_writers_save(pg_settings: Settings)
     assert positions == sorted(set(positions))
     assert sorted((m.aggregate_id, m.aggregate_version) for m in seen) == sorted(written)
     assert len(seen) == writers * per_writer * 2
+
+
+def test_followers_in_two_processes_miss_and_double_nothing_beside_sixteen_writers_that_roll_back(
+        pg_settings: Settings) -> None:
+    """Writers of different aggregates commit side by side (no table lock): some hold their transaction open a
+    while after taking their ids, some roll back after taking them, some lose a conflict. Two followers in
+    processes of their own read the log meanwhile; each reads every committed event exactly once, in order."""
+    sample_app(pg_settings)  # the tables, before anyone reads them
+    writers, per_writer = 16, 40
+    committed: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def slow_transaction(app: SampleApplication, counter: Counter, commit: bool, rng: random.Random) -> None:
+        stored = [app.mapper.to_stored_event(e) for e in counter.collect_events()]
+        recorder = app.recorder
+        assert isinstance(recorder, EventRecorder)
+        with recorder.datastore.get_connection() as conn, conn.transaction():
+            with conn.cursor() as cursor:
+                recorder._insert_stored_events(cursor, stored)  # the announcement, then the ids
+            time.sleep(rng.uniform(0.0, 0.015))  # ids taken, not yet committed: later ids commit meanwhile
+            if not commit:
+                raise psycopg.Rollback()
+
+    def write(n: int) -> None:
+        app, rng = sample_app(pg_settings), random.Random(n)
+        for i in range(per_writer):
+            counter = Counter(f"w{n}-{i}")
+            counter.tick(1)
+            roll = rng.random()
+            if roll < 0.15:
+                slow_transaction(app, counter, commit=False, rng=rng)
+                continue
+            if roll < 0.30:
+                app.save(counter)
+                stale = app.get(counter.id, Counter)
+                counter.tick(2)
+                app.save(counter)
+                stale.tick(3)
+                with pytest.raises(ConcurrencyConflict):
+                    app.save(stale)  # ids taken by the INSERT, then its conflict rolls it back
+                events = [(str(counter.id), 1), (str(counter.id), 2), (str(counter.id), 3)]
+            elif roll < 0.55:
+                slow_transaction(app, counter, commit=True, rng=rng)
+                events = [(str(counter.id), 1), (str(counter.id), 2)]
+            else:
+                app.save(counter)
+                events = [(str(counter.id), 1), (str(counter.id), 2)]
+            with lock:
+                committed.extend(events)
+
+    context = multiprocessing.get_context("spawn")
+    done, out = context.Event(), context.Queue()
+    readers = [context.Process(target=follow_until_told, args=(pg_settings, done, out)) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    seen = [out.get(timeout=120) for _ in readers]
+    for reader in readers:
+        reader.join(timeout=30)
+    assert len(committed) > writers * per_writer
+    for read in seen:
+        positions = [position for position, _, _ in read]
+        assert positions == sorted(set(positions)), "a follower read a position twice or out of order"
+        assert sorted((aggregate, version) for _, aggregate, version in read) == sorted(committed)
 
 
 def test_type_filter_in_the_database_reads_what_the_python_filter_reads(pg_settings: Settings) -> None:

@@ -265,11 +265,11 @@ def campaign_ids(store: ReadStore, status: str | None) -> list[str]:
 
 
 def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str],
-               limit: int) -> list[str]:
-    """Up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest due first within a
-    kind (each kind is a range scan of `queue_due`). On PostgreSQL the rows are locked until the transaction
-    ends and rows another request holds are skipped; a lateral scan stops as soon as `limit` rows are found,
-    so a lower-priority kind is read only when the higher ones have fewer due rows.
+               limit: int) -> list[tuple[str, str]]:
+    """(contact id, person id) of up to `limit` due contacts in ONE indexed query: kinds in priority order, oldest
+    due first within a kind (each kind is a range scan of `queue_due`). On PostgreSQL the rows are locked until the
+    transaction ends and rows another request holds are skipped; a lateral scan stops as soon as `limit` rows are
+    found, so a lower-priority kind is read only when the higher ones have fewer due rows.
 
     A prefilter for speed only: each condition (an open kind, neither closed nor leased; due; no hold; a reach whose
     calendar is open now) is one that `decision.decide` would refuse anyway, and decide still judges every candidate
@@ -281,19 +281,19 @@ def candidates(tx: Tx, dialect: str, campaign_id: str, kinds: Sequence[str], now
     values = (campaign_id, ms(now), ms(now), *keys)
     if dialect == "postgres":
         ranks = ", ".join(f"({rank}, ?)" for rank in range(len(kinds)))
-        sql = (f"SELECT c.contact_id FROM (VALUES {ranks}) AS k(rank, kind) CROSS JOIN LATERAL"
-               f" (SELECT contact_id FROM queue_contacts WHERE {due.format(kind='k.kind')}"
+        sql = (f"SELECT c.contact_id, c.person_id FROM (VALUES {ranks}) AS k(rank, kind) CROSS JOIN LATERAL"
+               f" (SELECT contact_id, person_id FROM queue_contacts WHERE {due.format(kind='k.kind')}"
                f" ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED) AS c LIMIT ?")
         rows = tx.query(sql, (*kinds, *values, limit, limit))
     else:  # SQLite: writers are serial; one compound query ordered by priority then due time
-        part = (f"SELECT * FROM (SELECT contact_id, {{rank}} AS rank, due_at FROM queue_contacts"
+        part = (f"SELECT * FROM (SELECT contact_id, person_id, {{rank}} AS rank, due_at FROM queue_contacts"
                 f" WHERE {due.format(kind='?')} ORDER BY due_at LIMIT ?)")
         sql = " UNION ALL ".join(part.format(rank=r) for r in range(len(kinds))) + " ORDER BY rank, due_at LIMIT ?"
         params: list[Any] = []
         for kind in kinds:
             params += [campaign_id, kind, *values[1:], limit]
         rows = tx.query(sql, (*params, limit))
-    return [r["contact_id"] for r in rows]
+    return [(r["contact_id"], r["person_id"]) for r in rows]
 
 
 def any_due(tx: Tx, campaign_id: str, kinds: Sequence[str], now: datetime, keys: Sequence[str]) -> bool:
