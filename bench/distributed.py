@@ -1,7 +1,9 @@
 """Distributed-mode figures on the real PostgreSQL and Kafka, each as a ratio to its physical baseline.
 
-1. API writes vs plain batched INSERTs into an equivalent table: one pledge per request, and bulk imports of
-   1,000-gift exports (POST /donations/import) from several clients, both against two API replicas.
+1. API writes vs plain INSERTs into an equivalent table: one pledge per request from 16 clients, as a ratio to
+   durable single-row INSERTs from as many clients at once (each its own autocommit transaction) and to batched
+   ones; and bulk imports of 1,000-gift exports (POST /donations/import) from several clients, both against two
+   API replicas.
 2. Relay throughput vs a bare confluent-kafka producer sending the same messages to the same broker.
 3. End-to-end lag (API accept → read-model row) p50/p99 at 50% of the measured API maximum.
 
@@ -66,6 +68,28 @@ def batched_inserts(settings: Settings, rows: int) -> float:
                     [(uuid.uuid4(), payload) for _ in range(100)])
             conn.commit()
         return rows / (time.perf_counter() - started)
+
+
+def concurrent_inserts(settings: Settings, clients: int, seconds: float) -> float:
+    """Rows/s for single-row INSERTs, each its own durable transaction, from `clients` connections at once into a
+    table shaped like the event store's (with its notification-id sequence and index): what the database gives
+    `clients` writers that never wait for each other."""
+    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_single (originator_id uuid, originator_version int, topic text, "
+                     "state bytea, notification_id bigserial UNIQUE, PRIMARY KEY (originator_id, originator_version))")
+    payload = b'{"donor_id":"x","fund_id":"y","amount":"25.00","kind":"money"}'
+    deadline = time.monotonic() + seconds
+    counts = [0] * clients
+
+    def work(n: int) -> None:
+        with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                conn.execute("INSERT INTO bench_single (originator_id, originator_version, topic, state) "
+                             "VALUES (%s, 1, 'Pledge.Made', %s)", (uuid.uuid4(), payload), prepare=True)
+                counts[n] += 1
+
+    elapsed = run_workers(clients, work)
+    return sum(counts) / elapsed
 
 
 def post_pledges(clients: list[httpx.Client], seconds: float, workers: int, rate: float | None,
@@ -268,7 +292,11 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=1_000, help="gifts per uploaded export")
     parser.add_argument("--import-funds", type=int, default=1, help="funds the exports credit (1: all one fund)")
     parser.add_argument("--import-only", action="store_true", help="only the bulk-import figure (iterating)")
+    parser.add_argument("--pledges-only", action="store_true", help="only the one-pledge-per-request figure")
     args = parser.parse_args()
+    if args.pledges_only:
+        pledges_only(args)
+        return
     if args.import_only:
         import_only(args)
         return
@@ -281,6 +309,7 @@ def main() -> None:
         stack = scratch_stack(settings)
         try:
             inserts = batched_inserts(settings, 20_000)
+            single = concurrent_inserts(settings, args.workers, min(args.seconds, 10))
             relay_rates, bare_rates = relay_vs_bare_producer(settings, counter_feed(settings, args.relay_events),
                                                              args.relay_repeats)
             clients = [stack.start_api("api-1"), stack.start_api("api-2")]  # signed in as an operator
@@ -300,7 +329,7 @@ def main() -> None:
         finally:
             stack.stop()
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
-    print(f"API writes (pledges, 2 replicas) {api_rate:9.0f} events/s  = {api_rate / inserts:6.1%} of batched INSERTs")
+    print_pledges(api_rate, single, inserts, args)
     print_bulk(*bulk, inserts, args)
     print_relay(relay_rates, bare_rates)
     if lags:
@@ -308,6 +337,29 @@ def main() -> None:
         p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
         print(f"end-to-end lag at {paced:.0f}/s (50% of max): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
               f"({len(lags)}/{len(accepted)} rows seen)")
+
+
+def print_pledges(rate: float, single: float, batched: float, args: argparse.Namespace) -> None:
+    print(f"single-row INSERTs ({args.workers} clients)  {single:9.0f} rows/s")
+    print(f"API writes (pledges, 2 replicas) {rate:9.0f} pledges/s = {rate / single:6.1%} of {args.workers} clients' "
+          f"single-row INSERTs, {rate / batched:6.1%} of batched INSERTs")
+
+
+def pledges_only(args: argparse.Namespace) -> None:
+    with scratch_settings() as settings:
+        stack = scratch_stack(settings)
+        try:
+            inserts = batched_inserts(settings, 20_000)
+            single = concurrent_inserts(settings, args.workers, min(args.seconds, 10))
+            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
+            donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
+            fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
+            post_pledges(clients, 3, args.workers, None, donor, fund, {})  # warm both processes
+            rate = post_pledges(clients, args.seconds, args.workers, None, donor, fund, {})
+        finally:
+            stack.stop()
+    print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
+    print_pledges(rate, single, inserts, args)
 
 
 def bulk_import(clients: list[httpx.Client], settings: Settings, args: argparse.Namespace) -> tuple[float, int, int]:

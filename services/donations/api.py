@@ -252,12 +252,11 @@ def make_pledge(body: PledgeIn, donations: Donations, once: Once) -> PledgeOut:
     links = {name: str(value) if value is not None else None for name, value in
              (("campaign_id", body.campaign_id), ("contact_id", body.contact_id), ("call_id", body.call_id),
               ("volunteer_id", body.volunteer_id))}
-    pledge_id = donations.make_pledge(
+    return pledge_out(donations.record_pledge(
         body.donor_id, body.fund_id, body.kind, body.amount, body.currency, once=once, **links,
         description=body.description, quantity=body.quantity,
         schedule=[(i.due_on, i.amount) for i in body.instalments],
-    )
-    return pledge_out(donations.pledge(pledge_id))
+    ))
 
 
 @router.get("/pledges/{pledge_id}")

@@ -44,7 +44,7 @@ from services.donations.domain.pledge import (
 from services.donations.gift_import import GiftImport, GiftImportReport
 from services.identity.domain import Access, Actor
 from services.kernel.clock import Clock
-from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput
+from services.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
 from services.kernel.eventstore import ServiceApplication
 from services.kernel.idempotency import PendingRequest
 from services.privacy.application import PrivacyVault
@@ -188,14 +188,26 @@ class DonationsApplication(ServiceApplication):
         self, donor_id: UUID, fund_id: UUID, kind: str, amount: Decimal, currency: str = "EUR", *,
         once: PendingRequest | None = None, **links: Any,
     ) -> UUID:
+        return self.record_pledge(donor_id, fund_id, kind, amount, currency, once=once, **links).id
+
+    def record_pledge(
+        self, donor_id: UUID, fund_id: UUID, kind: str, amount: Decimal, currency: str = "EUR", *,
+        once: PendingRequest | None = None, **links: Any,
+    ) -> PledgeView:
+        """`make_pledge`, answered with the pledge as saved (the route's answer, without reading it again)."""
         require_euro(currency)
-        self.get(donor_id, Donor)
+        found = self.get_together([donor_id, fund_id])  # one round trip for both (the fund from its snapshot)
+        if not isinstance(found.get(donor_id), Donor):
+            raise NotFound(f"donor {donor_id} not found")
+        fund = found.get(fund_id)
+        if not isinstance(fund, Fund):
+            raise NotFound(f"fund {fund_id} not found")
         if self.vault.is_erased(donor_id):
             raise DonorErased(f"donor {donor_id} was erased; register the donor again to take a new pledge")
-        self.get(fund_id, Fund).require_open()
+        fund.require_open()
         pledge = make_pledge(donor_id, fund_id, kind, amount, self.clock.now(), **links)
         self.save(pledge, donor_index.pledge_entry(donor_id, pledge.id), once=once)
-        return pledge.id
+        return self.pledge_view(pledge)
 
     def receive_payment(
         self, pledge_id: UUID, amount: Decimal, method: str, reference: str, currency: str = "EUR",
@@ -277,7 +289,9 @@ class DonationsApplication(ServiceApplication):
         return receipt_id
 
     def pledge(self, pledge_id: UUID, on: date | None = None) -> PledgeView:
-        p = self.get(pledge_id, Pledge)
+        return self.pledge_view(self.get(pledge_id, Pledge), on)
+
+    def pledge_view(self, p: Pledge, on: date | None = None) -> PledgeView:
         on = on or self.clock.now().astimezone(ROME).date()
         payments = tuple((pid, x.amount, x.method, x.reference, x.reversed) for pid, x in p.payments.items())
         return PledgeView(

@@ -122,9 +122,10 @@ class ServiceApplication(Application[UUID]):
 
     def get_together(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, Aggregate]:
         """For a command: these aggregates as stored now (any kind; ids without events are left out), on
-        PostgreSQL in one query where `get` costs a round trip each. Never from a cache: the command saves them."""
+        PostgreSQL in one statement, each from its latest snapshot when it has one, where `get` costs a round trip
+        per aggregate (two for a snapshotted one). Never from a cache: the command saves them."""
         recorder = self.recorder
-        if not isinstance(recorder, PostgresApplicationRecorder) or self.snapshotting_intervals:
+        if not isinstance(recorder, PostgresApplicationRecorder):
             found: dict[UUID, Aggregate] = {}
             for aggregate_id in aggregate_ids:
                 try:
@@ -132,17 +133,30 @@ class ServiceApplication(Application[UUID]):
                 except NotFound:
                     continue
             return found
-        query = ("SELECT originator_id, originator_version, topic, state FROM "
-                 f'"{recorder.datastore.schema}"."{recorder.events_table_name}" WHERE originator_id = ANY(%s) '
-                 "ORDER BY originator_id, originator_version")
         with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-            rows = cursor.execute(query, (list(aggregate_ids),), prepare=True).fetchall()
+            rows = cursor.execute(self._together_query(recorder), {"ids": list(aggregate_ids)}, prepare=True).fetchall()
         aggregates: dict[UUID, Any] = {}
-        for originator_id, version, topic, state in rows:
+        for originator_id, version, topic, state, _ in rows:
             event = self.mapper.to_domain_event(StoredEvent(
                 originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state)))
             aggregates[originator_id] = event.mutate(aggregates.get(originator_id))  # type: ignore[attr-defined]
         return aggregates
+
+    def _together_query(self, recorder: PostgresApplicationRecorder) -> str:
+        schema = recorder.datastore.schema
+        events = f'"{schema}"."{recorder.events_table_name}"'
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return (f"SELECT originator_id, originator_version, topic, state, 1 FROM {events} "
+                    "WHERE originator_id = ANY(%(ids)s) ORDER BY originator_id, originator_version")
+        snapshots = f'"{schema}"."{self.snapshots.recorder.events_table_name}"'  # type: ignore[attr-defined]
+        # Each id's latest snapshot (first in the order), then its events after the snapshot's version.
+        return (f"WITH s AS (SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
+                f"FROM {snapshots} WHERE originator_id = ANY(%(ids)s) ORDER BY originator_id, originator_version DESC)"
+                " SELECT originator_id, originator_version, topic, state, 0 AS k FROM s UNION ALL"
+                " SELECT e.originator_id, e.originator_version, e.topic, e.state, 1 AS k"
+                f" FROM {events} AS e LEFT JOIN s ON s.originator_id = e.originator_id"
+                " WHERE e.originator_id = ANY(%(ids)s) AND e.originator_version > COALESCE(s.originator_version, 0)"
+                " ORDER BY originator_id, k, originator_version")
 
     def read_many(self, aggregate_ids: Sequence[UUID], kind: type[A], *, skip_missing: bool = False) -> list[A]:
         """For queries: these aggregates in the order given, current as the store holds them now, from a cache

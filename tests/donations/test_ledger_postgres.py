@@ -5,11 +5,15 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator
+from decimal import Decimal as D
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
+from services.donations.application import FUND_SNAPSHOT_INTERVAL, DonationsApplication
+from services.donations.domain.donor import Donor
+from services.donations.domain.fund import Fund
 from services.kernel.clock import FixedClock
 from services.kernel.follower import EmbeddedFollower, ProjectionSubscriber
 from services.kernel.messages import Message
@@ -102,3 +106,33 @@ def test_two_consumers_chaining_different_partitions_at_once_keep_one_contiguous
     assert [r["fund_balance_cents"] for r in rows] == [100 * n for n in range(1, 401)]
     assert all(row["previous_hash"] == before["hash"] for before, row in itertools.pairwise(rows))
     store.close()
+
+
+def test_a_donor_and_a_snapshotted_fund_read_together_are_what_each_read_alone_gives(
+        pg_settings: Settings, clock: FixedClock) -> None:
+    # Given a fund with more payments than its snapshot interval (so a snapshot and events after it) and a donor
+    product = build(pg_settings, clock)
+    try:
+        donations = product.services["donations"].application
+        assert isinstance(donations, DonationsApplication)
+        donor = donations.register_donor("person", {"name": "Giulia Rossi"})
+        fund = donations.create_fund("Fondo famiglie")
+        for n in range(FUND_SNAPSHOT_INTERVAL + 3):  # each payment an event on the fund
+            pledge = donations.make_pledge(donor, fund, "money", D("10.00"))
+            donations.receive_payment(pledge, D("10.00"), "card", f"ch_{n}")
+        assert donations.snapshots is not None and list(donations.snapshots.get(fund))
+        # When both are read in one statement
+        found = donations.get_together([donor, fund, uuid4()])
+        # Then each is what a read alone gives, from the snapshot and the events after it; an unknown id is absent
+        assert set(found) == {donor, fund}
+        alone = donations.get(fund, Fund)
+        together = found[fund]
+        assert isinstance(together, Fund)
+        assert (together.version, together.balance) == (alone.version, alone.balance) == (
+            alone.version, D("1030.00"))
+        assert found[donor].version == donations.get(donor, Donor).version
+        # And a pledge's answer is the pledge as saved, the one a later read gives
+        answered = donations.record_pledge(donor, fund, "money", D("25.00"))
+        assert answered == donations.pledge(answered.id)
+    finally:
+        product.stop()
