@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg
@@ -38,6 +39,8 @@ from services.main import build
 from tests.conftest import kafka_bootstrap
 from tests.distributed.stack import Stack
 from tests.kernel.sample import Counter, sample_app
+
+_R = TypeVar("_R")
 
 
 @contextmanager
@@ -346,20 +349,27 @@ def print_pledges(rate: float, single: float, batched: float, args: argparse.Nam
 
 
 def pledges_only(args: argparse.Namespace) -> None:
+    def measure(settings: Settings, clients: list[httpx.Client]) -> tuple[float, float]:
+        single = concurrent_inserts(settings, args.workers, min(args.seconds, 10))
+        donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
+        fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
+        post_pledges(clients, 3, args.workers, None, donor, fund, {})  # warm both processes
+        return post_pledges(clients, args.seconds, args.workers, None, donor, fund, {}), single
+
+    inserts, (rate, single) = beside_two_apis(measure)
+    print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
+    print_pledges(rate, single, inserts, args)
+
+
+def beside_two_apis(measure: Callable[[Settings, list[httpx.Client]], _R]) -> tuple[float, _R]:
+    """Batched INSERTs/s on a scratch database, then `measure` against two API replicas on it."""
     with scratch_settings() as settings:
         stack = scratch_stack(settings)
         try:
             inserts = batched_inserts(settings, 20_000)
-            single = concurrent_inserts(settings, args.workers, min(args.seconds, 10))
-            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
-            donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
-            fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
-            post_pledges(clients, 3, args.workers, None, donor, fund, {})  # warm both processes
-            rate = post_pledges(clients, args.seconds, args.workers, None, donor, fund, {})
+            return inserts, measure(settings, [stack.start_api("api-1"), stack.start_api("api-2")])
         finally:
             stack.stop()
-    print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
-    print_pledges(rate, single, inserts, args)
 
 
 def bulk_import(clients: list[httpx.Client], settings: Settings, args: argparse.Namespace) -> tuple[float, int, int]:
@@ -375,13 +385,7 @@ def print_bulk(rate: float, files: int, gifts: int, inserts: float, args: argpar
 
 
 def import_only(args: argparse.Namespace) -> None:
-    with scratch_settings() as settings:
-        stack = scratch_stack(settings)
-        try:
-            inserts = batched_inserts(settings, 20_000)
-            bulk = bulk_import([stack.start_api("api-1"), stack.start_api("api-2")], settings, args)
-        finally:
-            stack.stop()
+    inserts, bulk = beside_two_apis(lambda settings, clients: bulk_import(clients, settings, args))
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print_bulk(*bulk, inserts, args)
 

@@ -371,8 +371,12 @@ class EventRecorder(PostgresProcessRecorder):
                     if stored_events:
                         conn.execute(self._notify_statement)
             except BaseException:
+                if conn.broken:  # the server ended the transaction; the pool drops the connection
+                    raise
                 if conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute(_ROLLBACK)  # at once: the announcement must not outlive the failed save
+                if stored_events:
+                    conn.execute(self._notify_statement)  # readers held behind it look again now
                 raise
             return [row["notification_id"] for row in inserted.fetchall()] if stored_events else []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Collection, Generator, Iterator
 from queue import Full, Queue
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from services.kernel.messages import (
 
 _T = TypeVar("_T")
 _NO_BOUND = 2**63 - 1
+_HORIZON_WAIT = 10.0  # seconds a replay waits for writers in flight below its end
 Row = tuple[int, UUID | str, int, str, bytes]  # (notification id, originator id, version, topic, state)
 
 
@@ -137,11 +139,18 @@ class EventFeed:
         works on this one (a replay: the database and the decoding overlap)."""
 
         def pages() -> Iterator[list[Message]]:
-            position = after
+            position, waiting_since = after, 0.0
             while position < stop:
                 messages, last = self.read(position, limit=limit, types=types, stop=stop)
                 if last == position:
-                    return
+                    # Events committed after the position, below `stop`, wait behind a writer still in flight:
+                    # the horizon passes them in a moment (never longer than _HORIZON_WAIT).
+                    waiting_since = waiting_since or time.monotonic()
+                    if self.head() <= position or time.monotonic() - waiting_since > _HORIZON_WAIT:
+                        return
+                    time.sleep(0.01)
+                    continue
+                waiting_since = 0.0
                 yield messages
                 position = last
 

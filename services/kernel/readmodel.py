@@ -271,7 +271,7 @@ class PostgresStore(ReadStore):
                     yield _PostgresTx(conn, pipelined=True)
                     conn.execute("COMMIT")
             except BaseException:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
+                if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")  # at once: the rows it locked are free for the next request
                 raise
             finally:
