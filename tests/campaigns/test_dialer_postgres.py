@@ -16,6 +16,7 @@ import pytest
 from services.campaigns import main as campaigns
 from services.campaigns.application import CampaignsApplication
 from services.campaigns.dialer import queue
+from services.campaigns.domain.contact import Contact
 from services.identity.domain import SYSTEM_ACCESS
 from services.kernel.clock import FixedClock
 from services.kernel.readmodel import open_store
@@ -95,3 +96,77 @@ def test_fifty_volunteers_in_two_processes_never_get_the_same_contact(pg_setting
         assert len(set(offered)) == 2 * PER_PROCESS, f"round {round_}: a contact was offered twice"
     everything = [c for process in taken for round_ in process for c in round_]
     assert len(set(everything)) == len(everything) == ROUNDS * PER_PROCESS * 2
+
+
+def mixed_worker(settings: Settings, campaigns_: list[str], rounds: int, start: Any, results: Any) -> None:
+    """One API process: in each round, 25 threads ask at the same moment, alternately for either campaign."""
+    application = campaigns_app(settings)
+    taken: list[list[str]] = []
+    for _ in range(rounds):
+        volunteers = [uuid4() for _ in range(PER_PROCESS)]
+        for volunteer in volunteers:
+            queue.set_presence(application.queue, str(volunteer), True, MONDAY_10_ROME.isoformat())
+        together = threading.Barrier(PER_PROCESS)
+        got: list[str] = []
+
+        def ask(n: int, volunteer: UUID, together: threading.Barrier = together, got: list[str] = got) -> None:
+            together.wait()
+            try:
+                offer = application.next_contact(UUID(campaigns_[n % 2]), volunteer, SYSTEM_ACCESS)
+            except Exception as error:
+                got.append(f"error: {error!r}")
+                return
+            got.append(str(offer.contact_id) if offer else "none")
+
+        threads = [threading.Thread(target=ask, args=(n, v)) for n, v in enumerate(volunteers)]
+        start.wait()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        taken.append(got)
+    results.put(taken)
+    application.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_campaigns_calling_the_same_people_from_two_processes_never_offer_one_person_twice(
+        pg_settings: Settings) -> None:
+    # Given two running campaigns over the same numbers (each person a contact in both)
+    rounds = max(1, ROUNDS // 5)
+    application = campaigns_app(pg_settings)
+    application.import_register(io.BytesIO(b"phone\n"), date(2026, 11, 22))
+    numbers = "telefono\n" + "".join(f"+39 02 {3000000 + i}\n" for i in range(rounds * PER_PROCESS * 4))
+    campaign_ids = []
+    for name in ("Natale 2026", "Lasciti 2026"):
+        campaign_id = application.create_campaign(
+            name, uuid4(), Decimal("10000.00"), date(2026, 11, 1), date(2026, 12, 31),
+            {"weekdays": [0, 1, 2, 3, 4, 5], "start": "10:00", "end": "20:00", "timezone": "Europe/Rome"},
+            ("it-telemarketing-2024", 1), ["callback", "retry", "fresh"], (SCRIPT["text"], SCRIPT["privacy_notice"]),
+            5)
+        assert application.import_contacts(campaign_id, io.BytesIO(numbers.encode())).imported == rounds * 100
+        application.launch(campaign_id)
+        campaign_ids.append(str(campaign_id))
+
+    # When 50 volunteers, in two processes, half for each campaign, ask at the same moment, round after round
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(2), context.Queue()
+    processes = [context.Process(target=mixed_worker, args=(pg_settings, campaign_ids, rounds, start, results))
+                 for _ in range(2)]
+    for process in processes:
+        process.start()
+    taken = [results.get(timeout=280) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+
+    # Then every volunteer got someone, and no person was offered twice: a lease in one campaign holds the person
+    # in the other
+    offered = [c for process in taken for round_ in process for c in round_]
+    assert [c for c in offered if c.startswith("error")] == []
+    assert "none" not in offered
+    people = [application.get(UUID(c), Contact).person_id for c in offered]
+    assert len(people) == rounds * 2 * PER_PROCESS
+    assert len(set(people)) == len(people), "one person was offered to two volunteers at once"
+    application.close()

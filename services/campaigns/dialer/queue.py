@@ -117,7 +117,10 @@ def apply(tx: Tx, dialect: str, events: Sequence[DomainEventProtocol[UUID]], sta
         # A lease changes only the person's engagement; its suppression row stays as it was.
         if changed[person.id] - ENGAGEMENT:
             _write_person(tx, person)
-        _write_holds(tx, dialect, person, written, now, policy_of, skip_locked=not changed[person.id] - ENGAGEMENT)
+        # A person first met now holds only what the engagement gives (its record carries no suppression): the
+        # lease of someone never called before skips locked rows too, or two leases deadlock on each other's rows.
+        _write_holds(tx, dialect, person, written, now, policy_of,
+                     skip_locked=not changed[person.id] - ENGAGEMENT - FIRST_MET)
     if contacts:
         rows = [contact_row(c, _person(state, c.person_id), policy_of(str(c.campaign_id)), now) for c in contacts]
         index_contacts(tx, rows, new_keys=any(changed[c.id] - LEASING for c in contacts))
@@ -129,6 +132,7 @@ def apply(tx: Tx, dialect: str, events: Sequence[DomainEventProtocol[UUID]], sta
 # Events that change only who is engaged with whom, and a contact's lease: they never add a calendar key, and
 # the dialer writes them while other requests hold row locks (so rows locked elsewhere are skipped, not awaited).
 ENGAGEMENT = frozenset({"Person.Engaged", "Person.Disengaged"})
+FIRST_MET = frozenset({"Person.Recorded"})
 LEASING = frozenset({"Contact.Leased", "Contact.LeaseRenewed", "Contact.CallStarted"})
 
 
