@@ -401,12 +401,12 @@ class EventRecorder(PostgresProcessRecorder):
 
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *, inclusive_of_start: bool = True) -> Sequence[Notification]:
-        """The library's query, never past the horizon."""
+        """The library's query, never past the horizon (dropped from the page rather than given to the query as an
+        upper bound: see feed._UP_TO)."""
         horizon = self.horizon()
         found: Sequence[Notification] = super().select_notifications(
-            start, limit, horizon if stop is None else min(stop, horizon), topics,
-            inclusive_of_start=inclusive_of_start)
-        return found
+            start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
+        return [n for n in found if n.id <= horizon]
 
     def _outbox(self, events: Sequence[StoredEvent]) -> tuple[list[bytes | None], list[bytes | None]]:
         """Each event's message cut at its position (head, tail), for the statement to join around the id it
