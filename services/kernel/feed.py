@@ -150,8 +150,9 @@ class EventFeed:
                     # Events committed after the position, below `stop`, wait behind a writer still in flight:
                     # the horizon passes them in a moment (never longer than _HORIZON_WAIT).
                     waiting_since = waiting_since or time.monotonic()
-                    if self.head() <= position or time.monotonic() - waiting_since > _HORIZON_WAIT:
-                        return
+                    committed, _ = self.read(position, limit=1, stop=stop, beyond_horizon=True)
+                    if not committed or time.monotonic() - waiting_since > _HORIZON_WAIT:
+                        return  # nothing committed up to `stop` (or waited long enough)
                     time.sleep(0.01)
                     continue
                 waiting_since = 0.0

@@ -223,3 +223,27 @@ def test_read_many_reads_in_bulk_and_shows_another_process_change(pg_settings: S
     changed.tick(4)
     there.save(changed)
     assert [c.ticks for c in here.read_many(ids, Counter)] == [0, 4, 0]
+
+
+def test_a_replay_up_to_a_burned_id_ends_at_once_without_waiting_for_the_horizon(
+        pg_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given two events saved, the ids a conflicting save took burned, and two events saved after
+    app = sample_app(pg_settings)
+    counter = Counter("a")
+    app.save(counter)
+    stale = app.get(counter.id, Counter)
+    counter.tick(1)
+    app.save(counter)
+    stale.tick(2)
+    stale.tick(3)
+    with pytest.raises(ConcurrencyConflict):
+        app.save(stale)
+    later = Counter("b")
+    later.tick(1)
+    burned = app.save(later)[0].notification.id - 1
+    assert burned > 2
+    # When a replay reads up to the last burned id (nothing committed after 2 up to it, events committed beyond)
+    monkeypatch.setattr("services.kernel.feed.time.sleep", lambda seconds: pytest.fail("the replay waited"))
+    pages = list(EventFeed("sample", app).pages(0, burned))
+    # Then it ends after the two events, without waiting for writers in flight (there are none)
+    assert [m.aggregate_version for page in pages for m in page] == [1, 2]
