@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import signal
 import sys
@@ -78,14 +79,22 @@ def serve_http(settings: Settings, args: argparse.Namespace) -> int:
     from services.main import create_app
 
     redact_access_log()
+    app = create_app(settings)
+    # uvicorn's "auto" picks the C event loop and HTTP parser when installed (pyproject.toml installs both)
+    log.debug("serving HTTP with the %s event loop and the %s parser", _first_installed("uvloop", "asyncio"),
+              _first_installed("httptools", "h11"))
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host or settings.host, port=args.port or settings.port, log_level="info",
         # The client's address is decided in one place, from ANGELI_TRUSTED_PROXIES (identity.api.client_address);
         # uvicorn's own X-Forwarded-For rewriting would trust any local peer by default.
         proxy_headers=False,
     )
     return 0
+
+
+def _first_installed(*modules: str) -> str:
+    return next((module for module in modules if importlib.util.find_spec(module) is not None), modules[-1])
 
 
 def _api(settings: Settings, args: argparse.Namespace) -> int:

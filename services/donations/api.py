@@ -22,7 +22,7 @@ from services.kernel.idempotency import Once
 router = APIRouter(tags=["donations"])
 
 
-def _donations(request: Request) -> DonationsApplication:
+async def _donations(request: Request) -> DonationsApplication:
     application: DonationsApplication = request.app.state.applications["donations"]
     return application
 

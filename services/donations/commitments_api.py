@@ -17,7 +17,7 @@ from services.kernel.idempotency import Once
 router = APIRouter(tags=["regular giving"])
 
 
-def _donations(request: Request) -> DonationsApplication:
+async def _donations(request: Request) -> DonationsApplication:
     application: DonationsApplication = request.app.state.applications["donations"]
     return application
 

@@ -20,7 +20,7 @@ router = APIRouter(tags=["donors"])
 ROME = ZoneInfo("Europe/Rome")
 
 
-def _donations(request: Request) -> DonationsApplication:
+async def _donations(request: Request) -> DonationsApplication:
     application: DonationsApplication = request.app.state.applications["donations"]
     return application
 

@@ -32,10 +32,14 @@ def identity_of(request: Request) -> Identity:
     return identity
 
 
-IdentityStore = Annotated[Identity, Depends(identity_of)]
+async def _identity(request: Request) -> Identity:
+    return identity_of(request)
 
 
-def session_token(
+IdentityStore = Annotated[Identity, Depends(_identity)]
+
+
+async def session_token(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> str | None:

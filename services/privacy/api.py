@@ -27,7 +27,7 @@ Auditor = Annotated[Actor, Depends(require(Role.AUDITOR))]  # auditors and admin
 ROME = ZoneInfo("Europe/Rome")  # the trail's date filters are the centre's days
 
 
-def _vault(request: Request) -> PrivacyVault:
+async def _vault(request: Request) -> PrivacyVault:
     vault: PrivacyVault = request.app.state.vault
     return vault
 
@@ -35,7 +35,7 @@ def _vault(request: Request) -> PrivacyVault:
 Vault = Annotated[PrivacyVault, Depends(_vault)]
 
 
-def _access_log(request: Request) -> ReadStore:
+async def _access_log(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.read_stores[access_trail.PROJECTION.name]
     return store
 
@@ -43,7 +43,7 @@ def _access_log(request: Request) -> ReadStore:
 AccessLog = Annotated[ReadStore, Depends(_access_log)]
 
 
-def _subject_records(request: Request) -> dict[str, Callable[[UUID], dict[str, Any]]]:
+async def _subject_records(request: Request) -> dict[str, Callable[[UUID], dict[str, Any]]]:
     records: dict[str, Callable[[UUID], dict[str, Any]]] = getattr(request.app.state, "subject_records", {})
     return records
 

@@ -13,7 +13,7 @@ from services.projections import roster
 router = APIRouter(prefix="/stats", tags=["projections"])
 
 
-def _stores(request: Request) -> dict[str, ReadStore]:
+async def _stores(request: Request) -> dict[str, ReadStore]:
     stores: dict[str, ReadStore] = request.app.state.read_stores
     return stores
 

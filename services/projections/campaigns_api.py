@@ -19,7 +19,7 @@ from services.projections import campaign_progress
 router = APIRouter(prefix="/stats", tags=["projections"])
 
 
-def _store(request: Request) -> ReadStore:
+async def _store(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.read_stores["campaign_progress"]
     return store
 

@@ -24,17 +24,17 @@ router = APIRouter(prefix="/console/api", tags=["console"])
 Period = Literal["week", "month"]
 
 
-def _stores(request: Request) -> dict[str, ReadStore]:
+async def _stores(request: Request) -> dict[str, ReadStore]:
     stores: dict[str, ReadStore] = request.app.state.read_stores
     return stores
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.product.clock
     return clock
 
 
-def _vault(request: Request) -> PrivacyVault:
+async def _vault(request: Request) -> PrivacyVault:
     vault: PrivacyVault = request.app.state.vault
     return vault
 

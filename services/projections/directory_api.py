@@ -14,7 +14,7 @@ from services.projections import directory
 router = APIRouter(tags=["directory"])
 
 
-def _store(request: Request) -> ReadStore:
+async def _store(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.read_stores["directory"]
     return store
 

@@ -29,7 +29,11 @@ class Sources:
         self.vault: PrivacyVault = request.app.state.vault
 
 
-Src = Annotated[Sources, Depends(Sources)]
+async def _sources(request: Request) -> Sources:
+    return Sources(request)  # in the event loop: it only looks things up
+
+
+Src = Annotated[Sources, Depends(_sources)]
 
 
 class DonorReceipt(BaseModel):

@@ -44,7 +44,11 @@ class Stores:
         return f"{self.sealed()}.{ledger.sealed_position(self.transparency, self.partitions)}"
 
 
-FundStores = Annotated[Stores, Depends(Stores)]
+async def _stores(request: Request) -> Stores:
+    return Stores(request)  # in the event loop: it only looks things up
+
+
+FundStores = Annotated[Stores, Depends(_stores)]
 
 
 class Totals(BaseModel):

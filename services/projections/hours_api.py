@@ -16,7 +16,7 @@ router = APIRouter()
 Period = Literal["week", "month"]
 
 
-def _stores(request: Request) -> dict[str, ReadStore]:
+async def _stores(request: Request) -> dict[str, ReadStore]:
     stores: dict[str, ReadStore] = request.app.state.read_stores
     return stores
 

@@ -46,7 +46,7 @@ class Context:
         return ledger.sealed_position(store or self.ledger, self.partitions)
 
 
-Ctx = Annotated[Context, Depends(Context)]
+Ctx = Annotated[Context, Depends(Context)]  # in a worker thread: it may read the signing key's secret file
 AsOf = Annotated[Day | None, Query(description="as the ledger stood at the end of this day (Europe/Rome)")]
 
 

@@ -22,7 +22,7 @@ router = APIRouter(tags=["donations"])
 ROME = ZoneInfo("Europe/Rome")
 
 
-def _store(request: Request) -> ReadStore:
+async def _store(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.read_stores["overdue"]
     return store
 

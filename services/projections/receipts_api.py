@@ -35,7 +35,11 @@ class Sources:
         self.charity: CharitySettings = settings.charity
 
 
-Src = Annotated[Sources, Depends(Sources)]
+async def _sources(request: Request) -> Sources:
+    return Sources(request)  # in the event loop: it only looks things up
+
+
+Src = Annotated[Sources, Depends(_sources)]
 Year = Annotated[int, Path(ge=2000, le=2100, description="the receipts' year (their day in Rome)")]
 Number = Annotated[str, Path(pattern=r"^(\d{4}-)?\d{1,6}$", description="the receipt number: 2026-000042 (or 42)")]
 Lang = Annotated[Literal["it", "en"], Query(description="the document's language: it (default) or en")]

@@ -21,7 +21,7 @@ router = APIRouter(tags=["regular giving"])
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def _store(request: Request) -> ReadStore:
+async def _store(request: Request) -> ReadStore:
     store: ReadStore = request.app.state.read_stores["regular"]
     return store
 

@@ -13,7 +13,7 @@ from services.calls.application import CallsApplication
 ROME = ZoneInfo("Europe/Rome")
 
 
-def _calls(request: Request) -> CallsApplication:
+async def _calls(request: Request) -> CallsApplication:
     application: CallsApplication = request.app.state.applications["calls"]
     return application
 

@@ -25,7 +25,7 @@ router = APIRouter(tags=["telephony"])
 SECRET_HEADER = "X-Angeli-Telephony-Secret"
 
 
-def proxy(calls: Calls,
+async def proxy(calls: Calls,
           secret: Annotated[str | None, Header(alias=SECRET_HEADER, description="the proxy's shared secret")] = None,
           ) -> None:
     """Admits the SIP proxy: telephony is "sip" here and the shared secret matches."""

@@ -37,7 +37,7 @@ async def _signed(request: Request, calls: Calls) -> dict[str, str]:
     return await verified_form(request, settings.twilio_auth_token, settings.public_url)
 
 
-def _switchboard(calls: Calls) -> Switchboard:
+async def _switchboard(calls: Calls) -> Switchboard:
     return calls.telephony
 
 

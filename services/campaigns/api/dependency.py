@@ -11,12 +11,12 @@ from services.campaigns.reactions import CALLS_REACTION
 from services.kernel.freshness import Unhandled
 
 
-def _campaigns(request: Request) -> CampaignsApplication:
+async def _campaigns(request: Request) -> CampaignsApplication:
     application: CampaignsApplication = request.app.state.applications["campaigns"]
     return application
 
 
-def _calls_unhandled(request: Request) -> Unhandled | None:
+async def _calls_unhandled(request: Request) -> Unhandled | None:
     """The calls messages the campaigns reaction has not handled yet (a volunteer's own clock-in, just stored)."""
     unhandled: Unhandled | None = request.app.state.unhandled.get((CALLS_REACTION, "calls"))
     return unhandled

@@ -21,7 +21,7 @@ router = APIRouter(tags=["telephony"])
 XML: dict[int | str, dict[str, Any]] = {200: {"content": {"application/xml": {}}, "description": "a TwiML document"}}
 
 
-def _twiml(app: Campaigns) -> None:
+async def _twiml(app: Campaigns) -> None:
     if app.telephony.mode != "twiml":
         raise NotFound(f"calls do not pass through a TwiML provider here (ANGELI_TELEPHONY is {app.telephony.mode}); "
                        "use the phone link")
@@ -29,7 +29,7 @@ def _twiml(app: Campaigns) -> None:
 
 async def _signed(request: Request, app: Campaigns) -> dict[str, str]:
     """The webhook's form once its signature is proven (403 otherwise, nothing read or stored)."""
-    _twiml(app)
+    await _twiml(app)
     return await verified_form(request, app.telephony.twilio_auth_token, app.telephony.public_url)
 
 

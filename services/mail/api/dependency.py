@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from services.mail.application import MailApplication
 
 
-def _mail(request: Request) -> MailApplication:
+async def _mail(request: Request) -> MailApplication:
     application: MailApplication = request.app.state.applications["mail"]
     return application
 
