@@ -1,7 +1,8 @@
 """Where a plain command's CPU goes: one pledge per request through the product's ASGI app on the real PostgreSQL,
 split into the use case, the session lookup and what is left to the HTTP layer (middlewares, routing,
-dependencies, validation, thread hops). No server and no sockets: `bench/distributed.py --pledges-only` gives
-the figure through two uvicorn replicas; this one says where an API process's share of it goes.
+dependencies, validation, thread hops), beside a bare FastAPI app with one such route. No server and no
+sockets: `bench/distributed.py --pledges-only` gives the figure through two uvicorn replicas; this one says
+where an API process's share of it goes.
 
     .venv/bin/python -m bench.request_cpu [--requests 3000]
 
@@ -25,6 +26,7 @@ from fastapi import FastAPI
 
 from bench import scratch_database
 from bench.dialer import RoundTrips
+from services.donations.api import PledgeIn, PledgeOut
 from services.donations.application import DonationsApplication
 from services.identity.domain import SYSTEM
 from services.kernel.settings import Settings
@@ -89,6 +91,7 @@ async def measure(app: FastAPI, donations: DonationsApplication, token: str, req
     await many(bad, 422, 200)
     with RoundTrips() as trips:
         await many(good, 201, 100)
+    _, answer = await call(app, "POST", "/pledges", good, headers)
     pledge, refused = await many(good, 201, requests), await many(bad, 422, requests)
 
     def record() -> None:
@@ -104,6 +107,33 @@ async def measure(app: FastAPI, donations: DonationsApplication, token: str, req
     print(f"  the HTTP layer (the rest)     {edge:6.2f} ms  {edge / pledge:6.1%}")
     print(f"a refused pledge (422)          {refused:6.2f} ms CPU  (HTTP layer and session lookup only)")
     print(f"ceiling on 2 cores, API CPU only: {2000 / pledge:5.0f} pledges/s")
+    bare = bare_app(answer)
+    await many_on(bare, good, requests // 10)
+    floor = await many_on(bare, good, requests)
+    print(f"the framework's floor: a bare FastAPI app, one sync route with the same body and answer models, nothing "
+          f"else: {floor:.2f} ms CPU a request (the pledge: x{pledge / floor:.2f}; ceiling on 2 cores "
+          f"{2000 / floor:.0f}/s before any work)")
+
+
+def bare_app(answer: dict[str, Any]) -> FastAPI:
+    """FastAPI with one route like the pledge's (same request and response models, a sync endpoint), no
+    middleware, no dependency and no work: what any request costs in this framework on this machine."""
+    bare = FastAPI()
+    fixed = PledgeOut.model_validate(answer)
+
+    @bare.post("/pledges", status_code=201)
+    def make_pledge(body: PledgeIn) -> PledgeOut:
+        return fixed
+
+    return bare
+
+
+async def many_on(app: FastAPI, body: dict[str, str], count: int) -> float:
+    started = time.process_time()
+    for _ in range(count):
+        status, _answer = await call(app, "POST", "/pledges", body, {})
+        assert status == 201, _answer
+    return (time.process_time() - started) / count * 1000
 
 
 def main() -> None:
