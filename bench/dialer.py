@@ -390,6 +390,8 @@ def main() -> None:
             create_database(admin, name)
             campaign_id = prepare(settings, args.contacts, args.profile and args.import_only)
         if args.import_only:
+            if args.keep:
+                print(f"kept database {name}: rerun with --db {name}")
             return
         figures = [(*burst(settings, campaign_id, args, rounds=False), *burst(settings, campaign_id, args, rounds=True),
                     *sequential(settings, campaign_id, args.profile)) for _ in range(args.runs)]
