@@ -64,8 +64,11 @@ def served(data: Path, clock_start: datetime, admin: bool = True, host: str = "1
                        capture_output=True)
     port = free_port()
     process = subprocess.Popen(
+        # A page a test left open keeps its live stream (up to 20 s, services/kernel/sse.py) and uvicorn waits for
+        # open responses when stopped: after 2 s it ends them, then the product stops as usual.
         [sys.executable, "-m", "uvicorn", "--factory", "services.main:create_app", "--host", host,
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+         "--port", str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "2"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
     url = f"http://{host}:{port}"
     api = httpx.Client(base_url=url, timeout=10)
