@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import signal
 import statistics
 import tempfile
@@ -349,25 +350,60 @@ def print_pledges(rate: float, single: float, batched: float, args: argparse.Nam
 
 
 def pledges_only(args: argparse.Namespace) -> None:
-    def measure(settings: Settings, clients: list[httpx.Client]) -> tuple[float, float]:
+    def measure(settings: Settings, clients: list[httpx.Client], apis: list[int]) -> tuple[float, float, str]:
         single = concurrent_inserts(settings, args.workers, min(args.seconds, 10))
         donor = clients[0].post("/donors", json={"kind": "person", "name": "Giulia Rossi"}).json()["id"]
         fund = clients[0].post("/funds", json={"name": "Fondo famiglie"}).json()["id"]
         post_pledges(clients, 3, args.workers, None, donor, fund, {})  # warm both processes
-        return post_pledges(clients, args.seconds, args.workers, None, donor, fund, {}), single
+        accepted: dict[str, float] = {}
+        before = cpu_split(apis)
+        rate = post_pledges(clients, args.seconds, args.workers, None, donor, fund, accepted)
+        spent = [(after - earlier) * 1000 / max(1, len(accepted)) for after, earlier in zip(cpu_split(apis), before,
+                                                                                             strict=True)]
+        cores = os.cpu_count() or 1
+        return rate, single, (f"CPU per pledge (ms): API processes {spent[0]:.2f}, PostgreSQL {spent[1]:.2f}, "
+                              f"this load generator {spent[2]:.2f}; {sum(spent):.2f} of the machine's {cores} cores, "
+                              f"a ceiling of {cores * 1000 / sum(spent):.0f}/s")
 
-    inserts, (rate, single) = beside_two_apis(measure)
+    inserts, (rate, single, split) = beside_two_apis(measure)
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print_pledges(rate, single, inserts, args)
+    print(split)
 
 
-def beside_two_apis(measure: Callable[[Settings, list[httpx.Client]], _R]) -> tuple[float, _R]:
-    """Batched INSERTs/s on a scratch database, then `measure` against two API replicas on it."""
+def cpu_split(apis: list[int]) -> tuple[float, float, float]:
+    """CPU seconds (user and system) used so far by the API processes, by PostgreSQL's processes and by this one."""
+    postgres = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _command(int(pid)) == "postgres"]
+    own = os.times()
+    return _cpu(apis), _cpu(postgres), own.user + own.system
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:  # gone meanwhile
+        return ""
+
+
+def _cpu(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def beside_two_apis(measure: Callable[[Settings, list[httpx.Client], list[int]], _R]) -> tuple[float, _R]:
+    """Batched INSERTs/s on a scratch database, then `measure` against two API replicas on it (given their pids)."""
     with scratch_settings() as settings:
         stack = scratch_stack(settings)
         try:
             inserts = batched_inserts(settings, 20_000)
-            return inserts, measure(settings, [stack.start_api("api-1"), stack.start_api("api-2")])
+            clients = [stack.start_api("api-1"), stack.start_api("api-2")]
+            return inserts, measure(settings, clients, [process.pid for process in stack.processes.values()])
         finally:
             stack.stop()
 
@@ -385,7 +421,7 @@ def print_bulk(rate: float, files: int, gifts: int, inserts: float, args: argpar
 
 
 def import_only(args: argparse.Namespace) -> None:
-    inserts, bulk = beside_two_apis(lambda settings, clients: bulk_import(clients, settings, args))
+    inserts, bulk = beside_two_apis(lambda settings, clients, _apis: bulk_import(clients, settings, args))
     print(f"batched INSERTs (100/txn)        {inserts:9.0f} rows/s")
     print_bulk(*bulk, inserts, args)
 
