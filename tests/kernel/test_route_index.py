@@ -28,7 +28,7 @@ def picked(entries: list[BaseRoute], method: str, path: str) -> tuple[str, int |
     """What FastAPI's router does with the request, by entry: the first full match, else the first partial (405),
     else the first entry matching the path with its slash added or taken away (a redirect), else nothing (404)."""
     for wanted in (Match.FULL, Match.PARTIAL):
-        for position, entry in enumerate(entries):
+        for entry in entries:
             if entry.matches(scope_of(method, path))[0] == wanted:
                 return wanted.name, id(entry)
     other = path.rstrip("/") if path.endswith("/") else path + "/"
